@@ -1,0 +1,100 @@
+// Composition root: builds the database, repositories, sources, mailer, clock and logger once.
+// Everything else receives what it needs as parameters.
+import type { Config } from './config.js';
+import { openDatabase, type Db } from './db/open.js';
+import { migrate } from './db/migrate.js';
+import { createLogger, type Logger } from './lib/logger.js';
+import { systemClock, type Clock } from './lib/clock.js';
+import { createOutboxMailer, createSmtpMailer, type Mailer } from './mail/mailer.js';
+import { createPapersRepo } from './db/papers-repo.js';
+import { createIngestRunsRepo } from './db/ingest-runs-repo.js';
+import { createSubscriptionService } from './subscribers/service.js';
+import { createSources } from './ingest/sources/index.js';
+import type { Source } from './ingest/types.js';
+import type { PrepareSettings } from './digest/prepare.js';
+import type { SendSettings } from './mail/send-edition.js';
+
+export interface AppDeps {
+  config: Readonly<Config>;
+  db: Db;
+  logger: Logger;
+  clock: Clock;
+  mailer: Mailer;
+  fetch: typeof globalThis.fetch;
+  papers: ReturnType<typeof createPapersRepo>;
+  ingestRuns: ReturnType<typeof createIngestRunsRepo>;
+  subscriptions: ReturnType<typeof createSubscriptionService>;
+  sources(only?: string): Source[];
+  prepareSettings: PrepareSettings;
+  sendSettings: SendSettings;
+  close(): Promise<void>;
+}
+
+export interface AppOverrides {
+  clock?: Clock;
+  logger?: Logger;
+  mailer?: Mailer;
+  fetch?: typeof globalThis.fetch;
+  db?: Db;
+}
+
+export function createApp(config: Readonly<Config>, o: AppOverrides = {}): AppDeps {
+  const logger = o.logger ?? createLogger({ level: config.logLevel });
+  const db = o.db ?? openDatabase(config.databasePath);
+  const applied = migrate(db);
+  if (applied.length) logger.info({ event: 'db.migrated', applied }, 'applied migrations');
+  const clock = o.clock ?? systemClock;
+  const mailSettings = { from: config.mail.from, replyTo: config.mail.replyTo, dkim: config.mail.dkim };
+  const mailer =
+    o.mailer ??
+    (config.mail.smtpUrl
+      ? createSmtpMailer(config.mail.smtpUrl, { ...mailSettings, maxConnections: config.mail.maxConnections, ratePerSecond: config.mail.ratePerSecond })
+      : createOutboxMailer(config.mail.outboxDir, mailSettings));
+  const fetchImpl = o.fetch ?? globalThis.fetch;
+  const messageIdDomain = config.mail.dkim?.domainName ?? (config.mail.from.match(/@([^>\s]+)/)?.[1] ?? 'localhost');
+  const deps: AppDeps = {
+    config,
+    db,
+    logger,
+    clock,
+    mailer,
+    fetch: fetchImpl,
+    papers: createPapersRepo(db),
+    ingestRuns: createIngestRunsRepo(db),
+    subscriptions: createSubscriptionService(
+      { db, mailer, clock, logger },
+      {
+        publicBaseUrl: config.publicBaseUrl,
+        confirmTtlHours: config.subscriptions.confirmTtlHours,
+        confirmResendMinutes: config.subscriptions.confirmResendMinutes,
+      },
+    ),
+    sources: (only) => createSources(config, { fetch: fetchImpl }, only),
+    prepareSettings: {
+      size: config.digest.size,
+      topicSectionSize: config.digest.topicSectionSize,
+      candidateWindowDays: config.digest.candidateWindowDays,
+      resendStillTrending: config.digest.resendStillTrending,
+      timezone: config.digest.timezone,
+      defaultHour: config.digest.defaultHour,
+      trend: config.trend,
+      secretKey: config.secretKey,
+      messageIdDomain,
+    },
+    sendSettings: {
+      publicBaseUrl: config.publicBaseUrl,
+      secretKey: config.secretKey,
+      listId: config.mail.listId,
+      unsubscribeMailto: config.mail.unsubscribeMailto,
+      concurrency: config.mail.maxConnections,
+      maxAttempts: config.mail.maxAttempts,
+      retryBaseSeconds: config.mail.retryBaseSeconds,
+      pauseAfterFailures: config.mail.pauseAfterFailures,
+    },
+    async close() {
+      await mailer.close();
+      if (db.open) db.close();
+    },
+  };
+  return deps;
+}

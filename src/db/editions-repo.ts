@@ -1,0 +1,71 @@
+// Editions (one per date, frozen when prepared), their ranked papers, the delivery ledger and sent papers.
+import type { Db } from './open.js';
+
+export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'bounced' | 'skipped';
+
+export interface EditionRow {
+  id: number;
+  date: string;
+  prepared_at: string;
+  status: 'ready' | 'empty';
+  reason: string | null;
+  subject: string;
+}
+
+export interface EditionPaperRow {
+  paper_id: string;
+  rank: number;
+  score: number;
+  reason: string;
+  snapshot_json: string;
+}
+
+export interface DeliveryRow {
+  id: number;
+  edition_id: number;
+  subscriber_id: number;
+  status: DeliveryStatus;
+  selection_json: string;
+  due_at: string;
+  message_id: string;
+  attempts: number;
+  next_attempt_at: string | null;
+  claimed_at: string | null;
+  claim_owner: string | null;
+  sent_at: string | null;
+  smtp_response: string | null;
+  error: string | null;
+}
+
+export function createEditionsRepo(db: Db) {
+  const byDate = db.prepare<[string], EditionRow>('SELECT * FROM editions WHERE date = ?');
+  const byId = db.prepare<[number], EditionRow>('SELECT * FROM editions WHERE id = ?');
+  const papersOf = db.prepare<[number], EditionPaperRow>(
+    'SELECT paper_id, rank, score, reason, snapshot_json FROM edition_papers WHERE edition_id = ? ORDER BY rank',
+  );
+  const counts = db.prepare<[number], { status: DeliveryStatus; n: number }>(
+    'SELECT status, count(*) AS n FROM deliveries WHERE edition_id = ? GROUP BY status',
+  );
+  return {
+    getByDate: (date: string) => byDate.get(date),
+    get: (id: number) => byId.get(id),
+    papers: (editionId: number) => papersOf.all(editionId),
+    latestReadyBefore(date: string): EditionRow | undefined {
+      return db
+        .prepare<[string], EditionRow>("SELECT * FROM editions WHERE date < ? AND status = 'ready' ORDER BY date DESC LIMIT 1")
+        .get(date);
+    },
+    listReady(limit = 100, offset = 0): EditionRow[] {
+      return db
+        .prepare<[number, number], EditionRow>("SELECT * FROM editions WHERE status = 'ready' ORDER BY date DESC LIMIT ? OFFSET ?")
+        .all(limit, offset);
+    },
+    deliveryCounts(editionId: number): Record<DeliveryStatus, number> {
+      const out: Record<DeliveryStatus, number> = { pending: 0, sending: 0, sent: 0, failed: 0, bounced: 0, skipped: 0 };
+      for (const r of counts.all(editionId)) out[r.status] = r.n;
+      return out;
+    },
+  };
+}
+
+export type EditionsRepo = ReturnType<typeof createEditionsRepo>;

@@ -1,0 +1,30 @@
+// A tiny escaping template tag for server-rendered pages: interpolations are escaped unless wrapped in raw().
+const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
+
+export class Raw {
+  constructor(readonly value: string) {}
+  toString() {
+    return this.value;
+  }
+}
+
+export const raw = (s: string) => new Raw(s);
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"'`]/g, (c) => ESC[c]!);
+}
+
+function render(v: unknown): string {
+  if (v instanceof Raw) return v.value;
+  if (Array.isArray(v)) return v.map(render).join('');
+  if (v === null || v === undefined || v === false) return '';
+  return escapeHtml(String(v));
+}
+
+export function html(strings: TemplateStringsArray, ...values: unknown[]): Raw {
+  let out = strings[0]!;
+  values.forEach((v, i) => {
+    out += render(v) + strings[i + 1]!;
+  });
+  return new Raw(out);
+}

@@ -1,0 +1,56 @@
+// Shapes shared by every source: the normalized entry a source yields and the batch it returns.
+import type { SourceName } from '../config.js';
+
+export type { SourceName };
+
+/** One paper as one source saw it, normalized (ids without version, whitespace folded, absolute links). */
+export interface PaperEntry {
+  id: string;
+  title: string;
+  abstract?: string | undefined;
+  authors: string[];
+  publishedAt?: string | undefined; // ISO time of arXiv publication
+  dailyDate?: string | undefined; // YYYY-MM-DD it joined HF Daily Papers
+  aiSummary?: string | undefined;
+  aiKeywords: string[];
+  categories: string[];
+  thumbnailUrl?: string | undefined;
+  hfUrl?: string | undefined;
+  arxivUrl?: string | undefined;
+  pdfUrl?: string | undefined;
+  githubUrl?: string | undefined;
+  projectUrl?: string | undefined;
+  organization?: string | undefined;
+  /** Community counters at fetch time; absent when the source has none (arXiv). */
+  counters?: { upvotes?: number | undefined; comments?: number | undefined; githubStars?: number | undefined } | undefined;
+}
+
+export interface SkippedEntry {
+  /** Where the bad item was: "2026-08-21.json#3", "item 12". */
+  where: string;
+  reason: string;
+}
+
+/** Everything one source produced in one run; written in one transaction. */
+export interface SourceBatch {
+  source: SourceName;
+  entries: PaperEntry[];
+  skipped: SkippedEntry[];
+  /** Raw items seen (valid + skipped). */
+  fetched: number;
+}
+
+export interface FetchOptions {
+  now: Date;
+  /** Fetch the last N days (sources with dated feeds). */
+  days?: number | undefined;
+  /** Fetch exactly this date (YYYY-MM-DD). */
+  date?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+export interface Source {
+  readonly name: SourceName;
+  /** Fetch and normalize. Item-level problems go to `skipped`; a bad payload or transport error throws SourceError. */
+  fetch(options: FetchOptions): Promise<SourceBatch>;
+}

@@ -1,0 +1,40 @@
+// Tokens in links. Unsubscribe/preferences: HMAC of the subscriber id (no storage, unforgeable, checked in
+// constant time). Confirmation: random, single-use, stored only as its SHA-256.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+type Purpose = 'unsubscribe' | 'preferences';
+
+function mac(secret: string, purpose: Purpose, id: number): string {
+  return createHmac('sha256', secret).update(`${purpose}:${id}`).digest('base64url').slice(0, 32);
+}
+
+export function signSubscriberToken(secret: string, purpose: Purpose, subscriberId: number): string {
+  return `${subscriberId}.${mac(secret, purpose, subscriberId)}`;
+}
+
+/** Returns the subscriber id when the token is genuine, otherwise null. */
+export function verifySubscriberToken(secret: string, purpose: Purpose, token: unknown): number | null {
+  if (typeof token !== 'string' || token.length > 100) return null;
+  const m = /^([1-9]\d{0,15})\.([A-Za-z0-9_-]{32})$/.exec(token);
+  if (!m) return null;
+  const id = Number(m[1]);
+  if (!Number.isSafeInteger(id)) return null;
+  const expected = Buffer.from(mac(secret, purpose, id));
+  const given = Buffer.from(m[2]!);
+  return expected.length === given.length && timingSafeEqual(expected, given) ? id : null;
+}
+
+export function newConfirmToken(): { token: string; hash: string } {
+  const token = randomBytes(32).toString('base64url');
+  return { token, hash: hashToken(token) };
+}
+
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** Deterministic Message-ID per (edition, subscriber): a resend after a crash is recognisably the same message. */
+export function digestMessageId(secret: string, date: string, subscriberId: number, domain: string): string {
+  const tag = createHmac('sha256', secret).update(`msgid:${date}:${subscriberId}`).digest('hex').slice(0, 16);
+  return `<digest-${date}-${subscriberId}-${tag}@${domain}>`;
+}
