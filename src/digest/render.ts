@@ -9,6 +9,7 @@ import type { PaperSnapshot } from './snapshot.js';
 import type { Section } from '../rank/select.js';
 import { cardView, formatDateLabel, type CardView } from './view.js';
 import { AppError } from '../lib/errors.js';
+import { escapeHtml } from '../lib/escape-html.js';
 
 export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
 
@@ -57,7 +58,6 @@ export async function compileMjml(mjml: string): Promise<string> {
   return out.html.replace(/>\s+</g, '><').replace(/\n\s*/g, '\n');
 }
 
-const escapeHtml = (s: string) => Handlebars.escapeExpression(s);
 
 function between(html: string, start: string, end: string, from = 0): { inner: string; startAt: number; endAt: number } {
   const a = html.indexOf(start, from);

@@ -1,5 +1,7 @@
 // A tiny escaping template tag for server-rendered pages: interpolations are escaped unless wrapped in raw().
-const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
+import { escapeHtml } from '../../lib/escape-html.js';
+
+export { escapeHtml };
 
 export class Raw {
   constructor(readonly value: string) {}
@@ -10,9 +12,6 @@ export class Raw {
 
 export const raw = (s: string) => new Raw(s);
 
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"'`]/g, (c) => ESC[c]!);
-}
 
 function render(v: unknown): string {
   if (v instanceof Raw) return v.value;

@@ -1,0 +1,82 @@
+// The whole daily job end to end: sample week → SQLite → rank → MJML → real SMTP server → unsubscribe link.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { fixedClock } from '../../src/lib/clock.js';
+import { runDailyJob } from '../../src/jobs/daily.js';
+import { buildHttpApp } from '../../src/http/build-app.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HF_FIXTURES } from '../helpers/app.js';
+
+describe('daily pipeline against a real SMTP server', () => {
+  let smtp: SmtpSink;
+  let app: TestApp;
+  const clock = fixedClock('2026-08-21T07:00:00.000Z');
+
+  beforeEach(async () => {
+    smtp = await startSmtpSink();
+    app = createTestApp({ SMTP_URL: smtp.url, SMTP_MAX_CONNECTIONS: '2' }, { clock });
+    // Only the sample week: the other fixtures are older and would just widen the candidate set.
+    const now = clock.now().toISOString();
+    app.subscriptions.repo.create({ email: 'ada@example.org', status: 'active', now });
+    app.subscriptions.repo.create({ email: 'grace@example.org', status: 'active', now });
+    app.subscriptions.repo.create({ email: 'pending@example.org', status: 'pending', now });
+  });
+  afterEach(async () => {
+    await app.cleanup();
+    await smtp.close();
+  });
+
+  it('mails every active subscriber a multipart digest in rank order, and the unsubscribe link works', async () => {
+    const first = await runDailyJob(app, { date: '2026-08-21' });
+    expect(first.edition.status).toBe('ready');
+    expect(first.send?.sent).toBe(2);
+    expect(smtp.messages.map((m) => m.to[0]).sort()).toEqual(['ada@example.org', 'grace@example.org']);
+
+    const mail = await smtp.parsed(smtp.messages.findIndex((m) => m.to[0] === 'ada@example.org'));
+    expect(mail.html).toBeTruthy();
+    expect(mail.text).toBeTruthy();
+
+    // The sample's 2026-08-21 papers are the freshest; the digest's first paper is the one ranked first.
+    const ranked = app.db
+      .prepare('SELECT p.title FROM edition_papers e JOIN papers p ON p.id = e.paper_id WHERE e.edition_id = ? ORDER BY e.rank LIMIT 3')
+      .all(first.edition.id) as { title: string }[];
+    const html = mail.html as string;
+    const positions = ranked.map((r) => html.indexOf(r.title.replace(/&/g, '&amp;')));
+    expect(positions.every((p) => p > 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    // The most upvoted paper of the last day of the sample is in the email.
+    const lastDay = JSON.parse(readFileSync(join(HF_FIXTURES, '2026-08-21.json'), 'utf8')) as { paper: { title: string; upvotes: number } }[];
+    const best = lastDay.sort((a, b) => b.paper.upvotes - a.paper.upvotes)[0]!.paper.title;
+    expect(mail.text).toContain(best.replace(/\s+/g, ' '));
+
+    // Follow the unsubscribe link from the header through the real app.
+    const line = mail.headerLines.find((h) => h.key === 'list-unsubscribe')!.line.replace(/\r?\n\s+/g, ' ');
+    const url = new URL(/<(https:[^>]+)>/.exec(line)![1]!);
+    expect(url.origin).toBe('https://papers.example.org');
+    expect(html).toContain(url.pathname + url.search.replace(/&/g, '&amp;'));
+    const http = await buildHttpApp(app);
+    const res = await http.inject({
+      method: 'POST',
+      url: url.pathname + url.search,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'List-Unsubscribe=One-Click',
+    });
+    expect(res.statusCode).toBe(200);
+    await http.close();
+    expect(app.subscriptions.repo.getByEmail('ada@example.org')!.status).toBe('unsubscribed');
+
+    // Re-running the same day sends nothing twice.
+    const again = await runDailyJob(app, { date: '2026-08-21' });
+    expect(again.edition.created).toBe(false);
+    expect(smtp.messages).toHaveLength(2);
+
+    // A new day with new papers: only the remaining subscriber gets mail.
+    app.db.prepare("UPDATE papers SET daily_date = '2026-08-22' WHERE id IN (SELECT id FROM papers WHERE daily_date = '2026-08-21' LIMIT 5)").run();
+    clock.set('2026-08-22T07:00:00.000Z');
+    const next = await runDailyJob(app, { date: '2026-08-22', skipIngest: true });
+    expect(next.edition.status).toBe('ready');
+    expect(smtp.messages.slice(2).map((m) => m.to[0])).toEqual(['grace@example.org']);
+  });
+});

@@ -1,0 +1,52 @@
+// Test harness: a real SQLite file in a fresh temp folder and the real app built from a validated config.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, type Config } from '../../src/config.js';
+import { createApp, type AppDeps, type AppOverrides } from '../../src/app.js';
+import { silentLogger } from '../../src/lib/logger.js';
+
+export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
+export const HF_FIXTURES = join(FIXTURES, 'hf-daily');
+export const ARXIV_FIXTURES = join(FIXTURES, 'arxiv');
+
+export function tempDir(prefix = 'papers-test-'): { dir: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A config as production would build it, with test-friendly defaults and the given overrides. */
+export function testConfig(dir: string, env: Record<string, string> = {}): Readonly<Config> {
+  return loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_PATH: join(dir, 'test.db'),
+    OUTBOX_DIR: join(dir, 'outbox'),
+    FILE_SOURCE_PATH: HF_FIXTURES,
+    PUBLIC_BASE_URL: 'https://papers.example.org',
+    MAIL_FROM: 'Trending Papers <digest@papers.example.org>',
+    SECRET_KEY: 'test-secret-test-secret-test-secret-0123',
+    SEND_RETRY_BASE_SECONDS: '0',
+    ...env,
+  });
+}
+
+export interface TestApp extends AppDeps {
+  dir: string;
+  cleanup(): Promise<void>;
+}
+
+/** The real app on a temp SQLite file. Call cleanup() in afterEach/afterAll. */
+export function createTestApp(env: Record<string, string> = {}, overrides: AppOverrides = {}): TestApp {
+  const t = tempDir();
+  const config = testConfig(t.dir, env);
+  const app = createApp(config, { logger: silentLogger(), ...overrides });
+  return Object.assign(app, {
+    dir: t.dir,
+    async cleanup() {
+      await app.close();
+      t.cleanup();
+    },
+  });
+}
