@@ -9,7 +9,8 @@ import { createOutboxMailer, createSmtpMailer, type Mailer } from './mail/mailer
 import { createPapersRepo } from './db/papers-repo.js';
 import { createIngestRunsRepo } from './db/ingest-runs-repo.js';
 import { createSubscriptionService } from './subscribers/service.js';
-import { createSources } from './ingest/sources/index.js';
+import { createSources, createSourceHttpClient } from './ingest/sources/index.js';
+import { createHttpCacheRepo } from './db/http-cache-repo.js';
 import type { Source } from './ingest/types.js';
 import type { PrepareSettings } from './digest/prepare.js';
 import type { SendSettings } from './mail/send-edition.js';
@@ -44,13 +45,14 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): AppDe
   const applied = migrate(db);
   if (applied.length) logger.info({ event: 'db.migrated', applied }, 'applied migrations');
   const clock = o.clock ?? systemClock;
-  const mailSettings = { from: config.mail.from, replyTo: config.mail.replyTo, dkim: config.mail.dkim };
+  const mailSettings = { from: config.mail.from, replyTo: config.mail.replyTo, dkim: config.mail.dkim, clock };
   const mailer =
     o.mailer ??
     (config.mail.smtpUrl
       ? createSmtpMailer(config.mail.smtpUrl, { ...mailSettings, maxConnections: config.mail.maxConnections, ratePerSecond: config.mail.ratePerSecond })
       : createOutboxMailer(config.mail.outboxDir, mailSettings));
   const fetchImpl = o.fetch ?? globalThis.fetch;
+  const sourceHttp = createSourceHttpClient(config, { fetch: fetchImpl, httpCache: createHttpCacheRepo(db), logger, clock });
   const messageIdDomain = config.mail.dkim?.domainName ?? (config.mail.from.match(/@([^>\s]+)/)?.[1] ?? 'localhost');
   const deps: AppDeps = {
     config,
@@ -69,7 +71,8 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): AppDe
         confirmResendMinutes: config.subscriptions.confirmResendMinutes,
       },
     ),
-    sources: (only) => createSources(config, { fetch: fetchImpl }, only),
+    // One HTTP client for the app's lifetime: the arXiv spacing holds across runs; ETags persist in http_cache.
+    sources: (only) => createSources(config, { fetch: fetchImpl, http: sourceHttp }, only),
     prepareSettings: {
       size: config.digest.size,
       topicSectionSize: config.digest.topicSectionSize,
@@ -90,6 +93,7 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): AppDe
       maxAttempts: config.mail.maxAttempts,
       retryBaseSeconds: config.mail.retryBaseSeconds,
       pauseAfterFailures: config.mail.pauseAfterFailures,
+      claimLeaseSeconds: config.mail.claimLeaseSeconds,
     },
     async close() {
       await mailer.close();

@@ -1,6 +1,7 @@
 // The only reader of process.env: a zod schema turns the environment into a typed, frozen config.
 // Invalid configuration lists every bad variable at once (loadConfig throws ConfigError; entries exit 1).
 import { z } from 'zod';
+import cron from 'node-cron';
 
 const bool = (fallback: boolean) =>
   z
@@ -50,6 +51,7 @@ const envSchema = z
     PORT: int(3000, 0, 65535),
     SECRET_KEY: z.string().min(32, 'must be at least 32 characters (use: openssl rand -hex 32)').optional(),
     ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     TRUST_PROXY: bool(false),
 
     // Mail
@@ -57,13 +59,18 @@ const envSchema = z
     OUTBOX_DIR: z.string().min(1).default('./data/outbox'),
     MAIL_FROM: z.string().min(3).default('Trending Papers <digest@localhost>'),
     MAIL_REPLY_TO: z.string().optional(),
-    LIST_ID: z.string().max(255).optional(),
+    LIST_ID: z
+      .string()
+      .max(255)
+      .regex(/^[\x20-\x7e]*<[\x21-\x3b\x3d\x3f-\x7e]+\.[\x21-\x3b\x3d\x3f-\x7e]+>$/, 'must look like "Trending Papers" <daily.example.org> (ASCII only)')
+      .optional(),
     UNSUBSCRIBE_MAILTO: z.email({ message: 'must be an email address' }).optional(),
     SMTP_MAX_CONNECTIONS: int(5, 1, 100),
     SMTP_RATE_PER_SECOND: num(0, 0, 100000), // 0 = no limit
     SEND_MAX_ATTEMPTS: int(5, 1, 50),
     SEND_RETRY_BASE_SECONDS: num(60, 0, 86400),
     SEND_PAUSE_AFTER_FAILURES: int(20, 1, 100000),
+    SEND_CLAIM_LEASE_SECONDS: int(60, 5, 86400),
     DKIM_DOMAIN: z.string().optional(),
     DKIM_SELECTOR: z.string().optional(),
     DKIM_PRIVATE_KEY: z.string().optional(),
@@ -81,9 +88,14 @@ const envSchema = z
     ARXIV_MIN_INTERVAL_MS: int(3000, 0, 600000),
     HTTP_TIMEOUT_MS: int(20000, 100, 600000),
     HTTP_RETRIES: int(3, 0, 10),
+    HTTP_RETRY_BASE_MS: int(1000, 0, 600000),
+    HTTP_MAX_RETRY_AFTER_MS: int(120000, 0, 3600000),
+    ARXIV_DAYS: int(2, 1, 60),
+    ARXIV_API_PAGE_SIZE: int(100, 1, 2000),
+    ARXIV_API_MAX_RESULTS: int(1000, 1, 30000),
 
     // Digest and ranking
-    DIGEST_CRON: z.string().default('0 7 * * *'),
+    DIGEST_CRON: z.string().refine((v) => cron.validate(v), { message: 'must be a cron expression such as "0 7 * * *"' }).default('0 7 * * *'),
     DIGEST_TZ: timezone.default('UTC'),
     DIGEST_SIZE: int(10, 1, 100),
     TOPIC_SECTION_SIZE: int(3, 1, 20),
@@ -95,6 +107,7 @@ const envSchema = z
     RESEND_STILL_TRENDING: bool(false),
     SCHEDULER_ENABLED: bool(true),
     CATCHUP_DAYS: int(2, 0, 30),
+    SHUTDOWN_TIMEOUT_SECONDS: int(8, 1, 600),
 
     // Subscriptions
     CONFIRM_TOKEN_TTL_HOURS: int(48, 1, 24 * 30),
@@ -127,7 +140,11 @@ export interface Config {
   port: number;
   secretKey: string;
   adminToken: string | undefined;
+  /** When set, GET /metrics requires it as a bearer token. */
+  metricsToken: string | undefined;
   trustProxy: boolean;
+  /** SIGTERM/SIGINT: in-flight sends get this long to finish before their SMTP connections are cut. */
+  shutdownTimeoutSeconds: number;
   mail: {
     smtpUrl: string | undefined;
     outboxDir: string;
@@ -140,6 +157,8 @@ export interface Config {
     maxAttempts: number;
     retryBaseSeconds: number;
     pauseAfterFailures: number;
+    /** A sender silent this long is dead and its claims are requeued (same-host crashes are detected at once). */
+    claimLeaseSeconds: number;
     dkim: { domainName: string; keySelector: string; privateKey: string | undefined; privateKeyPath: string | undefined } | undefined;
   };
   sources: {
@@ -154,6 +173,13 @@ export interface Config {
     arxivMinIntervalMs: number;
     httpTimeoutMs: number;
     httpRetries: number;
+    /** First retry delay; doubles on each retry. */
+    httpRetryBaseMs: number;
+    /** The longest Retry-After we wait for; a longer one fails the source instead of stalling the job. */
+    httpMaxRetryAfterMs: number;
+    arxivDays: number;
+    arxivApiPageSize: number;
+    arxivApiMaxResults: number;
   };
   digest: {
     cron: string;
@@ -203,7 +229,9 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     port: e.PORT,
     secretKey: e.SECRET_KEY ?? DEV_SECRET,
     adminToken: e.ADMIN_TOKEN,
+    metricsToken: e.METRICS_TOKEN,
     trustProxy: e.TRUST_PROXY,
+    shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT_SECONDS,
     mail: {
       smtpUrl: e.SMTP_URL,
       outboxDir: e.OUTBOX_DIR,
@@ -216,6 +244,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       maxAttempts: e.SEND_MAX_ATTEMPTS,
       retryBaseSeconds: e.SEND_RETRY_BASE_SECONDS,
       pauseAfterFailures: e.SEND_PAUSE_AFTER_FAILURES,
+      claimLeaseSeconds: e.SEND_CLAIM_LEASE_SECONDS,
       dkim:
         e.DKIM_DOMAIN && e.DKIM_SELECTOR
           ? {
@@ -238,6 +267,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       arxivMinIntervalMs: e.ARXIV_MIN_INTERVAL_MS,
       httpTimeoutMs: e.HTTP_TIMEOUT_MS,
       httpRetries: e.HTTP_RETRIES,
+      httpRetryBaseMs: e.HTTP_RETRY_BASE_MS,
+      httpMaxRetryAfterMs: e.HTTP_MAX_RETRY_AFTER_MS,
+      arxivDays: e.ARXIV_DAYS,
+      arxivApiPageSize: e.ARXIV_API_PAGE_SIZE,
+      arxivApiMaxResults: e.ARXIV_API_MAX_RESULTS,
     },
     digest: {
       cron: e.DIGEST_CRON,

@@ -1,9 +1,32 @@
-// Shared start-up for the entry points: load config (exit 1 listing every bad variable) and build the app.
+// Shared start-up for the entry points: load a .env file if there is one, then the config (exit 1 listing
+// every bad variable). Variables already set in the environment win over the file.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.js';
 
-export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): Readonly<Config> {
+/**
+ * Loads ENV_FILE (default `.env` in the working directory) into process.env when it exists; ENV_FILE=none skips
+ * it. Node's own parser (process.loadEnvFile), which never overrides a variable the environment already has.
+ */
+export function loadDotEnv(env: Record<string, string | undefined> = process.env): string | undefined {
+  const file = env.ENV_FILE ?? '.env';
+  if (file === 'none' || file === '') return undefined;
+  const path = resolve(file);
+  if (!existsSync(path)) {
+    if (env.ENV_FILE) {
+      process.stderr.write(`ENV_FILE ${path} does not exist\n`);
+      process.exit(1);
+    }
+    return undefined;
+  }
+  process.loadEnvFile(path);
+  return path;
+}
+
+export function loadConfigOrExit(env?: Record<string, string | undefined>): Readonly<Config> {
+  if (!env) loadDotEnv();
   try {
-    return loadConfig(env);
+    return loadConfig(env ?? process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\nSee .env.example for every variable and its default.\n`);

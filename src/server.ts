@@ -1,24 +1,62 @@
-// Entry: the HTTP server and the daily scheduler in one process; stops cleanly on SIGTERM/SIGINT.
+// Entry (`npm start`): the HTTP server and the daily scheduler in one process. On SIGTERM/SIGINT it stops
+// cleanly within SHUTDOWN_TIMEOUT_SECONDS: /readyz fails at once, the scheduler stops triggering, the server
+// stops taking requests, a running job stops claiming deliveries and its in-flight sends finish (or, at the
+// deadline, their claims are released back to `pending`), then the database closes.
+// Invariant: exit code 0 leaves no delivery in `sending`.
 import { createApp } from './app.js';
 import { buildHttpApp } from './http/build-app.js';
 import { loadConfigOrExit } from './entry.js';
+import { createMetrics } from './http/routes/metrics.js';
+import { createJobRunner } from './jobs/runner.js';
+import { createScheduler } from './jobs/scheduler.js';
+import { abandonOwnWork } from './jobs/shutdown.js';
 
 const config = loadConfigOrExit();
 const app = createApp(config);
-const http = await buildHttpApp(app);
-await http.listen({ host: config.host, port: config.port });
-app.logger.info({ event: 'server.started', url: config.publicBaseUrl }, 'server started');
-
+const metrics = createMetrics(app);
+app.mailer = metrics.instrumentMailer(app.mailer);
+const runner = createJobRunner(app.logger);
 let stopping = false;
+const http = await buildHttpApp(app, { runner, metrics, lifecycle: { stopping: () => stopping } });
+await http.listen({ host: config.host, port: config.port });
+const address = http.server.address();
+app.logger.info(
+  { event: 'server.started', url: config.publicBaseUrl, port: typeof address === 'object' && address ? address.port : config.port, pid: process.pid },
+  'server started',
+);
+const scheduler = config.digest.schedulerEnabled ? createScheduler(app, runner) : undefined;
+scheduler?.start();
+
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
-  app.logger.info({ event: 'server.stopping', signal }, 'shutting down');
-  const timer = setTimeout(() => process.exit(1), 15_000);
-  timer.unref();
-  await http.close();
-  await app.close();
-  process.exit(0);
+  const started = Date.now();
+  const budgetMs = config.shutdownTimeoutSeconds * 1000;
+  app.logger.info({ event: 'server.stopping', signal, budgetMs }, 'shutting down');
+  // Last resort: whatever hangs, the process is gone shortly after its budget.
+  setTimeout(() => {
+    app.logger.error({ event: 'server.shutdown_forced' }, 'shutdown took too long; exiting');
+    process.exit(1);
+  }, budgetMs + 2000).unref();
+
+  scheduler?.stop();
+  const httpClosed = http.close();
+  // Most of the budget goes to in-flight sends; what is left to closing the server and the database.
+  const finished = await runner.stop(Math.max(budgetMs - 1000, 500));
+  if (!finished) {
+    const released = abandonOwnWork(app);
+    app.logger.warn({ event: 'server.claims_released', ...released }, 'in-flight sends did not finish in time; their deliveries are pending again');
+  }
+  let exitCode = 0;
+  try {
+    await Promise.race([httpClosed, new Promise((r) => setTimeout(r, 500).unref())]);
+    await app.close();
+  } catch (err) {
+    exitCode = 1;
+    app.logger.error({ event: 'server.close_failed', err }, 'closing failed');
+  }
+  app.logger.info({ event: 'server.stopped', finished, ms: Date.now() - started }, 'stopped');
+  process.exit(exitCode);
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { createApp } from '../app.js';
-import { loadConfigOrExit } from '../entry.js';
+import { loadConfigOrExit, loadDotEnv } from '../entry.js';
 import { runDailyJob } from '../jobs/daily.js';
 import { subscriberUrls } from '../mail/send-edition.js';
 import { fixedClock } from '../lib/clock.js';
@@ -15,6 +15,7 @@ export function registerDemoCommand(program: Command): void {
     .description('ingest the bundled sample week, mail its last day to a demo subscriber (outbox) and serve the pages')
     .option('--no-serve', 'do not start the web server')
     .action(async (o: { serve: boolean }) => {
+      loadDotEnv();
       const config = loadConfigOrExit({ LOG_LEVEL: 'warn', ...process.env });
       // The sample is a real week (2026-08-17 … 21): pretend it is the morning after it, so ranking sees it fresh.
       const clock = fixedClock('2026-08-21T07:00:00.000Z');

@@ -1,25 +1,77 @@
-// CLI subcommand `ingest`.
-import type { Command } from 'commander';
+// CLI subcommand `ingest [--source S] [--days N | --date D]`: progress bars on a terminal (stderr), plain lines
+// otherwise, a summary on stdout, exit code 1 when any source failed.
+import { Option, type Command } from 'commander';
+import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { withApp, parseDate, parsePositive } from './shared.js';
-import { runIngest } from '../ingest/run-ingest.js';
+import { runIngest, type SourceOutcome } from '../ingest/run-ingest.js';
+import type { SourceName } from '../ingest/types.js';
 
 export function registerIngestCommand(program: Command): void {
   program
     .command('ingest')
     .description('fetch papers from the configured sources')
-    .option('--source <name>', 'only this source (hf, arxiv, file)')
-    .option('--days <n>', 'fetch the last N days', parsePositive)
-    .option('--date <date>', 'fetch one date (YYYY-MM-DD)', parseDate)
+    .addOption(new Option('--source <name>', 'only this source').choices(['hf', 'arxiv', 'file']))
+    .addOption(new Option('--days <n>', 'fetch the last N days').argParser(parsePositive).conflicts('date'))
+    .addOption(new Option('--date <date>', 'fetch one date (YYYY-MM-DD)').argParser(parseDate))
     .action(async (o: { source?: string; days?: number; date?: string }) => {
       await withApp(async (app) => {
-        const outcomes = await runIngest({ ...app, sources: app.sources(o.source) }, { days: o.days, date: o.date });
-        for (const r of outcomes)
-          console.log(
-            r.ok
-              ? `${r.source}: ok — fetched ${r.fetched}, inserted ${r.inserted}, updated ${r.updated}, skipped ${r.skipped}`
-              : `${r.source}: FAILED — ${r.error}`,
+        const progress = process.stderr.isTTY ? createProgress() : undefined;
+        let outcomes: SourceOutcome[];
+        try {
+          outcomes = await runIngest(
+            { ...app, sources: app.sources(o.source) },
+            {
+              days: o.days,
+              date: o.date,
+              onSourceStart: progress?.start,
+              onProgress: progress?.update,
+              // Without a terminal, each source reports as it finishes, so logs and CI show where it got to.
+              onSource: progress ? undefined : (r) => console.log(formatOutcome(r)),
+            },
           );
+        } finally {
+          progress?.stop();
+        }
+        if (progress) for (const r of outcomes) console.log(formatOutcome(r));
+        console.log(formatTotals(outcomes));
         if (outcomes.some((r) => !r.ok)) process.exitCode = 1;
       });
     });
+}
+
+function createProgress() {
+  const bars = new MultiBar(
+    { format: '{source} [{bar}] {value}/{total} {label}', hideCursor: true, clearOnComplete: true, stopOnComplete: false },
+    Presets.shades_classic,
+  );
+  const bySource = new Map<SourceName, SingleBar>();
+  return {
+    start: (source: SourceName) => void bySource.set(source, bars.create(1, 0, { source: source.padEnd(5), label: 'starting' })),
+    update: (source: SourceName, p: { done: number; total: number; label: string }) => {
+      const bar = bySource.get(source);
+      bar?.setTotal(Math.max(1, p.total));
+      bar?.update(p.done, { label: p.label });
+    },
+    stop: () => bars.stop(),
+  };
+}
+
+export function formatOutcome(r: SourceOutcome): string {
+  const secs = `${(r.durationMs / 1000).toFixed(1)} s`;
+  if (!r.ok) return `${r.source}: FAILED after ${secs} — ${r.error}`;
+  const parts = [`fetched ${r.fetched}`, `new ${r.inserted}`, `updated ${r.updated}`, `unchanged ${r.unchanged}`];
+  if (r.ignored) parts.push(`ignored ${r.ignored} (revisions of papers we do not have)`);
+  parts.push(`skipped ${r.skipped}`);
+  const lines = [`${r.source}: ok — ${parts.join(', ')} (${secs})`];
+  for (const s of r.skippedExamples.slice(0, 3)) lines.push(`  skipped ${s.where}: ${s.reason}`);
+  if (r.skipped > 3) lines.push(`  … ${r.skipped - 3} more skipped (the first 50 reasons are kept in the ingest_runs table)`);
+  return lines.join('\n');
+}
+
+export function formatTotals(outcomes: SourceOutcome[]): string {
+  const sum = (k: 'fetched' | 'inserted' | 'updated' | 'skipped') => outcomes.reduce((n, r) => n + r[k], 0);
+  const failed = outcomes.filter((r) => !r.ok).length;
+  return `total: fetched ${sum('fetched')}, new ${sum('inserted')}, updated ${sum('updated')}, skipped ${sum('skipped')}; ${
+    failed ? `${failed} of ${outcomes.length} source${outcomes.length > 1 ? 's' : ''} FAILED` : `${outcomes.length} source${outcomes.length > 1 ? 's' : ''} ok`
+  }`;
 }

@@ -1,6 +1,7 @@
-// CLI subcommand `run`.
+// CLI subcommand `run`: the whole daily job now (ingest → prepare → send), whether or not it ran today. Exit 3
+// when another process holds the daily-job lock; 1 when the job failed or the send paused.
 import type { Command } from 'commander';
-import { withApp, parseDate, printDaily } from './shared.js';
+import { withApp, parseDate, printDaily, progress } from './shared.js';
 import { runDailyJob } from '../jobs/daily.js';
 
 export function registerRunCommand(program: Command): void {
@@ -8,10 +9,35 @@ export function registerRunCommand(program: Command): void {
     .command('run')
     .description('run the whole daily job now: ingest, prepare the edition, send')
     .option('--date <date>', 'edition date (default: today in DIGEST_TZ)', parseDate)
-    .action(async (o: { date?: string }) => {
+    .option('--skip-ingest', 'use the papers already stored')
+    .action(async (o: { date?: string; skipIngest?: boolean }) => {
       await withApp(async (app) => {
-        const r = await runDailyJob(app, { date: o.date });
-        printDaily(r);
+        const bar = progress('send');
+        // Ctrl-C stops claiming new deliveries; those in flight finish and are recorded.
+        const stop = new AbortController();
+        const onSignal = () => stop.abort();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        try {
+          const r = await runDailyJob(app, {
+            date: o.date,
+            skipIngest: o.skipIngest,
+            trigger: 'manual',
+            signal: stop.signal,
+            onStage: (stage, info) => {
+              if (stage === 'send') bar.update(0, info.total ?? 0);
+              else process.stderr.write(`${stage}…\n`);
+            },
+            onSendProgress: (p) => bar.update(p.sent + p.failed + p.bounced, p.total),
+          });
+          bar.stop();
+          printDaily(r);
+          if (r.send?.paused) process.exitCode = 1;
+        } finally {
+          bar.stop();
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
       });
     });
 }

@@ -1,13 +1,42 @@
-// Helpers shared by the CLI subcommands: argument parsers, building the app, printing a daily outcome.
+// Helpers shared by the CLI subcommands: argument parsers, building the app, exit codes, progress reporting and
+// printing a daily outcome. Exit codes: 0 done, 1 failed (or nothing found), 2 bad usage or input, 3 busy
+// (another process holds the daily-job lock).
 import { InvalidArgumentError } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
 import { createApp, type AppDeps } from '../app.js';
 import { loadConfigOrExit } from '../entry.js';
 import { createLogger } from '../lib/logger.js';
+import { AppError, describeError } from '../lib/errors.js';
 import type { runDailyJob } from '../jobs/daily.js';
+
+export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, BUSY: 3 } as const;
+
+/** An error the CLI reports as `error: message` with its own exit code. */
+export class CliError extends AppError {
+  readonly exitCode: number;
+  constructor(message: string, exitCode: number = EXIT.FAILED, code = 'CLI_ERROR') {
+    super(code, message);
+    this.exitCode = exitCode;
+  }
+}
+
+export function exitCodeFor(err: unknown): number {
+  if (err instanceof CliError) return err.exitCode;
+  if (err instanceof AppError && err.code === 'JOB_LOCKED') return EXIT.BUSY;
+  return EXIT.FAILED;
+}
+
+/** What the user reads for an error: a busy lock says what to do about it. */
+export function cliMessage(err: unknown): string {
+  if (err instanceof AppError && err.code === 'JOB_LOCKED') return 'another process is running the daily job; try again when it has finished';
+  if (err instanceof CliError) return err.message;
+  return describeError(err);
+}
 
 export const DATE = /^\d{4}-\d{2}-\d{2}$/;
 export const parseDate = (v: string) => {
-  if (!DATE.test(v) || Number.isNaN(Date.parse(v))) throw new InvalidArgumentError('expected a date as YYYY-MM-DD');
+  if (!DATE.test(v) || Number.isNaN(Date.parse(v)) || !new Date(`${v}T00:00:00Z`).toISOString().startsWith(v))
+    throw new InvalidArgumentError('expected a date as YYYY-MM-DD');
   return v;
 };
 export const parsePositive = (v: string) => {
@@ -27,12 +56,64 @@ export async function withApp<T>(fn: (app: AppDeps) => Promise<T>, overrides: Pa
   }
 }
 
+export interface Progress {
+  update(done: number, total?: number): void;
+  stop(): void;
+}
+
+/**
+ * Progress for long work: a bar on stderr when it is a terminal; otherwise a plain line on stderr at each 10 %
+ * step (logs and CI show where it got to without control characters), and always one at the end.
+ */
+export function progress(label: string, stream: NodeJS.WriteStream = process.stderr): Progress {
+  let total = 0;
+  let last = 0;
+  if (stream.isTTY) {
+    let stopped = false;
+    const bar = new SingleBar({ format: `${label} [{bar}] {value}/{total}`, stream, hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
+    let started = false;
+    return {
+      update(done, t) {
+        if (t !== undefined) total = t;
+        if (!started) {
+          if (stopped) return;
+          bar.start(total, done);
+          started = true;
+        } else bar.setTotal(total);
+        bar.update(done);
+        last = done;
+      },
+      stop() {
+        if (started) bar.stop();
+        started = false;
+        stopped = true;
+      },
+    };
+  }
+  let lastStep = -1;
+  return {
+    update(done, t) {
+      if (t !== undefined) total = t;
+      last = done;
+      const step = total ? Math.floor((done / total) * 10) : 0;
+      if (step > lastStep && step < 10) {
+        lastStep = step;
+        stream.write(`${label}: ${done}/${total}\n`);
+      }
+    },
+    stop() {
+      if (lastStep >= 0 || last > 0) stream.write(`${label}: ${last}/${total} done\n`);
+      lastStep = -1;
+      last = 0;
+    },
+  };
+}
+
 export function printDaily(r: Awaited<ReturnType<typeof runDailyJob>>) {
   for (const i of r.ingest)
     console.log(i.ok ? `ingest ${i.source}: fetched ${i.fetched}, new ${i.inserted}, updated ${i.updated}, skipped ${i.skipped}` : `ingest ${i.source}: FAILED — ${i.error}`);
   console.log(
     `edition ${r.date}: ${r.edition.status}${r.edition.reason ? ` (${r.edition.reason})` : ''}${r.edition.created ? `, ${r.edition.deliveries} deliveries prepared` : ', already prepared'}`,
   );
-  if (r.send) console.log(`send: ${r.send.sent} sent, ${r.send.retried} retrying, ${r.send.failed} failed, ${r.send.bounced} bounced`);
+  if (r.send) console.log(`send: ${r.send.sent} sent, ${r.send.retried} retrying, ${r.send.failed} failed, ${r.send.bounced} bounced${r.send.paused ? ` — PAUSED: ${r.send.pauseReason}` : ''}`);
 }
-

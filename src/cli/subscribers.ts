@@ -1,33 +1,254 @@
-// CLI subcommand `subscribers`.
-import type { Command } from 'commander';
-import { withApp } from './shared.js';
+// CLI subcommand `subscribers`: add, list, import (CSV), export (CSV), remove. Every input row goes through the
+// same zod schemas as the HTTP API. Import is all-or-nothing unless --skip-invalid: one transaction, so a bad
+// file changes nothing. Export and import share one column layout, so an export re-imports as it was.
+import { Option, type Command } from 'commander';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { z } from 'zod';
+import type { AppDeps } from '../app.js';
+import { withApp, parsePositive, progress, CliError, EXIT } from './shared.js';
 import { emailSchema } from '../subscribers/email-address.js';
+import { frequencySchema, timezoneSchema, topicsSchema } from '../subscribers/preferences.js';
+import { createAdminQueries } from '../db/admin-queries.js';
+import type { SubscriberStatus } from '../db/subscribers-repo.js';
+import { csvRow, parseCsv } from './csv.js';
+
+const STATUSES = ['pending', 'active', 'unsubscribed', 'bounced'] as const;
+export const CSV_COLUMNS = ['email', 'status', 'topics', 'timezone', 'delivery_hour', 'frequency', 'paused', 'created_at', 'confirmed_at'] as const;
+
+const splitTopics = (v: string) =>
+  v
+    .split(/[;,]/)
+    .map((t) => t.trim())
+    .filter(Boolean);
+
+/** One CSV row as the database wants it; unknown columns are ignored, `email` is required. */
+const importRow = z.object({
+  email: emailSchema,
+  status: z.enum(STATUSES).optional(),
+  topics: z
+    .string()
+    .optional()
+    .transform((v) => (v ? splitTopics(v) : undefined))
+    .pipe(topicsSchema.optional()),
+  timezone: z
+    .string()
+    .optional()
+    .transform((v) => v || undefined)
+    .pipe(timezoneSchema.optional()),
+  delivery_hour: z
+    .string()
+    .optional()
+    .transform((v) => (v ? Number(v) : undefined))
+    .pipe(z.number({ message: 'must be an hour 0–23' }).int('must be an hour 0–23').min(0).max(23).optional()),
+  frequency: z
+    .string()
+    .optional()
+    .transform((v) => v || undefined)
+    .pipe(frequencySchema.optional()),
+  paused: z
+    .string()
+    .optional()
+    .transform((v) => v === '1' || v === 'true'),
+});
 
 export function registerSubscribersCommand(program: Command): void {
-  const subs = program.command('subscribers').description('manage subscribers');
+  const subs = program.command('subscribers').description('manage subscribers: add, list, import, export, remove');
+
   subs
     .command('add <email>')
     .description('add a confirmed subscriber (you vouch for their consent)')
     .option('--topics <list>', 'comma-separated topics')
     .action(async (email: string, o: { topics?: string }) => {
       const parsed = emailSchema.safeParse(email);
-      if (!parsed.success) {
-        console.error(`not a valid email address: ${email}`);
-        process.exitCode = 2;
-        return;
-      }
+      if (!parsed.success) throw new CliError(`not a valid email address: ${email}`, EXIT.USAGE);
+      const topics = o.topics === undefined ? undefined : topicsSchema.safeParse(splitTopics(o.topics));
+      if (topics && !topics.success) throw new CliError(`--topics: ${topics.error.issues[0]!.message}`, EXIT.USAGE);
       await withApp(async (app) => {
-        const existing = app.subscriptions.repo.getByEmail(parsed.data);
+        const repo = app.subscriptions.repo;
+        const existing = repo.getByEmail(parsed.data);
         const now = app.clock.now().toISOString();
-        const topics = o.topics?.split(',').map((t) => t.trim()).filter(Boolean);
         if (existing) {
-          app.subscriptions.repo.setStatus(existing.id, 'active', now);
-          if (topics) app.subscriptions.repo.setTopics(existing.id, topics);
+          repo.setStatus(existing.id, 'active', now);
+          if (topics?.data) repo.setTopics(existing.id, topics.data);
           console.log(`subscriber ${existing.id} is active`);
         } else {
-          const id = app.subscriptions.repo.create({ email: parsed.data, status: 'active', now, topics });
+          const id = repo.create({ email: parsed.data, status: 'active', now, topics: topics?.data });
           console.log(`added subscriber ${id}`);
         }
       });
     });
+
+  subs
+    .command('list')
+    .description('list subscribers (id, status, email, created), optionally filtered')
+    .addOption(new Option('--status <status>', 'only this status').choices(STATUSES))
+    .option('--search <text>', 'email containing this text, or this id')
+    .option('--limit <n>', 'at most this many (default 100)', parsePositive, 100)
+    .option('--json', 'one JSON object per line')
+    .action(async (o: { status?: SubscriberStatus; search?: string; limit: number; json?: boolean }) => {
+      await withApp(async (app) => {
+        const rows = createAdminQueries(app.db).searchSubscribers({ status: o.status, search: o.search, limit: o.limit });
+        for (const r of rows) console.log(o.json ? JSON.stringify(r) : `${String(r.id).padStart(6)}  ${r.status.padEnd(12)}  ${r.email}  ${r.created_at}`);
+        if (!o.json) process.stderr.write(`${rows.length} subscriber${rows.length === 1 ? '' : 's'}${rows.length === o.limit ? ' (limit reached: use --limit)' : ''}\n`);
+      });
+    });
+
+  subs
+    .command('import <file>')
+    .description(`import subscribers from CSV with a header row; columns: ${CSV_COLUMNS.slice(0, 7).join(', ')} (only email required)`)
+    .addOption(new Option('--status <status>', 'status for rows without one (you vouch for consent when active)').choices(STATUSES).default('active'))
+    .option('--skip-invalid', 'import the valid rows even when some are invalid')
+    .option('--dry-run', 'check the file and report, change nothing')
+    .action(async (file: string, o: { status: SubscriberStatus; skipInvalid?: boolean; dryRun?: boolean }) => {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (err) {
+        throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, EXIT.USAGE);
+      }
+      const { rows, problems } = parseImport(text);
+      for (const p of problems) process.stderr.write(`${file}:${p}\n`);
+      if (problems.length && !o.skipInvalid) throw new CliError(`${problems.length} invalid row(s); nothing imported (fix them, or use --skip-invalid)`, EXIT.USAGE);
+      await withApp(async (app) => {
+        const r = importSubscribers(app, rows, o.status, !!o.dryRun);
+        console.log(
+          `${o.dryRun ? 'would import' : 'imported'} ${r.added}, already present ${r.existing}${problems.length ? `, invalid ${problems.length} (skipped)` : ''}`,
+        );
+      });
+    });
+
+  subs
+    .command('export')
+    .description(`export subscribers as CSV (${CSV_COLUMNS.join(', ')}) to stdout or a file`)
+    .option('--out <file>', 'write to this file instead of stdout')
+    .addOption(new Option('--status <status>', 'only this status').choices(STATUSES))
+    .action(async (o: { out?: string; status?: SubscriberStatus }) => {
+      await withApp(async (app) => {
+        const out = o.out ? createWriteStream(o.out, { flags: 'wx' }) : process.stdout;
+        if (o.out) await once(out, 'open').catch((err: NodeJS.ErrnoException) => {
+          throw new CliError(`cannot write ${o.out}: ${err.code === 'EEXIST' ? 'the file exists' : err.code}`, EXIT.USAGE);
+        });
+        const n = await exportSubscribers(app, out, o.status);
+        if (o.out) {
+          await new Promise<void>((resolve, reject) => (out as ReturnType<typeof createWriteStream>).end((err?: Error | null) => (err ? reject(err) : resolve())));
+          process.stderr.write(`exported ${n} subscribers to ${o.out}\n`);
+        }
+      });
+    });
+
+  subs
+    .command('remove <subscriber>')
+    .description('delete a subscriber (email or id) and all their data; --unsubscribe keeps them as unsubscribed instead')
+    .option('--unsubscribe', 'only mark unsubscribed (keeps the address, so an import cannot re-add them by mistake)')
+    .action(async (who: string, o: { unsubscribe?: boolean }) => {
+      await withApp(async (app) => {
+        const repo = app.subscriptions.repo;
+        const email = emailSchema.safeParse(who);
+        const sub = /^\d+$/.test(who) ? repo.get(Number(who)) : email.success ? repo.getByEmail(email.data) : undefined;
+        if (!sub) throw new CliError(`no subscriber ${who}`, EXIT.FAILED);
+        const now = app.clock.now().toISOString();
+        if (o.unsubscribe) {
+          app.db.transaction(() => {
+            repo.setStatus(sub.id, 'unsubscribed', now);
+            repo.skipPendingDeliveries(sub.id, 'unsubscribed by an operator', now);
+          }).immediate();
+          console.log(`subscriber ${sub.id} unsubscribed`);
+        } else {
+          repo.deleteCompletely(sub.id);
+          console.log(`subscriber ${sub.id} deleted with all their data`);
+        }
+      });
+    });
+}
+
+type ImportRow = z.output<typeof importRow>;
+
+/** Parses and validates a CSV file; problems are `line N: message` strings. */
+export function parseImport(text: string): { rows: { line: number; row: ImportRow }[]; problems: string[] } {
+  let table: ReturnType<typeof parseCsv>;
+  try {
+    table = parseCsv(text);
+  } catch (err) {
+    return { rows: [], problems: [(err as Error).message] };
+  }
+  const header = table[0]?.fields.map((h) => h.trim().toLowerCase());
+  if (!header?.includes('email')) return { rows: [], problems: ['line 1: the header row must name an "email" column'] };
+  const rows: { line: number; row: ImportRow }[] = [];
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const { line, fields } of table.slice(1)) {
+    // Undo the export's spreadsheet-formula guard ('=…), then map cells to their columns.
+    const record = Object.fromEntries(header.map((h, i) => [h, (fields[i] ?? '').trim().replace(/^'(?=[=+\-@])/, '')]));
+    const parsed = importRow.safeParse(record);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      problems.push(`line ${line}: ${issue.path.join('.') || 'row'} ${issue.message}`);
+      continue;
+    }
+    const key = parsed.data.email.toLowerCase();
+    if (seen.has(key)) {
+      problems.push(`line ${line}: ${parsed.data.email.replace(/^.*@/, '…@')} appears twice in the file`);
+      continue;
+    }
+    seen.add(key);
+    rows.push({ line, row: parsed.data });
+  }
+  return { rows, problems };
+}
+
+/** Adds the rows not yet present, in one transaction; existing addresses are left as they are. */
+export function importSubscribers(app: AppDeps, rows: { row: ImportRow }[], defaultStatus: SubscriberStatus, dryRun: boolean) {
+  const repo = app.subscriptions.repo;
+  const now = app.clock.now().toISOString();
+  const bar = progress('import');
+  let added = 0;
+  let existing = 0;
+  const run = app.db.transaction(() => {
+    rows.forEach(({ row }, i) => {
+      if (repo.getByEmail(row.email)) existing++;
+      else {
+        added++;
+        if (!dryRun) {
+          const id = repo.create({
+            email: row.email,
+            status: row.status ?? defaultStatus,
+            now,
+            topics: row.topics,
+            timezone: row.timezone ?? null,
+            hour: row.delivery_hour ?? null,
+            frequency: row.frequency,
+          });
+          if (row.paused) repo.setPreferences(id, { timezone: row.timezone ?? null, hour: row.delivery_hour ?? null, frequency: row.frequency ?? 'daily', paused: true }, now);
+        }
+      }
+      if (i % 500 === 0) bar.update(i, rows.length);
+    });
+  });
+  run.immediate();
+  bar.update(rows.length, rows.length);
+  bar.stop();
+  return { added, existing };
+}
+
+/** Streams every subscriber (or one status) as CSV, a page at a time, honouring backpressure. */
+export async function exportSubscribers(app: AppDeps, out: NodeJS.WritableStream, status?: SubscriberStatus): Promise<number> {
+  const page = app.db.prepare<{ after: number; status: string | null }, Record<string, string | number | null>>(
+    `SELECT s.id, s.email, s.status, (SELECT group_concat(topic, ';') FROM subscriber_topics t WHERE t.subscriber_id = s.id) AS topics,
+       s.timezone, s.delivery_hour, s.frequency, s.paused, s.created_at, s.confirmed_at
+     FROM subscribers s WHERE s.id > @after AND (@status IS NULL OR s.status = @status) ORDER BY s.id LIMIT 1000`,
+  );
+  const write = async (chunk: string) => {
+    if (!out.write(chunk)) await once(out, 'drain');
+  };
+  await write(csvRow([...CSV_COLUMNS]));
+  let n = 0;
+  for (let after = 0; ; ) {
+    const rows = page.all({ after, status: status ?? null });
+    if (!rows.length) break;
+    after = rows.at(-1)!.id as number;
+    for (const r of rows) await write(csvRow(CSV_COLUMNS.map((c) => r[c])));
+    n += rows.length;
+  }
+  return n;
 }

@@ -1,31 +1,58 @@
-// Reads what ranking needs: candidate papers in a window with their observation history, and FTS topic matches.
+// Reads what ranking needs: the candidate papers of a window with their observation history, the papers
+// matching a topic (FTS5 bm25 or arXiv category) inside that window, and, a page of subscribers at a time,
+// their topics and the candidates already sent to them. Statements are prepared once; nothing here writes.
 import type { Db } from './open.js';
 import type { Candidate, ObservationPoint } from '../rank/types.js';
+import type { TopicHit, TopicQuery } from '../rank/topics.js';
+
+/**
+ * When a paper appeared to the community: its Daily Papers day (midnight UTC), else its arXiv date, else when
+ * we first saw it. Migration 0003 indexes this exact expression, so keep the two in step.
+ */
+export const APPEARED_AT = `coalesce(p.daily_date || 'T00:00:00.000Z', p.published_at, p.first_seen_at)`;
+
+// bm25 column weights (title, abstract, AI keywords): a topic in the title or keywords says more than a mention.
+const BM25 = 'bm25(papers_fts, 10.0, 1.0, 5.0)';
 
 export function createCandidatesRepo(db: Db) {
-  // A paper "appeared" on its Daily Papers day (midnight UTC), else when we first saw it.
-  const appeared = `coalesce(p.daily_date || 'T00:00:00.000Z', p.first_seen_at)`;
-  const candidates = db.prepare<[string, string], { id: string; appeared_at: string }>(
-    `SELECT p.id, ${appeared} AS appeared_at FROM papers p
-     WHERE ${appeared} > ? AND ${appeared} <= ? ORDER BY p.id`,
+  const candidates = db.prepare<[string, string], { id: string; appeared_at: string; first_seen_at: string }>(
+    `SELECT p.id, ${APPEARED_AT} AS appeared_at, p.first_seen_at FROM papers p
+     WHERE ${APPEARED_AT} > ? AND ${APPEARED_AT} <= ? ORDER BY p.id`,
   );
+  // IN (…) makes SQLite seek (paper_id, observed_at) in paper order, so the ORDER BY needs no sort.
   const observations = db.prepare<[string, string, string], ObservationPoint & { paper_id: string }>(
     `SELECT o.paper_id, o.observed_at AS observedAt, o.upvotes, o.comments, o.github_stars AS githubStars
-     FROM observations o JOIN papers p ON p.id = o.paper_id
-     WHERE ${appeared} > ? AND ${appeared} <= ? AND o.observed_at <= ?
+     FROM observations o
+     WHERE o.paper_id IN (SELECT p.id FROM papers p WHERE ${APPEARED_AT} > ? AND ${APPEARED_AT} <= ?) AND o.observed_at <= ?
      ORDER BY o.paper_id, o.observed_at, o.id`,
   );
-  const ftsMatch = db.prepare<[string], { id: string; rank: number }>(
-    `SELECT p.id, bm25(papers_fts, 10.0, 1.0, 5.0) AS rank FROM papers_fts JOIN papers p ON p.rowid = papers_fts.rowid
-     WHERE papers_fts MATCH ? ORDER BY rank`,
+  const ftsMatch = db.prepare<[string, string, string], { id: string; rank: number }>(
+    `SELECT p.id, ${BM25} AS rank FROM papers_fts JOIN papers p ON p.rowid = papers_fts.rowid
+     WHERE papers_fts MATCH ? AND ${APPEARED_AT} > ? AND ${APPEARED_AT} <= ?`,
   );
-  const categoryMatch = db.prepare<[string], { id: string }>('SELECT paper_id AS id FROM paper_categories WHERE category = ?');
+  const categoryMatch = db.prepare<[string, string, string], { id: string }>(
+    `SELECT p.id FROM paper_categories c JOIN papers p ON p.id = c.paper_id
+     WHERE c.category = ? AND ${APPEARED_AT} > ? AND ${APPEARED_AT} <= ?`,
+  );
+  // A page of subscribers is an id range (pages are read in id order), so one range query serves the whole page.
+  const topicsInRange = db.prepare<[number, number], { subscriber_id: number; topic: string }>(
+    'SELECT subscriber_id, topic FROM subscriber_topics WHERE subscriber_id > ? AND subscriber_id <= ? ORDER BY subscriber_id, topic',
+  );
+  // Per subscriber one index seek on (subscriber_id, edition_id) per recent edition: a long history is never read.
+  // CROSS JOIN pins subscribers as the outer loop; otherwise the planner may range-scan every row of the page.
+  const sentInRange = db.prepare<[string, string, number, number], { subscriber_id: number; paper_id: string }>(
+    `SELECT s.id AS subscriber_id, sp.paper_id FROM subscribers s
+     CROSS JOIN sent_papers sp INDEXED BY sent_papers_subscriber_edition
+       ON sp.subscriber_id = s.id AND sp.edition_id IN (SELECT id FROM editions WHERE date >= ? AND date < ?)
+     WHERE s.id > ? AND s.id <= ?`,
+  );
 
   return {
-    /** Papers that appeared in (from, to], with observations up to `asOf`, in one pass over two queries. */
+    /** Papers that appeared in (from, to], each with its observations up to `asOf`, ascending. */
     load(from: string, to: string, asOf: string): Candidate[] {
       const byId = new Map<string, Candidate>();
-      for (const r of candidates.all(from, to)) byId.set(r.id, { id: r.id, appearedAt: r.appeared_at, observations: [] });
+      for (const r of candidates.all(from, to))
+        byId.set(r.id, { id: r.id, appearedAt: iso(r.appeared_at), firstSeenAt: iso(r.first_seen_at), observations: [] });
       for (const o of observations.iterate(from, to, asOf)) {
         byId.get(o.paper_id)?.observations.push({
           observedAt: o.observedAt,
@@ -36,29 +63,47 @@ export function createCandidatesRepo(db: Db) {
       }
       return [...byId.values()];
     },
-    /** Papers matching a topic: an arXiv category ("cs.CL") or a phrase searched with FTS5, best first (bm25). */
-    matchTopic(topic: string): { id: string; relevance: number }[] {
-      if (isCategory(topic)) return categoryMatch.all(topic).map((r) => ({ id: r.id, relevance: 1 }));
-      const query = ftsPhrase(topic);
-      if (!query) return [];
-      // bm25 is negative, more negative = better; flip it so larger is better.
-      return ftsMatch.all(query).map((r) => ({ id: r.id, relevance: -r.rank }));
+
+    /** Papers of the window (from, to] matching a topic; relevance is bm25 flipped so that larger is better. */
+    matchTopic(q: TopicQuery, from: string, to: string): TopicHit[] {
+      if (q.kind === 'category') return categoryMatch.all(q.category, from, to).map((r) => ({ id: r.id, relevance: 1 }));
+      return ftsMatch.all(q.phrase, from, to).map((r) => ({ id: r.id, relevance: -r.rank }));
+    },
+
+    /** Topics of every subscriber with an id in (afterId, lastId], in topic order. */
+    topicsOf(afterId: number, lastId: number): Map<number, string[]> {
+      const out = new Map<number, string[]>();
+      for (const r of topicsInRange.iterate(afterId, lastId)) {
+        const list = out.get(r.subscriber_id);
+        if (list) list.push(r.topic);
+        else out.set(r.subscriber_id, [r.topic]);
+      }
+      return out;
+    },
+
+    /**
+     * Papers sent to subscribers with ids in (afterId, lastId] by editions dated from `fromDate` (and before
+     * `beforeDate`). A paper that appeared on or after fromDate cannot have been in an older edition, so this is
+     * all the never-twice rule needs for candidates of that window, without reading a subscriber's whole history.
+     */
+    sentSince(fromDate: string, afterId: number, lastId: number, beforeDate = '9999-12-31'): Map<number, Set<string>> {
+      const out = new Map<number, Set<string>>();
+      for (const r of sentInRange.iterate(fromDate, beforeDate, afterId, lastId)) {
+        const set = out.get(r.subscriber_id);
+        if (set) set.add(r.paper_id);
+        else out.set(r.subscriber_id, new Set([r.paper_id]));
+      }
+      return out;
     },
   };
 }
 
 export type CandidatesRepo = ReturnType<typeof createCandidatesRepo>;
 
-export function isCategory(topic: string): boolean {
-  return /^[a-z-]+(\.[A-Za-z-]+)?$/.test(topic) && topic.includes('.');
-}
-
-/** A topic phrase as an FTS5 phrase query: user text never reaches MATCH as syntax. */
-export function ftsPhrase(topic: string): string | null {
-  const words = topic
-    .toLowerCase()
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter(Boolean);
-  if (!words.length) return null;
-  return `"${words.join(' ')}"`;
+// Stored times come from several sources; one ISO form keeps string comparison (and the tie-break) exact.
+const CANONICAL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+function iso(s: string): string {
+  if (CANONICAL.test(s)) return s;
+  const t = Date.parse(s);
+  return Number.isNaN(t) ? s : new Date(t).toISOString();
 }

@@ -71,13 +71,23 @@ export function toPaperRow(r: RawPaperRow): PaperRow {
 export interface UpsertCounts {
   inserted: number;
   updated: number;
+  unchanged: number;
+  /** Update-only entries (arXiv replacements) for papers we never stored. */
+  ignored: number;
 }
 
-const union = (a: string[], b: string[]) => [...new Set([...a, ...b])];
+export type UpsertOutcome = 'inserted' | 'updated' | 'unchanged' | 'ignored';
+
+type Params = Omit<RawPaperRow, 'first_seen_at'> & { now: string };
+const MERGED_FIELDS = [
+  'title', 'abstract', 'authors_json', 'published_at', 'daily_date', 'ai_summary', 'ai_keywords_json', 'categories_json',
+  'thumbnail_url', 'hf_url', 'arxiv_url', 'pdf_url', 'github_url', 'project_url', 'organization', 'sources_json',
+] as const satisfies readonly (keyof Params)[];
 
 export function createPapersRepo(db: Db) {
   // Named statements prepared once: a broken query fails at start-up, not at 7 am.
   const selectOne = db.prepare<[string], RawPaperRow>('SELECT * FROM papers WHERE id = ?');
+  const countAll = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM papers');
   const insert = db.prepare(`INSERT INTO papers (id, title, abstract, authors_json, published_at, daily_date, first_seen_at,
       ai_summary, ai_keywords_json, categories_json, thumbnail_url, hf_url, arxiv_url, pdf_url, github_url, project_url,
       organization, sources_json, updated_at)
@@ -94,39 +104,74 @@ export function createPapersRepo(db: Db) {
   const insertObservation = db.prepare(`INSERT INTO observations (paper_id, source, observed_at, upvotes, comments, github_stars)
     VALUES (?, ?, ?, ?, ?, ?)`);
 
-  /** Merges one entry into the stored paper; returns whether it was new. Call inside a transaction. */
-  function upsertEntry(source: SourceName, e: PaperEntry, now: string): 'inserted' | 'updated' | 'unchanged' {
-    const old = selectOne.get(e.id);
-    const params = {
+  /** The row a first sighting creates: only what this source knows. */
+  function fresh(source: SourceName, e: PaperEntry, now: string): Params {
+    return {
       id: e.id,
-      // A source that knows more wins for text fields; otherwise keep what we had.
-      title: e.title || old?.title,
-      abstract: e.abstract ?? old?.abstract ?? null,
-      authors_json: JSON.stringify(e.authors.length ? e.authors : old ? (JSON.parse(old.authors_json) as string[]) : []),
-      published_at: old?.published_at ?? e.publishedAt ?? null,
-      daily_date: old?.daily_date ?? e.dailyDate ?? null,
-      ai_summary: e.aiSummary ?? old?.ai_summary ?? null,
-      ai_keywords_json: JSON.stringify(e.aiKeywords.length ? e.aiKeywords : old ? (JSON.parse(old.ai_keywords_json) as string[]) : []),
-      categories_json: JSON.stringify(union(old ? (JSON.parse(old.categories_json) as string[]) : [], e.categories)),
-      thumbnail_url: e.thumbnailUrl ?? old?.thumbnail_url ?? null,
-      hf_url: e.hfUrl ?? old?.hf_url ?? null,
-      arxiv_url: e.arxivUrl ?? old?.arxiv_url ?? null,
-      pdf_url: e.pdfUrl ?? old?.pdf_url ?? null,
-      github_url: e.githubUrl ?? old?.github_url ?? null,
-      project_url: e.projectUrl ?? old?.project_url ?? null,
-      organization: e.organization ?? old?.organization ?? null,
-      sources_json: JSON.stringify(union(old ? (JSON.parse(old.sources_json) as string[]) : [], [source])),
+      title: e.title,
+      abstract: e.abstract ?? null,
+      authors_json: JSON.stringify(e.authors),
+      published_at: e.publishedAt ?? null,
+      daily_date: e.dailyDate ?? null,
+      ai_summary: e.aiSummary ?? null,
+      ai_keywords_json: JSON.stringify(e.aiKeywords),
+      categories_json: JSON.stringify(e.categories),
+      thumbnail_url: e.thumbnailUrl ?? null,
+      hf_url: e.hfUrl ?? null,
+      arxiv_url: e.arxivUrl ?? null,
+      pdf_url: e.pdfUrl ?? null,
+      github_url: e.githubUrl ?? null,
+      project_url: e.projectUrl ?? null,
+      organization: e.organization ?? null,
+      sources_json: JSON.stringify([source]),
       now,
     };
-    let outcome: 'inserted' | 'updated' | 'unchanged';
+  }
+
+  /**
+   * Each source adds what it knows: a field the entry has replaces the stored one, a field it lacks keeps the
+   * stored one; lists of categories and sources grow; the first daily date and the earliest publication stay.
+   * JSON columns are only parsed when a union needs them.
+   */
+  function merged(source: SourceName, e: PaperEntry, old: RawPaperRow, now: string): Params {
+    return {
+      id: e.id,
+      title: e.title || old.title,
+      abstract: e.abstract ?? old.abstract,
+      authors_json: e.authors.length ? JSON.stringify(e.authors) : old.authors_json,
+      published_at: earliest(old.published_at, e.publishedAt),
+      daily_date: old.daily_date ?? e.dailyDate ?? null,
+      ai_summary: e.aiSummary ?? old.ai_summary,
+      ai_keywords_json: e.aiKeywords.length ? JSON.stringify(e.aiKeywords) : old.ai_keywords_json,
+      categories_json: e.categories.length ? unionJson(old.categories_json, e.categories) : old.categories_json,
+      thumbnail_url: e.thumbnailUrl ?? old.thumbnail_url,
+      hf_url: e.hfUrl ?? old.hf_url,
+      arxiv_url: e.arxivUrl ?? old.arxiv_url,
+      pdf_url: e.pdfUrl ?? old.pdf_url,
+      github_url: e.githubUrl ?? old.github_url,
+      project_url: e.projectUrl ?? old.project_url,
+      organization: e.organization ?? old.organization,
+      sources_json: unionJson(old.sources_json, [source]),
+      now,
+    };
+  }
+
+  /** Merges one entry into the stored paper and records its counters. Call inside a transaction. */
+  function upsertEntry(source: SourceName, e: PaperEntry, now: string): UpsertOutcome {
+    const old = selectOne.get(e.id);
+    let outcome: UpsertOutcome;
     if (!old) {
-      insert.run(params);
+      if (e.updateOnly) return 'ignored';
+      insert.run(fresh(source, e, now));
       outcome = 'inserted';
-    } else if (changed(old, params)) {
-      update.run(params);
-      outcome = 'updated';
     } else {
-      outcome = 'unchanged';
+      const next = merged(source, e, old, now);
+      if (MERGED_FIELDS.some((k) => old[k] !== next[k])) {
+        update.run(next);
+        outcome = 'updated';
+      } else {
+        outcome = 'unchanged';
+      }
     }
     for (const c of e.categories) insertCategory.run(e.id, c);
     if (e.counters) {
@@ -137,37 +182,44 @@ export function createPapersRepo(db: Db) {
     return outcome;
   }
 
+  const batch = db.transaction((source: SourceName, entries: PaperEntry[], now: string) => {
+    const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0, ignored: 0 };
+    for (const e of entries) counts[upsertEntry(source, e, now)]++;
+    return counts;
+  });
+
   return {
     upsertEntry,
     /** Upserts a whole batch in one immediate transaction: all of it lands or none of it. */
     upsertBatch(source: SourceName, entries: PaperEntry[], now: string): UpsertCounts {
-      const run = db.transaction(() => {
-        const counts: UpsertCounts = { inserted: 0, updated: 0 };
-        for (const e of entries) {
-          const r = upsertEntry(source, e, now);
-          if (r === 'inserted') counts.inserted++;
-          else if (r === 'updated') counts.updated++;
-        }
-        return counts;
-      });
-      return run.immediate();
+      return batch.immediate(source, entries, now);
     },
     get(id: string): PaperRow | undefined {
       const r = selectOne.get(id);
       return r ? toPaperRow(r) : undefined;
     },
     count(): number {
-      return (db.prepare('SELECT count(*) AS n FROM papers').get() as { n: number }).n;
+      return countAll.get()!.n;
     },
   };
 }
 
-export type PapersRepo = ReturnType<typeof createPapersRepo>;
-
-function changed(old: RawPaperRow, next: Record<string, unknown>): boolean {
-  for (const [k, v] of Object.entries(next)) {
-    if (k === 'now' || k === 'id') continue;
-    if ((old as unknown as Record<string, unknown>)[k] !== v) return true;
-  }
-  return false;
+function earliest(a: string | null, b: string | undefined): string | null {
+  if (a === null) return b ?? null;
+  if (b === undefined) return a;
+  return a <= b ? a : b;
 }
+
+/** A JSON string array with the new values appended (order kept: the primary category stays first). */
+function unionJson(json: string, add: string[]): string {
+  const list = JSON.parse(json) as string[];
+  let grew = false;
+  for (const v of add)
+    if (!list.includes(v)) {
+      list.push(v);
+      grew = true;
+    }
+  return grew ? JSON.stringify(list) : json;
+}
+
+export type PapersRepo = ReturnType<typeof createPapersRepo>;

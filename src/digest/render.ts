@@ -1,15 +1,20 @@
-// Renders emails. MJML is compiled once per edition (all cards the edition can show, between markers);
-// each recipient's message is then assembled from those fragments by string work only, never MJML.
+// Renders emails. MJML is compiled once per edition (every card the edition can show, between markers);
+// each recipient's message is then assembled from those fragments by concatenation only, never MJML:
+// renderFor is synchronous, and MJML 5 is async, so a recipient cannot trigger a compile.
+// Per-recipient values go into slots whose names carry a random nonce, so paper text can never fake one.
 import mjml2html from 'mjml';
 import Handlebars from 'handlebars';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PaperSnapshot } from './snapshot.js';
 import type { Section } from '../rank/select.js';
-import { cardView, formatDateLabel, type CardView } from './view.js';
+import { editionView, preheaderFor, sectionViews, editionUrls, type CardView, type EditionView, type SectionView } from './view.js';
 import { AppError } from '../lib/errors.js';
 import { escapeHtml } from '../lib/escape-html.js';
+
+export { editionUrls };
 
 export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
 
@@ -32,8 +37,11 @@ export interface RenderedMessage {
 export interface CompiledEdition {
   date: string;
   subject: string;
+  view: EditionView;
   renderFor(r: RecipientParts): RenderedMessage;
 }
+
+// ---- templates -------------------------------------------------------------------------------------
 
 let handlebars: typeof Handlebars | undefined;
 function templates(): typeof Handlebars {
@@ -45,19 +53,83 @@ function templates(): typeof Handlebars {
   return hb;
 }
 
-function fill(name: string, data: unknown): string {
+/** Fills an MJML template with Handlebars, which HTML-escapes every {{value}}. */
+export function fillTemplate(name: string, data: unknown): string {
   const source = readFileSync(join(TEMPLATES_DIR, `${name}.mjml`), 'utf8');
-  return templates().compile(source, { strict: false })(data);
+  return templates().compile(source, { strict: true })(data);
 }
 
 export async function compileMjml(mjml: string): Promise<string> {
-  const out = await mjml2html(mjml, { validationLevel: 'strict', keepComments: true, minify: false });
+  let out: Awaited<ReturnType<typeof mjml2html>>;
+  try {
+    // fonts: {} — MJML would otherwise add a Google Fonts <link> for "Roboto" in our font stack: a remote
+    // fetch on open (privacy, and one more thing for spam filters to weigh) for a font we only fall back to.
+    out = await mjml2html(mjml, { validationLevel: 'strict', keepComments: true, minify: false, fonts: {} });
+  } catch (err) {
+    // Strict validation throws a ValidationError listing every problem.
+    throw new AppError('MJML_INVALID', `MJML is invalid: ${(err as Error).message.trim()}`, { cause: err });
+  }
   if (out.errors?.length)
     throw new AppError('MJML_INVALID', `MJML errors: ${out.errors.map((e: { formattedMessage: string }) => e.formattedMessage).join('; ')}`);
-  // Collapse indentation between tags: a 20-paper digest must stay far below Gmail's ~102 KB clip.
-  return out.html.replace(/>\s+</g, '><').replace(/\n\s*/g, '\n');
+  // Drop the template's indentation (whitespace runs that contain a newline, between tags or at line
+  // starts): a 20-paper digest must stay far below Gmail's ~102 KB clip. Single spaces between inline
+  // elements carry meaning and are kept.
+  return hidePreheaderQuietly(out.html).replace(/>[ \t]*\n\s*</g, '><').replace(/\n[ \t]+/g, '\n');
 }
 
+/**
+ * MJML hides the preheader with white 1px text; SpamAssassin scores exactly that as text hidden from the
+ * reader (HTML_FONT_LOW_CONTRAST, or FONT_INVIS_* without the colour). display:none with zero size and
+ * opacity hides it just as well in every client, without looking like a trick.
+ */
+const MJML_PREVIEW_STYLE = 'display:none;font-size:1px;color:#ffffff;line-height:1px;max-height:0px;max-width:0px;opacity:0;overflow:hidden;';
+const QUIET_PREVIEW_STYLE = 'display:none;max-height:0px;max-width:0px;opacity:0;overflow:hidden;mso-hide:all;';
+function hidePreheaderQuietly(html: string): string {
+  return html.replace(`<div style="${MJML_PREVIEW_STYLE}">`, `<div style="${QUIET_PREVIEW_STYLE}">`);
+}
+
+// ---- slots -----------------------------------------------------------------------------------------
+
+const SLOT_NAMES = ['preheader', 'heading', 'reason', 'unsubscribeUrl', 'preferencesUrl', 'confirmUrl'] as const;
+type SlotName = (typeof SLOT_NAMES)[number];
+type SlotValues = Partial<Record<SlotName, string>>;
+
+function slotTokens(): Record<SlotName, string> {
+  const nonce = randomBytes(6).toString('hex');
+  return Object.fromEntries(SLOT_NAMES.map((n) => [n, `%%${n}-${nonce}%%`])) as Record<SlotName, string>;
+}
+
+/** A compiled fragment: literal parts with named holes between them. */
+interface Fragment {
+  parts: string[];
+  holes: SlotName[];
+}
+
+function toFragment(html: string, tokens: Record<SlotName, string>): Fragment {
+  const byToken = new Map(SLOT_NAMES.map((n) => [tokens[n], n]));
+  const pattern = new RegExp(SLOT_NAMES.map((n) => tokens[n].replace(/[%-]/g, '\\$&')).join('|'), 'g');
+  const parts: string[] = [];
+  const holes: SlotName[] = [];
+  let at = 0;
+  for (const m of html.matchAll(pattern)) {
+    parts.push(html.slice(at, m.index));
+    holes.push(byToken.get(m[0])!);
+    at = m.index + m[0].length;
+  }
+  parts.push(html.slice(at));
+  return { parts, holes };
+}
+
+/** Values are inserted as given: callers pass them HTML-escaped. */
+function fill(f: Fragment, values: SlotValues): string {
+  let out = f.parts[0]!;
+  for (let i = 0; i < f.holes.length; i++) {
+    const v = values[f.holes[i]!];
+    if (v === undefined) throw new AppError('RENDER_SLOT_MISSING', `no value for slot ${f.holes[i]}`);
+    out += v + f.parts[i + 1]!;
+  }
+  return out;
+}
 
 function between(html: string, start: string, end: string, from = 0): { inner: string; startAt: number; endAt: number } {
   const a = html.indexOf(start, from);
@@ -66,92 +138,145 @@ function between(html: string, start: string, end: string, from = 0): { inner: s
   return { inner: html.slice(a + start.length, b), startAt: a, endAt: b + end.length };
 }
 
-export function editionUrls(baseUrl: string, date: string) {
-  return { archiveUrl: `${baseUrl}/archive/${date}`, archiveIndexUrl: `${baseUrl}/archive`, siteUrl: `${baseUrl}/` };
+function assertLink(url: string, what: string): void {
+  if (!/^https?:\/\/[^\s<>"]+$/.test(url)) throw new AppError('RENDER_BAD_URL', `${what} must be an absolute URL without spaces or quotes`);
 }
+
+// ---- the digest ------------------------------------------------------------------------------------
 
 /** Compiles the edition once. `papers` are every paper any recipient may get. */
 export async function compileEdition(edition: { date: string; subject: string; papers: PaperSnapshot[] }, s: RenderSettings): Promise<CompiledEdition> {
-  const cards = edition.papers.map(cardView);
-  const byId = new Map<string, CardView>(cards.map((c) => [c.id, c]));
-  const urls = editionUrls(s.publicBaseUrl, edition.date);
-  const dateLabel = formatDateLabel(edition.date);
-  const preheader = cards.length ? `Today's top paper: ${cards[0]!.title}` : 'Trending papers';
-  const html = await compileMjml(
-    fill('digest', { ...urls, subject: edition.subject, preheader, dateLabel, papers: cards, siteHost: new URL(s.publicBaseUrl).host }),
-  );
+  const view = editionView(edition, s.publicBaseUrl);
+  const byId = new Map<string, CardView>(view.cards.map((c) => [c.id, c]));
+  const tokens = slotTokens();
+  const html = await compileMjml(fillTemplate('digest', { ...view, slots: tokens }));
+
   const sections = between(html, '<!--sections-->', '<!--/sections-->');
-  const head = html.slice(0, sections.startAt);
-  const tail = html.slice(sections.endAt);
-  const heading = between(sections.inner, '<!--heading-->', '<!--/heading-->').inner;
-  const fragments = new Map<string, string>();
-  for (const c of cards) fragments.set(c.id, between(sections.inner, `<!--card:${c.id}-->`, '<!--/card-->').inner);
+  const head = toFragment(html.slice(0, sections.startAt), tokens);
+  const tail = toFragment(html.slice(sections.endAt), tokens);
+  const heading = toFragment(between(sections.inner, '<!--heading-->', '<!--/heading-->').inner, tokens);
+  const cards = new Map<string, Fragment>();
+  for (const c of view.cards) cards.set(c.id, toFragment(between(sections.inner, `<!--card:${c.id}-->`, '<!--/card-->').inner, tokens));
+  const renderText = compileText(view);
 
   return {
     date: edition.date,
     subject: edition.subject,
+    view,
     renderFor(r: RecipientParts): RenderedMessage {
-      let body = '';
-      for (const sec of r.sections) {
-        body += heading.replace('%%HEADING%%', escapeHtml(sec.title));
-        for (const p of sec.papers) {
-          const frag = fragments.get(p.id);
-          if (!frag) throw new AppError('RENDER_UNKNOWN_PAPER', `paper ${p.id} is not part of edition ${edition.date}`);
-          body += frag.replace('%%REASON%%', escapeHtml(p.reason));
-        }
+      assertLink(r.unsubscribeUrl, 'unsubscribe URL');
+      assertLink(r.preferencesUrl, 'preferences URL');
+      const secs = sectionViews(r.sections, byId, edition.date);
+      // Never a blank email: preparing an edition skips subscribers with nothing to read.
+      if (!secs.length) throw new AppError('RENDER_EMPTY', `nothing to render for this recipient in edition ${edition.date}`);
+      const personal: SlotValues = {
+        preheader: escapeHtml(preheaderFor(secs)),
+        unsubscribeUrl: escapeHtml(r.unsubscribeUrl),
+        preferencesUrl: escapeHtml(r.preferencesUrl),
+      };
+      let body = fill(head, personal);
+      for (const sec of secs) {
+        body += fill(heading, { heading: escapeHtml(sec.title) });
+        for (const { card, reason } of sec.items) body += fill(cards.get(card.id)!, { reason: escapeHtml(reason) });
       }
-      const out = (head + body + tail)
-        .replaceAll('%%UNSUBSCRIBE_URL%%', escapeHtml(r.unsubscribeUrl))
-        .replaceAll('%%PREFERENCES_URL%%', escapeHtml(r.preferencesUrl));
-      return { subject: edition.subject, html: out, text: renderText(edition.date, dateLabel, urls, r, byId) };
+      body += fill(tail, personal);
+      return { subject: edition.subject, html: body, text: renderText(secs, r) };
     },
   };
 }
 
-/** The plain-text part, from the same view model as the HTML. */
-export function renderText(
-  date: string,
-  dateLabel: string,
-  urls: ReturnType<typeof editionUrls>,
-  r: RecipientParts,
-  byId: ReadonlyMap<string, CardView>,
-): string {
-  const lines: string[] = [`Trending papers for ${dateLabel}`, `View in browser: ${urls.archiveUrl}`, ''];
-  for (const sec of r.sections) {
-    lines.push(sec.title.toUpperCase(), '='.repeat(Math.min(60, sec.title.length)), '');
-    sec.papers.forEach((p, i) => {
-      const c = byId.get(p.id);
-      if (!c) return;
-      lines.push(`${i + 1}. ${c.title}`, `   ${c.authorsLine}`);
-      if (c.summary) lines.push(`   ${c.summary}`);
-      const stats = [`${c.upvotes} upvotes`, `${c.comments} comments`];
-      if (c.githubStars) stats.push(`${c.githubStars} GitHub stars`);
-      lines.push(`   ${stats.join(' · ')} — ${p.reason}`, `   ${c.url}`, `   PDF: ${c.pdfUrl}`);
-      if (c.githubUrl) lines.push(`   Code: ${c.githubUrl}`);
-      lines.push('');
-    });
+// ---- the text part ---------------------------------------------------------------------------------
+
+/** Wraps prose at word boundaries; URLs stay on one line so they remain clickable. */
+export function wrapText(text: string, width: number, indent: string): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width - indent.length) {
+      lines.push(indent + line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
   }
-  lines.push('--', `Preferences: ${r.preferencesUrl}`, `Unsubscribe: ${r.unsubscribeUrl}`, `Archive: ${urls.archiveIndexUrl}`);
-  void date;
-  return lines.join('\n');
+  if (line) lines.push(indent + line);
+  return lines;
 }
 
-/** The confirmation email: compiled once per process; the link is filled per message. */
-let confirmCache: { key: string; html: string } | undefined;
-export async function renderConfirmation(s: RenderSettings & { ttlHours: number }, confirmUrl: string): Promise<RenderedMessage> {
-  const key = `${s.publicBaseUrl}|${s.ttlHours}`;
-  if (confirmCache?.key !== key) {
-    confirmCache = { key, html: await compileMjml(fill('confirm', { siteHost: new URL(s.publicBaseUrl).host, ttlHours: s.ttlHours })) };
+const TEXT_WIDTH = 72;
+const INDENT = '    ';
+
+/**
+ * The plain-text part, from the same view model as the HTML. Like the HTML, everything that does not depend
+ * on the recipient (each card's wrapped lines) is prepared once per edition; a recipient only joins blocks.
+ */
+export function compileText(view: EditionView): (sections: readonly SectionView[], r: Pick<RecipientParts, 'unsubscribeUrl' | 'preferencesUrl'>) => string {
+  const blocks = new Map<string, { title: string[]; body: string }>();
+  for (const c of view.cards) {
+    const body = [
+      ...wrapText(`${c.authorsLine}${c.organization ? ` · ${c.organization}` : ''}`, TEXT_WIDTH, INDENT),
+      ...(c.summary ? wrapText(c.summary, TEXT_WIDTH, INDENT) : []),
+      `${INDENT}${c.statsLine}`,
+      `${INDENT}Read:  ${c.url}`,
+      `${INDENT}PDF:   ${c.pdfUrl}`,
+      ...(c.githubUrl ? [`${INDENT}Code:  ${c.githubUrl}${c.githubStarsLabel ? ` (${c.githubStarsLabel})` : ''}`] : []),
+      ...(c.projectUrl ? [`${INDENT}Project: ${c.projectUrl}`] : []),
+    ].join('\n');
+    blocks.set(c.id, { title: wrapText(c.title, TEXT_WIDTH, INDENT), body });
   }
-  const html = confirmCache.html.replaceAll('%%CONFIRM_URL%%', escapeHtml(confirmUrl));
+  const head = [`TRENDING PAPERS · ${view.dateLabel}`, '', `View in browser: ${view.archiveUrl}`, ''].join('\n');
+  const foot = `--\nYou receive this email because you subscribed to the daily Trending Papers digest at ${view.siteHost}.\n`;
+  return (sections, r) => {
+    let out = head;
+    for (const sec of sections) {
+      out += `\n${sec.title.toUpperCase()}\n${'-'.repeat(Math.min(TEXT_WIDTH, sec.title.length))}\n\n`;
+      sec.items.forEach(({ card, reason }, i) => {
+        const b = blocks.get(card.id)!;
+        // "1.  Title" / "10. Title": the number sits in the indent, continuation lines keep it.
+        out += `${`${i + 1}.`.padEnd(INDENT.length)}${b.title.join('\n').slice(INDENT.length)}\n${b.body}\n${INDENT}Why: ${reason}\n\n`;
+      });
+    }
+    return `${out}${foot}Manage preferences: ${r.preferencesUrl}\nUnsubscribe: ${r.unsubscribeUrl}\nPast digests: ${view.archiveIndexUrl}`;
+  };
+}
+
+// ---- the confirmation email ------------------------------------------------------------------------
+
+
+/** Compiled once per process and settings; the link is filled per message. */
+let confirmCache: Promise<Fragment> | undefined;
+let confirmKey = '';
+
+async function compileConfirmation(s: RenderSettings & { ttlHours: number }): Promise<Fragment> {
+  const tokens = slotTokens();
+  const siteHost = new URL(s.publicBaseUrl).host;
+  const html = await compileMjml(fillTemplate('confirm', { siteHost, siteUrl: `${s.publicBaseUrl}/`, ttlHours: s.ttlHours, slots: tokens }));
+  return toFragment(html, tokens);
+}
+
+export async function renderConfirmation(s: RenderSettings & { ttlHours: number }, confirmUrl: string): Promise<RenderedMessage> {
+  assertLink(confirmUrl, 'confirmation URL');
+  const key = `${s.publicBaseUrl}|${s.ttlHours}`;
+  if (!confirmCache || confirmKey !== key) {
+    confirmKey = key;
+    confirmCache = compileConfirmation(s);
+    // A failed compile must not stay cached.
+    confirmCache.catch(() => {
+      if (confirmKey === key) confirmCache = undefined;
+    });
+  }
+  const compiled = await confirmCache;
+  const html = fill(compiled, { confirmUrl: escapeHtml(confirmUrl) });
+  const siteHost = new URL(s.publicBaseUrl).host;
   const text = [
-    'Confirm your subscription',
+    'Confirm your subscription to Trending Papers',
     '',
-    `Someone, hopefully you, asked to receive the daily digest of trending research papers from ${new URL(s.publicBaseUrl).host} at this address.`,
+    ...wrapText(`Someone, hopefully you, asked to receive the daily digest of trending research papers from ${siteHost} at this address. Please confirm that it was you:`, TEXT_WIDTH, ''),
     '',
-    `Confirm here: ${confirmUrl}`,
+    confirmUrl,
     '',
-    `The link works for ${s.ttlHours} hours. If you did not ask for this, ignore this email: you will not hear from us again.`,
+    ...wrapText(`The link works for ${s.ttlHours} hours. If you did not ask for this, ignore this email: you will not hear from us again.`, TEXT_WIDTH, ''),
+    '',
+    '--',
+    `Trending Papers · ${s.publicBaseUrl}/`,
   ].join('\n');
   return { subject: 'Confirm your subscription to Trending Papers', html, text };
 }

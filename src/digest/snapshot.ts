@@ -1,6 +1,8 @@
 // What an edition freezes about each paper: enough to render it years later, whatever happens to the row.
 import type { PaperRow } from '../db/papers-repo.js';
 import type { ScoredPaper } from '../rank/types.js';
+import { z } from 'zod';
+import { AppError } from '../lib/errors.js';
 
 export interface PaperSnapshot {
   id: string;
@@ -42,4 +44,37 @@ export function snapshotPaper(p: PaperRow, scored: ScoredPaper | undefined, late
     keywords: p.aiKeywords,
     categories: p.categories,
   };
+}
+
+const snapshotSchema = z.object({
+  id: z.string().min(1),
+  title: z.string(),
+  authors: z.array(z.string()),
+  summary: z.string().nullable(),
+  abstract: z.string().nullable(),
+  hfUrl: z.string().nullable(),
+  arxivUrl: z.string().nullable(),
+  pdfUrl: z.string().nullable(),
+  githubUrl: z.string().nullable(),
+  projectUrl: z.string().nullable(),
+  thumbnailUrl: z.string().nullable(),
+  organization: z.string().nullable(),
+  upvotes: z.number(),
+  comments: z.number(),
+  githubStars: z.number().nullable(),
+  keywords: z.array(z.string()),
+  categories: z.array(z.string()),
+}) satisfies z.ZodType<PaperSnapshot>;
+
+/** Reads a stored snapshot back, checked: a row written by an older version fails with a clear error. */
+export function parseSnapshot(json: string): PaperSnapshot {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (err) {
+    throw new AppError('SNAPSHOT_INVALID', 'stored paper snapshot is not JSON', { cause: err });
+  }
+  const parsed = snapshotSchema.safeParse(raw);
+  if (!parsed.success) throw new AppError('SNAPSHOT_INVALID', `stored paper snapshot is invalid: ${parsed.error.message}`, { cause: parsed.error });
+  return parsed.data;
 }

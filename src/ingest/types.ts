@@ -23,7 +23,15 @@ export interface PaperEntry {
   organization?: string | undefined;
   /** Community counters at fetch time; absent when the source has none (arXiv). */
   counters?: { upvotes?: number | undefined; comments?: number | undefined; githubStars?: number | undefined } | undefined;
+  /**
+   * Refresh a paper we already store, never add one: arXiv "replace" announcements are new versions of
+   * old papers, and adding them would make years-old work look new to the ranker.
+   */
+  updateOnly?: boolean | undefined;
 }
+
+/** What validating one raw item gives: the normalized entry, or why it was skipped. Never thrown. */
+export type ParseResult = { ok: true; entry: PaperEntry } | { ok: false; reason: string };
 
 export interface SkippedEntry {
   /** Where the bad item was: "2026-08-21.json#3", "item 12". */
@@ -40,6 +48,13 @@ export interface SourceBatch {
   fetched: number;
 }
 
+export interface SourceProgress {
+  /** Requests (days, pages, feeds) done so far, of total. */
+  done: number;
+  total: number;
+  label: string;
+}
+
 export interface FetchOptions {
   now: Date;
   /** Fetch the last N days (sources with dated feeds). */
@@ -47,6 +62,7 @@ export interface FetchOptions {
   /** Fetch exactly this date (YYYY-MM-DD). */
   date?: string | undefined;
   signal?: AbortSignal | undefined;
+  onProgress?: ((p: SourceProgress) => void) | undefined;
 }
 
 export interface Source {

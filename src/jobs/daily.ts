@@ -1,12 +1,14 @@
-// The daily job: ingest → prepare the edition → send what is due. Guarded by a SQLite lock so that two
-// processes sharing a database never run it at once; its outcome is recorded in job_runs.
-import { randomUUID } from 'node:crypto';
+// The daily job: ingest → prepare the edition → send what is due. Guarded by a SQLite lock (renewed during
+// a long run) so that two processes sharing a database never run it at once; its outcome is recorded in
+// job_runs. An interrupted run (shutdown, lost lock) is recorded as such and never freezes an empty edition.
 import type { AppDeps } from '../app.js';
 import { runIngest, type SourceOutcome } from '../ingest/run-ingest.js';
 import { prepareEdition, type PrepareResult } from '../digest/prepare.js';
 import { sendDue, type SendOutcome, type SendProgress } from '../mail/send-edition.js';
 import { localDate } from '../digest/schedule.js';
-import { releaseLock, tryAcquireLock } from './lock.js';
+import { withLock } from './lock.js';
+import { createJobRunsRepo, type JobRunRow, type JobTrigger } from './job-runs.js';
+import { recordSubscriberCounts } from './subscriber-counts.js';
 import { AppError, describeError } from '../lib/errors.js';
 
 export interface DailyOutcome {
@@ -16,35 +18,94 @@ export interface DailyOutcome {
   send: SendOutcome | null;
 }
 
-export const DAILY_LOCK = 'daily-job';
+export type DailyStage = 'ingest' | 'prepare' | 'send';
 
-export async function runDailyJob(
-  app: AppDeps,
-  options: { date?: string; skipIngest?: boolean; onSendProgress?: (p: SendProgress) => void; signal?: AbortSignal } = {},
-): Promise<DailyOutcome> {
-  const owner = randomUUID();
-  if (!tryAcquireLock(app.db, DAILY_LOCK, owner, app.clock.now(), 60 * 60_000))
-    throw new AppError('JOB_LOCKED', 'another process is running the daily job');
+export interface DailyOptions {
+  date?: string | undefined;
+  skipIngest?: boolean | undefined;
+  trigger?: JobTrigger | undefined;
+  onStage?: ((stage: DailyStage, info: { total?: number }) => void) | undefined;
+  onSendProgress?: ((p: SendProgress) => void) | undefined;
+  /** Stops claiming new deliveries; in-flight sends finish and the run is recorded as interrupted. */
+  signal?: AbortSignal | undefined;
+}
+
+export const DAILY_JOB = 'daily';
+export const DAILY_LOCK = 'daily-job';
+/** The lease outlives the longest synchronous step (preparing an edition) by far; it is renewed each minute. */
+export const LOCK_TTL_MS = 5 * 60_000;
+export const LOCK_RENEW_MS = 60_000;
+/** A failed run is tried again after this pause, at most this many times in all. */
+export const RETRY_AFTER_MS = 15 * 60_000;
+export const MAX_ATTEMPTS = 3;
+
+/** Runs the job for a date now (the CLI's `run`), whether or not it ran before. Throws JOB_LOCKED when busy. */
+export async function runDailyJob(app: AppDeps, options: DailyOptions = {}): Promise<DailyOutcome> {
   const date = options.date ?? localDate(app.clock.now(), app.config.digest.timezone);
-  const startedAt = app.clock.now().toISOString();
-  app.db
-    .prepare(
-      `INSERT INTO job_runs (job, scheduled_for, started_at, status) VALUES ('daily', ?, ?, 'running')
-       ON CONFLICT(job, scheduled_for) DO UPDATE SET started_at = excluded.started_at, status = 'running', finished_at = NULL`,
-    )
-    .run(date, startedAt);
+  return withLock(app, DAILY_LOCK, { ttlMs: LOCK_TTL_MS, renewMs: LOCK_RENEW_MS, signal: options.signal }, (lease) =>
+    runLocked(app, date, lease.owner, { ...options, signal: lease.signal }),
+  );
+}
+
+export type IfDueResult = { ran: true; outcome: DailyOutcome } | { ran: false; reason: 'locked' | 'done' | 'retry-later' | 'gave-up' };
+
+/**
+ * Runs the job for `date` unless it already ran: the check happens while holding the lock, so when two
+ * processes see the same run due, the second finds it done and does nothing.
+ */
+export async function runDailyJobIfNotDone(app: AppDeps, date: string, options: Omit<DailyOptions, 'date'> = {}): Promise<IfDueResult> {
   try {
-    const ingest = options.skipIngest ? [] : await runIngest({ ...app, sources: app.sources() }, { days: app.config.sources.hfDays, signal: options.signal });
+    return await withLock(app, DAILY_LOCK, { ttlMs: LOCK_TTL_MS, renewMs: LOCK_RENEW_MS, signal: options.signal }, async (lease) => {
+      const verdict = runVerdict(createJobRunsRepo(app.db).get(DAILY_JOB, date), app.clock.now());
+      if (verdict !== 'run') return { ran: false as const, reason: verdict };
+      return { ran: true as const, outcome: await runLocked(app, date, lease.owner, { ...options, signal: lease.signal }) };
+    });
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'JOB_LOCKED') return { ran: false, reason: 'locked' };
+    throw err;
+  }
+}
+
+/**
+ * Whether a date's run should start now, given its job_runs row. Called only while holding the lock, so a
+ * row still `running` belongs to a process that died. An interrupted run (attempts 0) is resumed at once.
+ */
+export function runVerdict(row: JobRunRow | undefined, now: Date): 'run' | 'done' | 'retry-later' | 'gave-up' {
+  if (!row || row.status === 'running') return 'run';
+  if (row.status === 'ok') return 'done';
+  if (row.attempts >= MAX_ATTEMPTS) return 'gave-up';
+  if (row.attempts > 0 && row.finished_at && now.getTime() - Date.parse(row.finished_at) < RETRY_AFTER_MS) return 'retry-later';
+  return 'run';
+}
+
+/** Whether a date needs no (more) scheduled runs: it succeeded or exhausted its attempts. */
+export function isDailyRunSettled(row: JobRunRow | undefined): boolean {
+  return !!row && (row.status === 'ok' || (row.status === 'failed' && row.attempts >= MAX_ATTEMPTS));
+}
+
+async function runLocked(app: AppDeps, date: string, owner: string, options: DailyOptions): Promise<DailyOutcome> {
+  const runs = createJobRunsRepo(app.db);
+  const signal = options.signal;
+  runs.start(DAILY_JOB, date, app.clock.now(), options.trigger ?? 'manual', owner);
+  app.logger.info({ event: 'job.daily_started', date, trigger: options.trigger ?? 'manual' }, 'daily job started');
+  try {
+    options.onStage?.('ingest', {});
+    const ingest = options.skipIngest ? [] : await runIngest({ ...app, sources: app.sources() }, { days: app.config.sources.hfDays, signal });
+    // Never freeze an edition from an ingest cut short by shutdown: its "every source failed" would be a lie.
+    throwIfInterrupted(signal);
     const allFailed = ingest.length > 0 && ingest.every((o) => !o.ok);
+    options.onStage?.('prepare', {});
     const prepared: PrepareResult = prepareEdition(app, date, app.prepareSettings, allFailed ? { emptyReason: 'every source failed to ingest' } : {});
-    const send =
-      prepared.edition.status === 'ready'
-        ? await sendDue({ db: app.db, mailer: app.mailer, clock: app.clock, logger: app.logger }, app.sendSettings, {
-            editionId: prepared.edition.id,
-            onProgress: options.onSendProgress,
-            signal: options.signal,
-          })
-        : null;
+    recordSubscriberCounts(app.db, date);
+    let send: SendOutcome | null = null;
+    if (prepared.edition.status === 'ready') {
+      options.onStage?.('send', { total: countDue(app, prepared.edition.id) });
+      send = await sendDue({ db: app.db, mailer: app.mailer, clock: app.clock, logger: app.logger }, app.sendSettings, {
+        editionId: prepared.edition.id,
+        onProgress: options.onSendProgress,
+        signal,
+      });
+    }
     const outcome: DailyOutcome = {
       date,
       ingest,
@@ -57,20 +118,32 @@ export async function runDailyJob(
       },
       send,
     };
-    finishRun(app, date, 'ok', outcome);
+    throwIfInterrupted(signal, outcome);
+    runs.finish(DAILY_JOB, date, app.clock.now(), 'ok', outcome);
     app.logger.info({ event: 'job.daily_done', date, edition: outcome.edition, send }, 'daily job finished');
     return outcome;
   } catch (err) {
-    finishRun(app, date, 'failed', { error: describeError(err) });
-    app.logger.error({ event: 'job.daily_failed', date, err }, 'daily job failed');
+    if (err instanceof AppError && err.code === 'JOB_INTERRUPTED') {
+      // Not a failure of the job: it did not count as an attempt, and the next start resumes it at once.
+      runs.finish(DAILY_JOB, date, app.clock.now(), 'failed', { error: describeError(err), interrupted: true, partial: (err.cause as { partial?: unknown })?.partial });
+      app.db.prepare('UPDATE job_runs SET attempts = max(attempts - 1, 0) WHERE job = ? AND scheduled_for = ?').run(DAILY_JOB, date);
+      app.logger.warn({ event: 'job.daily_interrupted', date, reason: describeError(err) }, 'daily job interrupted; it resumes at the next start');
+    } else {
+      runs.finish(DAILY_JOB, date, app.clock.now(), 'failed', { error: describeError(err) });
+      app.logger.error({ event: 'job.daily_failed', date, err }, 'daily job failed');
+    }
     throw err;
-  } finally {
-    releaseLock(app.db, DAILY_LOCK, owner);
   }
 }
 
-function finishRun(app: AppDeps, date: string, status: 'ok' | 'failed', outcome: unknown) {
-  app.db
-    .prepare("UPDATE job_runs SET finished_at = ?, status = ?, outcome_json = ? WHERE job = 'daily' AND scheduled_for = ?")
-    .run(app.clock.now().toISOString(), status, JSON.stringify(outcome), date);
+function throwIfInterrupted(signal: AbortSignal | undefined, partial?: unknown): void {
+  if (!signal?.aborted) return;
+  throw new AppError('JOB_INTERRUPTED', `interrupted: ${describeError(signal.reason ?? 'aborted')}`, { cause: { partial, reason: signal.reason } });
+}
+
+function countDue(app: AppDeps, editionId: number): number {
+  const row = app.db
+    .prepare("SELECT count(*) AS n FROM deliveries WHERE edition_id = ? AND status IN ('pending', 'sending') AND due_at <= ?")
+    .get(editionId, app.clock.now().toISOString()) as { n: number };
+  return row.n;
 }

@@ -1,6 +1,15 @@
 // A cross-process lock in SQLite: one row per name with an owner and an expiry, so two processes sharing a
-// database never run the daily job at once, and a crashed holder's lock expires by itself.
+// database never run the daily job at once, and a crashed holder's lock expires by itself (at once when the
+// holder ran on this host and its process is gone). A long run renews its lease; a holder that finds its lease
+// taken over has lost the lock and must stop.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Db } from '../db/open.js';
+import { AppError } from '../lib/errors.js';
+import { isProcessAlive } from '../mail/send-claims.js';
+
+/** Owners this process created: a lock row with our pid but another owner is a previous incarnation's. */
+const ownersOfThisProcess = new Set<string>();
 
 export function tryAcquireLock(db: Db, name: string, owner: string, now: Date, ttlMs: number): boolean {
   const expires = new Date(now.getTime() + ttlMs).toISOString();
@@ -11,9 +20,90 @@ export function tryAcquireLock(db: Db, name: string, owner: string, now: Date, t
        WHERE locks.expires_at <= @now OR locks.owner = @owner`,
     )
     .run({ name, owner, expires, now: now.toISOString() });
-  return r.changes === 1;
+  if (r.changes === 1) return true;
+  // A holder on this host whose process is gone (killed, crashed) cannot renew: take over now instead of
+  // waiting out its lease, so a restart after a crash catches up at once.
+  const holder = db.prepare<[string], { owner: string }>('SELECT owner FROM locks WHERE name = ?').get(name);
+  if (!holder || !isDeadLocalOwner(holder.owner)) return false;
+  return db.prepare('UPDATE locks SET owner = ?, expires_at = ? WHERE name = ? AND owner = ?').run(owner, expires, name, holder.owner).changes === 1;
+}
+
+function isDeadLocalOwner(owner: string): boolean {
+  const m = /^(.*):(\d+):[0-9a-f]{8}$/.exec(owner);
+  if (!m || m[1] !== hostname()) return false;
+  const pid = Number(m[2]);
+  return pid === process.pid ? !ownersOfThisProcess.has(owner) : !isProcessAlive(pid);
+}
+
+/** Extends the lease; false when this owner no longer holds the lock (it expired and someone took it). */
+export function renewLock(db: Db, name: string, owner: string, now: Date, ttlMs: number): boolean {
+  const expires = new Date(now.getTime() + ttlMs).toISOString();
+  return db.prepare('UPDATE locks SET expires_at = ? WHERE name = ? AND owner = ?').run(expires, name, owner).changes === 1;
 }
 
 export function releaseLock(db: Db, name: string, owner: string): void {
   db.prepare('DELETE FROM locks WHERE name = ? AND owner = ?').run(name, owner);
+}
+
+/** The current holder, or undefined when the lock is free or its lease has expired. */
+export function lockHolder(db: Db, name: string, now: Date): { owner: string; expires_at: string } | undefined {
+  return db
+    .prepare<[string, string], { owner: string; expires_at: string }>('SELECT owner, expires_at FROM locks WHERE name = ? AND expires_at > ?')
+    .get(name, now.toISOString());
+}
+
+/** A lock owner id that says which process holds it (shown on the admin page), unique per acquisition. */
+export function newLockOwner(): string {
+  const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  ownersOfThisProcess.add(owner);
+  return owner;
+}
+
+/** The prefix of every lock owner this process creates (for releasing them all at a forced shutdown). */
+export function processOwnerPrefix(): string {
+  return `${hostname()}:${process.pid}:`;
+}
+
+export interface LeaseOptions {
+  ttlMs: number;
+  /** How often the holder renews its lease while `fn` runs (well below ttlMs). */
+  renewMs: number;
+  signal?: AbortSignal | undefined;
+}
+
+export interface Lease {
+  owner: string;
+  /** Aborts when the caller's signal does, or when the lease was lost (renewal found another owner). */
+  signal: AbortSignal;
+}
+
+/**
+ * Runs `fn` holding the named lock, renewing it meanwhile; throws JOB_LOCKED when another owner holds it.
+ * The lock is released however `fn` ends.
+ */
+export async function withLock<T>(
+  deps: { db: Db; clock: { now(): Date } },
+  name: string,
+  o: LeaseOptions,
+  fn: (lease: Lease) => Promise<T>,
+): Promise<T> {
+  const owner = newLockOwner();
+  if (!tryAcquireLock(deps.db, name, owner, deps.clock.now(), o.ttlMs))
+    throw new AppError('JOB_LOCKED', `another process holds the ${name} lock`);
+  const lost = new AbortController();
+  const timer = setInterval(() => {
+    try {
+      if (!renewLock(deps.db, name, owner, deps.clock.now(), o.ttlMs))
+        lost.abort(new AppError('LOCK_LOST', `the ${name} lock expired and was taken by another process`));
+    } catch (err) {
+      lost.abort(new AppError('LOCK_LOST', `could not renew the ${name} lock`, { cause: err }));
+    }
+  }, o.renewMs);
+  timer.unref();
+  try {
+    return await fn({ owner, signal: o.signal ? AbortSignal.any([o.signal, lost.signal]) : lost.signal });
+  } finally {
+    clearInterval(timer);
+    if (deps.db.open) releaseLock(deps.db, name, owner);
+  }
 }

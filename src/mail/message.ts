@@ -1,5 +1,9 @@
 // Builds the outgoing message for a digest or a confirmation: the headers mailbox providers require.
+// Invariant: List-Unsubscribe, List-Unsubscribe-Post and List-Id go out verbatim (nodemailer "prepared"
+// values, so never RFC 2047-encoded), once each; From has a display name; Date comes from our clock.
 import type { SendMailOptions } from 'nodemailer';
+import addressparser from 'nodemailer/lib/addressparser';
+import { AppError } from '../lib/errors.js';
 
 export interface OutgoingMessage {
   to: string;
@@ -11,27 +15,66 @@ export interface OutgoingMessage {
   unsubscribeUrl?: string | undefined;
   unsubscribeMailto?: string | undefined;
   listId?: string | undefined;
+  /** The Date header; the mailer fills in its clock's time when absent. */
   date?: Date | undefined;
 }
 
-export function toNodemailer(m: OutgoingMessage, from: string, replyTo?: string): SendMailOptions {
-  const headers: Record<string, string> = {};
+export interface Sender {
+  name: string;
+  address: string;
+}
+
+export const DEFAULT_SENDER_NAME = 'Trending Papers';
+
+/** MAIL_FROM must name exactly one mailbox; a missing display name gets the product's name. */
+export function parseSender(from: string): Sender {
+  const list = addressparser(from, { flatten: true });
+  const first = list[0];
+  if (list.length !== 1 || !first?.address || !/^[^@\s]+@[^@\s]+$/.test(first.address))
+    throw new AppError('MAIL_FROM_INVALID', 'MAIL_FROM must be exactly one address, such as "Trending Papers <digest@example.org>"');
+  return { name: first.name.trim() || DEFAULT_SENDER_NAME, address: first.address };
+}
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
+/** An optional phrase, then <label.domain>: printable, no spaces or angle brackets inside (config checks the same). */
+const LIST_ID_SHAPE = /<[\x21-\x3b\x3d\x3f-\x7e]+\.[\x21-\x3b\x3d\x3f-\x7e]+>$/;
+
+/** RFC 2919: `"Name" <list-label.domain>`, at most 255 octets, emitted as is. */
+export function listIdHeader(listId: string): string {
+  const v = listId.trim();
+  if (v.length > 255 || !PRINTABLE_ASCII.test(v) || !LIST_ID_SHAPE.test(v))
+    throw new AppError('LIST_ID_INVALID', 'LIST_ID must look like "Trending Papers" <daily.example.org> (ASCII, at most 255 octets)');
+  return v;
+}
+
+/** RFC 2369 / RFC 8058 §3.1: one HTTPS URI first, an optional mailto after it, no spaces inside <>. */
+export function listUnsubscribeHeader(url: string, mailto?: string): string {
+  if (!/^https?:\/\/[\x21-\x7e]+$/.test(url) || /[<>,]/.test(url))
+    throw new AppError('UNSUBSCRIBE_URL_INVALID', 'the unsubscribe URL must be an absolute http(s) URL without spaces, commas or angle brackets');
+  if (mailto !== undefined && !/^[^@\s<>,?]+@[^@\s<>,?]+$/.test(mailto))
+    throw new AppError('UNSUBSCRIBE_MAILTO_INVALID', 'UNSUBSCRIBE_MAILTO must be a plain address');
+  return mailto ? `<${url}>, <mailto:${mailto}?subject=unsubscribe>` : `<${url}>`;
+}
+
+export function toNodemailer(m: OutgoingMessage, from: string | Sender, replyTo?: string, now?: Date): SendMailOptions {
+  const headers: Record<string, { prepared: true; foldLines: true; value: string }> = {};
+  const verbatim = (value: string) => ({ prepared: true as const, foldLines: true as const, value });
   if (m.unsubscribeUrl) {
-    // Exactly one header, HTTPS URL first, no spaces inside the angle brackets (RFC 2369, RFC 8058 §3.1).
-    headers['List-Unsubscribe'] = m.unsubscribeMailto ? `<${m.unsubscribeUrl}>, <mailto:${m.unsubscribeMailto}?subject=unsubscribe>` : `<${m.unsubscribeUrl}>`;
+    headers['List-Unsubscribe'] = verbatim(listUnsubscribeHeader(m.unsubscribeUrl, m.unsubscribeMailto));
     // Set through headers, not nodemailer's `list` option, which would turn it into a URL.
-    headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
+    headers['List-Unsubscribe-Post'] = verbatim('List-Unsubscribe=One-Click');
   }
-  if (m.listId) headers['List-Id'] = m.listId;
+  if (m.listId) headers['List-Id'] = verbatim(listIdHeader(m.listId));
+  const date = m.date ?? now;
   return {
-    from,
+    from: typeof from === 'string' ? parseSender(from) : from,
     to: m.to,
-    replyTo,
+    ...(replyTo ? { replyTo } : {}),
     subject: m.subject,
     html: m.html,
     text: m.text,
-    messageId: m.messageId,
-    date: m.date,
+    ...(m.messageId ? { messageId: m.messageId } : {}),
+    ...(date ? { date } : {}),
     headers,
   };
 }

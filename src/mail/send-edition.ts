@@ -1,43 +1,57 @@
-// The sending engine: claims due deliveries (a conditional update), renders, sends through the mailer and
-// writes the outcome to the ledger. A delivery is marked sent only after the server accepted it.
-// At most `concurrency` deliveries are in `sending` at once: that bounds what a crash can duplicate.
+// The sending engine: claims due deliveries (a conditional update), renders each from the edition compiled once,
+// sends through the mailer and writes the outcome to the ledger. A delivery is marked sent only after the SMTP
+// server accepted it. Invariant: at most `concurrency` messages are handed to the mailer without their outcome
+// recorded, so a crash can duplicate at most that many, each with its own deterministic Message-ID.
 import type { Db } from '../db/open.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Mailer } from './mailer.js';
-import type { DeliveryRow } from '../db/editions-repo.js';
 import type { Section } from '../rank/select.js';
-import type { PaperSnapshot } from '../digest/snapshot.js';
-import { compileEdition, type CompiledEdition } from '../digest/render.js';
+import type { CompiledEdition } from '../digest/render.js';
+import { compileStoredEdition, loadEditionById } from '../digest/stored-edition.js';
 import { classifySendError } from './smtp-errors.js';
-import { describeError } from '../lib/errors.js';
+import { newSenderIdentity, registerSender, heartbeat, releaseSender, requeueAbandonedClaims } from './send-claims.js';
+import { AppError, describeError } from '../lib/errors.js';
 import { signSubscriberToken } from '../lib/tokens.js';
-import { randomUUID } from 'node:crypto';
 
 export interface SendSettings {
   publicBaseUrl: string;
   secretKey: string;
   listId: string;
   unsubscribeMailto?: string | undefined;
+  /** The in-flight bound: the pool's maxConnections. */
   concurrency: number;
+  /** Attempts per delivery (temporary failures) before it is marked failed. */
   maxAttempts: number;
+  /** First retry delay; doubles with each attempt (±25 % jitter). */
   retryBaseSeconds: number;
+  /** Consecutive server-side failures that pause the send (the next run resumes it). */
   pauseAfterFailures: number;
-  /** A `sending` claim older than this is considered abandoned by a crashed sender. */
-  claimLeaseSeconds?: number;
+  /** A sender whose heartbeat is older than this is dead and its claims are requeued (see send-claims.ts). */
+  claimLeaseSeconds?: number | undefined;
 }
 
 export interface SendProgress {
+  /** Deliveries due for this run: those due at the start, plus any that came due while it ran. */
+  total: number;
   sent: number;
+  /** Given up on: a permanent message failure, or temporary failures up to the attempt limit. */
   failed: number;
   bounced: number;
+  /** Temporary failures put back for a later attempt (each retry counted once). */
   retried: number;
+  /** Deliveries whose subscriber left before the claim. */
   skipped: number;
+  /** Due and not yet sent, failed or bounced (includes those waiting for a retry). */
+  remaining: number;
 }
 
 export interface SendOutcome extends SendProgress {
   paused: boolean;
   pauseReason?: string;
+  /** Stopped by the caller's signal. */
+  aborted: boolean;
+  /** Claims of dead senders requeued at the start of this run (the crash rule). */
   recovered: number;
 }
 
@@ -48,6 +62,22 @@ export interface SendDeps {
   logger: Logger;
 }
 
+export interface SendOptions {
+  /** Only this edition (default: every edition with due deliveries). */
+  editionId?: number | undefined;
+  onProgress?: ((p: SendProgress) => void) | undefined;
+  /** Stops claiming; in-flight messages finish and are recorded. */
+  signal?: AbortSignal | undefined;
+  /**
+   * Keep running while this run's retries come due (default true): attempts are bounded, so the wait is too
+   * (about retryBase × 2^maxAttempts). When false the run ends as soon as nothing is claimable.
+   */
+  waitForRetries?: boolean | undefined;
+}
+
+export const DEFAULT_CLAIM_LEASE_SECONDS = 60;
+const MAX_BACKOFF_MS = 6 * 3_600_000;
+
 export function subscriberUrls(baseUrl: string, secret: string, subscriberId: number) {
   return {
     unsubscribeUrl: `${baseUrl}/unsubscribe?token=${signSubscriberToken(secret, 'unsubscribe', subscriberId)}`,
@@ -55,75 +85,210 @@ export function subscriberUrls(baseUrl: string, secret: string, subscriberId: nu
   };
 }
 
-/**
- * Crash rule: a delivery still `sending` after its lease expired belongs to a sender that died. It goes back
- * to `pending` and is sent again with the same Message-ID (the server may or may not have accepted it).
- */
-export function recoverAbandonedClaims(db: Db, now: Date, leaseSeconds: number): number {
-  const cutoff = new Date(now.getTime() - leaseSeconds * 1000).toISOString();
-  return db
-    .prepare("UPDATE deliveries SET status = 'pending', claim_owner = NULL, updated_at = ? WHERE status = 'sending' AND claimed_at <= ?")
-    .run(now.toISOString(), cutoff).changes;
+interface ClaimedDelivery {
+  id: number;
+  edition_id: number;
+  subscriber_id: number;
+  selection_json: string;
+  message_id: string;
+  attempts: number;
 }
 
-export async function sendDue(
-  deps: SendDeps,
-  s: SendSettings,
-  options: { editionId?: number; onProgress?: (p: SendProgress) => void; signal?: AbortSignal } = {},
-): Promise<SendOutcome> {
-  const { db, mailer, clock, logger } = deps;
-  const owner = randomUUID();
-  const lease = s.claimLeaseSeconds ?? 300;
-  const recovered = recoverAbandonedClaims(db, clock.now(), lease);
-  if (recovered) logger.warn({ event: 'send.recovered_claims', count: recovered }, 'requeued deliveries abandoned by a crashed sender');
+/** Named statements, prepared once per run: a broken query fails before anything is claimed. */
+function ledgerStatements(db: Db) {
+  const editionFilter = '(@editionId IS NULL OR d.edition_id = @editionId)';
+  return {
+    // Deliveries to people who left since the edition was prepared are skipped, never sent.
+    skipInactive: db.prepare(`UPDATE deliveries SET status = 'skipped', error = 'subscriber no longer active', updated_at = @now
+      WHERE id IN (SELECT d.id FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+        WHERE d.status = 'pending' AND s.status <> 'active' AND ${editionFilter})`),
+    countDue: db.prepare<{ now: string; editionId: number | null }, { n: number }>(`SELECT count(*) AS n FROM deliveries d
+      WHERE d.status IN ('pending', 'sending') AND d.due_at <= @now AND ${editionFilter}`),
+    // Walks the queue in id order from a checkpoint (deliveries_claim index): each claim touches only the rows
+    // it returns and the few it skips, never the whole audience. The condition on status makes it atomic.
+    claim: db.prepare<{ now: string; owner: string; cursor: number; limit: number; editionId: number | null }, ClaimedDelivery>(
+      `UPDATE deliveries SET status = 'sending', claimed_at = @now, claim_owner = @owner, attempts = attempts + 1, updated_at = @now
+       WHERE status = 'pending' AND id IN (
+         SELECT d.id FROM deliveries d INDEXED BY deliveries_claim JOIN subscribers s ON s.id = d.subscriber_id
+         WHERE d.status = 'pending' AND d.id > @cursor AND d.due_at <= @now
+           AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= @now) AND s.status = 'active' AND ${editionFilter}
+         ORDER BY d.id LIMIT @limit)
+       RETURNING id, edition_id, subscriber_id, selection_json, message_id, attempts`,
+    ),
+    nextRetryAt: db.prepare<{ now: string; editionId: number | null }, { at: string | null }>(`SELECT min(d.next_attempt_at) AS at
+      FROM deliveries d WHERE d.status = 'pending' AND d.due_at <= @now AND d.next_attempt_at > @now AND ${editionFilter}`),
+    emailOf: db.prepare<[number], { email: string }>("SELECT email FROM subscribers WHERE id = ? AND status = 'active'"),
+    markSent: db.prepare(`UPDATE deliveries SET status = 'sent', sent_at = @now, smtp_response = @response, error = NULL,
+      claim_owner = NULL, updated_at = @now WHERE id = @id AND status = 'sending' AND claim_owner = @owner`),
+    // The server accepted it after our claim was requeued (we were judged dead): the truth is still "sent".
+    markSentRequeued: db.prepare(`UPDATE deliveries SET status = 'sent', sent_at = @now, smtp_response = @response, error = NULL,
+      updated_at = @now WHERE id = @id AND status = 'pending'`),
+    markRetry: db.prepare(`UPDATE deliveries SET status = 'pending', next_attempt_at = @next, error = @error, claim_owner = NULL,
+      attempts = attempts - @refund, updated_at = @now WHERE id = @id AND status = 'sending' AND claim_owner = @owner`),
+    // Unsubscribed between the claim and the send: stop it here too.
+    markGone: db.prepare(`UPDATE deliveries SET status = 'skipped', error = 'subscriber no longer active', claim_owner = NULL,
+      attempts = attempts - 1, updated_at = @now WHERE id = @id AND status = 'sending' AND claim_owner = @owner`),
+    markFailed: db.prepare(`UPDATE deliveries SET status = 'failed', error = @error, claim_owner = NULL, updated_at = @now
+      WHERE id = @id AND status = 'sending' AND claim_owner = @owner`),
+    markBounced: db.prepare(`UPDATE deliveries SET status = 'bounced', error = @error, claim_owner = NULL, updated_at = @now
+      WHERE id = @id AND status = 'sending' AND claim_owner = @owner`),
+    bounceSubscriber: db.prepare(`UPDATE subscribers SET status = 'bounced', bounced_at = @now, bounce_reason = @error, updated_at = @now
+      WHERE id = @id AND status = 'active'`),
+  };
+}
 
-  const editionFilter = options.editionId ? 'AND edition_id = @editionId' : '';
-  // Deliveries to people who left since the edition was prepared are skipped, never sent.
-  const skipInactive = db.prepare(`UPDATE deliveries SET status = 'skipped', error = 'subscriber no longer active', updated_at = @now
-    WHERE status = 'pending' ${editionFilter} AND subscriber_id IN (SELECT id FROM subscribers WHERE status <> 'active')`);
-  const claim = db.prepare(`UPDATE deliveries SET status = 'sending', claimed_at = @now, claim_owner = @owner,
-      attempts = attempts + 1, updated_at = @now
-    WHERE id IN (
-      SELECT d.id FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
-      WHERE d.status = 'pending' AND d.due_at <= @now AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= @now)
-        AND s.status = 'active' ${editionFilter.replace('edition_id', 'd.edition_id')}
-      ORDER BY d.id LIMIT @limit)
-    RETURNING *`);
-  const emailOf = db.prepare<[number], { email: string }>('SELECT email FROM subscribers WHERE id = ?');
-  const markSent = db.prepare(`UPDATE deliveries SET status = 'sent', sent_at = @now, smtp_response = @response, error = NULL,
-    claim_owner = NULL, updated_at = @now WHERE id = @id AND claim_owner = @owner`);
-  const markRetry = db.prepare(`UPDATE deliveries SET status = 'pending', next_attempt_at = @next, error = @error, claim_owner = NULL,
-    updated_at = @now WHERE id = @id AND claim_owner = @owner`);
-  const markFailed = db.prepare(`UPDATE deliveries SET status = 'failed', error = @error, claim_owner = NULL, updated_at = @now
-    WHERE id = @id AND claim_owner = @owner`);
-  const markBounced = db.prepare(`UPDATE deliveries SET status = 'bounced', error = @error, claim_owner = NULL, updated_at = @now
-    WHERE id = @id AND claim_owner = @owner`);
-  const bounceSubscriber = db.prepare(`UPDATE subscribers SET status = 'bounced', bounced_at = @now, bounce_reason = @error, updated_at = @now
-    WHERE id = @id AND status = 'active'`);
+/**
+ * Sends every due delivery (of one edition, or all), `concurrency` at a time, until none is left, the send
+ * pauses (too many consecutive failures, or the server refuses us) or the signal aborts it.
+ */
+export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOptions = {}): Promise<SendOutcome> {
+  const { db, mailer, clock, logger } = deps;
+  const concurrency = Math.max(1, Math.floor(s.concurrency));
+  const leaseMs = (s.claimLeaseSeconds ?? DEFAULT_CLAIM_LEASE_SECONDS) * 1000;
+  const editionId = options.editionId ?? null;
+  const waitForRetries = options.waitForRetries ?? true;
+  const q = ledgerStatements(db);
+  const nowIso = () => clock.now().toISOString();
+
+  const recovered = requeueAbandonedClaims(db, { now: clock.now(), leaseMs });
+  if (recovered) logger.warn({ event: 'send.recovered_claims', count: recovered }, 'requeued deliveries held by a dead sender');
+  const sender = newSenderIdentity();
+  const { owner } = sender;
+  registerSender(db, sender, clock.now());
+
+  const progress: SendProgress = { total: 0, sent: 0, failed: 0, bounced: 0, retried: 0, skipped: 0, remaining: 0 };
+  let consecutiveFailures = 0;
+  let pauseReason: string | undefined;
+  let fatal: unknown;
+  const stopped = () => pauseReason !== undefined || fatal !== undefined || options.signal?.aborted === true;
+  const pause = (reason: string) => {
+    if (pauseReason !== undefined) return;
+    pauseReason = reason;
+    logger.error({ event: 'send.paused', consecutiveFailures, reason }, 'pausing the send; the next run resumes it');
+  };
+  const report = () => {
+    const done = progress.sent + progress.failed + progress.bounced;
+    progress.total = Math.max(progress.total, done);
+    progress.remaining = Math.max(0, progress.remaining);
+    options.onProgress?.({ ...progress });
+  };
+  const recount = () => {
+    const done = progress.sent + progress.failed + progress.bounced;
+    progress.remaining = q.countDue.get({ now: nowIso(), editionId })!.n;
+    progress.total = Math.max(progress.total, done + progress.remaining);
+  };
+
+  // Heartbeat (keeps our claims ours) and the crash rule for other senders that die while we run.
+  let rescan = false;
+  const beat = setInterval(
+    () => {
+      try {
+        heartbeat(db, owner, clock.now());
+        if (requeueAbandonedClaims(db, { now: clock.now(), leaseMs })) rescan = true;
+      } catch (err) {
+        logger.warn({ event: 'send.heartbeat_failed', err: describeError(err) }, 'heartbeat failed; will try again');
+      }
+    },
+    Math.max(1000, Math.floor(leaseMs / 4)),
+  );
+  beat.unref();
 
   const compiled = new Map<number, Promise<CompiledEdition>>();
-  const compiledFor = (editionId: number) => {
-    let c = compiled.get(editionId);
+  const compiledFor = (id: number) => {
+    let c = compiled.get(id);
     if (!c) {
-      c = compileForEdition(db, editionId, s.publicBaseUrl);
-      compiled.set(editionId, c);
+      const stored = loadEditionById(db, id);
+      c = stored
+        ? compileStoredEdition(stored, { publicBaseUrl: s.publicBaseUrl })
+        : Promise.reject(new AppError('EDITION_NOT_READY', `edition ${id} is missing or not ready`));
+      c.catch(() => {}); // observed by every delivery that awaits it
+      compiled.set(id, c);
     }
     return c;
   };
 
-  const progress: SendProgress = { sent: 0, failed: 0, bounced: 0, retried: 0, skipped: 0 };
-  progress.skipped = skipInactive.run({ now: clock.now().toISOString(), editionId: options.editionId ?? null }).changes;
-  let consecutiveFailures = 0;
-  let paused = false;
-  let pauseReason: string | undefined;
-  const inFlight = new Set<Promise<void>>();
+  const backoffMs = (step: number) =>
+    Math.min(MAX_BACKOFF_MS, s.retryBaseSeconds * 1000 * 2 ** Math.min(Math.max(step - 1, 0), 20) * (0.75 + Math.random() * 0.5));
 
-  const sendOne = async (d: DeliveryRow) => {
-    const now = () => clock.now().toISOString();
+  // What one send came to; recorded in the ledger in the next batch (see `flush`).
+  type Outcome = { d: ClaimedDelivery } & ({ accepted: string } | { failure: unknown } | { gone: true });
+
+  const record = (o: Outcome) => {
+    const now = nowIso();
+    const d = o.d;
+    if ('gone' in o) {
+      q.markGone.run({ id: d.id, owner, now });
+      progress.skipped++;
+      progress.remaining--;
+      return;
+    }
+    if ('accepted' in o) {
+      const row = { id: d.id, owner, now, response: o.accepted.slice(0, 500) };
+      if (q.markSent.run(row).changes === 0) {
+        const requeued = q.markSentRequeued.run(row).changes;
+        logger.warn({ event: 'send.claim_lost', deliveryId: d.id, recorded: requeued === 1 }, 'sent a delivery whose claim had been requeued');
+      }
+      progress.sent++;
+      progress.remaining--;
+      consecutiveFailures = 0;
+      return;
+    }
+    const f = classifySendError(o.failure);
+    const error = describeError(o.failure).slice(0, 500);
+    const log = { deliveryId: d.id, subscriberId: d.subscriber_id, kind: f.kind, code: f.code, status: f.status, errorCode: f.errorCode };
+    const retryAt = (step: number) => new Date(Date.parse(now) + backoffMs(step)).toISOString();
+    switch (f.kind) {
+      case 'recipient':
+        q.markBounced.run({ id: d.id, owner, now, error });
+        q.bounceSubscriber.run({ id: d.subscriber_id, now, error });
+        progress.bounced++;
+        progress.remaining--;
+        consecutiveFailures = 0; // the server is answering; one address is bad
+        logger.warn({ event: 'send.bounced', ...log }, 'recipient rejected permanently; subscriber marked bounced');
+        return;
+      case 'server':
+        // Not this delivery's fault, and every other one would fail the same way: give it back untouched.
+        q.markRetry.run({ id: d.id, owner, now, error, next: null, refund: 1 });
+        pause(`the mail server refuses us (${f.code ?? f.errorCode}): ${f.message}`);
+        logger.error({ event: 'send.server_refused', ...log }, 'the mail server refuses to take mail from us');
+        return;
+      case 'unavailable':
+        consecutiveFailures++;
+        q.markRetry.run({ id: d.id, owner, now, error, refund: 1, next: retryAt(consecutiveFailures) });
+        progress.retried++;
+        logger.warn({ event: 'send.server_unavailable', ...log }, 'mail server unavailable; delivery requeued');
+        break;
+      case 'message':
+        consecutiveFailures++;
+        q.markFailed.run({ id: d.id, owner, now, error });
+        progress.failed++;
+        progress.remaining--;
+        logger.error({ event: 'send.failed', ...log }, 'message rejected permanently');
+        break;
+      case 'temporary':
+        consecutiveFailures++;
+        if (d.attempts >= s.maxAttempts) {
+          q.markFailed.run({ id: d.id, owner, now, error });
+          progress.failed++;
+          progress.remaining--;
+          logger.error({ event: 'send.failed', attempts: d.attempts, ...log }, 'temporary failures up to the attempt limit');
+        } else {
+          q.markRetry.run({ id: d.id, owner, now, error, refund: 0, next: retryAt(d.attempts) });
+          progress.retried++;
+          logger.warn({ event: 'send.retry', attempt: d.attempts, ...log }, 'temporary failure; will retry');
+        }
+        break;
+    }
+    if (consecutiveFailures >= s.pauseAfterFailures) pause(`${consecutiveFailures} consecutive failures, the last: ${error}`);
+  };
+
+  // Renders and sends one delivery; writes nothing (its outcome is recorded by the next flush).
+  const sendOne = async (d: ClaimedDelivery): Promise<Outcome> => {
+    // Read at the last moment: an unsubscribe that lands after the claim still stops the message.
+    const email = q.emailOf.get(d.subscriber_id)?.email;
+    if (!email) return { d, gone: true };
     try {
       const edition = await compiledFor(d.edition_id);
-      const email = emailOf.get(d.subscriber_id)?.email;
-      if (!email) throw new Error('subscriber vanished');
       const urls = subscriberUrls(s.publicBaseUrl, s.secretKey, d.subscriber_id);
       const msg = edition.renderFor({ sections: JSON.parse(d.selection_json) as Section[], ...urls });
       const result = await mailer.send({
@@ -136,60 +301,129 @@ export async function sendDue(
         unsubscribeMailto: s.unsubscribeMailto,
         listId: s.listId,
       });
-      markSent.run({ id: d.id, owner, now: now(), response: result.response.slice(0, 500) });
-      progress.sent++;
-      consecutiveFailures = 0;
-    } catch (err) {
-      const f = classifySendError(err);
-      const error = describeError(err).slice(0, 500);
-      consecutiveFailures++;
-      if (f.kind === 'permanent') {
-        db.transaction(() => {
-          markBounced.run({ id: d.id, owner, now: now(), error });
-          bounceSubscriber.run({ id: d.subscriber_id, now: now(), error });
-        }).immediate();
-        progress.bounced++;
-        logger.warn({ event: 'send.bounced', deliveryId: d.id, subscriberId: d.subscriber_id, code: f.code }, 'recipient rejected permanently');
-      } else if (d.attempts >= s.maxAttempts) {
-        markFailed.run({ id: d.id, owner, now: now(), error });
-        progress.failed++;
-        logger.error({ event: 'send.failed', deliveryId: d.id, subscriberId: d.subscriber_id, error }, 'delivery failed for good');
-      } else {
-        const delayMs = s.retryBaseSeconds * 1000 * 2 ** (d.attempts - 1) * (0.75 + Math.random() * 0.5);
-        markRetry.run({ id: d.id, owner, now: now(), next: new Date(clock.now().getTime() + delayMs).toISOString(), error });
-        progress.retried++;
-        logger.warn({ event: 'send.retry', deliveryId: d.id, attempt: d.attempts, error }, 'temporary failure, will retry');
-      }
-      if (consecutiveFailures >= s.pauseAfterFailures && !paused) {
-        paused = true;
-        pauseReason = `${consecutiveFailures} consecutive failures, last: ${error}`;
-        logger.error({ event: 'send.paused', consecutiveFailures }, 'pausing the send: the mail server looks down');
-      }
+      return { d, accepted: result.response };
+    } catch (failure) {
+      return { d, failure };
     }
-    options.onProgress?.({ ...progress });
   };
 
-  while (!paused && !options.signal?.aborted) {
-    const free = s.concurrency - inFlight.size;
-    if (free > 0) {
-      const claimed = claim.all({ now: clock.now().toISOString(), owner, limit: free, editionId: options.editionId ?? null }) as DeliveryRow[];
-      if (!claimed.length && !inFlight.size) break;
-      for (const d of claimed) {
-        const p = sendOne(d).finally(() => inFlight.delete(p));
-        inFlight.add(p);
+  // Claimed ahead (status `sending`, never handed to the mailer yet): claiming in batches keeps the ledger's
+  // commits to about one per message. These are not "in flight": nothing of them can have reached the server.
+  const claimed: ClaimedDelivery[] = [];
+  const claimBatch = Math.max(32, concurrency * 4);
+  // Handed to the mailer and not yet recorded: the in-flight bound applies to these plus `finished`.
+  const inFlight = new Set<Promise<void>>();
+  const finished: Outcome[] = [];
+  let cursor = 0;
+  let passDone = false;
+
+  /** One write transaction: record what finished, then top up the claimed buffer. */
+  const flush = () => {
+    const wantMore = !stopped() && !passDone && claimed.length < concurrency;
+    if (!finished.length && !wantMore) return;
+    const batch = finished.splice(0);
+    db.transaction(() => {
+      for (const o of batch) record(o);
+      if (!wantMore || stopped()) return;
+      const rows = q.claim.all({ now: nowIso(), owner, cursor, limit: claimBatch - claimed.length, editionId });
+      rows.sort((a, b) => a.id - b.id);
+      for (const d of rows) claimed.push(d);
+      if (rows.length) cursor = rows[rows.length - 1]!.id;
+      else passDone = true;
+    }).immediate();
+    if (batch.length) report();
+  };
+
+  const launch = (d: ClaimedDelivery) => {
+    const p: Promise<void> = sendOne(d).then((o) => {
+      finished.push(o);
+      inFlight.delete(p);
+    });
+    inFlight.add(p);
+  };
+
+  try {
+    progress.skipped = q.skipInactive.run({ now: nowIso(), editionId }).changes;
+    recount();
+    report();
+    for (;;) {
+      if (rescan) {
+        rescan = false;
+        passDone = false;
+        cursor = 0;
       }
-      if (claimed.length && inFlight.size < s.concurrency) continue;
+      flush();
+      if (stopped()) break;
+      while (claimed.length && inFlight.size + finished.length < concurrency) launch(claimed.shift()!);
+      if (inFlight.size) {
+        await Promise.race(inFlight);
+        continue;
+      }
+      if (claimed.length) continue;
+      // Nothing in flight, nothing claimed, this pass is done: start over for retries due now, or wait for them.
+      recount();
+      if (cursor > 0) {
+        cursor = 0;
+        passDone = false;
+        continue;
+      }
+      const next = q.nextRetryAt.get({ now: nowIso(), editionId })?.at;
+      if (!next || !waitForRetries) break;
+      await sleep(Date.parse(next) - clock.now().getTime(), options.signal);
+      passDone = false;
     }
-    if (inFlight.size) await Promise.race(inFlight);
+    // Paused or aborted: what is in flight finishes and is recorded; what was only claimed goes back below.
+    await Promise.all(inFlight);
+    flush();
+    recount();
+  } catch (err) {
+    fatal = err;
+  } finally {
+    clearInterval(beat);
+    await Promise.allSettled(inFlight);
+    const released = releaseSender(db, owner, clock.now());
+    if (released && fatal === undefined && pauseReason === undefined && !options.signal?.aborted)
+      logger.warn({ event: 'send.released_claims', count: released }, 'gave back claims not sent');
   }
-  await Promise.all(inFlight);
-  return { ...progress, paused, ...(pauseReason ? { pauseReason } : {}), recovered };
+  if (fatal !== undefined) throw fatal;
+
+  const aborted = options.signal?.aborted === true && pauseReason === undefined;
+  const outcome: SendOutcome = { ...progress, paused: pauseReason !== undefined, aborted, recovered, ...(pauseReason ? { pauseReason } : {}) };
+  logger.info({ event: 'send.done', ...outcome }, 'send finished');
+  return outcome;
 }
 
-async function compileForEdition(db: Db, editionId: number, publicBaseUrl: string): Promise<CompiledEdition> {
-  const edition = db.prepare('SELECT date, subject FROM editions WHERE id = ?').get(editionId) as { date: string; subject: string };
-  const papers = (db.prepare('SELECT snapshot_json FROM edition_papers WHERE edition_id = ? ORDER BY rank').all(editionId) as {
-    snapshot_json: string;
-  }[]).map((r) => JSON.parse(r.snapshot_json) as PaperSnapshot);
-  return compileEdition({ date: edition.date, subject: edition.subject, papers }, { publicBaseUrl });
+/** Waits `ms` (at least a tick, at most a minute at a time) or until the signal aborts. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, Math.min(Math.max(ms, 1), 60_000));
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Puts an edition's failed deliveries back to pending with a fresh attempt budget (the CLI's `retry`). */
+export function retryFailed(db: Db, editionId: number, now: Date): number {
+  return db
+    .prepare(
+      `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = NULL, claim_owner = NULL, updated_at = ?
+       WHERE edition_id = ? AND status = 'failed'`,
+    )
+    .run(now.toISOString(), editionId).changes;
+}
+
+/** When the next pending delivery comes due (a subscriber's later local hour or a retry), for schedulers. */
+export function nextDueAt(db: Db, now: Date): string | null {
+  const row = db
+    .prepare<[string, string], { at: string | null }>(
+      `SELECT min(max(due_at, coalesce(next_attempt_at, due_at))) AS at FROM deliveries
+       WHERE status = 'pending' AND (due_at > ? OR next_attempt_at > ?)`,
+    )
+    .get(now.toISOString(), now.toISOString());
+  return row?.at ?? null;
 }

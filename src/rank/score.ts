@@ -1,73 +1,121 @@
-// Trending score (pure): growth of community signals inside a recent window, decayed by age.
-//   signal = Δupvotes + commentWeight·Δcomments + starWeight·Δstars   (Δ over the last windowHours)
+// Trending score (pure): how fast the community is picking a paper up, decayed by its age.
+//   signal = Δupvotes + commentWeight·Δcomments + starWeight·Δstars      (Δ over the last windowHours)
 //   score  = signal / (ageDays + 1)^gravity
-// Counters before a paper's first observation are taken as 0 at the moment it appeared, so one observation
-// still yields a growth rate. Hacker News' gravity decay, with growth in place of lifetime points.
-import type { Candidate, ObservationPoint, ScoredPaper, ScoreParts, TrendParams } from './types.js';
+// Invariant: the same candidates, `now` and parameters always give the same scores and the same order.
+import type { Candidate, Counter, ScoredPaper, ScoreParts, TrendFact, TrendParams } from './types.js';
 
 const HOUR = 3_600_000;
+/** A baseline at least this old reads as "a day ago" in a reason: daily ingests drift by a few hours. */
+const FACT_BASELINE_MIN_HOURS = 20;
 
-type Counter = 'upvotes' | 'comments' | 'githubStars';
-
-/** The counter's value at time t: the last observation at or before t; 0 before the paper appeared. */
-function valueAt(obs: ObservationPoint[], counter: Counter, t: number, appearedAt: number): number | null {
-  let value: number | null = t >= appearedAt ? null : 0;
-  for (const o of obs) {
-    if (Date.parse(o.observedAt) > t) break;
-    const v = o[counter];
-    if (v !== null) value = v;
-  }
-  return value;
+/** One counter's observed values, ascending in time, up to `now`. */
+interface Series {
+  t: number[];
+  v: number[];
 }
 
-function latest(obs: ObservationPoint[], counter: Counter, now: number): number {
-  let value = 0;
-  for (const o of obs) {
-    if (Date.parse(o.observedAt) > now) break;
-    const v = o[counter];
-    if (v !== null) value = v;
-  }
-  return value;
+function seriesOf(c: Candidate, times: number[], counter: Counter, now: number): Series {
+  const s: Series = { t: [], v: [] };
+  c.observations.forEach((o, i) => {
+    const value = o[counter];
+    if (times[i]! <= now && value !== null) {
+      s.t.push(times[i]!);
+      s.v.push(value);
+    }
+  });
+  return s;
 }
 
-function growth(obs: ObservationPoint[], counter: Counter, now: number, since: number, appearedAt: number): number {
-  const end = latest(obs, counter, now);
-  // Before the window: the last value we saw then; if we saw nothing yet, the paper had 0 when it appeared.
-  const start = since <= appearedAt ? 0 : (valueAt(obs, counter, since, appearedAt) ?? 0);
-  return Math.max(0, end - start);
+/**
+ * The counter's value at `at`, read as a piecewise-linear curve through the observations. Before the first
+ * observation the curve starts from 0 at `anchor` (the paper's appearance) when the counter starts with the
+ * paper (upvotes, comments); with no anchor (GitHub stars: a repository can be years older than the paper,
+ * and a famous one would otherwise bring its lifetime stars) nothing before the first observation counts.
+ */
+function valueAt(s: Series, at: number, anchor: number | null): number {
+  const n = s.t.length;
+  if (n === 0) return 0;
+  if (at >= s.t[n - 1]!) return s.v[n - 1]!;
+  let i = n - 1;
+  while (i >= 0 && s.t[i]! > at) i--;
+  if (i >= 0) {
+    const t0 = s.t[i]!;
+    const t1 = s.t[i + 1]!;
+    return s.v[i]! + ((s.v[i + 1]! - s.v[i]!) * (at - t0)) / (t1 - t0);
+  }
+  if (anchor === null) return s.v[0]!;
+  if (at <= anchor) return 0;
+  return (s.v[0]! * (at - anchor)) / (s.t[0]! - anchor);
+}
+
+function growth(s: Series, now: number, since: number, anchor: number | null): number {
+  return Math.max(0, valueAt(s, now, anchor) - valueAt(s, since, anchor));
+}
+
+/** What a reader can be told for sure: the gain since an observation about a day old, else since the paper appeared. */
+function factOf(s: Series, counter: Counter, now: number, anchor: number | null): TrendFact | null {
+  const n = s.t.length;
+  if (n === 0) return null;
+  const cutoff = now - FACT_BASELINE_MIN_HOURS * HOUR;
+  let i = n - 1;
+  while (i >= 0 && s.t[i]! > cutoff) i--;
+  const base =
+    i >= 0
+      ? { t: s.t[i]!, v: s.v[i]!, since: 'observation' as const }
+      : anchor !== null && anchor < now
+        ? { t: anchor, v: 0, since: 'appearance' as const }
+        : null;
+  if (!base) return null;
+  const gain = Math.round(s.v[n - 1]! - base.v);
+  return gain > 0 ? { counter, gain, sinceHours: (now - base.t) / HOUR, since: base.since } : null;
 }
 
 export function scorePaper(c: Candidate, now: Date, p: TrendParams): ScoredPaper {
   const t = now.getTime();
   const appeared = Math.min(Date.parse(c.appearedAt), t);
   const since = t - p.windowHours * HOUR;
-  const obs = c.observations;
+  const times = c.observations.map((o) => Date.parse(o.observedAt));
+  const up = seriesOf(c, times, 'upvotes', t);
+  const comments = seriesOf(c, times, 'comments', t);
+  const stars = seriesOf(c, times, 'githubStars', t);
+
+  const upvoteGrowth = growth(up, t, since, appeared);
+  const commentGrowth = growth(comments, t, since, appeared);
+  const starGrowth = growth(stars, t, since, null);
+  const ageHours = (t - appeared) / HOUR;
+  const signal = upvoteGrowth + p.commentWeight * commentGrowth + p.starWeight * starGrowth;
+  const decay = Math.pow(ageHours / 24 + 1, p.gravity);
   const parts: ScoreParts = {
-    upvotes: latest(obs, 'upvotes', t),
-    upvoteGrowth: growth(obs, 'upvotes', t, since, appeared),
-    commentGrowth: growth(obs, 'comments', t, since, appeared),
-    starGrowth: growth(obs, 'githubStars', t, since, appeared),
-    ageHours: Math.max(0, (t - appeared) / HOUR),
-    upvotes24h: null,
+    upvotes: up.v.length ? up.v[up.v.length - 1]! : 0,
+    upvoteGrowth,
+    commentGrowth,
+    starGrowth,
+    signal,
+    decay,
+    ageHours,
+    estimated: since > appeared && !(up.t.length && up.t[0]! <= since),
+    fact: factOf(up, 'upvotes', t, appeared) ?? factOf(stars, 'githubStars', t, null) ?? factOf(comments, 'comments', t, appeared),
   };
-  // "+N in 24 h" is only honest when we saw the paper at least 24 h ago, or it is younger than a day.
-  const dayAgo = t - 24 * HOUR;
-  const seenBefore = obs.some((o) => Date.parse(o.observedAt) <= dayAgo && o.upvotes !== null);
-  if (seenBefore || appeared >= dayAgo) parts.upvotes24h = growth(obs, 'upvotes', t, dayAgo, appeared);
-  const signal = parts.upvoteGrowth + p.commentWeight * parts.commentGrowth + p.starWeight * parts.starGrowth;
-  const score = signal / Math.pow(parts.ageHours / 24 + 1, p.gravity);
-  return { id: c.id, score, appearedAt: c.appearedAt, parts, reason: trendReason(parts, p.windowHours) };
+  return { id: c.id, score: signal / decay, appearedAt: c.appearedAt, parts, reason: trendReason(parts) };
 }
 
-export function trendReason(parts: ScoreParts, windowHours: number): string {
-  if (parts.upvotes24h !== null && parts.upvotes24h > 0) return `+${parts.upvotes24h} upvotes in 24 h`;
-  if (parts.upvoteGrowth > 0) return `+${parts.upvoteGrowth} upvotes in ${formatWindow(windowHours)}`;
-  if (parts.starGrowth > 0) return `+${parts.starGrowth} GitHub stars in ${formatWindow(windowHours)}`;
-  return parts.upvotes > 0 ? `${parts.upvotes} upvotes` : 'new today';
+const NOUNS: Record<Counter, [string, string]> = {
+  upvotes: ['upvote', 'upvotes'],
+  comments: ['comment', 'comments'],
+  githubStars: ['GitHub star', 'GitHub stars'],
+};
+
+/** "+42 upvotes in 24 h", "+120 GitHub stars in 3 days", "new today". */
+export function trendReason(parts: ScoreParts): string {
+  const f = parts.fact;
+  if (f) return `+${f.gain} ${NOUNS[f.counter][f.gain === 1 ? 0 : 1]} in ${formatSpan(f.sinceHours)}`;
+  if (parts.ageHours < 24) return 'new today';
+  return parts.upvotes > 0 ? `${parts.upvotes} ${parts.upvotes === 1 ? 'upvote' : 'upvotes'}` : 'no votes yet';
 }
 
-function formatWindow(hours: number): string {
-  return hours % 24 === 0 ? `${hours / 24} ${hours === 24 ? 'day' : 'days'}` : `${hours} h`;
+/** Hours as a reader says them: "7 h", "24 h", "3 days". */
+export function formatSpan(hours: number): string {
+  return hours < 36 ? `${Math.max(1, Math.round(hours))} h` : `${Math.round(hours / 24)} days`;
 }
 
 /** Deterministic order: score desc, then the more recent appearance, then id. */
@@ -77,6 +125,6 @@ export function compareScored(a: ScoredPaper, b: ScoredPaper): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-export function rankTrending(candidates: Candidate[], now: Date, p: TrendParams): ScoredPaper[] {
+export function rankTrending(candidates: readonly Candidate[], now: Date, p: TrendParams): ScoredPaper[] {
   return candidates.map((c) => scorePaper(c, now, p)).sort(compareScored);
 }

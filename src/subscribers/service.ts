@@ -1,17 +1,23 @@
-// Subscription lifecycle: subscribe (double opt-in), confirm, unsubscribe. The subscribe answer never reveals
-// whether an address is known; confirmation emails are limited per address to stop mail-bombing.
+// Subscription lifecycle: subscribe (double opt-in), confirm, preferences, unsubscribe, export and delete.
+// Invariants: subscribe does the same kind of work and returns nothing whatever the address's state (no
+// enumeration); the confirmation email goes out in the background, at most one per address per window; a
+// confirmation token is random, stored hashed, single-use, expiring, and only ever activates a pending subscriber.
 import type { Db } from '../db/open.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Mailer } from '../mail/mailer.js';
-import { createSubscribersRepo, type Subscriber } from '../db/subscribers-repo.js';
+import { createSubscribersRepo, referencesTo, type Frequency, type Subscriber } from '../db/subscribers-repo.js';
 import { hashToken, newConfirmToken } from '../lib/tokens.js';
 import { renderConfirmation } from '../digest/render.js';
+import { createBackgroundQueue } from './background-queue.js';
 
 export interface SubscriptionSettings {
   publicBaseUrl: string;
   confirmTtlHours: number;
   confirmResendMinutes: number;
+  /** Confirmation emails sent at once, and waiting at most (a burst beyond that is refused, not buffered). */
+  confirmConcurrency?: number;
+  confirmMaxQueued?: number;
 }
 
 export interface SubscribeInput {
@@ -21,68 +27,108 @@ export interface SubscribeInput {
   hour?: number | undefined;
 }
 
-export type ConfirmResult = { ok: true; subscriberId: number } | { ok: false; reason: 'invalid' | 'expired' };
+export interface PreferencesInput {
+  topics: string[];
+  timezone: string | null;
+  hour: number | null;
+  frequency: Frequency;
+  paused: boolean;
+}
+
+export type ConfirmResult =
+  | { ok: true; subscriberId: number }
+  | { ok: false; reason: 'invalid' | 'expired' }
+  | { ok: false; reason: 'used'; subscriberId: number; active: boolean };
+
+export type UnsubscribeResult = 'unsubscribed' | 'already' | 'unknown';
+
+/** Anything longer cannot be one of our tokens (43 base64url characters); skip hashing attacker-sized input. */
+const MAX_CONFIRM_TOKEN = 100;
 
 export function createSubscriptionService(deps: { db: Db; mailer: Mailer; clock: Clock; logger: Logger }, s: SubscriptionSettings) {
   const { db, mailer, clock, logger } = deps;
   const repo = createSubscribersRepo(db);
+  const queue = createBackgroundQueue({
+    concurrency: s.confirmConcurrency ?? 4,
+    maxQueued: s.confirmMaxQueued ?? 10_000,
+    onError: (err) => logger.error({ event: 'subscriber.confirmation_failed', err }, 'confirmation job failed'),
+  });
 
-  async function sendConfirmation(sub: Subscriber): Promise<void> {
-    const now = clock.now();
-    const { token, hash } = newConfirmToken();
-    repo.setConfirmToken(sub.id, hash, new Date(now.getTime() + s.confirmTtlHours * 3_600_000).toISOString(), now.toISOString());
-    const msg = await renderConfirmation({ publicBaseUrl: s.publicBaseUrl, ttlHours: s.confirmTtlHours }, `${s.publicBaseUrl}/confirm?token=${token}`);
-    await mailer.send({ to: sub.email, subject: msg.subject, html: msg.html, text: msg.text });
-    logger.info({ event: 'subscriber.confirmation_sent', subscriberId: sub.id }, 'confirmation email sent');
+  async function sendConfirmation(subscriberId: number, email: string, token: string, hash: string): Promise<void> {
+    try {
+      const msg = await renderConfirmation({ publicBaseUrl: s.publicBaseUrl, ttlHours: s.confirmTtlHours }, `${s.publicBaseUrl}/confirm?token=${token}`);
+      await mailer.send({ to: email, subject: msg.subject, html: msg.html, text: msg.text });
+      logger.info({ event: 'subscriber.confirmation_sent', subscriberId }, 'confirmation email sent');
+    } catch (err) {
+      // Not sent: free the per-address window so that asking again works at once.
+      repo.releaseConfirmWindow(subscriberId, hash);
+      logger.error({ event: 'subscriber.confirmation_failed', subscriberId, err }, 'could not send confirmation email');
+    }
+  }
+
+  /** Looks a confirmation token up without using it. */
+  function checkConfirmToken(token: unknown): ConfirmResult {
+    if (typeof token !== 'string' || token.length === 0 || token.length > MAX_CONFIRM_TOKEN) return { ok: false, reason: 'invalid' };
+    const sub = repo.getByConfirmHash(hashToken(token));
+    if (!sub) return { ok: false, reason: 'invalid' };
+    if (sub.status !== 'pending') return { ok: false, reason: 'used', subscriberId: sub.id, active: sub.status === 'active' };
+    if (!sub.confirm_expires_at || sub.confirm_expires_at <= clock.now().toISOString()) return { ok: false, reason: 'expired' };
+    return { ok: true, subscriberId: sub.id };
   }
 
   return {
     /**
-     * Records the request and sends a confirmation when appropriate. Returns nothing the caller could use
-     * to tell new from known addresses; the confirmation mail is sent in the background by the caller's choice.
+     * Records the request and, when the address may be mailed, queues a confirmation email. Returns nothing
+     * the caller could use to tell a new address from a known one.
      */
-    subscribe(input: SubscribeInput): { mail: Promise<void> | null } {
+    subscribe(input: SubscribeInput): void {
       const now = clock.now();
       const nowIso = now.toISOString();
       const decision = db
-        .transaction((): Subscriber | null => {
+        .transaction((): { sub: Subscriber; token: string; hash: string } | null => {
           let sub = repo.getByEmail(input.email);
           if (!sub) {
             const id = repo.create({ email: input.email, status: 'pending', now: nowIso, timezone: input.timezone, hour: input.hour, topics: input.topics });
             logger.info({ event: 'subscriber.created', subscriberId: id }, 'new pending subscriber');
-            return repo.get(id)!;
+            sub = repo.get(id)!;
+          } else {
+            // Active addresses get nothing (no mail, no change); bounced ones stay bounced until an admin resets them.
+            if (sub.status === 'active' || sub.status === 'bounced') return null;
+            if (sub.status === 'unsubscribed') repo.setStatus(sub.id, 'pending', nowIso);
+            if (input.topics) repo.setTopics(sub.id, input.topics);
+            if (input.timezone !== undefined || input.hour !== undefined)
+              repo.setPreferences(
+                sub.id,
+                { timezone: input.timezone ?? sub.timezone, hour: input.hour ?? sub.delivery_hour, frequency: sub.frequency, paused: sub.paused === 1 },
+                nowIso,
+              );
+            const last = sub.confirm_sent_at ? Date.parse(sub.confirm_sent_at) : Number.NEGATIVE_INFINITY;
+            if (now.getTime() - last < s.confirmResendMinutes * 60_000) {
+              logger.info({ event: 'subscriber.confirmation_throttled', subscriberId: sub.id }, 'confirmation recently sent');
+              return null;
+            }
           }
-          // Active addresses get nothing (no enumeration, no mail); bounced ones stay bounced until an admin resets.
-          if (sub.status === 'active' || sub.status === 'bounced') return null;
-          if (sub.status === 'unsubscribed') {
-            db.prepare("UPDATE subscribers SET status = 'pending', updated_at = ? WHERE id = ?").run(nowIso, sub.id);
-            sub = repo.get(sub.id)!;
-          }
-          if (input.topics) repo.setTopics(sub.id, input.topics);
-          const last = sub.confirm_sent_at ? Date.parse(sub.confirm_sent_at) : 0;
-          if (now.getTime() - last < s.confirmResendMinutes * 60_000) {
-            logger.info({ event: 'subscriber.confirmation_throttled', subscriberId: sub.id }, 'confirmation recently sent');
-            return null;
-          }
-          return sub;
+          // The window is taken in the same transaction that decided to send: two racing requests send one email.
+          const { token, hash } = newConfirmToken();
+          repo.setConfirmToken(sub.id, hash, new Date(now.getTime() + s.confirmTtlHours * 3_600_000).toISOString(), nowIso);
+          return { sub, token, hash };
         })
         .immediate();
-      return { mail: decision ? sendConfirmation(decision) : null };
+      if (!decision) return;
+      const { sub, token, hash } = decision;
+      if (!queue.push(() => sendConfirmation(sub.id, sub.email, token, hash))) {
+        repo.releaseConfirmWindow(sub.id, hash);
+        logger.warn({ event: 'subscriber.confirmation_dropped', subscriberId: sub.id }, 'confirmation queue full');
+      }
     },
 
-    /** Checks a confirmation token without using it (for the GET page). */
-    checkConfirmToken(token: string): ConfirmResult {
-      const sub = typeof token === 'string' && token.length <= 100 ? repo.getByConfirmHash(hashToken(token)) : undefined;
-      if (!sub) return { ok: false, reason: 'invalid' };
-      if (!sub.confirm_expires_at || sub.confirm_expires_at < clock.now().toISOString()) return { ok: false, reason: 'expired' };
-      return { ok: true, subscriberId: sub.id };
-    },
+    checkConfirmToken,
 
-    /** Activates the subscriber; the token is single-use (cleared on success). */
-    confirm(token: string): ConfirmResult {
+    /** Activates a pending subscriber. The token is single-use: a replay reports 'used'. */
+    confirm(token: unknown): ConfirmResult {
       return db
         .transaction((): ConfirmResult => {
-          const check = this.checkConfirmToken(token);
+          const check = checkConfirmToken(token);
           if (!check.ok) return check;
           repo.setStatus(check.subscriberId, 'active', clock.now().toISOString());
           logger.info({ event: 'subscriber.confirmed', subscriberId: check.subscriberId }, 'subscriber confirmed');
@@ -91,22 +137,102 @@ export function createSubscriptionService(deps: { db: Db; mailer: Mailer; clock:
         .immediate();
     },
 
-    /** Idempotent: unsubscribing twice, or a bounced address, is fine. */
-    unsubscribe(subscriberId: number): boolean {
-      const sub = repo.get(subscriberId);
-      if (!sub) return false;
-      if (sub.status === 'active' || sub.status === 'pending') {
-        db.transaction(() => {
-          repo.setStatus(subscriberId, 'unsubscribed', clock.now().toISOString());
-          // Stop anything not yet claimed at once.
-          db.prepare(
-            "UPDATE deliveries SET status = 'skipped', error = 'unsubscribed', updated_at = ? WHERE subscriber_id = ? AND status = 'pending'",
-          ).run(clock.now().toISOString(), subscriberId);
-        }).immediate();
-        logger.info({ event: 'subscriber.unsubscribed', subscriberId }, 'subscriber unsubscribed');
-      }
-      return true;
+    /** Idempotent: a second unsubscribe, or one for a bounced address, changes nothing and is still fine. */
+    unsubscribe(subscriberId: number): UnsubscribeResult {
+      return db
+        .transaction((): UnsubscribeResult => {
+          const sub = repo.get(subscriberId);
+          if (!sub) return 'unknown';
+          if (sub.status !== 'active' && sub.status !== 'pending') return 'already';
+          const now = clock.now().toISOString();
+          repo.setStatus(subscriberId, 'unsubscribed', now);
+          // Anything not yet claimed by a sender stops at once.
+          repo.skipPendingDeliveries(subscriberId, 'unsubscribed', now);
+          logger.info({ event: 'subscriber.unsubscribed', subscriberId }, 'subscriber unsubscribed');
+          return 'unsubscribed';
+        })
+        .immediate();
     },
+
+    /** A subscriber and their topics, for the preferences page. */
+    profile(subscriberId: number): { subscriber: Subscriber; topics: string[] } | undefined {
+      const subscriber = repo.get(subscriberId);
+      return subscriber ? { subscriber, topics: repo.topics(subscriberId) } : undefined;
+    },
+
+    updatePreferences(subscriberId: number, p: PreferencesInput): boolean {
+      return db
+        .transaction((): boolean => {
+          const sub = repo.get(subscriberId);
+          if (!sub) return false;
+          const now = clock.now().toISOString();
+          repo.setTopics(subscriberId, p.topics);
+          repo.setPreferences(subscriberId, { timezone: p.timezone, hour: p.hour, frequency: p.frequency, paused: p.paused }, now);
+          if (p.paused && !sub.paused) repo.skipPendingDeliveries(subscriberId, 'paused', now);
+          logger.info({ event: 'subscriber.preferences_saved', subscriberId, paused: p.paused, frequency: p.frequency }, 'preferences saved');
+          return true;
+        })
+        .immediate();
+    },
+
+    /**
+     * Subscribes again from the preferences page. The signed link proves the mailbox, so an address that was
+     * confirmed before becomes active at once; a bounced address needs an admin, a never-confirmed one a confirmation.
+     */
+    resume(subscriberId: number): 'active' | 'not_allowed' | 'unknown' {
+      return db
+        .transaction(() => {
+          const sub = repo.get(subscriberId);
+          if (!sub) return 'unknown' as const;
+          if (sub.status === 'active') return 'active' as const;
+          if (sub.status !== 'unsubscribed' || !sub.confirmed_at) return 'not_allowed' as const;
+          repo.setStatus(subscriberId, 'active', clock.now().toISOString());
+          logger.info({ event: 'subscriber.resumed', subscriberId }, 'subscriber resumed from preferences');
+          return 'active' as const;
+        })
+        .immediate();
+    },
+
+    /** Everything we hold about a subscriber, as plain JSON (the "download my data" file). */
+    exportData(subscriberId: number): Record<string, unknown> | undefined {
+      const sub = repo.get(subscriberId);
+      if (!sub) return undefined;
+      const known = new Set(['subscriber_topics', 'deliveries', 'sent_papers']);
+      const other: Record<string, unknown[]> = {};
+      for (const ref of referencesTo(db, 'subscribers')) {
+        if (known.has(ref.table)) continue;
+        const rows = db.prepare(`SELECT * FROM "${ref.table.replace(/"/g, '""')}" WHERE "${ref.from.replace(/"/g, '""')}" = ?`).all(subscriberId);
+        if (rows.length) other[ref.table] = rows;
+      }
+      return {
+        exportedAt: clock.now().toISOString(),
+        subscriber: {
+          email: sub.email,
+          status: sub.status,
+          createdAt: sub.created_at,
+          confirmedAt: sub.confirmed_at,
+          unsubscribedAt: sub.unsubscribed_at,
+          bouncedAt: sub.bounced_at,
+          bounceReason: sub.bounce_reason,
+          confirmationEmailSentAt: sub.confirm_sent_at,
+          preferences: { timezone: sub.timezone, deliveryHour: sub.delivery_hour, frequency: sub.frequency, paused: sub.paused === 1 },
+          topics: repo.topics(subscriberId),
+        },
+        deliveries: repo.deliveries(subscriberId).map((d) => ({ edition: d.edition_date, status: d.status, sentAt: d.sent_at, messageId: d.message_id })),
+        papersSent: repo.sentPapers(subscriberId).map((p) => ({ paper: p.paper_id, edition: p.edition_date })),
+        ...(Object.keys(other).length ? { otherRecords: other } : {}),
+      };
+    },
+
+    /** Hard delete of the subscriber and every row about them. Idempotent (false when nothing was there). */
+    deleteData(subscriberId: number): boolean {
+      const removed = db.transaction(() => (repo.get(subscriberId) ? repo.deleteCompletely(subscriberId) : 0)).immediate();
+      if (removed) logger.info({ event: 'subscriber.deleted', subscriberId, rows: removed }, 'subscriber data deleted');
+      return removed > 0;
+    },
+
+    /** Resolves when every queued confirmation email has been handed to the mailer (graceful shutdown, tests). */
+    drain: () => queue.drain(),
     repo,
   };
 }

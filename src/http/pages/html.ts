@@ -1,4 +1,5 @@
 // A tiny escaping template tag for server-rendered pages: interpolations are escaped unless wrapped in raw().
+// Invariant: user text reaches the page only through html`` (escaped), never by string concatenation.
 import { escapeHtml } from '../../lib/escape-html.js';
 
 export { escapeHtml };
@@ -11,7 +12,6 @@ export class Raw {
 }
 
 export const raw = (s: string) => new Raw(s);
-
 
 function render(v: unknown): string {
   if (v instanceof Raw) return v.value;

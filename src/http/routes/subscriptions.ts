@@ -1,155 +1,131 @@
-// Subscribe (double opt-in), confirm and unsubscribe, as JSON API and as pages that work without JavaScript.
-// GET never changes state (link scanners prefetch); POST acts. One-click unsubscribe follows RFC 8058.
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+// Subscribe (double opt-in) and confirm, as a JSON API and as pages that work without JavaScript.
+// Invariants: subscribing answers the same status and body whatever the address's state (the confirmation
+// email is sent in the background); a GET never changes state (link scanners prefetch), a POST acts.
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../../app.js';
 import { emailSchema } from '../../subscribers/email-address.js';
-import { verifySubscriberToken } from '../../lib/tokens.js';
-import { isValidTimeZone } from '../../config.js';
-import { page } from '../pages/layout.js';
-import { html } from '../pages/html.js';
+import { hourSchema, parseTopicText, timezoneSchema, topicsSchema } from '../../subscribers/preferences.js';
+import { subscriberUrls } from '../../mail/send-edition.js';
+import { checkInboxPage, homePage } from '../pages/home.js';
+import { confirmedPage, confirmPage, confirmProblemPage, type ConfirmProblem } from '../pages/confirm.js';
+import type { ConfirmResult } from '../../subscribers/service.js';
 
-const topicSchema = z.string().trim().min(2).max(60);
 const subscribeBody = z
   .object({
     email: emailSchema,
-    topics: z.array(topicSchema).max(10).optional(),
-    timezone: z.string().max(64).refine(isValidTimeZone, 'must be an IANA timezone').optional(),
-    hour: z.number().int().min(0).max(23).optional(),
+    topics: topicsSchema.optional().meta({ description: 'Phrases ("long context") or arXiv categories ("cs.CL"); up to 10.' }),
+    timezone: timezoneSchema.optional().meta({ description: 'IANA timezone of the delivery hour, e.g. Europe/Berlin.' }),
+    hour: hourSchema.optional().meta({ description: 'Local delivery hour, 0–23.' }),
   })
   .strict();
 
-const ACCEPTED = { status: 'pending_confirmation', message: 'Check your inbox to confirm your subscription.' } as const;
+export const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+const ACCEPTED = { status: 'pending_confirmation', message: 'If this address can receive the digest, a confirmation email is on its way.' } as const;
+const acceptedBody = z.object({ status: z.literal(ACCEPTED.status), message: z.string() });
+
+const formBody = z
+  .object({
+    email: z.string().max(400),
+    topics: z.string().max(600).optional(),
+    website: z.string().max(400).optional(), // the honeypot
+  })
+  .strict();
+
+const confirmForm = z.object({ token: z.string().max(200) }).strict();
+const tokenQuery = z.object({ token: z.string().max(200).optional() });
+
+const HTML = 'text/html; charset=utf-8';
+const SMALL_BODY = 8 * 1024;
 
 export const subscriptionRoutes: FastifyPluginAsync<{ app: AppDeps }> = async (base, { app }) => {
   const fastify = base.withTypeProvider<ZodTypeProvider>();
   const service = app.subscriptions;
+  // One per-IP budget shared by the API and the form (the plugin's shared store, not one store per route).
+  const subscribeLimit = fastify.rateLimit({ max: app.config.subscriptions.rateLimitPerMinute, timeWindow: 60_000 });
 
-  const subscribe = (req: FastifyRequest, input: z.output<typeof subscribeBody>) => {
-    const { mail } = service.subscribe(input);
-    // The answer must not depend on whether the address was known: send in the background.
-    mail?.catch((err) => req.log.error({ event: 'subscriber.confirmation_failed', err }, 'could not send confirmation'));
+  const problemOf = (r: Exclude<ConfirmResult, { ok: true }>): { status: number; problem: ConfirmProblem } =>
+    r.reason === 'used'
+      ? r.active
+        ? { status: 200, problem: 'already_active' }
+        : { status: 410, problem: 'used' }
+      : r.reason === 'expired'
+        ? { status: 410, problem: 'expired' }
+        : { status: 404, problem: 'invalid' };
+
+  const sendProblem = (reply: FastifyReply, r: Exclude<ConfirmResult, { ok: true }>) => {
+    const { status, problem } = problemOf(r);
+    return reply.code(status).type(HTML).header('cache-control', 'no-store').send(confirmProblemPage(problem));
   };
 
-  fastify.get('/', async (_req, reply) =>
-    reply.type('text/html; charset=utf-8').send(
-      page(
-        'Daily trending papers in your inbox',
-        html`<h1>Trending research papers, once a day</h1>
-<p>Every morning: the papers the community is picking up fastest, from Hugging Face Daily Papers and arXiv. Unsubscribe with one click.</p>
-<form class="card" method="post" action="/subscribe">
-  <label for="email">Email address</label>
-  <input id="email" name="email" type="email" autocomplete="email" required maxlength="254">
-  <label for="topics">Topics you follow <span class="muted">(optional, comma separated: "long context, diffusion, cs.CL")</span></label>
-  <input id="topics" name="topics" type="text" maxlength="300">
-  <div class="hp" aria-hidden="true"><label for="website">Leave empty</label><input id="website" name="website" type="text" tabindex="-1" autocomplete="off"></div>
-  <button type="submit">Subscribe</button>
-  <p class="muted">We send one confirmation email. Nothing else until you confirm.</p>
-</form>
-<p><a href="/archive">Read past digests</a></p>`,
-      ),
-    ),
+  fastify.get('/', { schema: { tags: ['pages'], summary: 'Home page with the subscribe form' } }, async (_req, reply) =>
+    reply.type(HTML).send(homePage()),
   );
 
-  fastify.post('/api/subscriptions', { schema: { body: subscribeBody } }, async (req, reply) => {
-    subscribe(req, req.body);
-    return reply.code(202).send(ACCEPTED);
-  });
+  fastify.post(
+    '/api/subscriptions',
+    {
+      onRequest: subscribeLimit,
+      bodyLimit: SMALL_BODY,
+      schema: {
+        tags: ['subscriptions'],
+        summary: 'Subscribe an address (double opt-in)',
+        description:
+          'Always answers 202 with the same body, whether the address is new, pending, active, unsubscribed or bounced. A confirmation email is sent in the background, at most one per address per CONFIRM_RESEND_MINUTES. Unknown fields are rejected.',
+        body: subscribeBody,
+        response: { 202: acceptedBody, 400: errorBody, 413: errorBody, 415: errorBody, 429: errorBody },
+      },
+    },
+    async (req, reply) => {
+      service.subscribe(req.body);
+      return reply.code(202).send(ACCEPTED);
+    },
+  );
 
-  const formBody = z.object({
-    email: z.string().max(320),
-    topics: z.string().max(600).optional(),
-    website: z.string().max(200).optional(),
-  });
-  fastify.post('/subscribe', async (req, reply) => {
-    const parsed = formBody.safeParse(req.body ?? {});
-    const email = parsed.success ? emailSchema.safeParse(parsed.data.email) : undefined;
-    if (!parsed.success || !email?.success) {
-      return reply
-        .code(400)
-        .type('text/html; charset=utf-8')
-        .send(page('Check the address', html`<h1>That address does not look right</h1><p>Please go back and enter a valid email address.</p><p><a href="/">Back</a></p>`));
-    }
-    // Honeypot: bots fill every field; answer as if all went well and do nothing.
-    if (!parsed.data.website) {
-      const topics = (parsed.data.topics ?? '')
-        .split(',')
-        .map((t) => t.trim())
-        .filter((t) => t.length >= 2 && t.length <= 60)
-        .slice(0, 10);
-      subscribe(req, { email: email.data, topics: topics.length ? topics : undefined });
-    }
-    return reply
-      .code(202)
-      .type('text/html; charset=utf-8')
-      .send(page('Check your inbox', html`<h1>Check your inbox</h1><p>${ACCEPTED.message} The link is valid for ${app.config.subscriptions.confirmTtlHours} hours.</p>`));
-  });
+  fastify.post(
+    '/subscribe',
+    {
+      onRequest: subscribeLimit,
+      bodyLimit: SMALL_BODY,
+      schema: { tags: ['pages'], summary: 'The subscribe form (HTML; fields email, topics, and the empty honeypot "website")' },
+    },
+    async (req, reply) => {
+      const parsed = formBody.safeParse(req.body ?? {});
+      const email = parsed.success ? emailSchema.safeParse(parsed.data.email) : undefined;
+      const topics = parsed.success ? parseTopicText(parsed.data.topics ?? '') : undefined;
+      const again = { email: parsed.success ? parsed.data.email : '', topics: parsed.success ? (parsed.data.topics ?? '') : '' };
+      if (!parsed.success || !email?.success)
+        return reply.code(400).type(HTML).send(homePage({ ...again, error: 'That email address does not look right. Please check it and try again.' }));
+      if (!topics?.ok) return reply.code(400).type(HTML).send(homePage({ ...again, error: topics?.message ?? 'Topics are not valid.' }));
+      // Honeypot: people never see the field, bots fill it. Answer exactly as if all went well, and do nothing.
+      if (parsed.data.website) req.log.info({ event: 'subscriber.honeypot' }, 'honeypot field filled: ignored');
+      else service.subscribe({ email: email.data, topics: topics.topics.length ? topics.topics : undefined });
+      return reply.code(202).type(HTML).send(checkInboxPage(app.config.subscriptions.confirmTtlHours));
+    },
+  );
 
-  const tokenQuery = z.object({ token: z.string().max(200).optional() }).passthrough();
+  fastify.get(
+    '/confirm',
+    { schema: { tags: ['pages'], summary: 'Shows a confirm button (never confirms by itself)', querystring: tokenQuery } },
+    async (req, reply) => {
+      const token = req.query.token ?? '';
+      const check = service.checkConfirmToken(token);
+      if (!check.ok) return sendProblem(reply, check);
+      return reply.type(HTML).header('cache-control', 'no-store').send(confirmPage(token));
+    },
+  );
 
-  fastify.get('/confirm', { schema: { querystring: tokenQuery } }, async (req, reply) => {
-    const token = req.query.token ?? '';
-    const check = service.checkConfirmToken(token);
-    reply.type('text/html; charset=utf-8');
-    if (!check.ok) return reply.code(check.reason === 'expired' ? 410 : 404).send(confirmProblemPage(check.reason));
-    return reply.send(
-      page(
-        'Confirm your subscription',
-        html`<h1>Confirm your subscription</h1><form method="post" action="/confirm" class="card"><input type="hidden" name="token" value="${token}"><p>One more click and the daily digest is on its way.</p><button type="submit">Confirm subscription</button></form>`,
-      ),
-    );
-  });
-
-  fastify.post('/confirm', async (req, reply) => {
-    const body = z.object({ token: z.string().max(200) }).safeParse(req.body ?? {});
-    const result = body.success ? service.confirm(body.data.token) : ({ ok: false, reason: 'invalid' } as const);
-    reply.type('text/html; charset=utf-8');
-    if (!result.ok) return reply.code(result.reason === 'expired' ? 410 : 404).send(confirmProblemPage(result.reason));
-    return reply.send(page('Subscribed', html`<h1>You are subscribed</h1><p>The next daily digest will reach you at your delivery time.</p><p><a href="/archive">Read past digests meanwhile</a></p>`));
-  });
-
-  fastify.get('/unsubscribe', { schema: { querystring: tokenQuery } }, async (req, reply) => {
-    const token = req.query.token ?? '';
-    reply.type('text/html; charset=utf-8');
-    if (!verifySubscriberToken(app.config.secretKey, 'unsubscribe', token)) return reply.code(404).send(badLinkPage());
-    // A GET shows a button only: mail scanners prefetch links and must not unsubscribe anyone.
-    return reply.send(
-      page(
-        'Unsubscribe',
-        html`<h1>Unsubscribe</h1><form method="post" action="/unsubscribe?token=${token}" class="card"><p>Stop receiving the daily trending papers digest?</p><button type="submit">Unsubscribe</button></form>`,
-      ),
-    );
-  });
-
-  // RFC 8058: the mailbox provider POSTs "List-Unsubscribe=One-Click" with no cookies; answer 200, never redirect.
-  fastify.post('/unsubscribe', { schema: { querystring: tokenQuery } }, async (req, reply) => {
-    const id = verifySubscriberToken(app.config.secretKey, 'unsubscribe', req.query.token ?? '');
-    if (!id || !service.unsubscribe(id)) {
-      if (wantsPage(req)) return reply.code(404).type('text/html; charset=utf-8').send(badLinkPage());
-      return reply.code(404).send({ error: { code: 'INVALID_TOKEN', message: 'This unsubscribe link is not valid.' } });
-    }
-    if (wantsPage(req))
-      return reply
-        .type('text/html; charset=utf-8')
-        .send(page('Unsubscribed', html`<h1>You are unsubscribed</h1><p>You will not receive the digest any more. Changed your mind? <a href="/">Subscribe again</a>.</p>`));
-    return reply.send({ status: 'unsubscribed' });
-  });
+  fastify.post(
+    '/confirm',
+    { bodyLimit: SMALL_BODY, schema: { tags: ['pages'], summary: 'Confirms the subscription (form field "token")' } },
+    async (req, reply) => {
+      const body = confirmForm.safeParse(req.body ?? {});
+      const result: ConfirmResult = body.success ? service.confirm(body.data.token) : { ok: false, reason: 'invalid' };
+      if (!result.ok) return sendProblem(reply, result);
+      const { preferencesUrl } = subscriberUrls('', app.config.secretKey, result.subscriberId);
+      return reply.type(HTML).header('cache-control', 'no-store').send(confirmedPage(preferencesUrl));
+    },
+  );
 };
-
-function wantsPage(req: FastifyRequest): boolean {
-  return /text\/html/.test(req.headers.accept ?? '');
-}
-
-function confirmProblemPage(reason: 'invalid' | 'expired'): string {
-  return page(
-    'Link not valid',
-    html`<h1>${reason === 'expired' ? 'This confirmation link has expired' : 'This confirmation link is not valid'}</h1>
-<p>${reason === 'expired' ? 'Links work for a limited time.' : 'It may have been used already.'} Enter your address again and we will send a fresh link.</p>
-<form class="card" method="post" action="/subscribe"><label for="email">Email address</label><input id="email" name="email" type="email" required autocomplete="email"><button type="submit">Send a new link</button></form>`,
-  );
-}
-
-function badLinkPage(): string {
-  return page('Link not valid', html`<h1>This link is not valid</h1><p>Use the unsubscribe link from the most recent digest, or the preferences page.</p>`);
-}

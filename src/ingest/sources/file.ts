@@ -2,9 +2,11 @@
 // For offline use, the bundled sample and custom feeds. A file that cannot be parsed fails the source.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { FetchOptions, PaperEntry, SkippedEntry, Source, SourceBatch } from '../types.js';
+import type { FetchOptions, Source, SourceBatch } from '../types.js';
 import { parseHfItem } from '../hf-item.js';
 import { SourceError } from '../source-error.js';
+import { createBatchCollector } from '../batch.js';
+import { isoDate, shiftDate } from '../dates.js';
 
 const DATED = /^(\d{4}-\d{2}-\d{2})\.(json|jsonl)$/;
 
@@ -20,21 +22,16 @@ export function createFileSource(path: string): Source {
         if (options.days) return date > shiftDate(options.now, -options.days) && date <= isoDate(options.now);
         return true;
       });
-      const entries: PaperEntry[] = [];
-      const skipped: SkippedEntry[] = [];
-      let fetched = 0;
-      for (const file of wanted) {
+      const batch = createBatchCollector('file');
+      for (const [n, file] of wanted.entries()) {
         const name = basename(file);
+        options.onProgress?.({ done: n, total: wanted.length, label: name });
         const date = name.match(DATED)?.[1];
         const items = await readItems(file);
-        items.forEach((raw, i) => {
-          fetched++;
-          const r = parseHfItem(raw, date);
-          if (r.ok) entries.push(r.entry);
-          else skipped.push({ where: `${name}#${i}`, reason: r.reason });
-        });
+        items.forEach((raw, i) => batch.add(parseHfItem(raw, date), `${name}#${i}`));
       }
-      return { source: 'file', entries, skipped, fetched };
+      options.onProgress?.({ done: wanted.length, total: wanted.length, label: 'done' });
+      return batch.build();
     },
   };
 }
@@ -74,12 +71,4 @@ async function readItems(file: string): Promise<unknown[]> {
   }
   if (!Array.isArray(data)) throw new SourceError('file', 'SOURCE_BAD_PAYLOAD', `${basename(file)} must hold a JSON array of papers`);
   return data;
-}
-
-function isoDate(d: Date): string {
-  return d.toISOString().slice(0, 10);
-}
-
-function shiftDate(d: Date, days: number): string {
-  return isoDate(new Date(d.getTime() + days * 86_400_000));
 }

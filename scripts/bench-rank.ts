@@ -1,0 +1,229 @@
+// `npm run bench:rank [-- --subscribers 100000 --per-day 200]`: personal selections for SUBSCRIBERS subscribers
+// following 3 topics each (drawn, Zipf-like, from a realistic pool of phrases and arXiv categories) over a 30-day
+// candidate window, printed per subscriber beside a BASELINE measured in the same run: selecting the global
+// trending list once (load candidates and observations from SQLite, score, sort). Also the whole prepareEdition
+// (one transaction: batched reads, selection, 100k deliveries + ledger rows) and, for scale, what matching topics
+// per subscriber instead of per topic would cost (sampled). Data: the recorded HF items cloned under fresh ids,
+// ingested day by day through the papers repository like the daily job does. Temp SQLite file; no network.
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config.js';
+import { createApp } from '../src/app.js';
+import { fixedClock } from '../src/lib/clock.js';
+import { silentLogger } from '../src/lib/logger.js';
+import { parseHfItem } from '../src/ingest/hf-item.js';
+import type { PaperEntry } from '../src/ingest/types.js';
+import { createCandidatesRepo } from '../src/db/candidates-repo.js';
+import { rankEdition } from '../src/rank/edition.js';
+import { parseTopic } from '../src/rank/topics.js';
+import { selectForSubscriber } from '../src/rank/select.js';
+import type { TopicMatches } from '../src/rank/types.js';
+import { prepareEdition } from '../src/digest/prepare.js';
+
+const { values: args } = parseArgs({
+  options: { subscribers: { type: 'string', default: '100000' }, 'per-day': { type: 'string', default: '200' } },
+});
+const SUBSCRIBERS = Number(args.subscribers);
+const PER_DAY = Number(args['per-day']);
+const WINDOW_DAYS = 30;
+const OBSERVED_DAYS = 7; // HF_DAYS: each daily ingest re-reads the last week, so a paper gets up to 7 observations
+const DATE = '2026-09-30';
+const DAY = 86_400_000;
+const at7 = (date: string) => new Date(`${date}T07:00:00.000Z`);
+const addDays = (date: string, n: number) => new Date(Date.parse(`${date}T00:00:00.000Z`) + n * DAY).toISOString().slice(0, 10);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const time = <T>(fn: () => T): [T, number] => {
+  const t = performance.now();
+  const r = fn();
+  return [r, performance.now() - t];
+};
+const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 1 });
+
+// Deterministic pseudo-random numbers (mulberry32), so every run builds the same data.
+let seed = 20260930;
+const random = () => {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+
+// --- Papers: recorded items under fresh ids, PER_DAY per day, each with a vote curve that rises then saturates ---
+const fixtures = fileURLToPath(new URL('../tests/fixtures/hf-daily/', import.meta.url));
+const recorded = readdirSync(fixtures)
+  .filter((f) => f.endsWith('.json'))
+  .flatMap((f) => JSON.parse(readFileSync(join(fixtures, f), 'utf8')) as unknown[])
+  .flatMap((raw) => {
+    const r = parseHfItem(raw, '2026-01-01');
+    return r.ok ? [r.entry] : [];
+  });
+const CATEGORIES = ['cs.CL', 'cs.CV', 'cs.LG', 'cs.AI', 'cs.RO', 'stat.ML', 'cs.IR', 'eess.AS'];
+interface BenchPaper {
+  entry: PaperEntry;
+  date: string;
+  total: number; // votes it will end with
+  tauDays: number; // how fast it gets them
+}
+const firstDay = addDays(DATE, -(WINDOW_DAYS - 1));
+const papers: BenchPaper[] = [];
+for (let d = 0; d < WINDOW_DAYS; d++) {
+  const date = addDays(firstDay, d);
+  for (let i = 0; i < PER_DAY; i++) {
+    const src = recorded[(d * PER_DAY + i) % recorded.length]!;
+    const id = `${date.slice(2, 4)}${date.slice(5, 7)}.${String(10_000 + d * PER_DAY + i).padStart(5, '0')}`;
+    papers.push({
+      entry: { ...src, id, dailyDate: date, categories: [CATEGORIES[Math.floor(random() * CATEGORIES.length)]!] },
+      date,
+      total: Math.round((src.counters?.upvotes ?? 0) * (0.3 + 2 * random())),
+      tauDays: 0.3 + 3 * random(),
+    });
+  }
+}
+
+// A realistic pool: phrases readers follow and arXiv categories; popularity falls off like a Zipf law.
+const POOL = [
+  'agents', 'llm agents', 'reinforcement learning', 'diffusion', 'video generation', 'world model', 'long context',
+  'reasoning', 'benchmark', 'multimodal', 'vision-language', 'vision-language-action', 'robotics', 'embodied',
+  'retrieval-augmented generation', 'RAG', 'memory', 'mixture of experts', 'MoE', 'distillation', 'on-policy distillation',
+  'scaling laws', 'pretraining', 'tokenizer', 'speech recognition', 'text-to-speech', 'image editing', 'image generation',
+  '3D generation', 'gaussian splatting', 'NeRF', 'point cloud', 'autonomous driving', 'code generation', 'coding agents',
+  'software engineering', 'math reasoning', 'theorem proving', 'autoformalization', 'chain of thought', 'test-time scaling',
+  'reward model', 'preference optimization', 'DPO', 'GRPO', 'RLHF', 'alignment', 'safety', 'jailbreak', 'prompt injection',
+  'hallucination', 'interpretability', 'sparse autoencoders', 'quantization', 'pruning', 'inference efficiency',
+  'speculative decoding', 'KV cache', 'attention', 'state space models', 'linear attention', 'transformers',
+  'graph neural networks', 'time series', 'forecasting', 'recommendation', 'information retrieval', 'search',
+  'question answering', 'summarization', 'machine translation', 'multilingual', 'low-resource languages', 'evaluation',
+  'dataset', 'synthetic data', 'data curation', 'continual learning', 'federated learning', 'privacy', 'watermarking',
+  'AI-generated video detection', 'deepfake', 'medical imaging', 'healthcare', 'chemistry', 'protein', 'materials',
+  'climate', 'weather', 'physics', 'simulation', 'GUI agents', 'web agents', 'tool use', 'function calling',
+  'planning', 'self-play', 'curriculum learning', 'active learning', 'few-shot', 'in-context learning', 'emergence',
+  'optimizer', 'Muon', 'normalization', 'video understanding', 'audio', 'music generation', 'OCR', 'document parsing',
+  'cs.CL', 'cs.CV', 'cs.LG', 'cs.AI', 'cs.RO', 'stat.ML', 'cs.IR', 'eess.AS',
+];
+const zipf = POOL.map((_, i) => 1 / (i + 1) ** 0.8);
+const zipfTotal = zipf.reduce((a, b) => a + b, 0);
+const pickTopic = () => {
+  let r = random() * zipfTotal;
+  for (let i = 0; i < POOL.length; i++) if ((r -= zipf[i]!) <= 0) return POOL[i]!;
+  return POOL[POOL.length - 1]!;
+};
+
+// --- Build the database through the real repositories ---
+const dir = mkdtempSync(join(tmpdir(), 'bench-rank-'));
+const clock = fixedClock(at7(firstDay));
+const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_PATH: join(dir, 'bench.db'), OUTBOX_DIR: join(dir, 'outbox') });
+const app = createApp(config, { clock, logger: silentLogger() });
+try {
+  const [, ingestMs] = time(() => {
+    // One ingest per day at 07:00, re-reading the last OBSERVED_DAYS days (counters as they stand that morning).
+    for (let d = 0; d <= WINDOW_DAYS; d++) {
+      const day = addDays(firstDay, d);
+      const now = at7(day).getTime();
+      const batch = papers
+        .filter((p) => p.date <= day && p.date > addDays(day, -OBSERVED_DAYS))
+        .map((p): PaperEntry => {
+          const ageDays = (now - Date.parse(`${p.date}T00:00:00.000Z`)) / DAY;
+          const votes = Math.round(p.total * (1 - Math.exp(-ageDays / p.tauDays)));
+          return { ...p.entry, counters: { upvotes: votes, comments: Math.round(votes / 20), githubStars: p.entry.counters?.githubStars } };
+        });
+      if (batch.length) app.papers.upsertBatch('file', batch, at7(day).toISOString());
+    }
+  });
+  const [, subscribeMs] = time(() =>
+    app.db
+      .transaction(() => {
+        const now = at7(firstDay).toISOString();
+        for (let i = 0; i < SUBSCRIBERS; i++) {
+          const topics = new Set<string>();
+          while (topics.size < 3) topics.add(pickTopic());
+          app.subscriptions.repo.create({ email: `reader${i}@bench.example`, status: 'active', now, topics: [...topics] });
+        }
+      })
+      .immediate(),
+  );
+  const observations = (app.db.prepare('SELECT count(*) AS n FROM observations').get() as { n: number }).n;
+  const distinctTopics = (app.db.prepare('SELECT count(DISTINCT topic) AS n FROM subscriber_topics').get() as { n: number }).n;
+
+  // Yesterday's edition first, so that today's selections skip what each subscriber already got (the real case).
+  clock.set(at7(addDays(DATE, -1)));
+  const [yesterday, yesterdayMs] = time(() => prepareEdition(app, addDays(DATE, -1), app.prepareSettings));
+  clock.set(at7(DATE));
+  const now = clock.now();
+  const repo = createCandidatesRepo(app.db);
+
+  // BASELINE: the global trending list, once (median of 5).
+  const globalRuns: number[] = [];
+  let ranking = rankEdition(repo, DATE, now, app.prepareSettings);
+  for (let i = 0; i < 5; i++) {
+    const [r, ms] = time(() => rankEdition(repo, DATE, now, app.prepareSettings));
+    ranking = r;
+    globalRuns.push(ms);
+  }
+  const globalMs = median(globalRuns);
+
+  // Topic matching: once per distinct topic query, shared by every follower.
+  const topicsOf = repo.topicsOf(0, Number.MAX_SAFE_INTEGER);
+  const [, matchMs] = time(() => {
+    for (const list of topicsOf.values()) for (const t of list) ranking.topic(t);
+  });
+  const queries = ranking.queriesRun();
+
+  // OURS: the personal selection of every subscriber (their sent ledger read in pages, like prepareEdition).
+  const sent = repo.sentSince(ranking.from.slice(0, 10), 0, Number.MAX_SAFE_INTEGER);
+  const none = new Set<string>();
+  let selected = 0;
+  const [, selectMs] = time(() => {
+    for (const [id, names] of topicsOf) {
+      const topics: TopicMatches[] = [];
+      for (const n of names) {
+        const m = ranking.topic(n);
+        if (m) topics.push(m);
+      }
+      const sections = selectForSubscriber(ranking.trending, topics, {
+        size: app.prepareSettings.size,
+        topicSectionSize: app.prepareSettings.topicSectionSize,
+        alreadySent: sent.get(id) ?? none,
+      });
+      for (const s of sections) selected += s.papers.length;
+    }
+  });
+  const perSubUs = (selectMs * 1000) / topicsOf.size;
+
+  // OURS, end to end: today's prepareEdition (one transaction).
+  const [today, prepareMs] = time(() => prepareEdition(app, DATE, app.prepareSettings));
+  const ledgerRows = (app.db.prepare('SELECT count(*) AS n FROM sent_papers').get() as { n: number }).n;
+
+  // For scale: matching topics per subscriber instead of per topic (sampled, then extrapolated).
+  const SAMPLE = Math.min(200, SUBSCRIBERS);
+  const sampleIds = [...topicsOf.keys()].slice(0, SAMPLE);
+  const [, naiveMs] = time(() => {
+    for (const id of sampleIds)
+      for (const t of topicsOf.get(id)!) {
+        const q = parseTopic(t);
+        if (q) repo.matchTopic(q, ranking.from, ranking.asOf);
+      }
+  });
+
+  console.log(
+    `bench:rank — ${DATE}: ${fmt(ranking.candidates.length)} candidates over ${WINDOW_DAYS} days (${PER_DAY}/day, ${fmt(observations)} observations), ` +
+      `${fmt(SUBSCRIBERS)} subscribers × 3 topics (${distinctTopics} distinct of a pool of ${POOL.length})`,
+  );
+  console.log(`  setup: ingest ${fmt(ingestMs / 1000)} s, subscribers ${fmt(subscribeMs / 1000)} s, yesterday's edition ${fmt(yesterdayMs / 1000)} s (${fmt(yesterday.deliveries)} deliveries)`);
+  console.log(`  BASELINE  global trending list, once (load + score + sort ${fmt(ranking.candidates.length)} papers): ${fmt(globalMs)} ms (median of 5)`);
+  console.log(`  OURS      personal selection, per subscriber:                        ${perSubUs.toFixed(2)} µs  (${fmt(topicsOf.size)} in ${fmt(selectMs)} ms, ${fmt(selected / topicsOf.size)} papers each)`);
+  console.log(`            = ${((perSubUs / 1000 / globalMs) * 100).toFixed(4)} % of one global ranking`);
+  console.log(`  OURS      topic matching, once per distinct query: ${queries} FTS5/category queries in ${fmt(matchMs)} ms`);
+  console.log(
+    `  OURS      prepareEdition end to end (one transaction, ${fmt(today.deliveries)} deliveries, ${fmt(today.skipped)} skipped): ` +
+      `${fmt(prepareMs / 1000)} s = ${fmt((prepareMs * 1000) / SUBSCRIBERS)} µs per subscriber; ledger now ${fmt(ledgerRows)} rows`,
+  );
+  console.log(
+    `  NAIVE     topics matched per subscriber instead: ${fmt(naiveMs)} ms for ${fmt(SAMPLE)} subscribers → ~${fmt((naiveMs / SAMPLE) * SUBSCRIBERS / 1000)} s for ${fmt(SUBSCRIBERS)} (vs ${fmt(matchMs)} ms once per topic)`,
+  );
+} finally {
+  await app.close();
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,148 @@
+// `npm run bench:send [-- COUNT]`: the whole sending path (prepare + render + send + ledger) for COUNT active
+// subscribers (default 100,000) to an SMTP sink in another process, beside a BASELINE measured in the same run:
+// nodemailer's pooled transport sending one pre-rendered digest with the same pool settings and the same
+// in-flight window. Prints messages/s for both, their ratio and this process's peak RSS (measured before the
+// second half of the baseline runs, so it is the engine's). Loopback only; the database is a temp file.
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../src/config.js';
+import { createApp, type AppDeps } from '../src/app.js';
+import { silentLogger } from '../src/lib/logger.js';
+import { fixedClock } from '../src/lib/clock.js';
+import { runIngest } from '../src/ingest/run-ingest.js';
+import { prepareEdition } from '../src/digest/prepare.js';
+import { sendDue, subscriberUrls } from '../src/mail/send-edition.js';
+import { compileStoredEdition, loadEditionById } from '../src/digest/stored-edition.js';
+import { SAMPLE_DATE, SAMPLE_DIR, SAMPLE_NOW } from '../src/digest/sample-edition.js';
+import type { Section } from '../src/rank/select.js';
+import type { OutgoingMessage } from '../src/mail/message.js';
+
+const count = Number(process.argv[2] ?? 100_000);
+const connections = Number(process.env.SMTP_MAX_CONNECTIONS ?? 5);
+if (!Number.isInteger(count) || count < 100) throw new Error('usage: npm run bench:send [-- COUNT ≥ 100]');
+// The baseline runs a quarter of COUNT, half before and half after the engine, so that a change in the
+// machine's load during the run affects both sides alike.
+const baselineCount = Math.max(100, Math.round(count / 8));
+
+interface Sink {
+  port: number;
+  count(): Promise<number>;
+  stop(): void;
+}
+
+async function startSink(): Promise<Sink> {
+  const child: ChildProcess = fork(fileURLToPath(new URL('./bench-send-sink.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { port: number }).port));
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`sink exited with ${code}`)));
+  });
+  return {
+    port,
+    count: () =>
+      new Promise((resolve) => {
+        child.once('message', (m) => resolve((m as { count: number }).count));
+        child.send('count');
+      }),
+    stop: () => child.kill(),
+  };
+}
+
+const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
+const rate = (n: number, ms: number) => (n * 1000) / ms;
+
+async function baseline(app: AppDeps, message: OutgoingMessage, n: number): Promise<number> {
+  // Same in-flight window as the engine (the pool's maxConnections): the pool never idles for lack of work.
+  const t0 = performance.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      await app.mailer.send({ ...message, to: `raw${i}@example.org` });
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, worker));
+  return performance.now() - t0;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'bench-send-'));
+const sink = await startSink();
+const config = loadConfig({
+  NODE_ENV: 'development',
+  LOG_LEVEL: 'silent',
+  DATABASE_PATH: join(dir, 'bench.db'),
+  SOURCES: 'file',
+  FILE_SOURCE_PATH: SAMPLE_DIR,
+  SMTP_URL: `smtp://127.0.0.1:${sink.port}`,
+  SMTP_MAX_CONNECTIONS: String(connections),
+  PUBLIC_BASE_URL: 'https://papers.example.org',
+  MAIL_FROM: 'Trending Papers <digest@papers.example.org>',
+  SECRET_KEY: 'bench-secret-bench-secret-bench-secret-00',
+});
+const app = createApp(config, { clock: fixedClock(SAMPLE_NOW), logger: silentLogger() });
+try {
+  console.log(`bench:send — ${count.toLocaleString('en')} subscribers, ${connections} SMTP connections, sink in process ${'another'}`);
+  // Set-up (not timed): the sample week's papers and the audience. Some follow topics, as real readers do.
+  await runIngest({ ...app, sources: app.sources() }, { days: app.config.sources.hfDays });
+  const now = app.clock.now().toISOString();
+  const topics = [['long context'], ['diffusion'], ['cs.CL'], []];
+  app.db
+    .transaction(() => {
+      for (let i = 1; i <= count; i++)
+        app.subscriptions.repo.create({ email: `reader${i}@example.org`, status: 'active', now, topics: topics[i % topics.length]! });
+    })
+    .immediate();
+
+  // The baseline message: subscriber 1's digest, rendered once, with the same headers as the engine sends.
+  const warm = prepareEdition(app, '2026-08-20', app.prepareSettings); // warms SQLite and the ranking code paths
+  void warm;
+  const stored = loadEditionById(app.db, warm.edition.id)!;
+  const compiled = await compileStoredEdition(stored, { publicBaseUrl: config.publicBaseUrl });
+  const first = app.db.prepare<[number], { subscriber_id: number; selection_json: string; message_id: string }>(
+    'SELECT subscriber_id, selection_json, message_id FROM deliveries WHERE edition_id = ? ORDER BY id LIMIT 1',
+  ).get(warm.edition.id)!;
+  const urls = subscriberUrls(config.publicBaseUrl, config.secretKey, first.subscriber_id);
+  const rendered = compiled.renderFor({ sections: JSON.parse(first.selection_json) as Section[], ...urls });
+  const message: OutgoingMessage = {
+    to: '',
+    subject: rendered.subject,
+    html: rendered.html,
+    text: rendered.text,
+    messageId: first.message_id,
+    unsubscribeUrl: urls.unsubscribeUrl,
+    listId: config.mail.listId,
+  };
+  app.db.prepare('DELETE FROM deliveries WHERE edition_id = ?').run(warm.edition.id);
+
+  const half = Math.floor(baselineCount / 2);
+  const rawMs1 = await baseline(app, message, half);
+
+  // OURS: prepare (freeze the edition, one delivery per subscriber) + send everything that is due.
+  const t0 = performance.now();
+  const prepared = prepareEdition(app, SAMPLE_DATE, app.prepareSettings);
+  const prepareMs = performance.now() - t0;
+  const outcome = await sendDue(app, app.sendSettings, { editionId: prepared.edition.id });
+  const oursMs = performance.now() - t0;
+  const peakKb = process.resourceUsage().maxRSS;
+
+  const rawMs2 = await baseline(app, message, baselineCount - half);
+  const rawRate = rate(baselineCount, rawMs1 + rawMs2);
+  const oursRate = rate(outcome.sent, oursMs);
+  const received = await sink.count();
+
+  console.log(`messages in the edition: ${prepared.deliveries} (sent ${outcome.sent}, failed ${outcome.failed}, bounced ${outcome.bounced}, remaining ${outcome.remaining})`);
+  console.log(`message size: ${(Buffer.byteLength(message.html) / 1024).toFixed(1)} KB html + ${(Buffer.byteLength(message.text) / 1024).toFixed(1)} KB text`);
+  console.log(`OURS     prepare + render + send + ledger: ${outcome.sent} messages in ${(oursMs / 1000).toFixed(1)} s = ${oursRate.toFixed(0)} messages/s (prepare ${(prepareMs / 1000).toFixed(1)} s)`);
+  console.log(`BASELINE raw nodemailer pool, one pre-rendered message: ${baselineCount} messages in ${((rawMs1 + rawMs2) / 1000).toFixed(1)} s = ${rawRate.toFixed(0)} messages/s`);
+  console.log(`ratio ours/baseline: ${(oursRate / rawRate).toFixed(2)} (target ≥ 0.80)`);
+  console.log(`peak RSS (this process, through the engine run): ${mb(peakKb)} (target < 300 MB)`);
+  console.log(`sink received ${received} messages (engine ${outcome.sent} + baseline ${baselineCount})`);
+  if (received !== outcome.sent + baselineCount) process.exitCode = 1;
+} finally {
+  await app.close();
+  sink.stop();
+  rmSync(dir, { recursive: true, force: true });
+}

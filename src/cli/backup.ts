@@ -1,0 +1,54 @@
+// CLI subcommand `backup <file>`: an online backup of the SQLite database (better-sqlite3's db.backup(), the
+// SQLite backup API) while the server keeps running; the copy is a consistent snapshot and is checked before
+// the command reports success. Refuses to overwrite an existing file unless --force.
+import type { Command } from 'commander';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { loadConfigOrExit } from '../entry.js';
+import { openDatabase } from '../db/open.js';
+import { CliError, EXIT, progress } from './shared.js';
+
+export function registerBackupCommand(program: Command): void {
+  program
+    .command('backup <file>')
+    .description('copy the database to a file while the service runs (a consistent online snapshot)')
+    .option('--force', 'overwrite the file if it exists')
+    .action(async (file: string, o: { force?: boolean }) => {
+      const config = loadConfigOrExit();
+      const target = resolve(file);
+      if (target === resolve(config.databasePath)) throw new CliError('the backup file cannot be the database itself', EXIT.USAGE);
+      if (existsSync(target) && !o.force) throw new CliError(`${file} exists (use --force to overwrite it)`, EXIT.USAGE);
+      if (!existsSync(config.databasePath)) throw new CliError(`no database at ${config.databasePath}`, EXIT.FAILED);
+      mkdirSync(dirname(target), { recursive: true });
+      const db = openDatabase(config.databasePath);
+      // Written beside the target and renamed at the end: a failed backup never leaves a half file under its name.
+      const partial = `${target}.partial`;
+      const bar = progress('backup');
+      let pages = 0;
+      try {
+        await db.backup(partial, {
+          progress({ totalPages, remainingPages }) {
+            pages = totalPages;
+            bar.update(totalPages - remainingPages, totalPages);
+            return 200; // pages per step: small steps let the live server write in between
+          },
+        });
+        bar.update(pages, pages);
+        bar.stop();
+        const check = new Database(partial, { readonly: true });
+        const ok = check.pragma('quick_check', { simple: true });
+        check.close();
+        if (ok !== 'ok') throw new CliError(`the backup failed its integrity check: ${String(ok)}`, EXIT.FAILED);
+        renameSync(partial, target);
+      } catch (err) {
+        rmSync(partial, { force: true });
+        if (err instanceof CliError) throw err;
+        throw new CliError(`backup failed: ${(err as Error).message}`, EXIT.FAILED);
+      } finally {
+        bar.stop();
+        db.close();
+      }
+      console.log(`backed up ${config.databasePath} to ${file} (${(statSync(target).size / 1024).toFixed(0)} KB)`);
+    });
+}

@@ -1,0 +1,47 @@
+// CLI subcommand `preview`: renders a prepared edition as the email a subscriber got (or, without --subscriber,
+// a stand-in reader of the public ranking) to a file or stdout. It only reads. For the bundled sample week
+// without a database, `npm run preview` does the same from a temporary one.
+import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { withApp, parseDate, CliError, EXIT } from './shared.js';
+import { createEditionsRepo } from '../db/editions-repo.js';
+import { compileStoredEdition, loadEdition, previewRecipient } from '../digest/stored-edition.js';
+import { subscriberUrls } from '../mail/send-edition.js';
+import { emailSchema } from '../subscribers/email-address.js';
+import type { Section } from '../rank/select.js';
+import type { RecipientParts } from '../digest/render.js';
+
+export function registerPreviewCommand(program: Command): void {
+  program
+    .command('preview')
+    .description("render an edition's email (HTML, or --text) to stdout or a file, without sending")
+    .option('--date <date>', 'edition date (default: the latest ready edition)', parseDate)
+    .option('--subscriber <email|id>', "that subscriber's own email for the edition (default: a stand-in reader)")
+    .option('--text', 'the plain-text part instead of the HTML')
+    .option('--out <file>', 'write to this file instead of stdout')
+    .action(async (o: { date?: string; subscriber?: string; text?: boolean; out?: string }) => {
+      await withApp(async (app) => {
+        const date = o.date ?? createEditionsRepo(app.db).listReady(1)[0]?.date;
+        const edition = date ? loadEdition(app.db, date) : undefined;
+        if (!edition) throw new CliError(date ? `no ready edition for ${date}` : 'no ready edition yet: run `papers run` first', EXIT.FAILED);
+        let recipient: RecipientParts = previewRecipient(edition, app.config.digest.size, app.config.publicBaseUrl);
+        if (o.subscriber) {
+          const repo = app.subscriptions.repo;
+          const email = emailSchema.safeParse(o.subscriber);
+          const sub = /^\d+$/.test(o.subscriber) ? repo.get(Number(o.subscriber)) : email.success ? repo.getByEmail(email.data) : undefined;
+          if (!sub) throw new CliError(`no subscriber ${o.subscriber}`, EXIT.FAILED);
+          const d = app.db
+            .prepare<[number, number], { selection_json: string }>('SELECT selection_json FROM deliveries WHERE edition_id = ? AND subscriber_id = ?')
+            .get(edition.id, sub.id);
+          if (!d) throw new CliError(`subscriber ${sub.id} has no delivery in the ${edition.date} edition`, EXIT.FAILED);
+          recipient = { sections: JSON.parse(d.selection_json) as Section[], ...subscriberUrls(app.config.publicBaseUrl, app.config.secretKey, sub.id) };
+        }
+        const msg = (await compileStoredEdition(edition, { publicBaseUrl: app.config.publicBaseUrl })).renderFor(recipient);
+        const body = o.text ? msg.text : msg.html;
+        if (o.out) {
+          writeFileSync(o.out, body);
+          process.stderr.write(`${o.out}: ${msg.subject} (${(Buffer.byteLength(body) / 1024).toFixed(1)} KB)\n`);
+        } else process.stdout.write(body.endsWith('\n') ? body : `${body}\n`);
+      });
+    });
+}

@@ -1,0 +1,165 @@
+// CLI subcommand `rank`: the trending list for a date, or one subscriber's digest as it would be prepared, with
+// each paper's score, the parts of the score and the reason, as a table on stdout. It only reads.
+import type { Command } from 'commander';
+import type { AppDeps } from '../app.js';
+import { withApp, parseDate, parsePositive } from './shared.js';
+import { createCandidatesRepo } from '../db/candidates-repo.js';
+import { createSubscribersRepo } from '../db/subscribers-repo.js';
+import { createPapersRepo } from '../db/papers-repo.js';
+import { localDate } from '../digest/schedule.js';
+import { rankEdition, type EditionRanking } from '../rank/edition.js';
+import { selectForSubscriber } from '../rank/select.js';
+import { formatSpan } from '../rank/score.js';
+import type { ScoredPaper, TopicMatches } from '../rank/types.js';
+import { AppError } from '../lib/errors.js';
+
+export interface RankOptions {
+  date?: string | undefined;
+  subscriber?: string | undefined;
+  limit?: number | undefined;
+}
+
+export function registerRankCommand(program: Command): void {
+  program
+    .command('rank')
+    .description('show the ranked papers for a date with score, its parts and the reason')
+    .option('--date <date>', 'edition date (default: today in DIGEST_TZ)', parseDate)
+    .option('--subscriber <email>', "that subscriber's digest: top trending not yet sent, then their topics")
+    .option('--limit <n>', 'papers in the trending list (default: DIGEST_SIZE)', parsePositive)
+    .action(async (o: RankOptions) => {
+      await withApp(async (app) => {
+        process.stdout.write(rankReport(app, o));
+      });
+    });
+}
+
+type RankDeps = Pick<AppDeps, 'db' | 'clock' | 'config' | 'prepareSettings'>;
+
+/** The report the command prints; throws AppError RANK_UNKNOWN_SUBSCRIBER for an address we do not know. */
+export function rankReport(app: RankDeps, o: RankOptions): string {
+  const s = app.prepareSettings;
+  const now = app.clock.now();
+  const date = o.date ?? localDate(now, s.timezone);
+  const limit = o.limit ?? s.size;
+  const candidates = createCandidatesRepo(app.db);
+  const ranking = rankEdition(candidates, date, now, s);
+  const titles = titleLookup(app);
+  const t = s.trend;
+  const lines = [
+    `Ranking for ${date}, as of ${ranking.asOf}: ${ranking.candidates.length} candidates since ${ranking.from.slice(0, 10)}`,
+    `score = (Δupvotes + ${t.commentWeight}·Δcomments + ${t.starWeight}·Δstars over ${formatSpan(t.windowHours)}) / (age in days + 1)^${t.gravity}`,
+    '',
+  ];
+  if (!o.subscriber) {
+    lines.push(...trendTable(ranking.trending.slice(0, limit), (p) => ranking.trending.indexOf(p) + 1, titles));
+    if (!ranking.trending.length) lines.push('(no candidates: ingest first, or pick another --date)');
+    return `${lines.join('\n')}\n`;
+  }
+
+  const sub = createSubscribersRepo(app.db).getByEmail(o.subscriber);
+  if (!sub) throw new AppError('RANK_UNKNOWN_SUBSCRIBER', `no subscriber with that address`);
+  const topicNames = candidates.topicsOf(sub.id - 1, sub.id).get(sub.id) ?? [];
+  const topics = topicNames.map((name) => ranking.topic(name)).filter((m): m is TopicMatches => m !== null);
+  // Sent before this date: the digest as it would be prepared for it, whether or not it already was.
+  const alreadySent = candidates.sentSince(ranking.from.slice(0, 10), sub.id - 1, sub.id, date).get(sub.id) ?? new Set<string>();
+  const sections = selectForSubscriber(ranking.trending, topics, {
+    size: limit,
+    topicSectionSize: s.topicSectionSize,
+    alreadySent,
+    resendStillTrending: s.resendStillTrending,
+  });
+  lines.push(
+    `Subscriber #${sub.id} (${sub.status}), topics: ${topicNames.length ? topicNames.join(', ') : 'none'}; ${alreadySent.size} candidates already sent`,
+    '',
+  );
+  if (!sections.length) lines.push('(nothing to send: every candidate was sent already, or there are none)');
+  for (const section of sections) {
+    lines.push(`== ${section.title} ==`);
+    const reasons = new Map(section.papers.map((p) => [p.id, p.reason]));
+    const picked = section.papers.map((p) => ranking.byId.get(p.id)!);
+    if (section.kind === 'trending') {
+      lines.push(...trendTable(picked, (p) => ranking.trending.indexOf(p) + 1, titles, reasons));
+    } else {
+      const matches = topics.find((m) => m.topic === section.topic)!;
+      lines.push(...topicTable(matches, new Set(reasons.keys()), ranking, titles, reasons));
+    }
+    lines.push('');
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function titleLookup(app: RankDeps): (id: string) => string {
+  const papers = createPapersRepo(app.db);
+  return (id) => papers.get(id)?.title ?? '';
+}
+
+const TREND_HEADER = ['#', 'id', 'score', 'upvotes', 'Δup', 'Δcom', 'Δstars', 'age', 'reason', 'title'];
+
+function trendRow(p: ScoredPaper, rank: number, title: string, reason: string): string[] {
+  const q = p.parts;
+  return [
+    String(rank),
+    p.id,
+    fixed(p.score),
+    String(q.upvotes),
+    // "~": the window's start was interpolated from the paper's appearance (no earlier observation).
+    `${q.estimated ? '~' : ''}${fixed(q.upvoteGrowth, 1)}`,
+    fixed(q.commentGrowth, 1),
+    fixed(q.starGrowth, 1),
+    formatSpan(q.ageHours),
+    reason,
+    title,
+  ];
+}
+
+function trendTable(
+  papers: readonly ScoredPaper[],
+  rankOf: (p: ScoredPaper) => number,
+  title: (id: string) => string,
+  reasons?: ReadonlyMap<string, string>,
+): string[] {
+  return table(
+    TREND_HEADER,
+    papers.map((p) => trendRow(p, rankOf(p), title(p.id), reasons?.get(p.id) ?? p.reason)),
+  );
+}
+
+function topicTable(
+  matches: TopicMatches,
+  picked: ReadonlySet<string>,
+  ranking: EditionRanking,
+  title: (id: string) => string,
+  reasons: ReadonlyMap<string, string>,
+): string[] {
+  const rows = matches.papers
+    .filter((m) => picked.has(m.paper.id))
+    .map((m) => [
+      m.paper.id,
+      fixed(m.score),
+      fixed(m.paper.score),
+      fixed(m.relevance, 2),
+      String(ranking.trending.indexOf(m.paper) + 1),
+      reasons.get(m.paper.id) ?? '',
+      title(m.paper.id),
+    ]);
+  return table(['id', 'blended', 'trend', 'relevance', 'trend #', 'reason', 'title'], rows);
+}
+
+function fixed(n: number, digits = 3): string {
+  return n.toFixed(digits);
+}
+
+const TITLE_WIDTH = 60;
+
+/** A plain aligned table: numbers right-aligned, the last column (title) cut to a readable width. */
+function table(header: string[], rows: string[][]): string[] {
+  const cells = [header, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 && c.length > TITLE_WIDTH ? `${c.slice(0, TITLE_WIDTH - 1)}…` : c)));
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
+  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => /^[~#]?-?[\d.]+$/.test(r[i]!)));
+  return cells.map((r) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd(),
+  );
+}

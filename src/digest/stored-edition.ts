@@ -1,0 +1,54 @@
+// Reads a prepared edition back from SQLite for rendering (archive page, Atom feed, previews): read-only.
+// Invariant: snapshots are checked with zod on the way out, and only `ready` editions are returned.
+import type { Db } from '../db/open.js';
+import { createEditionsRepo, type EditionRow } from '../db/editions-repo.js';
+import type { Section } from '../rank/select.js';
+import { parseSnapshot, type PaperSnapshot } from './snapshot.js';
+import { compileEdition, type CompiledEdition, type RecipientParts, type RenderSettings } from './render.js';
+
+export interface StoredEdition {
+  id: number;
+  date: string;
+  subject: string;
+  preparedAt: string;
+  /** Every paper any recipient was shown, in global rank order. */
+  papers: { snapshot: PaperSnapshot; rank: number; reason: string }[];
+}
+
+function toStored(db: Db, row: EditionRow | undefined): StoredEdition | undefined {
+  if (!row || row.status !== 'ready') return undefined;
+  const papers = createEditionsRepo(db)
+    .papers(row.id)
+    .map((p) => ({ snapshot: parseSnapshot(p.snapshot_json), rank: p.rank, reason: p.reason }));
+  return { id: row.id, date: row.date, subject: row.subject, preparedAt: row.prepared_at, papers };
+}
+
+export function loadEdition(db: Db, date: string): StoredEdition | undefined {
+  return toStored(db, createEditionsRepo(db).getByDate(date));
+}
+
+export function loadEditionById(db: Db, id: number): StoredEdition | undefined {
+  return toStored(db, createEditionsRepo(db).get(id));
+}
+
+/** What everyone sees: the top `size` of the frozen ranking with its reasons. No personal parts. */
+export function publicSections(e: StoredEdition, size: number): Section[] {
+  const papers = e.papers.filter((p) => p.rank <= size).map((p) => ({ id: p.snapshot.id, reason: p.reason }));
+  return papers.length ? [{ kind: 'trending', title: 'Top trending', papers }] : [];
+}
+
+export function compileStoredEdition(e: StoredEdition, s: RenderSettings): Promise<CompiledEdition> {
+  return compileEdition({ date: e.date, subject: e.subject, papers: e.papers.map((p) => p.snapshot) }, s);
+}
+
+/**
+ * A stand-in recipient for previews: the public sections plus, when the edition holds papers shown only
+ * in topic sections, a sample "For you" section of them. Its links are inert placeholders.
+ */
+export function previewRecipient(e: StoredEdition, size: number, baseUrl: string): RecipientParts {
+  const extra = e.papers.filter((p) => p.rank > size).slice(0, 3);
+  const sections = publicSections(e, size);
+  if (extra.length)
+    sections.push({ kind: 'topic', title: 'For you: preview', topic: 'preview', papers: extra.map((p) => ({ id: p.snapshot.id, reason: 'matches: your topics' })) });
+  return { sections, unsubscribeUrl: `${baseUrl}/unsubscribe?token=preview`, preferencesUrl: `${baseUrl}/preferences?token=preview` };
+}

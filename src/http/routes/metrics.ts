@@ -1,0 +1,138 @@
+// Prometheus metrics on a per-app registry (never prom-client's global one). Counts come from SQLite at scrape
+// time, so they are right whichever process did the work and survive restarts; only the SMTP send duration
+// is observed in-process, by wrapping the mailer.
+import type { FastifyPluginAsync } from 'fastify';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AppDeps } from '../../app.js';
+import type { Mailer } from '../../mail/mailer.js';
+import { createSubscribersRepo } from '../../db/subscribers-repo.js';
+import { DAILY_JOB } from '../../jobs/daily.js';
+import { bearerMatches } from './admin-auth.js';
+
+export interface Metrics {
+  registry: Registry;
+  /** Times every SMTP send (or outbox write) of the wrapped mailer. */
+  instrumentMailer(mailer: Mailer): Mailer;
+}
+
+const TERMINAL = ['sent', 'failed', 'bounced', 'skipped'] as const;
+const QUEUED = ['pending', 'sending'] as const;
+
+export function createMetrics(app: Pick<AppDeps, 'db'>, options: { processMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  const { db } = app;
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+
+  const ingested = db.prepare<[], { source: string; n: number }>('SELECT source, coalesce(sum(inserted), 0) AS n FROM ingest_runs GROUP BY source');
+  const papers = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM papers');
+  const deliveries = db.prepare<[], { status: string; n: number }>('SELECT status, count(*) AS n FROM deliveries GROUP BY status');
+  const lastOk = db.prepare<[string], { finished_at: string; started_at: string }>(
+    "SELECT started_at, finished_at FROM job_runs WHERE job = ? AND status = 'ok' ORDER BY finished_at DESC LIMIT 1",
+  );
+  const subscribers = createSubscribersRepo(db);
+
+  new Counter({
+    name: 'papers_ingested_total',
+    help: 'New papers stored by ingestion, by source',
+    labelNames: ['source'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of ingested.all()) this.inc({ source: r.source }, r.n);
+    },
+  });
+  new Gauge({
+    name: 'papers_stored',
+    help: 'Papers in the database',
+    registers: [registry],
+    collect() {
+      this.set(papers.get()!.n);
+    },
+  });
+  const byStatus = () => new Map(deliveries.all().map((r) => [r.status, r.n]));
+  new Counter({
+    name: 'papers_deliveries_total',
+    help: 'Deliveries that reached a final state: sent (accepted by the SMTP server), failed, bounced, skipped',
+    labelNames: ['status'],
+    registers: [registry],
+    collect() {
+      const m = byStatus();
+      this.reset();
+      for (const s of TERMINAL) this.inc({ status: s }, m.get(s) ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'papers_deliveries_queued',
+    help: 'Deliveries waiting (pending) or being sent (sending)',
+    labelNames: ['status'],
+    registers: [registry],
+    collect() {
+      const m = byStatus();
+      for (const s of QUEUED) this.set({ status: s }, m.get(s) ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'papers_subscribers',
+    help: 'Subscribers by status',
+    labelNames: ['status'],
+    registers: [registry],
+    collect() {
+      for (const [status, n] of Object.entries(subscribers.countByStatus())) this.set({ status }, n);
+    },
+  });
+  new Gauge({
+    name: 'papers_daily_job_last_success_timestamp_seconds',
+    help: 'When the daily job last finished successfully (Unix time; 0 = never)',
+    registers: [registry],
+    collect() {
+      const r = lastOk.get(DAILY_JOB);
+      this.set(r ? Date.parse(r.finished_at) / 1000 : 0);
+    },
+  });
+  new Gauge({
+    name: 'papers_daily_job_last_success_duration_seconds',
+    help: 'How long the last successful daily job took',
+    registers: [registry],
+    collect() {
+      const r = lastOk.get(DAILY_JOB);
+      this.set(r ? (Date.parse(r.finished_at) - Date.parse(r.started_at)) / 1000 : 0);
+    },
+  });
+  const sendDuration = new Histogram({
+    name: 'papers_send_duration_seconds',
+    help: 'Time for the mail server to accept (or refuse) one message, from this process',
+    labelNames: ['result'],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    instrumentMailer(mailer) {
+      // The wrapper inherits everything else the mailer offers; only send is timed.
+      return Object.assign(Object.create(mailer) as Mailer, {
+        async send(message: Parameters<Mailer['send']>[0]) {
+          const end = sendDuration.startTimer();
+          try {
+            const r = await mailer.send(message);
+            end({ result: 'accepted' });
+            return r;
+          } catch (err) {
+            end({ result: 'error' });
+            throw err;
+          }
+        },
+      });
+    },
+  };
+}
+
+export const metricsRoutes: FastifyPluginAsync<{ app: AppDeps; metrics: Metrics }> = async (fastify, { app, metrics }) => {
+  fastify.get('/metrics', async (req, reply) => {
+    // With METRICS_TOKEN set, scrapers must send it as a bearer token (Prometheus: authorization.credentials).
+    if (app.config.metricsToken && !bearerMatches(req.headers.authorization, app.config.metricsToken)) {
+      return reply.code(401).header('www-authenticate', 'Bearer').send({ error: { code: 'UNAUTHORIZED', message: 'metrics need the bearer token' } });
+    }
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+};

@@ -1,0 +1,41 @@
+// Sends deliveries that became due after the daily run (subscribers' own delivery hours, retries after a
+// temporary failure, claims abandoned by a crashed sender). Runs under the daily job's lock, so it never
+// overlaps a daily run in any process sharing the database.
+import type { AppDeps } from '../app.js';
+import { sendDue, type SendOutcome, type SendProgress } from '../mail/send-edition.js';
+import { withLock } from './lock.js';
+import { DAILY_LOCK, LOCK_RENEW_MS, LOCK_TTL_MS } from './daily.js';
+import { AppError } from '../lib/errors.js';
+import { hasAbandonedClaims } from '../mail/send-claims.js';
+
+/** A cheap check (indexed, a row or two) so a tick does no work when nothing is due. */
+export function hasDueDeliveries(app: Pick<AppDeps, 'db' | 'clock' | 'config'>): boolean {
+  const now = app.clock.now();
+  const due = app.db
+    .prepare(`SELECT 1 FROM deliveries WHERE status = 'pending' AND due_at <= @now AND (next_attempt_at IS NULL OR next_attempt_at <= @now) LIMIT 1`)
+    .get({ now: now.toISOString() });
+  return !!due || hasAbandonedClaims(app.db, { now, leaseMs: app.config.mail.claimLeaseSeconds * 1000 });
+}
+
+export async function sendPendingDeliveries(
+  app: AppDeps,
+  options: { signal?: AbortSignal | undefined; onProgress?: ((p: SendProgress) => void) | undefined } = {},
+): Promise<{ ran: true; outcome: SendOutcome } | { ran: false; reason: 'locked' | 'nothing-due' }> {
+  if (!hasDueDeliveries(app)) return { ran: false, reason: 'nothing-due' };
+  try {
+    return await withLock(app, DAILY_LOCK, { ttlMs: LOCK_TTL_MS, renewMs: LOCK_RENEW_MS, signal: options.signal }, async (lease) => {
+      const outcome = await sendDue({ db: app.db, mailer: app.mailer, clock: app.clock, logger: app.logger }, app.sendSettings, {
+        signal: lease.signal,
+        onProgress: options.onProgress,
+        // The next tick comes back within a minute: do not hold the job slot while retries come due.
+        waitForRetries: false,
+      });
+      if (outcome.sent + outcome.failed + outcome.bounced + outcome.retried > 0)
+        app.logger.info({ event: 'send.pending_done', ...outcome }, 'sent deliveries that became due');
+      return { ran: true as const, outcome };
+    });
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'JOB_LOCKED') return { ran: false, reason: 'locked' };
+    throw err;
+  }
+}

@@ -1,0 +1,144 @@
+// Who holds `sending` claims, and the crash rule that gives a dead sender's claims back to the queue.
+// Invariant: a delivery stays `sending` only while the sender that claimed it is alive; a claim is never taken
+// from a live sender on this host, and from another host only after its heartbeat is a full lease old.
+//
+// THE CRASH RULE. Every sender (one sendDue call) registers a row in send_workers (owner id, host, pid) before it
+// claims anything, refreshes its heartbeat while it runs, and on the way out releases what it still holds and
+// deletes its row. A `sending` delivery is requeued (back to `pending`, same Message-ID, sent again) when its
+// owner is dead, meaning any of:
+//   1. the owner has no send_workers row (it can only have vanished with a crash, or predates this table);
+//   2. the owner ran on this host and its process no longer exists (or has our pid but is not one of ours: a
+//      container restarted with the same pid): checked at once, so a restart right after `kill -9` resends the
+//      (at most `concurrency`) messages that were in flight without waiting for anything;
+//   3. the owner's heartbeat is older than the lease (SEND_CLAIM_LEASE_SECONDS): another host sharing the
+//      database, or a process hung long enough to count as dead.
+// Every sender checks at start-up and on each heartbeat. The check and the requeue happen in one write
+// transaction, so two senders recovering at once cannot both act on a heartbeat that moves in between.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Db } from '../db/open.js';
+
+export interface SenderIdentity {
+  owner: string;
+  host: string;
+  pid: number;
+}
+
+export interface CrashRuleOptions {
+  now: Date;
+  /** A heartbeat older than this marks its sender dead, on any host. */
+  leaseMs: number;
+  /** This process's host: a sender on the same host is judged by whether its pid is alive. */
+  host?: string;
+  isAlive?: (pid: number) => boolean;
+}
+
+interface WorkerRow {
+  owner: string;
+  host: string;
+  pid: number;
+  heartbeat_at: string;
+}
+
+/** Owners created by this process: a row with our pid but another owner is a previous incarnation's. */
+const ownersOfThisProcess = new Set<string>();
+
+export function newSenderIdentity(): SenderIdentity {
+  const owner = randomUUID();
+  ownersOfThisProcess.add(owner);
+  return { owner, host: hostname(), pid: process.pid };
+}
+
+function deadSenderTest(o: CrashRuleOptions): (w: { owner: string | null; host: string | null; pid: number | null; heartbeat_at: string | null }) => boolean {
+  const host = o.host ?? hostname();
+  const isAlive = o.isAlive ?? isProcessAlive;
+  const staleBefore = new Date(o.now.getTime() - o.leaseMs).toISOString();
+  return (w) => {
+    if (w.owner === null || w.heartbeat_at === null || w.pid === null) return true; // rule 1: no row
+    if (w.heartbeat_at < staleBefore) return true; // rule 3: lease
+    if (w.host !== host) return false;
+    return w.pid === process.pid ? !ownersOfThisProcess.has(w.owner) : !isAlive(w.pid); // rule 2
+  };
+}
+
+/** signal 0 checks existence without signalling; EPERM means it exists but belongs to another user. */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function registerSender(db: Db, id: SenderIdentity, now: Date): void {
+  const at = now.toISOString();
+  db.prepare('INSERT INTO send_workers (owner, host, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)').run(id.owner, id.host, id.pid, at, at);
+}
+
+export function heartbeat(db: Db, owner: string, now: Date): void {
+  db.prepare('UPDATE send_workers SET heartbeat_at = ? WHERE owner = ?').run(now.toISOString(), owner);
+}
+
+/**
+ * Gives back what `owner` still holds (its attempt is not counted: nothing was sent) and removes its row.
+ * Returns how many claims went back. Called on the way out of every send, also after an error.
+ */
+export function releaseSender(db: Db, owner: string, now: Date): number {
+  return db
+    .transaction(() => {
+      const released = db
+        .prepare(
+          `UPDATE deliveries SET status = 'pending', claim_owner = NULL, attempts = max(attempts - 1, 0), updated_at = ?
+           WHERE status = 'sending' AND claim_owner = ?`,
+        )
+        .run(now.toISOString(), owner).changes;
+      db.prepare('DELETE FROM send_workers WHERE owner = ?').run(owner);
+      return released;
+    })
+    .immediate();
+}
+
+/** Applies the crash rule (see the header). Returns how many deliveries went back to `pending`. */
+export function requeueAbandonedClaims(db: Db, o: CrashRuleOptions): number {
+  const isDead = deadSenderTest(o);
+  const nowIso = o.now.toISOString();
+  const workers = db.prepare<[], WorkerRow>('SELECT owner, host, pid, heartbeat_at FROM send_workers');
+  const claimOwners = db.prepare<[], { owner: string | null }>(
+    "SELECT DISTINCT claim_owner AS owner FROM deliveries INDEXED BY deliveries_claim WHERE status = 'sending'",
+  );
+  const requeue = db.prepare(
+    `UPDATE deliveries SET status = 'pending', claim_owner = NULL, next_attempt_at = NULL, updated_at = @now,
+       error = 'requeued: the sender holding it died (crash rule)'
+     WHERE status = 'sending' AND claim_owner IS @owner`,
+  );
+  const forget = db.prepare('DELETE FROM send_workers WHERE owner = ?');
+
+  return db
+    .transaction(() => {
+      const live = new Map<string, WorkerRow>();
+      for (const w of workers.all()) {
+        if (isDead(w)) forget.run(w.owner);
+        else live.set(w.owner, w);
+      }
+      let requeued = 0;
+      for (const { owner } of claimOwners.all()) {
+        if (owner !== null && live.has(owner)) continue;
+        requeued += requeue.run({ now: nowIso, owner }).changes;
+      }
+      return requeued;
+    })
+    .immediate();
+}
+
+/** Whether any `sending` claim is held by a dead sender (a cheap check for schedulers deciding to run). */
+export function hasAbandonedClaims(db: Db, o: CrashRuleOptions): boolean {
+  const isDead = deadSenderTest(o);
+  const rows = db
+    .prepare<[], { owner: string | null; host: string | null; pid: number | null; heartbeat_at: string | null }>(
+      `SELECT DISTINCT d.claim_owner AS owner, w.host, w.pid, w.heartbeat_at
+       FROM deliveries d INDEXED BY deliveries_claim LEFT JOIN send_workers w ON w.owner = d.claim_owner WHERE d.status = 'sending'`,
+    )
+    .all();
+  return rows.some(isDead);
+}

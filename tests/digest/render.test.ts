@@ -1,0 +1,203 @@
+// The digest and confirmation emails: compiled once per edition with strict MJML, filled per recipient
+// by fragments, accessible, small, every link absolute https, and a text part from the same view model.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileEdition, compileMjml, renderConfirmation, type RenderedMessage } from '../../src/digest/render.js';
+import type { PaperSnapshot } from '../../src/digest/snapshot.js';
+import { formatDateLabel } from '../../src/digest/view.js';
+import { linksIn, NO_TOPICS, READER, sampleEdition, type SampleEdition } from './sample-edition.js';
+
+const BASE = 'https://papers.example.org';
+
+function snapshot(i: number, over: Partial<PaperSnapshot> = {}): PaperSnapshot {
+  return {
+    id: `2608.${String(10000 + i)}`,
+    title: `Paper ${i}`,
+    authors: ['A. Author', 'B. Author'],
+    summary: `Summary of paper ${i}.`,
+    abstract: null,
+    hfUrl: `https://huggingface.co/papers/2608.${String(10000 + i)}`,
+    arxivUrl: null,
+    pdfUrl: null,
+    githubUrl: null,
+    projectUrl: null,
+    thumbnailUrl: null,
+    organization: null,
+    upvotes: 10 + i,
+    comments: i,
+    githubStars: null,
+    keywords: [],
+    categories: [],
+    ...over,
+  };
+}
+
+const urls = { unsubscribeUrl: `${BASE}/unsubscribe?token=7.abc&x=1`, preferencesUrl: `${BASE}/preferences?token=7.def` };
+
+describe('the digest of a real edition', () => {
+  let s: SampleEdition;
+  let reader: RenderedMessage;
+  let plain: RenderedMessage;
+  beforeAll(async () => {
+    s = await sampleEdition();
+    reader = s.compiled.renderFor(s.recipient(READER.email));
+    plain = s.compiled.renderFor(s.recipient(NO_TOPICS.email));
+  });
+  afterAll(async () => s?.app.cleanup());
+
+  it('renders each recipient synchronously from the compiled fragments, with their own sections and links', () => {
+    const r = s.recipient(READER.email);
+    expect(r.sections.map((x) => x.kind)).toContain('topic');
+    // renderFor is synchronous: MJML 5 is async, so rendering a recipient cannot compile MJML.
+    expect(s.compiled.renderFor(r)).not.toBeInstanceOf(Promise);
+    let last = 0;
+    for (const sec of r.sections) {
+      const at = reader.html.indexOf(`>${sec.title}<`, last);
+      expect(at, `section ${sec.title} in order`).toBeGreaterThan(last);
+      last = at;
+      for (const p of sec.papers) {
+        const title = s.edition.papers.find((x) => x.snapshot.id === p.id)!.snapshot.title.replace(/\s+/g, ' ').trim();
+        const pos = reader.html.indexOf(title.replace(/&/g, '&amp;').replace(/'/g, '&#39;').replace(/"/g, '&quot;'), last);
+        expect(pos, `paper ${p.id} after its section heading`).toBeGreaterThan(last);
+        expect(reader.html.indexOf(p.reason.replace(/&/g, '&amp;'), pos)).toBeGreaterThan(pos);
+        last = pos;
+      }
+    }
+    expect(reader.html).toContain(`href="${r.unsubscribeUrl}"`);
+    expect(reader.html).toContain(`href="${r.preferencesUrl}"`);
+    expect(reader.html).not.toMatch(/%%/);
+    // The reader without topics gets Top trending only, and nobody else's links.
+    expect(plain.html).not.toContain('For you');
+    expect(plain.html).not.toContain(r.unsubscribeUrl);
+    expect(reader.subject).toBe(s.edition.subject);
+  });
+
+  it('is accessible: lang, title, preheader, color-scheme meta, alt on images, view-in-browser link, footer links', () => {
+    const html = reader.html;
+    expect(html).toMatch(/<html lang="en"/);
+    expect(html).toMatch(/<title>[^<]*Trending papers for 2026-08-21[^<]*<\/title>/);
+    expect(html).toContain('<meta name="color-scheme" content="light dark">');
+    expect(html).toMatch(/prefers-color-scheme: ?dark/);
+    // The preheader is the first paper and a count, in MJML's hidden preview block.
+    const first = s.recipient(READER.email).sections[0]!.papers[0]!.id;
+    const firstTitle = s.edition.papers.find((p) => p.snapshot.id === first)!.snapshot.title.split(' ')[0]!;
+    expect(html).toMatch(new RegExp(`<div style="display:none[^"]*">${firstTitle}[^<]*more papers people are reading today`));
+    // ...hidden without MJML's white 1px text, which SpamAssassin reads as a trick (HTML_FONT_LOW_CONTRAST).
+    expect(html).not.toMatch(/font-size:1px;color:#ffffff/);
+    for (const img of html.match(/<img\b[^>]*>/g) ?? []) expect(img).toMatch(/\balt="[^"]*"/);
+    expect(html).toMatch(new RegExp(`<a href="${BASE}/archive/2026-08-21"[^>]*>View in browser</a>`));
+    // Nothing is fetched when the email opens: no web fonts, no external stylesheets.
+    expect(html).not.toMatch(/<link\b|@import/);
+    expect(html).toMatch(/>Unsubscribe<\/a>/);
+    expect(html).toMatch(/>Manage preferences<\/a>/);
+    expect(html).toContain(formatDateLabel('2026-08-21'));
+  });
+
+  it('links only to absolute https URLs', () => {
+    const links = linksIn(reader.html);
+    expect(links.length).toBeGreaterThan(20);
+    for (const l of links) expect(l, l).toMatch(/^https:\/\/[^\s]+$/);
+  });
+
+  it('has a plain-text part made from the same view model', () => {
+    const r = s.recipient(READER.email);
+    expect(reader.text).not.toMatch(/<[a-z]/i);
+    expect(reader.text).toContain(`View in browser: ${BASE}/archive/2026-08-21`);
+    for (const sec of r.sections) {
+      expect(reader.text).toContain(sec.title.toUpperCase());
+      for (const p of sec.papers) {
+        const snap = s.edition.papers.find((x) => x.snapshot.id === p.id)!.snapshot;
+        expect(reader.text.replace(/\s+/g, ' ')).toContain(snap.title.replace(/\s+/g, ' ').trim());
+        expect(reader.text).toContain(p.reason);
+      }
+    }
+    expect(reader.text).toContain(`Unsubscribe: ${r.unsubscribeUrl}`);
+    expect(reader.text).toContain(`Manage preferences: ${r.preferencesUrl}`);
+  });
+});
+
+describe('size, escaping and errors', () => {
+  it('keeps a 20-paper digest of maximum-length cards under 100 KB', async () => {
+    const long = 'Lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore '.repeat(6);
+    const papers = Array.from({ length: 20 }, (_, i) =>
+      snapshot(i, {
+        title: `A Rather Long Title About Scaling Laws For Very Large Mixture Of Experts Language Models, Part ${i}`,
+        authors: ['First Author', 'Second Author', 'Third Author', 'Fourth Author'],
+        summary: long,
+        organization: 'An Organization With A Long Name',
+        githubUrl: `https://github.com/some-organization/some-repository-${i}`,
+        githubStars: 12345,
+        projectUrl: `https://project-page.example.org/papers/${i}`,
+        upvotes: 1234,
+        comments: 56,
+      }),
+    );
+    const compiled = await compileEdition({ date: '2026-08-21', subject: 'Trending papers for 2026-08-21: a long subject line', papers }, { publicBaseUrl: BASE });
+    const sections = [
+      { kind: 'trending' as const, title: 'Top trending', papers: papers.slice(0, 14).map((p) => ({ id: p.id, reason: '+1,234 upvotes in 24 h' })) },
+      { kind: 'topic' as const, title: 'For you: mixture of experts', papers: papers.slice(14).map((p) => ({ id: p.id, reason: 'matches: mixture of experts' })) },
+    ];
+    const { html } = compiled.renderFor({ sections, ...urls });
+    expect((html.match(/class="card"/g) ?? []).length).toBe(20);
+    expect(Buffer.byteLength(html)).toBeLessThan(100 * 1024);
+  });
+
+  it('escapes paper text and reasons, and paper text cannot fake a slot', async () => {
+    const evil = snapshot(1, { title: '<script>alert(1)</script> & "Q" %%reason-000000000000%%', summary: '<img src=x onerror=alert(1)>' });
+    const compiled = await compileEdition({ date: '2026-08-21', subject: '<b>subject</b>', papers: [evil] }, { publicBaseUrl: BASE });
+    const { html, text } = compiled.renderFor({ sections: [{ kind: 'trending', title: 'Top <trending>', papers: [{ id: evil.id, reason: '<i>why</i>' }] }], ...urls });
+    expect(html).not.toContain('<script>');
+    expect(html).not.toContain('<img src=x');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Q&quot; %%reason-000000000000%%');
+    expect(html).toContain('&lt;i&gt;why&lt;/i&gt;');
+    expect(html).toContain('Top &lt;trending&gt;');
+    expect(html).toContain('<title>&lt;b&gt;subject&lt;/b&gt;</title>');
+    expect(html).toContain('href="https://papers.example.org/unsubscribe?token=7.abc&amp;x=1"');
+    expect(text).toContain('<script>alert(1)</script>');
+  });
+
+  it('drops unsafe links from source data and upgrades plain http', async () => {
+    const p = snapshot(2, { githubUrl: 'http://github.com/a/b', projectUrl: 'javascript:alert(1)', hfUrl: null, pdfUrl: 'data:text/html,x' });
+    const compiled = await compileEdition({ date: '2026-08-21', subject: 's', papers: [p] }, { publicBaseUrl: BASE });
+    const { html } = compiled.renderFor({ sections: [{ kind: 'trending', title: 'Top trending', papers: [{ id: p.id, reason: 'r' }] }], ...urls });
+    expect(html).toContain('href="https://github.com/a/b"');
+    expect(html).not.toMatch(/javascript:|data:text/);
+    expect(html).toContain(`href="https://arxiv.org/abs/${p.id}"`);
+    expect(html).toContain(`href="https://arxiv.org/pdf/${p.id}"`);
+  });
+
+  it('refuses a paper outside the edition, an empty digest and a bad link', async () => {
+    const compiled = await compileEdition({ date: '2026-08-21', subject: 's', papers: [snapshot(1)] }, { publicBaseUrl: BASE });
+    expect(() => compiled.renderFor({ sections: [{ kind: 'trending', title: 'T', papers: [{ id: '9999.99999', reason: 'r' }] }], ...urls })).toThrow(
+      expect.objectContaining({ code: 'RENDER_UNKNOWN_PAPER' }),
+    );
+    expect(() => compiled.renderFor({ sections: [], ...urls })).toThrow(expect.objectContaining({ code: 'RENDER_EMPTY' }));
+    expect(() =>
+      compiled.renderFor({ sections: [{ kind: 'trending', title: 'T', papers: [{ id: snapshot(1).id, reason: 'r' }] }], ...urls, unsubscribeUrl: '/relative' }),
+    ).toThrow(expect.objectContaining({ code: 'RENDER_BAD_URL' }));
+  });
+
+  it('compiles MJML with strict validation', async () => {
+    await expect(compileMjml('<mjml><mj-body><mj-section><mj-column><mj-text bogus="1">x</mj-text></mj-column></mj-section></mj-body></mjml>')).rejects.toMatchObject({
+      code: 'MJML_INVALID',
+    });
+  });
+});
+
+describe('the confirmation email', () => {
+  it('carries the confirmation link in the button, as text and in the text part', async () => {
+    const url = `${BASE}/confirm?token=abc_DEF-123&x=1`;
+    const msg = await renderConfirmation({ publicBaseUrl: BASE, ttlHours: 48 }, url);
+    expect(msg.subject).toBe('Confirm your subscription to Trending Papers');
+    expect(msg.html.split(`href="${url.replace('&', '&amp;')}"`).length - 1).toBe(2);
+    expect(msg.html).toMatch(/<html lang="en"/);
+    expect(msg.html).toContain('<meta name="color-scheme" content="light dark">');
+    expect(msg.html).toContain('48 hours');
+    expect(msg.html).not.toMatch(/%%/);
+    for (const l of linksIn(msg.html)) expect(l).toMatch(/^https:\/\//);
+    expect(msg.text).toContain(url);
+    // The compiled template is reused: a second link renders without mixing the first one in.
+    const other = await renderConfirmation({ publicBaseUrl: BASE, ttlHours: 48 }, `${BASE}/confirm?token=zzz`);
+    expect(other.html).toContain('token=zzz');
+    expect(other.html).not.toContain('abc_DEF');
+  });
+});

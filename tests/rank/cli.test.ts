@@ -1,0 +1,62 @@
+// The `rank` command: the report in process (fixed clock), and the real CLI entry once as a child process.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+import { fixedClock } from '../../src/lib/clock.js';
+import { runIngest } from '../../src/ingest/run-ingest.js';
+import { rankReport } from '../../src/cli/rank.js';
+import { expectedRanking, expectedReason, loadWeek } from './week-oracle.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const MORNING = '2026-08-21T07:00:00.000Z';
+const rows = (report: string) => report.split('\n').filter((l) => /^\s*\d+\s+\d{4}\.\d{5}\s/.test(l));
+
+describe('rank command', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = createTestApp({}, { clock: fixedClock(MORNING) });
+    await runIngest({ ...app, sources: app.sources('file') }, { days: 7 });
+    app.subscriptions.repo.create({ email: 'fan@example.org', status: 'active', now: MORNING, topics: ['long context'] });
+  });
+  afterAll(() => app.cleanup());
+
+  it('prints the trending list with score, its parts and the reason', () => {
+    const report = rankReport(app, { date: '2026-08-21', limit: 5 });
+    const expected = expectedRanking(loadWeek(), Date.parse(MORNING), Date.parse(MORNING), app.config.trend).slice(0, 5);
+    expect(report).toContain(`Ranking for 2026-08-21, as of ${MORNING}`);
+    expect(report).toMatch(/#\s+id\s+score\s+upvotes\s+Δup\s+Δcom\s+Δstars\s+age\s+reason\s+title/);
+    const lines = rows(report);
+    expect(lines).toHaveLength(5);
+    lines.forEach((line, i) => {
+      const p = expected[i]!;
+      const cells = line.trim().split(/\s{2,}/);
+      expect(cells.slice(0, 4)).toEqual([String(i + 1), p.id, p.score.toFixed(3), String(p.upvotes)]);
+      expect(line).toContain(expectedReason(p, Date.parse(MORNING)));
+    });
+  });
+
+  it("prints a subscriber's digest section by section", () => {
+    const report = rankReport(app, { date: '2026-08-21', subscriber: 'fan@example.org', limit: 3 });
+    expect(report).toContain('topics: long context; 0 candidates already sent');
+    expect(report).toContain('== Top trending ==');
+    expect(report).toContain('== For you: long context ==');
+    expect(report).toMatch(/id\s+blended\s+trend\s+relevance\s+trend #\s+reason\s+title/);
+    expect(report).toContain('matches: long context · ');
+    expect(() => rankReport(app, { subscriber: 'nobody@example.org' })).toThrow(expect.objectContaining({ code: 'RANK_UNKNOWN_SUBSCRIBER' }));
+  });
+
+  it('runs as `papers rank` from the command line', async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli.ts', 'rank', '--date', '2026-08-21', '--limit', '3'],
+      { cwd: ROOT, env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_PATH: app.config.databasePath }, timeout: 60_000 },
+    );
+    // The real clock is past that day, so the ranking is as of its end.
+    const end = Date.parse('2026-08-21T23:59:59.999Z');
+    const expected = expectedRanking(loadWeek(), Date.parse(MORNING), end, app.config.trend).slice(0, 3);
+    expect(stdout).toContain('as of 2026-08-21T23:59:59.999Z');
+    expect(rows(stdout).map((l) => l.trim().split(/\s+/)[1])).toEqual(expected.map((p) => p.id));
+  });
+});
