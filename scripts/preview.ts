@@ -1,63 +1,38 @@
-// `npm run preview`: renders a digest to files and prints their paths, to look at in a browser.
-// By default it builds the bundled sample week in a temporary database (your data is untouched) and
-// renders it for a subscriber who follows two topics; --from-db renders an edition of the configured
-// database for a stand-in recipient instead. Also writes the text part and the confirmation email.
+// `npm run preview`: renders the digest of the bundled sample week to files and prints the HTML's path,
+// to look at in a browser. It builds the sample in a temporary database (your data is untouched) and
+// renders it for a subscriber who follows two topics, with the text part and the confirmation email beside it.
+// For an edition of your own database, use `npm run cli -- preview` (src/cli/preview.ts).
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createApp } from '../src/app.js';
-import { loadConfigOrExit } from '../src/entry.js';
-import { createLogger } from '../src/lib/logger.js';
-import { createSampleApp, prepareSampleEdition } from '../src/digest/sample-edition.js';
-import { compileStoredEdition, loadEdition, previewRecipient } from '../src/digest/stored-edition.js';
-import { renderConfirmation, type RecipientParts } from '../src/digest/render.js';
+import { createSampleApp, prepareSampleEdition, SAMPLE_DATE } from '../src/digest/sample-edition.js';
+import { compileStoredEdition } from '../src/digest/stored-edition.js';
+import { renderConfirmation } from '../src/digest/render.js';
 import { subscriberUrls } from '../src/mail/send-edition.js';
-import { createEditionsRepo } from '../src/db/editions-repo.js';
 
 const { values: o } = parseArgs({
   options: {
-    'from-db': { type: 'boolean', default: false },
-    date: { type: 'string' },
     out: { type: 'string', default: 'artifacts/preview' },
+    topics: { type: 'string', default: 'agents,diffusion' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (o.help) {
-  console.log('usage: npm run preview [-- --from-db] [--date YYYY-MM-DD] [--out DIR]');
+  console.log('usage: npm run preview [-- --out DIR] [--topics "agents,diffusion"]   (your own database: npm run cli -- preview)');
   process.exit(0);
-}
-if (o.date && !/^\d{4}-\d{2}-\d{2}$/.test(o.date)) {
-  console.error('--date expects YYYY-MM-DD');
-  process.exit(2);
 }
 
 const outDir = resolve(o.out!);
-const tmp = o['from-db'] ? undefined : mkdtempSync(join(tmpdir(), 'papers-preview-'));
+const tmp = mkdtempSync(join(tmpdir(), 'papers-preview-'));
 try {
-  let app;
-  let recipient: RecipientParts;
-  let edition;
-  if (tmp) {
-    app = createSampleApp(tmp);
-    const sample = await prepareSampleEdition(app, [{ email: 'preview@example.com', topics: ['agents', 'diffusion'] }], o.date);
-    edition = sample.edition;
-    const d = sample.deliveries[0];
-    if (!d) throw new Error('the sample edition has no delivery');
-    recipient = { sections: d.sections, ...subscriberUrls(app.config.publicBaseUrl, app.config.secretKey, d.subscriberId) };
-  } else {
-    const config = loadConfigOrExit();
-    app = createApp(config, { logger: createLogger({ level: 'warn', destination: process.stderr as never }) });
-    const date = o.date ?? createEditionsRepo(app.db).listReady(1)[0]?.date;
-    edition = date ? loadEdition(app.db, date) : undefined;
-    if (!edition) {
-      console.error(date ? `no ready edition for ${date}` : 'the database has no ready edition yet (try without --from-db)');
-      process.exit(1);
-    }
-    recipient = previewRecipient(edition, config.digest.size, config.publicBaseUrl);
-  }
+  const app = createSampleApp(tmp);
+  const topics = o.topics!.split(',').map((t) => t.trim()).filter(Boolean);
+  const { edition, deliveries } = await prepareSampleEdition(app, [{ email: 'preview@example.com', topics }], SAMPLE_DATE);
+  const d = deliveries[0];
+  if (!d) throw new Error('the sample edition has no delivery');
   const settings = { publicBaseUrl: app.config.publicBaseUrl };
-  const msg = (await compileStoredEdition(edition, settings)).renderFor(recipient);
+  const msg = (await compileStoredEdition(edition, settings)).renderFor({ sections: d.sections, ...subscriberUrls(settings.publicBaseUrl, app.config.secretKey, d.subscriberId) });
   const confirm = await renderConfirmation({ ...settings, ttlHours: app.config.subscriptions.confirmTtlHours }, `${settings.publicBaseUrl}/confirm?token=preview`);
   await app.close();
 
@@ -68,9 +43,9 @@ try {
   writeFileSync(join(outDir, 'confirm.html'), confirm.html);
   console.log(`${base}.html`);
   console.error(
-    `  subject: ${msg.subject}\n  html: ${(Buffer.byteLength(msg.html) / 1024).toFixed(1)} KB, ${recipient.sections.length} sections` +
+    `  subject: ${msg.subject}\n  html: ${(Buffer.byteLength(msg.html) / 1024).toFixed(1)} KB, ${d.sections.length} sections` +
       `\n  also: ${base}.txt, ${join(outDir, 'confirm.html')}`,
   );
 } finally {
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
+  rmSync(tmp, { recursive: true, force: true });
 }

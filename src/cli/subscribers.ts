@@ -179,7 +179,10 @@ export function parseImport(text: string): { rows: { line: number; row: ImportRo
   const seen = new Set<string>();
   for (const { line, fields } of table.slice(1)) {
     // Undo the export's spreadsheet-formula guard ('=…), then map cells to their columns.
-    const record = Object.fromEntries(header.map((h, i) => [h, (fields[i] ?? '').trim().replace(/^'(?=[=+\-@])/, '')]));
+    // Empty cells mean "not given".
+    const record = Object.fromEntries(
+      header.map((h, i) => [h, (fields[i] ?? '').trim().replace(/^'(?=[=+\-@])/, '')] as const).filter(([, v]) => v !== ''),
+    );
     const parsed = importRow.safeParse(record);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;

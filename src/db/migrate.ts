@@ -1,11 +1,12 @@
 // Applies migrations/NNNN_name.sql in order, each once, each in its own transaction; records what ran.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Db } from './open.js';
+import { fromPackageRoot } from '../lib/paths.js';
 import { AppError } from '../lib/errors.js';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+// From the package root, so src/ (tsx) and dist/src/ (the tsc build) find the same folder.
+export const MIGRATIONS_DIR = fromPackageRoot('migrations');
 
 export interface Migration {
   version: number;

@@ -5,7 +5,7 @@
 import mjml2html from 'mjml';
 import Handlebars from 'handlebars';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PaperSnapshot } from './snapshot.js';
@@ -16,7 +16,10 @@ import { escapeHtml } from '../lib/escape-html.js';
 
 export { editionUrls };
 
-export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
+/** templates/ at the repo root, from src/digest (tsx) or dist/src/digest (the tsc build, which copies no assets). */
+export const TEMPLATES_DIR = ['../../templates/', '../../../templates/']
+  .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+  .find((dir) => existsSync(join(dir, 'digest.mjml'))) ?? fileURLToPath(new URL('../../templates/', import.meta.url));
 
 export interface RenderSettings {
   publicBaseUrl: string;

@@ -34,6 +34,11 @@ export async function buildHttpApp(app: AppDeps, ops: OpsHooks = {}): Promise<Fa
   fastify.setValidatorCompiler(validatorCompiler);
   fastify.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(fastify);
+  // Confirmation emails yield to the HTTP server while it is busy.
+  fastify.addHook('onRequest', (_req, _reply, done) => {
+    app.subscriptions.noteForegroundRequest();
+    done();
+  });
   fastify.addHook('onResponse', (req, reply, done) => {
     req.log.info(
       { event: 'http.request', method: req.method, route: req.routeOptions.url ?? '(no route)', status: reply.statusCode, ms: Math.round(reply.elapsedTime) },

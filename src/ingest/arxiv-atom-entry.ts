@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { ParseResult } from './types.js';
 import { arxivAbsUrl, arxivPdfUrl, normalizeArxivId } from './arxiv-id.js';
-import { foldWhitespace } from './hf-item.js';
+import { foldWhitespace, issueReason } from './item-text.js';
 import { decodeTexAccents, xmlText } from './arxiv-xml.js';
 
 const link = z.object({
@@ -40,10 +40,7 @@ const isAbs = (l: AtomLink) => !isPdf(l) && (l['@_rel'] === 'alternate' || path(
 
 export function parseAtomEntry(raw: unknown): ParseResult {
   const parsed = atomEntrySchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    return { ok: false, reason: `${issue.path.join('.') || 'entry'}: ${issue.message}` };
-  }
+  if (!parsed.success) return { ok: false, reason: issueReason(parsed.error, 'entry') };
   const e = parsed.data;
   const title = foldWhitespace(e.title);
   if (!title) return { ok: false, reason: 'title: empty' };

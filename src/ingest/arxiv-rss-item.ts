@@ -12,7 +12,7 @@
 import { z } from 'zod';
 import type { ParseResult } from './types.js';
 import { arxivAbsUrl, arxivPdfUrl, normalizeArxivId } from './arxiv-id.js';
-import { foldWhitespace } from './hf-item.js';
+import { foldWhitespace, issueReason } from './item-text.js';
 import { decodeTexAccents, xmlText } from './arxiv-xml.js';
 
 export const rssItemSchema = z.object({
@@ -33,10 +33,7 @@ const UPDATE_TYPES = new Set(['replace', 'replace-cross']);
 
 export function parseRssItem(raw: unknown): ParseResult & { announceType?: AnnounceType } {
   const parsed = rssItemSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    return { ok: false, reason: `${issue.path.join('.') || 'item'}: ${issue.message}` };
-  }
+  if (!parsed.success) return { ok: false, reason: issueReason(parsed.error, 'item') };
   const item = parsed.data;
   const title = foldWhitespace(item.title);
   if (!title) return { ok: false, reason: 'title: empty' };

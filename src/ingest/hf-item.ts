@@ -3,6 +3,9 @@
 import { z } from 'zod';
 import type { ParseResult } from './types.js';
 import { arxivAbsUrl, arxivPdfUrl, normalizeArxivId } from './arxiv-id.js';
+import { foldWhitespace, issueReason } from './item-text.js';
+
+export { foldWhitespace };
 
 const count = z.number().int().nonnegative().finite();
 const optionalString = z.string().optional().nullable();
@@ -43,14 +46,6 @@ function wrapBarePaper(raw: unknown): unknown {
   return raw;
 }
 
-/**
- * Folds runs of whitespace (titles and abstracts come with hard line breaks). Same result as
- * replace(/\s+/g, ' ') but only touches what changes: a plain single space is left alone, which makes it
- * several times faster on long abstracts (the hot spot of a 10,000-paper ingest).
- */
-export function foldWhitespace(s: string): string {
-  return s.replace(/\s{2,}|[^\S ]/g, ' ').trim();
-}
 
 function isoOrUndefined(s: string | null | undefined): string | undefined {
   if (!s) return undefined;
@@ -64,10 +59,7 @@ function isoOrUndefined(s: string | null | undefined): string | undefined {
  */
 export function parseHfItem(raw: unknown, fallbackDate?: string): ParseResult {
   const parsed = hfItemSchema.safeParse(wrapBarePaper(raw));
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    return { ok: false, reason: `${issue.path.join('.') || 'item'}: ${issue.message}` };
-  }
+  if (!parsed.success) return { ok: false, reason: issueReason(parsed.error, 'item') };
   const item = parsed.data;
   const p = item.paper;
   const id = normalizeArxivId(p.id);

@@ -132,14 +132,14 @@ export function createHttpClient(settings: HttpClientSettings, deps: HttpClientD
         const body = await res.text();
         const contentType = res.headers.get('content-type') ?? '';
         if (res.status === 304 && usable) {
-          deps.cache?.touch(url, now());
+          remember(() => deps.cache?.touch(url, now()));
           return { url, status: 200, contentType: usable.contentType ?? '', body: usable.body!, fromCache: true, attempts: attempt };
         }
         if (!RETRYABLE_STATUS(res.status)) {
           const etag = res.headers.get('etag');
           const lastModified = res.headers.get('last-modified');
           if (options.conditional && res.ok && (etag || lastModified))
-            deps.cache?.put({ url, etag, lastModified, body, contentType, fetchedAt: now() });
+            remember(() => deps.cache?.put({ url, etag, lastModified, body, contentType, fetchedAt: now() }));
           return { url, status: res.status, contentType, body, fromCache: false, attempts: attempt };
         }
         const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
@@ -147,15 +147,15 @@ export function createHttpClient(settings: HttpClientSettings, deps: HttpClientD
         const what = `GET ${url} answered HTTP ${res.status}${snippet(body)}`;
         if (retryAfter !== undefined && retryAfter > settings.maxRetryAfterMs)
           throw new HttpError(code, `${what}; it asks to wait ${Math.ceil(retryAfter / 1000)} s (Retry-After), longer than the ${Math.ceil(settings.maxRetryAfterMs / 1000)} s we wait`, { status: res.status, attempts: attempt });
-        failure = new HttpError(code, `${what} after ${attempt} attempt${attempt > 1 ? 's' : ''}`, { status: res.status, attempts: attempt });
+        failure = new HttpError(code, `${what} after ${tries(attempt)}`, { status: res.status, attempts: attempt });
         waitMs = retryAfter ?? backoff(attempt);
       } catch (err) {
         if (err instanceof HttpError) throw err;
         if (options.signal?.aborted) throw new HttpError('HTTP_ABORTED', `GET ${url} was cancelled`, { attempts: attempt, cause: err });
         const timedOut = (err as Error)?.name === 'TimeoutError';
         failure = timedOut
-          ? new HttpError('HTTP_TIMEOUT', `GET ${url} timed out after ${settings.timeoutMs} ms (${attempt} attempt${attempt > 1 ? 's' : ''})`, { attempts: attempt, cause: err })
-          : new HttpError('HTTP_NETWORK', `GET ${url} failed: ${describeCause(err)} (${attempt} attempt${attempt > 1 ? 's' : ''})`, { attempts: attempt, cause: err });
+          ? new HttpError('HTTP_TIMEOUT', `GET ${url} timed out after ${settings.timeoutMs} ms (${tries(attempt)})`, { attempts: attempt, cause: err })
+          : new HttpError('HTTP_NETWORK', `GET ${url} failed: ${describeCause(err)} (${tries(attempt)})`, { attempts: attempt, cause: err });
         waitMs = backoff(attempt);
       } finally {
         release();
@@ -170,8 +170,19 @@ export function createHttpClient(settings: HttpClientSettings, deps: HttpClientD
     return settings.retryBaseMs * 2 ** (attempt - 1);
   }
 
+  /** The cache only saves bandwidth: failing to write it must not fail (or retry) a good response. */
+  function remember(write: () => void): void {
+    try {
+      write();
+    } catch (err) {
+      deps.logger?.warn({ event: 'http.cache_write_failed', err }, 'could not store the conditional-request cache');
+    }
+  }
+
   return { get };
 }
+
+const tries = (n: number) => `${n} attempt${n > 1 ? 's' : ''}`;
 
 /** The first characters of a body, so "HTTP 503" or "not JSON" comes with the server's own words. */
 export function snippet(body: string): string {

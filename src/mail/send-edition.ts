@@ -316,6 +316,7 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
   const finished: Outcome[] = [];
   let cursor = 0;
   let passDone = false;
+  let waitedAt: number | undefined;
 
   /** One write transaction: record what finished, then top up the claimed buffer. */
   const flush = () => {
@@ -369,7 +370,10 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
       }
       const next = q.nextRetryAt.get({ now: nowIso(), editionId })?.at;
       if (!next || !waitForRetries) break;
-      await sleep(Date.parse(next) - clock.now().getTime(), options.signal);
+      // A clock that did not move while we slept (a fixed test clock) would have us wait forever.
+      if (waitedAt === clock.now().getTime()) break;
+      waitedAt = clock.now().getTime();
+      await sleep(Date.parse(next) - waitedAt, options.signal);
       passDone = false;
     }
     // Paused or aborted: what is in flight finishes and is recorded; what was only claimed goes back below.

@@ -13,7 +13,9 @@ export interface TopicHit {
   relevance: number; // larger is better
 }
 
-// Old-style archives that have no subject class, so have no dot ("hep-th", "gr-qc").
+// arXiv archives with subject classes ("cs.CL"), and those without, which have no dot ("hep-th", "gr-qc").
+// Only these read as categories, so "node.js" stays a phrase.
+const DOTTED_ARCHIVES = new Set(['astro-ph', 'cond-mat', 'cs', 'econ', 'eess', 'math', 'nlin', 'physics', 'q-bio', 'q-fin', 'stat']);
 const UNDOTTED_ARCHIVES = new Set(['hep-th', 'hep-ph', 'hep-ex', 'hep-lat', 'gr-qc', 'quant-ph', 'nucl-th', 'nucl-ex', 'math-ph']);
 const CATEGORY = /^([a-z]+(?:-[a-z]+)?)\.([a-z]+(?:-[a-z]+)?)$/i;
 
@@ -24,7 +26,7 @@ const CATEGORY = /^([a-z]+(?:-[a-z]+)?)\.([a-z]+(?:-[a-z]+)?)$/i;
 export function parseTopic(topic: string): TopicQuery | null {
   const t = topic.trim();
   const m = CATEGORY.exec(t);
-  if (m) {
+  if (m && DOTTED_ARCHIVES.has(m[1]!.toLowerCase())) {
     // arXiv writes two-letter subject classes in capitals (cs.CL, astro-ph.GA), longer ones in lower case (cond-mat.soft).
     const subject = m[2]!.length === 2 ? m[2]!.toUpperCase() : m[2]!.toLowerCase();
     const category = `${m[1]!.toLowerCase()}.${subject}`;

@@ -155,7 +155,7 @@ describe('subscriber journey in a real browser', () => {
     await shot(small, '08-home-phone');
     await small.goto(linkIn(digest.html as string, '/preferences'));
     await shot(small, '09-preferences-phone');
-    const overflow = await small.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await small.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(0);
     await page.goto(`${base}/docs`);
     await page.locator('.swagger-ui .opblock').first().waitFor({ timeout: 15_000 });

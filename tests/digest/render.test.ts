@@ -80,8 +80,11 @@ describe('the digest of a real edition', () => {
     // The preheader is the first paper and a count, in MJML's hidden preview block.
     const first = s.recipient(READER.email).sections[0]!.papers[0]!.id;
     const firstTitle = s.edition.papers.find((p) => p.snapshot.id === first)!.snapshot.title.split(' ')[0]!;
-    expect(html).toMatch(new RegExp(`<div style="display:none[^"]*">${firstTitle}[^<]*more papers people are reading today`));
-    // ...hidden without MJML's white 1px text, which SpamAssassin reads as a trick (HTML_FONT_LOW_CONTRAST).
+    // It is hidden without MJML's white 1px text, which SpamAssassin reads as a trick (HTML_FONT_LOW_CONTRAST):
+    // if MJML ever changes its preview markup, this exact match fails before any score does.
+    expect(html).toMatch(
+      new RegExp(`<div style="display:none;max-height:0px;max-width:0px;opacity:0;overflow:hidden;mso-hide:all;">${firstTitle}[^<]*more papers people are reading today`),
+    );
     expect(html).not.toMatch(/font-size:1px;color:#ffffff/);
     for (const img of html.match(/<img\b[^>]*>/g) ?? []) expect(img).toMatch(/\balt="[^"]*"/);
     expect(html).toMatch(new RegExp(`<a href="${BASE}/archive/2026-08-21"[^>]*>View in browser</a>`));

@@ -20,6 +20,8 @@ describe('POST /api/subscriptions', () => {
     const res = await subscribe({ email: '  Ada.Lovelace+papers@Example.ORG ', topics: ['long context', 'cs.CL', 'Long Context'], timezone: 'europe/berlin', hour: 6 });
     expect(res.statusCode).toBe(202);
     expect(res.json()).toEqual({ status: 'pending_confirmation', message: expect.any(String) });
+    // Accepted means queued: the write lands within a tick (batched with other requests).
+    await h.app.subscriptions.drain();
     const sub = h.app.subscriptions.repo.getByEmail('Ada.Lovelace+papers@example.org')!;
     expect(sub.status).toBe('pending');
     expect(sub.timezone).toBe('Europe/Berlin');
@@ -40,6 +42,7 @@ describe('POST /api/subscriptions', () => {
   it('converts an internationalized domain to punycode', async () => {
     expect((await subscribe({ email: 'jürgen@BÜCHER.example' })).statusCode).toBe(400); // non-ASCII local part
     expect((await subscribe({ email: 'juergen@BÜCHER.example' })).statusCode).toBe(202);
+    await h.app.subscriptions.drain();
     expect(h.app.subscriptions.repo.getByEmail('juergen@xn--bcher-kva.example')?.status).toBe('pending');
   });
 
@@ -86,6 +89,16 @@ describe('POST /api/subscriptions', () => {
     expect((await h.http.inject({ method: 'POST', url: '/confirm', ...form({ token: second }) })).statusCode).toBe(200);
   });
 
+  it('records a burst of concurrent requests (more than one write batch) and confirms every address once', async () => {
+    const emails = Array.from({ length: 300 }, (_, i) => `burst-${i}@example.org`);
+    const answers = await Promise.all(emails.map((email) => subscribe({ email })));
+    expect(answers.every((a) => a.statusCode === 202)).toBe(true);
+    await h.app.subscriptions.drain();
+    expect(h.app.subscriptions.repo.countByStatus().pending).toBe(300);
+    await h.smtp.waitFor(300, 20_000);
+    expect(new Set(h.smtp.messages.map((m) => m.to[0])).size).toBe(300);
+  });
+
   it('frees the window when the confirmation could not be sent, so asking again works at once', async () => {
     h.smtp.faults.rcpt = () => ({ code: 451, message: 'try later' });
     await subscribe({ email: 'retry@example.org' });
@@ -118,6 +131,7 @@ describe('POST /api/subscriptions', () => {
     expect(body.error.code).toBe(code);
     expect(body.error.message).toMatch(mentions);
     expect(res.body).not.toMatch(LEAK);
+    await h.app.subscriptions.drain();
     expect(h.app.subscriptions.repo.countByStatus().pending).toBe(0);
   });
 
@@ -145,9 +159,11 @@ describe('POST /subscribe (the home page form)', () => {
     expect(a.statusCode).toBe(202);
     expect(a.headers['content-type']).toMatch(/text\/html/);
     expect(a.body).toContain('Check your inbox');
+    await h.app.subscriptions.drain();
     expect(h.app.subscriptions.repo.topics(h.app.subscriptions.repo.getByEmail('form@example.org')!.id)).toEqual(['agents', 'cs.CL']);
     const b = await h.http.inject({ method: 'POST', url: '/subscribe', ...multipart({ email: 'multi@example.org' }) });
     expect(b.statusCode).toBe(202);
+    await h.app.subscriptions.drain();
     expect(h.app.subscriptions.repo.getByEmail('multi@example.org')?.status).toBe('pending');
   });
 
@@ -173,6 +189,7 @@ describe('POST /subscribe (the home page form)', () => {
     expect(topics.body).toMatch(/Topics: a topic needs at least 2 characters/);
     const unknown = await h.http.inject({ method: 'POST', url: '/subscribe', ...browserForm({ email: 'ok@example.org', extra: 'field' }) });
     expect(unknown.statusCode).toBe(400);
+    await h.app.subscriptions.drain();
     expect(h.app.subscriptions.repo.countByStatus().pending).toBe(0);
   });
 });
@@ -195,6 +212,8 @@ describe('per-IP rate limit', () => {
       // Another client is not affected.
       const other = await limited.http.inject({ method: 'POST', url: '/api/subscriptions', remoteAddress: '10.0.0.9', payload: { email: 'u6@example.org' } });
       expect(other.statusCode).toBe(202);
+      await limited.app.subscriptions.drain();
+      expect(limited.app.subscriptions.repo.getByEmail('u6@example.org')).toBeDefined();
       expect(limited.app.subscriptions.repo.getByEmail('u4@example.org')).toBeUndefined();
     } finally {
       await limited.close();

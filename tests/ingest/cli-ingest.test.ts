@@ -26,7 +26,8 @@ function runCli(args: string[], env: Record<string, string>): Promise<{ code: nu
   });
 }
 
-describe('papers ingest (CLI)', () => {
+// Each run starts a Node process that loads the whole CLI: allow for a busy machine.
+describe('papers ingest (CLI)', { timeout: 60_000 }, () => {
   let server: FixtureServer;
   let dir: ReturnType<typeof tempDir>;
   let env: Record<string, string>;

@@ -9,47 +9,31 @@ afterEach(async () => {
 
 const WEEK = ['2026-08-17', '2026-08-18', '2026-08-19', '2026-08-20', '2026-08-21'];
 
-interface Row {
-  id: string;
-  title: string;
-  abstract: string | null;
-  authors_json: string;
-  daily_date: string | null;
-  published_at: string | null;
-  ai_summary: string | null;
-  ai_keywords_json: string;
-  thumbnail_url: string | null;
-  hf_url: string | null;
-  arxiv_url: string | null;
-  pdf_url: string | null;
-  github_url: string | null;
-  project_url: string | null;
-  organization: string | null;
-  sources_json: string;
-}
-
 /** Every item of a fixture day is stored with the fields it carried (whichever schema year it comes from). */
 function expectDayStored(date: string) {
   const raw = hfFixture(date);
   for (const item of raw) {
     const p = item.paper as HfRawItem['paper'] & Record<string, any>;
-    const row = h.app.db.prepare('SELECT * FROM papers WHERE id = ?').get(p.id) as Row | undefined;
+    const row = h.app.papers.get(p.id);
     expect(row, `${date} ${p.id}`).toBeDefined();
-    expect(row!.title).toBe(fold(p.title));
-    expect(row!.abstract).toBe(p.summary ? fold(p.summary) : null);
-    expect(JSON.parse(row!.authors_json)).toEqual((p.authors ?? []).filter((a) => !a.hidden).map((a) => fold(a.name ?? '')).filter(Boolean));
-    expect(row!.daily_date).toBe(p.submittedOnDailyAt ? p.submittedOnDailyAt.slice(0, 10) : date);
-    expect(row!.published_at).toBe(new Date(p.publishedAt).toISOString());
-    expect(row!.ai_summary).toBe(p.ai_summary ? fold(p.ai_summary) : null);
-    expect(JSON.parse(row!.ai_keywords_json)).toEqual(p.ai_keywords ?? []);
-    expect(row!.thumbnail_url).toBe((item.thumbnail as string | undefined) ?? (item.mediaUrl as string | undefined) ?? null);
-    expect(row!.github_url).toBe(p.githubRepo ?? null);
-    expect(row!.project_url).toBe(p.projectPage ?? null);
-    expect(row!.organization).toBe(p.organization?.fullname ?? p.organization?.name ?? null);
-    expect(row!.hf_url).toBe(`https://huggingface.co/papers/${p.id}`);
-    expect(row!.arxiv_url).toBe(`https://arxiv.org/abs/${p.id}`);
-    expect(row!.pdf_url).toBe(`https://arxiv.org/pdf/${p.id}`);
-    expect(JSON.parse(row!.sources_json)).toEqual(['hf']);
+    expect(row).toMatchObject({
+      title: fold(p.title),
+      abstract: p.summary ? fold(p.summary) : null,
+      authors: (p.authors ?? []).filter((a) => !a.hidden).map((a) => fold(a.name ?? '')).filter(Boolean),
+      dailyDate: p.submittedOnDailyAt ? p.submittedOnDailyAt.slice(0, 10) : date,
+      publishedAt: new Date(p.publishedAt).toISOString(),
+      aiSummary: p.ai_summary ? fold(p.ai_summary) : null,
+      aiKeywords: p.ai_keywords ?? [],
+      thumbnailUrl: (item.thumbnail as string | undefined) ?? (item.mediaUrl as string | undefined) ?? null,
+      githubUrl: p.githubRepo ?? null,
+      projectUrl: p.projectPage ?? null,
+      organization: p.organization?.fullname ?? p.organization?.name ?? null,
+      hfUrl: `https://huggingface.co/papers/${p.id}`,
+      arxivUrl: `https://arxiv.org/abs/${p.id}`,
+      pdfUrl: `https://arxiv.org/pdf/${p.id}`,
+      categories: [],
+      sources: ['hf'],
+    });
     const obs = h.app.db
       .prepare('SELECT upvotes, comments, github_stars FROM observations WHERE paper_id = ? ORDER BY id DESC LIMIT 1')
       .get(p.id) as { upvotes: number | null; comments: number | null; github_stars: number | null };

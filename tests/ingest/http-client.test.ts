@@ -54,9 +54,8 @@ describe('per-host gate', () => {
 
   it('stops at once when the caller cancels', async () => {
     const http = createHttpClient({ ...settings, timeoutMs: 5000 }, { fetch });
-    server.route('/never', () => {});
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 50);
+    server.route('/never', () => controller.abort()); // the server has the request and never answers
     await expect(http.get(`${server.url}/never`, { signal: controller.signal })).rejects.toMatchObject({ code: 'HTTP_ABORTED' });
     expect(server.requests).toHaveLength(1);
   });
@@ -94,6 +93,20 @@ describe('conditional requests', () => {
     expect(third.fromCache).toBe(false);
     expect(server.requests.map((r) => r.headers['if-modified-since'] ?? null)).toEqual([null, 'Thu, 20 Aug 2026 04:00:01 GMT', null]);
     expect(cache.get(url)).toMatchObject({ lastModified: 'Thu, 20 Aug 2026 04:00:01 GMT', etag: null, body: '<rss/>' });
+    db.close();
+  });
+
+  it('forgets URLs not fetched for 30 days, so one URL per day does not grow the table forever', () => {
+    const db = openDatabase(':memory:');
+    migrate(db);
+    const cache = createHttpCacheRepo(db);
+    const row = (url: string, fetchedAt: string) => ({ url, etag: '"e"', lastModified: null, body: '[]', contentType: 'application/json', fetchedAt });
+    cache.put(row('http://x/a', '2026-07-01T00:00:00.000Z'));
+    cache.put(row('http://x/b', '2026-07-25T00:00:00.000Z'));
+    cache.put(row('http://x/c', '2026-08-21T00:00:00.000Z'));
+    expect(cache.get('http://x/a')).toBeUndefined();
+    expect(cache.get('http://x/b')?.body).toBe('[]');
+    expect(cache.get('http://x/c')?.body).toBe('[]');
     db.close();
   });
 

@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { normalizeArxivId } from '../../src/ingest/arxiv-id.js';
-import { foldWhitespace, parseHfItem } from '../../src/ingest/hf-item.js';
+import { parseHfItem } from '../../src/ingest/hf-item.js';
+import { foldWhitespace } from '../../src/ingest/item-text.js';
 import { parseRssItem } from '../../src/ingest/arxiv-rss-item.js';
 import { parseAtomEntry } from '../../src/ingest/arxiv-atom-entry.js';
 import { decodeTexAccents } from '../../src/ingest/arxiv-xml.js';

@@ -27,6 +27,7 @@ describe('parseTopic', () => {
     expect(parseTopic('hep-th')).toMatchObject({ kind: 'category', category: 'hep-th' });
     expect(parseTopic('Long-Context')).toEqual({ kind: 'phrase', key: 'phrase:"long context"', phrase: '"long context"' });
     expect(parseTopic('vision-language-action')).toMatchObject({ phrase: '"vision language action"' });
+    expect(parseTopic('node.js')).toMatchObject({ kind: 'phrase', phrase: '"node js"' });
     expect(parseTopic('  --  ')).toBeNull();
   });
 

@@ -20,6 +20,13 @@ export interface ChildSender {
   onProgress(fn: (p: SendProgress) => void): void;
 }
 
+const started = new Set<ChildSender>();
+
+/** Kills every child sender still running (a test that failed half-way leaves some waiting for "go"). */
+export function killChildSenders(): void {
+  for (const c of started) c.kill9();
+}
+
 export function startChildSender(env: Record<string, string>): ChildSender {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CHILD], {
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
@@ -62,7 +69,7 @@ export function startChildSender(env: Record<string, string>): ChildSender {
     }),
   );
   child.stdin!.on('error', () => {}); // writing "go" to a child that was just killed
-  return {
+  const handle: ChildSender = {
     pid: child.pid!,
     ready,
     go: () => child.stdin!.write('go\n'),
@@ -73,6 +80,9 @@ export function startChildSender(env: Record<string, string>): ChildSender {
     stderr: () => stderr,
     onProgress: (fn) => listeners.push(fn),
   };
+  started.add(handle);
+  void exited.then(() => started.delete(handle));
+  return handle;
 }
 
 /** The environment a child sender needs to reach the test's database and SMTP server, as the parent app is configured. */

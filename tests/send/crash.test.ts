@@ -6,10 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sendFixture, type SendFixture } from './setup.js';
+import { sendFixture, prng, type SendFixture } from './setup.js';
 import { startSmtpSink, type ReceivedMessage, type SmtpSink } from '../helpers/smtp-sink.js';
 import { testConfig } from '../helpers/app.js';
-import { startChildSender, childEnv, type ChildSender } from './child-sender.js';
+import { startChildSender, childEnv, killChildSenders, type ChildSender } from './child-sender.js';
 import { createApp } from '../../src/app.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { sendDue } from '../../src/mail/send-edition.js';
@@ -21,15 +21,6 @@ const SOFT_BUDGET_MS = 60_000;
 const AUDIENCE = 24;
 const IN_FLIGHT = 3; // SMTP_MAX_CONNECTIONS: the engine's in-flight bound
 
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Trial {
   db: string;
@@ -47,6 +38,7 @@ describe('kill -9 during a send, then run again', () => {
     f.app.db.pragma('wal_checkpoint(TRUNCATE)');
   });
   afterAll(async () => {
+    killChildSenders();
     await f.close();
   });
 

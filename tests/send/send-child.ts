@@ -14,8 +14,9 @@ const app = createApp(loadConfigOrExit(), { logger: createLogger({ level: 'warn'
 // Load the renderer's modules before "ready", so the time after "go" is the send's own.
 await compileStoredEdition(loadEditionById(app.db, editionId)!, { publicBaseUrl: app.config.publicBaseUrl });
 process.stdout.write('ready\n');
-const lines = createInterface({ input: process.stdin });
-for await (const line of lines) if (line.trim() === 'go') break;
+let go = false;
+for await (const line of createInterface({ input: process.stdin })) if ((go = line.trim() === 'go')) break;
+if (!go) process.exit(2); // the test went away without saying go
 const outcome = await sendDue(app, app.sendSettings, {
   editionId,
   onProgress: (p) => process.stdout.write(`${JSON.stringify({ progress: p })}\n`),

@@ -3,20 +3,9 @@
 // us outright. Every active subscriber ends with the edition, bounced ones are marked, nothing is lost, and
 // nothing is marked sent that the server did not accept.
 import { afterEach, describe, expect, it } from 'vitest';
-import { sendFixture, ledger, receivedBy, type SendFixture } from './setup.js';
+import { sendFixture, ledger, receivedBy, runningClock, prng, PREPARED_AT, type SendFixture } from './setup.js';
 import { sendDue, retryFailed, type SendOutcome } from '../../src/mail/send-edition.js';
 
-/** A small seeded PRNG (mulberry32), so a failing run can be replayed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Runs the sender the way the scheduler would, until nothing is left to do (bounded). */
 async function sendUntilDone(f: SendFixture, maxRuns = 20): Promise<SendOutcome[]> {
@@ -174,6 +163,20 @@ describe('sendDue against a faulty SMTP server', () => {
     expect(tries).toBe(4);
     const row = ledger(f.app, f.edition.id).find((d) => d.email === stuck)!;
     expect(row).toMatchObject({ status: 'failed', attempts: 4, sub_status: 'active' });
+    expectLedgerMatchesServer(f);
+  });
+
+  it('waits within the run for retries to come due, with exponential backoff', async () => {
+    f = await sendFixture({ subscribers: 4, clock: runningClock(PREPARED_AT), env: { SEND_RETRY_BASE_SECONDS: '0.2' } });
+    const slow = [...f.emails.values()][1]!;
+    const tries: number[] = [];
+    f.smtp.faults.rcpt = (to) => (to === slow && (tries.push(Date.now()), tries.length <= 2) ? { code: 451, message: '4.7.1 Greylisted' } : null);
+    const r = await sendDue(f.app, f.app.sendSettings, { editionId: f.edition.id });
+    expect(r).toMatchObject({ sent: 4, retried: 2, remaining: 0 });
+    expect(tries).toHaveLength(3);
+    // 0.2 s then 0.4 s, each ±25 %.
+    expect(tries[1]! - tries[0]!).toBeGreaterThanOrEqual(150 - 20);
+    expect(tries[2]! - tries[1]!).toBeGreaterThanOrEqual(300 - 20);
     expectLedgerMatchesServer(f);
   });
 

@@ -2,7 +2,7 @@
 // process, the recorded sample papers ingested, N active subscribers and a prepared edition.
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { startSmtpSink, type SmtpSink, type ReceivedMessage } from '../helpers/smtp-sink.js';
-import { fixedClock } from '../../src/lib/clock.js';
+import { fixedClock, type Clock } from '../../src/lib/clock.js';
 import { runIngest } from '../../src/ingest/run-ingest.js';
 import { prepareEdition } from '../../src/digest/prepare.js';
 import type { EditionRow } from '../../src/db/editions-repo.js';
@@ -22,9 +22,22 @@ export interface SendFixture {
 
 export const addressOf = (i: number) => `reader${String(i).padStart(4, '0')}@example.org`;
 
-export async function sendFixture(o: { subscribers: number; env?: Record<string, string>; smtp?: SmtpSink; beforePrepare?: (app: TestApp) => void }): Promise<SendFixture> {
+/** A clock that starts at `at` and then runs in real time (for waits that must really pass). */
+export function runningClock(at: string): Clock {
+  const offset = Date.parse(at) - Date.now();
+  return { now: () => new Date(Date.now() + offset) };
+}
+
+export async function sendFixture(o: {
+  subscribers: number;
+  env?: Record<string, string>;
+  smtp?: SmtpSink;
+  clock?: Clock;
+  beforePrepare?: (app: TestApp) => void;
+}): Promise<SendFixture> {
   const smtp = o.smtp ?? (await startSmtpSink());
-  const clock = fixedClock(PREPARED_AT);
+  const fixed = fixedClock(PREPARED_AT);
+  const clock = o.clock ? Object.assign(fixed, { now: o.clock.now }) : fixed;
   const app = createTestApp({ SMTP_URL: smtp.url, SMTP_MAX_CONNECTIONS: '3', SEND_MAX_ATTEMPTS: '8', ...o.env }, { clock });
   await runIngest({ ...app, sources: app.sources() }, { days: app.config.sources.hfDays });
   const emails = new Map<number, string>();
@@ -64,4 +77,15 @@ export function ledger(app: TestApp, editionId: number) {
        FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id WHERE d.edition_id = ? ORDER BY d.id`,
     )
     .all(editionId);
+}
+
+/** A small seeded PRNG (mulberry32), so that a failing random run can be replayed from its seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

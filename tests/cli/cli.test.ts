@@ -1,0 +1,226 @@
+// The command line as a user runs it: a child process (src/cli.ts through tsx) with its environment pointing at
+// a temp database. Each subcommand of ours on its success and error paths: exit codes and messages.
+// Exit codes: 0 done, 1 failed or not found, 2 bad usage or input, 3 busy.
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createTestApp, HF_FIXTURES, type TestApp } from '../helpers/app.js';
+import { fixedClock } from '../../src/lib/clock.js';
+import { runDailyJob } from '../../src/jobs/daily.js';
+import { openDatabase } from '../../src/db/open.js';
+import { parseImport } from '../../src/cli/subscribers.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+// Each test starts a few CLI processes (about 1–2 s each on an idle machine); allow for a busy one.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+let app: TestApp;
+let seeded: string;
+
+/** Runs `papers <args>` on a database (a fresh copy of the seeded one unless `db` is given). */
+function cli(args: string[], env: Record<string, string> = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli.ts', ...args],
+      {
+        cwd: ROOT,
+        timeout: 60_000,
+        env: {
+          PATH: process.env.PATH,
+          ENV_FILE: 'none',
+          NODE_ENV: 'test',
+          DATABASE_PATH: seeded,
+          OUTBOX_DIR: join(app.dir, 'outbox'),
+          FILE_SOURCE_PATH: HF_FIXTURES,
+          SECRET_KEY: app.config.secretKey,
+          PUBLIC_BASE_URL: app.config.publicBaseUrl,
+          ...env,
+        },
+      },
+      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+let copies = 0;
+const copyOfSeeded = () => {
+  const path = join(app.dir, `copy-${++copies}.db`);
+  copyFileSync(seeded, path);
+  return path;
+};
+const query = <T>(path: string, sql: string): T[] => {
+  const db = openDatabase(path);
+  try {
+    return db.prepare(sql).all() as T[];
+  } finally {
+    db.close();
+  }
+};
+
+beforeAll(async () => {
+  const clock = fixedClock('2026-08-21T07:00:00.000Z');
+  app = createTestApp({}, { clock });
+  const now = clock.now().toISOString();
+  app.subscriptions.repo.create({ email: 'ada@example.org', status: 'active', now, topics: ['agents'] });
+  app.subscriptions.repo.create({ email: 'grace@example.org', status: 'active', now });
+  app.subscriptions.repo.create({ email: 'alan@example.org', status: 'pending', now });
+  const r = await runDailyJob(app, { date: '2026-08-21' });
+  expect(r.send?.sent).toBe(2);
+  app.db.pragma('wal_checkpoint(TRUNCATE)'); // the copies below must hold everything
+  seeded = app.config.databasePath;
+});
+afterAll(async () => {
+  await app.cleanup();
+});
+
+describe('papers (the CLI entry)', () => {
+  it('lists every subcommand in --help, and rejects an unknown one with exit 2', async () => {
+    const [help, bad] = await Promise.all([cli(['--help']), cli(['frobnicate'])]);
+    expect(help.code).toBe(0);
+    for (const c of ['migrate', 'ingest', 'rank', 'preview', 'send', 'run', 'status', 'subscribers', 'backup']) expect(help.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("unknown command 'frobnicate'");
+  });
+});
+
+describe('migrate', () => {
+  it('creates and migrates a new database; a bad environment exits 1 naming each bad variable', async () => {
+    const fresh = join(app.dir, 'fresh', 'new.db');
+    const [ok, badEnv] = await Promise.all([cli(['migrate'], { DATABASE_PATH: fresh }), cli(['migrate'], { DIGEST_TZ: 'Mars/Olympus', PORT: 'eighty' })]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^applied: 0001_init, .*0007_job_runs_ops/);
+    expect(query<{ n: number }>(fresh, 'SELECT count(*) AS n FROM schema_migrations')[0]!.n).toBeGreaterThanOrEqual(5);
+    expect(badEnv.code).toBe(1);
+    expect(badEnv.stderr).toContain('DIGEST_TZ: must be an IANA timezone');
+    expect(badEnv.stderr).toContain('PORT: must be a number');
+  });
+});
+
+describe('run', () => {
+  it('runs the daily job for a date; exits 3 when another process holds the lock', async () => {
+    const busy = copyOfSeeded();
+    const db = openDatabase(busy);
+    db.prepare("INSERT INTO locks (name, owner, expires_at) VALUES ('daily-job', 'elsewhere:1:abcdef12', '2999-01-01T00:00:00.000Z')").run();
+    db.close();
+    const [ok, locked] = await Promise.all([
+      cli(['run', '--date', '2026-08-21', '--skip-ingest'], { DATABASE_PATH: copyOfSeeded() }),
+      cli(['run', '--date', '2026-08-21'], { DATABASE_PATH: busy }),
+    ]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('edition 2026-08-21: ready, already prepared');
+    expect(locked.code).toBe(3);
+    expect(locked.stderr).toContain('error: another process is running the daily job');
+  });
+});
+
+describe('subscribers', () => {
+  it('adds, lists, and refuses an invalid address with exit 2', async () => {
+    const db = copyOfSeeded();
+    const [bad, added] = await Promise.all([cli(['subscribers', 'add', 'not-an-address'], { DATABASE_PATH: db }), cli(['subscribers', 'add', 'edsger@Example.NET', '--topics', 'cs.CL,long context'], { DATABASE_PATH: db })]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('error: not a valid email address: not-an-address');
+    expect(added.code).toBe(0);
+    expect(added.stdout).toMatch(/^added subscriber \d+/);
+    const list = await cli(['subscribers', 'list', '--status', 'active'], { DATABASE_PATH: db });
+    expect(list.code).toBe(0);
+    expect(list.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/)[2])).toEqual(['ada@example.org', 'grace@example.org', 'edsger@example.net']);
+  });
+
+  it('imports a CSV all-or-nothing, and exports one that re-imports the same', async () => {
+    const db = copyOfSeeded();
+    const bad = join(app.dir, 'bad.csv');
+    writeFileSync(bad, 'email,timezone,delivery_hour\nnew1@example.org,Europe/Berlin,8\nnope,UTC,7\nnew2@example.org,Nowhere/City,25\n');
+    const good = join(app.dir, 'good.csv');
+    writeFileSync(good, 'Email,Topics,timezone,delivery_hour,status\r\n"new1@example.org","agents;diffusion",europe/berlin,8,\r\nada@example.org,,,,\r\nold@example.org,,,,unsubscribed\r\n');
+    const rejected = await cli(['subscribers', 'import', bad], { DATABASE_PATH: db });
+    expect(rejected.code).toBe(2);
+    expect(rejected.stderr).toContain(`${bad}:line 3: email must be a valid email address`);
+    expect(rejected.stderr).toContain(`${bad}:line 4: timezone must be an IANA timezone`);
+    expect(rejected.stderr).toContain('2 invalid row(s); nothing imported');
+    expect(query(db, "SELECT 1 FROM subscribers WHERE email = 'new1@example.org'")).toEqual([]);
+
+    const imported = await cli(['subscribers', 'import', good], { DATABASE_PATH: db });
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toContain('imported 2, already present 1');
+    expect(query(db, "SELECT email, status, timezone, delivery_hour FROM subscribers WHERE email IN ('new1@example.org', 'old@example.org') ORDER BY email")).toEqual([
+      { email: 'new1@example.org', status: 'active', timezone: 'Europe/Berlin', delivery_hour: 8 },
+      { email: 'old@example.org', status: 'unsubscribed', timezone: null, delivery_hour: null },
+    ]);
+
+    const out = join(app.dir, 'export.csv');
+    const [exported, again] = await Promise.all([cli(['subscribers', 'export', '--out', out], { DATABASE_PATH: db }), cli(['subscribers', 'export', '--out', good], { DATABASE_PATH: db })]);
+    expect(exported.code).toBe(0);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('the file exists');
+    const text = readFileSync(out, 'utf8');
+    expect(text.split('\r\n')[0]).toBe('email,status,topics,timezone,delivery_hour,frequency,paused,created_at,confirmed_at');
+    const back = parseImport(text);
+    expect(back.problems).toEqual([]);
+    expect(back.rows.map((r) => [r.row.email, r.row.status, r.row.topics ?? [], r.row.timezone ?? null])).toEqual([
+      ['ada@example.org', 'active', ['agents'], null],
+      ['grace@example.org', 'active', [], null],
+      ['alan@example.org', 'pending', [], null],
+      ['new1@example.org', 'active', ['agents', 'diffusion'], 'Europe/Berlin'],
+      ['old@example.org', 'unsubscribed', [], null],
+    ]);
+  });
+
+  it('removes a subscriber completely or marks them unsubscribed; an unknown one exits 1', async () => {
+    const db = copyOfSeeded();
+    const [unknown, unsub] = await Promise.all([
+      cli(['subscribers', 'remove', 'nobody@example.org'], { DATABASE_PATH: db }),
+      cli(['subscribers', 'remove', 'grace@example.org', '--unsubscribe'], { DATABASE_PATH: db }),
+    ]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('error: no subscriber nobody@example.org');
+    expect(unsub.code).toBe(0);
+    const gone = await cli(['subscribers', 'remove', 'ada@example.org'], { DATABASE_PATH: db });
+    expect(gone.code).toBe(0);
+    expect(gone.stdout).toMatch(/^subscriber \d+ deleted with all their data/);
+    expect(query(db, 'SELECT email, status FROM subscribers ORDER BY id')).toEqual([
+      { email: 'grace@example.org', status: 'unsubscribed' },
+      { email: 'alan@example.org', status: 'pending' },
+    ]);
+    expect(query(db, 'SELECT 1 FROM deliveries WHERE subscriber_id NOT IN (SELECT id FROM subscribers)')).toEqual([]);
+  });
+});
+
+describe('backup', () => {
+  it('writes a consistent copy, and refuses to overwrite a file', async () => {
+    const dir = join(app.dir, 'backups');
+    mkdirSync(dir);
+    const target = join(dir, 'b.db');
+    const ok = await cli(['backup', target]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain(`to ${target}`);
+    expect(existsSync(`${target}.partial`)).toBe(false);
+    expect(query(target, 'SELECT count(*) AS n FROM deliveries')).toEqual(query(seeded, 'SELECT count(*) AS n FROM deliveries'));
+    const again = await cli(['backup', target]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('exists (use --force to overwrite it)');
+  });
+});
+
+describe('preview', () => {
+  it("renders a subscriber's email for an edition; a missing edition exits 1", async () => {
+    const [text, missing] = await Promise.all([
+      cli(['preview', '--date', '2026-08-21', '--subscriber', 'ada@example.org', '--text']),
+      cli(['preview', '--date', '2026-08-20']),
+    ]);
+    expect(text.code).toBe(0);
+    const title = (query<{ title: string }>(seeded, 'SELECT p.title FROM edition_papers e JOIN papers p ON p.id = e.paper_id ORDER BY e.rank LIMIT 1')[0]!.title);
+    expect(text.stdout.replace(/\s+/g, ' ')).toContain(title.replace(/\s+/g, ' ').slice(0, 40));
+    expect(text.stdout).toMatch(/Unsubscribe: https:\/\/papers\.example\.org\/unsubscribe\?token=\d+\./);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('error: no ready edition for 2026-08-20');
+  });
+});

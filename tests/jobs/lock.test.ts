@@ -1,0 +1,62 @@
+// The SQLite lock: one holder at a time, expiry, take-over from a dead local process, renewal during a long
+// run, and a holder that loses its lease is told to stop.
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+import { fixedClock, systemClock } from '../../src/lib/clock.js';
+import { lockHolder, tryAcquireLock, withLock } from '../../src/jobs/lock.js';
+import { runDailyJobIfNotDone } from '../../src/jobs/daily.js';
+
+let app: TestApp;
+afterEach(async () => {
+  await app.cleanup();
+});
+
+describe('lock', () => {
+  it('has one holder until it expires', () => {
+    const clock = fixedClock('2026-08-21T07:00:00.000Z');
+    app = createTestApp({}, { clock });
+    expect(tryAcquireLock(app.db, 'x', 'other-host:1:aaaaaaaa', clock.now(), 60_000)).toBe(true);
+    expect(tryAcquireLock(app.db, 'x', 'other-host:2:bbbbbbbb', clock.now(), 60_000)).toBe(false);
+    expect(lockHolder(app.db, 'x', clock.now())?.owner).toBe('other-host:1:aaaaaaaa');
+    clock.advance(60_000);
+    expect(lockHolder(app.db, 'x', clock.now())).toBeUndefined();
+    expect(tryAcquireLock(app.db, 'x', 'other-host:2:bbbbbbbb', clock.now(), 60_000)).toBe(true);
+  });
+
+  it('takes over at once from a process on this host that no longer exists', async () => {
+    const { hostname } = await import('node:os');
+    const clock = fixedClock('2026-08-21T07:00:00.000Z');
+    app = createTestApp({}, { clock });
+    // pid 2^22 + 1 is above Linux's pid_max: certainly not running.
+    expect(tryAcquireLock(app.db, 'x', `${hostname()}:4194305:cccccccc`, clock.now(), 3_600_000)).toBe(true);
+    expect(tryAcquireLock(app.db, 'x', `${hostname()}:${process.pid}:dddddddd`, clock.now(), 60_000)).toBe(true);
+    // A live local holder (this very process, under an owner it created) is respected.
+    await withLock({ db: app.db, clock }, 'y', { ttlMs: 60_000, renewMs: 30_000 }, async () => {
+      await expect(withLock({ db: app.db, clock }, 'y', { ttlMs: 60_000, renewMs: 30_000 }, async () => 1)).rejects.toMatchObject({ code: 'JOB_LOCKED' });
+    });
+  });
+
+  it('renews its lease during a long run, and aborts the run when the lease is taken', async () => {
+    app = createTestApp({}, { clock: systemClock });
+    const deps = { db: app.db, clock: systemClock };
+    const held = await withLock(deps, 'long', { ttlMs: 300, renewMs: 50 }, async () => {
+      await new Promise((r) => setTimeout(r, 700)); // more than twice the lease
+      return tryAcquireLock(app.db, 'long', 'other-host:9:eeeeeeee', new Date(), 300);
+    });
+    expect(held).toBe(false); // still ours after 700 ms: it was renewed
+    const reason = await withLock(deps, 'lost', { ttlMs: 300, renewMs: 50 }, async (lease) => {
+      app.db.prepare("UPDATE locks SET owner = 'other-host:9:ffffffff' WHERE name = 'lost'").run();
+      await new Promise<void>((r) => lease.signal.addEventListener('abort', () => r(), { once: true }));
+      return lease.signal.reason as { code: string };
+    });
+    expect(reason.code).toBe('LOCK_LOST');
+    expect(lockHolder(app.db, 'lost', new Date())?.owner).toBe('other-host:9:ffffffff'); // not released by the loser
+  });
+
+  it('a process that gets the lock after the run finished finds the day done', async () => {
+    const clock = fixedClock('2026-08-21T07:00:00.000Z');
+    app = createTestApp({}, { clock });
+    expect(await runDailyJobIfNotDone(app, '2026-08-21')).toMatchObject({ ran: true });
+    expect(await runDailyJobIfNotDone(app, '2026-08-21')).toEqual({ ran: false, reason: 'done' });
+  });
+});
