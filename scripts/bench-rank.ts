@@ -20,7 +20,7 @@ import { createCandidatesRepo } from '../src/db/candidates-repo.js';
 import { rankEdition } from '../src/rank/edition.js';
 import { parseTopic } from '../src/rank/topics.js';
 import { selectForSubscriber } from '../src/rank/select.js';
-import type { TopicMatches } from '../src/rank/types.js';
+import type { ScoredPaper, TopicMatches } from '../src/rank/types.js';
 import { prepareEdition } from '../src/digest/prepare.js';
 
 const { values: args } = parseArgs({
@@ -180,22 +180,31 @@ try {
   const sent = repo.sentSince(ranking.from.slice(0, 10), 0, Number.MAX_SAFE_INTEGER);
   const none = new Set<string>();
   let selected = 0;
-  const [, selectMs, selectCpu] = time(() => {
+  const selectAll = (trending: ScoredPaper[]) => {
+    selected = 0;
     for (const [id, names] of topicsOf) {
       const topics: TopicMatches[] = [];
       for (const n of names) {
         const m = ranking.topic(n);
         if (m) topics.push(m);
       }
-      const sections = selectForSubscriber(ranking.trending, topics, {
+      const sections = selectForSubscriber(trending, topics, {
         size: app.prepareSettings.size,
         topicSectionSize: app.prepareSettings.topicSectionSize,
         alreadySent: sent.get(id) ?? none,
       });
       for (const s of sections) selected += s.papers.length;
     }
-  });
+  };
+  const [, selectMs, selectCpu] = time(() => selectAll(ranking.trending));
   const perSubUs = (selectMs * 1000) / topicsOf.size;
+  // The same with ten times the candidates (the list padded below with papers nobody votes for): per-subscriber
+  // work must not grow with the number of papers.
+  const padded = [
+    ...ranking.trending,
+    ...Array.from({ length: 9 * ranking.trending.length }, (_, i) => ({ ...ranking.trending[i % ranking.trending.length]!, id: `pad.${i}`, score: 0 })),
+  ];
+  const [, , paddedCpu] = time(() => selectAll(padded));
 
   // OURS, end to end: today's prepareEdition (one transaction).
   const [today, prepareMs, prepareCpu] = time(() => prepareEdition(app, DATE, app.prepareSettings));
@@ -224,7 +233,8 @@ try {
     `  OURS      personal selection, per subscriber: ${perSubUs.toFixed(2)} µs wall, ${((selectCpu * 1000) / topicsOf.size).toFixed(2)} µs CPU ` +
       `(${fmt(topicsOf.size)} in ${fmt(selectMs)} ms, ${fmt(selected / topicsOf.size)} papers each)`,
   );
-  console.log(`            = ${((perSubUs / 1000 / globalMs) * 100).toFixed(4)} % of one global ranking`);
+  console.log(`            = ${((perSubUs / 1000 / globalMs) * 100).toFixed(4)} % of one global ranking (wall)`);
+  console.log(`            with 10× the candidates (${fmt(padded.length)}): ${((paddedCpu * 1000) / topicsOf.size).toFixed(2)} µs CPU per subscriber`);
   console.log(`  OURS      topic matching, once per distinct query: ${queries} FTS5/category queries in ${fmt(matchMs)} ms`);
   console.log(
     `  OURS      prepareEdition end to end (one transaction, ${fmt(today.deliveries)} deliveries, ${fmt(today.skipped)} skipped): ` +

@@ -8,8 +8,9 @@
 // owner is dead, meaning any of:
 //   1. the owner has no send_workers row (it can only have vanished with a crash, or predates this table);
 //   2. the owner ran on this host and its process no longer exists (or has our pid but is not one of ours: a
-//      container restarted with the same pid): checked at once, so a restart right after `kill -9` resends the
-//      (at most `concurrency`) messages that were in flight without waiting for anything;
+//      container restarted with the same pid): checked at once, so a restart right after `kill -9` requeues the
+//      dead sender's claims without waiting for anything (of those, at most `concurrency` were in flight and may
+//      have reached the server; the rest were only claimed ahead);
 //   3. the owner's heartbeat is older than the lease (SEND_CLAIM_LEASE_SECONDS): another host sharing the
 //      database, or a process hung long enough to count as dead.
 // Every sender checks at start-up and on each heartbeat. The check and the requeue happen in one write
@@ -81,19 +82,20 @@ export function heartbeat(db: Db, owner: string, now: Date): void {
 }
 
 /**
- * Gives back what `owner` still holds (its attempt is not counted: nothing was sent) and removes its row.
- * Returns how many claims went back. Called on the way out of every send, also after an error.
+ * Gives back what `owner` still holds (claimed ahead and never sent) and removes its row. Returns how many
+ * claims went back. Called on the way out of every send, also after an error.
  */
 export function releaseSender(db: Db, owner: string, now: Date): number {
   return db
     .transaction(() => {
       const released = db
         .prepare(
-          `UPDATE deliveries SET status = 'pending', claim_owner = NULL, attempts = max(attempts - 1, 0), updated_at = ?
+          `UPDATE deliveries SET status = 'pending', claim_owner = NULL, updated_at = ?
            WHERE status = 'sending' AND claim_owner = ?`,
         )
         .run(now.toISOString(), owner).changes;
       db.prepare('DELETE FROM send_workers WHERE owner = ?').run(owner);
+      ownersOfThisProcess.delete(owner);
       return released;
     })
     .immediate();
@@ -116,10 +118,10 @@ export function requeueAbandonedClaims(db: Db, o: CrashRuleOptions): number {
 
   return db
     .transaction(() => {
-      const live = new Map<string, WorkerRow>();
+      const live = new Set<string>();
       for (const w of workers.all()) {
         if (isDead(w)) forget.run(w.owner);
-        else live.set(w.owner, w);
+        else live.add(w.owner);
       }
       let requeued = 0;
       for (const { owner } of claimOwners.all()) {

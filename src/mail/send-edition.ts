@@ -7,7 +7,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Mailer } from './mailer.js';
 import type { Section } from '../rank/select.js';
-import type { CompiledEdition } from '../digest/render.js';
+import type { CompiledEdition, RenderedMessage } from '../digest/render.js';
 import { compileStoredEdition, loadEditionById } from '../digest/stored-edition.js';
 import { classifySendError } from './smtp-errors.js';
 import { newSenderIdentity, registerSender, heartbeat, releaseSender, requeueAbandonedClaims } from './send-claims.js';
@@ -107,7 +107,7 @@ function ledgerStatements(db: Db) {
     // Walks the queue in id order from a checkpoint (deliveries_claim index): each claim touches only the rows
     // it returns and the few it skips, never the whole audience. The condition on status makes it atomic.
     claim: db.prepare<{ now: string; owner: string; cursor: number; limit: number; editionId: number | null }, ClaimedDelivery>(
-      `UPDATE deliveries SET status = 'sending', claimed_at = @now, claim_owner = @owner, attempts = attempts + 1, updated_at = @now
+      `UPDATE deliveries SET status = 'sending', claimed_at = @now, claim_owner = @owner, updated_at = @now
        WHERE status = 'pending' AND id IN (
          SELECT d.id FROM deliveries d INDEXED BY deliveries_claim JOIN subscribers s ON s.id = d.subscriber_id
          WHERE d.status = 'pending' AND d.id > @cursor AND d.due_at <= @now
@@ -118,20 +118,22 @@ function ledgerStatements(db: Db) {
     nextRetryAt: db.prepare<{ now: string; editionId: number | null }, { at: string | null }>(`SELECT min(d.next_attempt_at) AS at
       FROM deliveries d WHERE d.status = 'pending' AND d.due_at <= @now AND d.next_attempt_at > @now AND ${editionFilter}`),
     emailOf: db.prepare<[number], { email: string }>("SELECT email FROM subscribers WHERE id = ? AND status = 'active'"),
+    // An attempt is counted when its outcome is recorded, not at the claim: rows claimed ahead and given back, or
+    // requeued after a crash, have not been tried (or not knowingly), and must not use up the attempt budget.
     markSent: db.prepare(`UPDATE deliveries SET status = 'sent', sent_at = @now, smtp_response = @response, error = NULL,
-      claim_owner = NULL, updated_at = @now WHERE id = @id AND status = 'sending' AND claim_owner = @owner`),
+      attempts = attempts + 1, claim_owner = NULL, updated_at = @now WHERE id = @id AND status = 'sending' AND claim_owner = @owner`),
     // The server accepted it after our claim was requeued (we were judged dead): the truth is still "sent".
     markSentRequeued: db.prepare(`UPDATE deliveries SET status = 'sent', sent_at = @now, smtp_response = @response, error = NULL,
-      updated_at = @now WHERE id = @id AND status = 'pending'`),
+      attempts = attempts + 1, updated_at = @now WHERE id = @id AND status = 'pending'`),
     markRetry: db.prepare(`UPDATE deliveries SET status = 'pending', next_attempt_at = @next, error = @error, claim_owner = NULL,
-      attempts = attempts - @refund, updated_at = @now WHERE id = @id AND status = 'sending' AND claim_owner = @owner`),
+      attempts = attempts + @counted, updated_at = @now WHERE id = @id AND status = 'sending' AND claim_owner = @owner`),
     // Unsubscribed between the claim and the send: stop it here too.
     markGone: db.prepare(`UPDATE deliveries SET status = 'skipped', error = 'subscriber no longer active', claim_owner = NULL,
-      attempts = attempts - 1, updated_at = @now WHERE id = @id AND status = 'sending' AND claim_owner = @owner`),
-    markFailed: db.prepare(`UPDATE deliveries SET status = 'failed', error = @error, claim_owner = NULL, updated_at = @now
-      WHERE id = @id AND status = 'sending' AND claim_owner = @owner`),
-    markBounced: db.prepare(`UPDATE deliveries SET status = 'bounced', error = @error, claim_owner = NULL, updated_at = @now
-      WHERE id = @id AND status = 'sending' AND claim_owner = @owner`),
+      updated_at = @now WHERE id = @id AND status = 'sending' AND claim_owner = @owner`),
+    markFailed: db.prepare(`UPDATE deliveries SET status = 'failed', error = @error, attempts = attempts + 1, claim_owner = NULL,
+      updated_at = @now WHERE id = @id AND status = 'sending' AND claim_owner = @owner`),
+    markBounced: db.prepare(`UPDATE deliveries SET status = 'bounced', error = @error, attempts = attempts + 1, claim_owner = NULL,
+      updated_at = @now WHERE id = @id AND status = 'sending' AND claim_owner = @owner`),
     bounceSubscriber: db.prepare(`UPDATE subscribers SET status = 'bounced', bounced_at = @now, bounce_reason = @error, updated_at = @now
       WHERE id = @id AND status = 'active'`),
   };
@@ -211,7 +213,7 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
     Math.min(MAX_BACKOFF_MS, s.retryBaseSeconds * 1000 * 2 ** Math.min(Math.max(step - 1, 0), 20) * (0.75 + Math.random() * 0.5));
 
   // What one send came to; recorded in the ledger in the next batch (see `flush`).
-  type Outcome = { d: ClaimedDelivery } & ({ accepted: string } | { failure: unknown } | { gone: true });
+  type Outcome = { d: ClaimedDelivery } & ({ accepted: string } | { failure: unknown } | { unrenderable: unknown } | { gone: true });
 
   const record = (o: Outcome) => {
     const now = nowIso();
@@ -220,6 +222,12 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
       q.markGone.run({ id: d.id, owner, now });
       progress.skipped++;
       progress.remaining--;
+      return;
+    }
+    if ('unrenderable' in o) {
+      // Our bug or bad data, not the server's or the recipient's: stop before it costs every delivery an attempt.
+      q.markRetry.run({ id: d.id, owner, now, error: describeError(o.unrenderable).slice(0, 500), next: null, counted: 0 });
+      pause(`cannot render edition ${d.edition_id}: ${describeError(o.unrenderable)}`);
       return;
     }
     if ('accepted' in o) {
@@ -248,13 +256,13 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
         return;
       case 'server':
         // Not this delivery's fault, and every other one would fail the same way: give it back untouched.
-        q.markRetry.run({ id: d.id, owner, now, error, next: null, refund: 1 });
+        q.markRetry.run({ id: d.id, owner, now, error, next: null, counted: 0 });
         pause(`the mail server refuses us (${f.code ?? f.errorCode}): ${f.message}`);
         logger.error({ event: 'send.server_refused', ...log }, 'the mail server refuses to take mail from us');
         return;
       case 'unavailable':
         consecutiveFailures++;
-        q.markRetry.run({ id: d.id, owner, now, error, refund: 1, next: retryAt(consecutiveFailures) });
+        q.markRetry.run({ id: d.id, owner, now, error, counted: 0, next: retryAt(consecutiveFailures) });
         progress.retried++;
         logger.warn({ event: 'send.server_unavailable', ...log }, 'mail server unavailable; delivery requeued');
         break;
@@ -265,19 +273,21 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
         progress.remaining--;
         logger.error({ event: 'send.failed', ...log }, 'message rejected permanently');
         break;
-      case 'temporary':
+      case 'temporary': {
         consecutiveFailures++;
-        if (d.attempts >= s.maxAttempts) {
+        const attempt = d.attempts + 1;
+        if (attempt >= s.maxAttempts) {
           q.markFailed.run({ id: d.id, owner, now, error });
           progress.failed++;
           progress.remaining--;
-          logger.error({ event: 'send.failed', attempts: d.attempts, ...log }, 'temporary failures up to the attempt limit');
+          logger.error({ event: 'send.failed', attempts: attempt, ...log }, 'temporary failures up to the attempt limit');
         } else {
-          q.markRetry.run({ id: d.id, owner, now, error, refund: 0, next: retryAt(d.attempts) });
+          q.markRetry.run({ id: d.id, owner, now, error, counted: 1, next: retryAt(attempt) });
           progress.retried++;
-          logger.warn({ event: 'send.retry', attempt: d.attempts, ...log }, 'temporary failure; will retry');
+          logger.warn({ event: 'send.retry', attempt, ...log }, 'temporary failure; will retry');
         }
         break;
+      }
     }
     if (consecutiveFailures >= s.pauseAfterFailures) pause(`${consecutiveFailures} consecutive failures, the last: ${error}`);
   };
@@ -287,10 +297,15 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
     // Read at the last moment: an unsubscribe that lands after the claim still stops the message.
     const email = q.emailOf.get(d.subscriber_id)?.email;
     if (!email) return { d, gone: true };
+    const urls = subscriberUrls(s.publicBaseUrl, s.secretKey, d.subscriber_id);
+    let msg: RenderedMessage;
     try {
       const edition = await compiledFor(d.edition_id);
-      const urls = subscriberUrls(s.publicBaseUrl, s.secretKey, d.subscriber_id);
-      const msg = edition.renderFor({ sections: JSON.parse(d.selection_json) as Section[], ...urls });
+      msg = edition.renderFor({ sections: JSON.parse(d.selection_json) as Section[], ...urls });
+    } catch (unrenderable) {
+      return { d, unrenderable };
+    }
+    try {
       const result = await mailer.send({
         to: email,
         subject: msg.subject,

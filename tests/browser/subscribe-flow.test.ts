@@ -157,6 +157,11 @@ describe('subscriber journey in a real browser', () => {
     await shot(small, '09-preferences-phone');
     const overflow = await small.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(0);
+    const dark = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
+    const night = await dark.newPage();
+    await night.goto(linkIn(digest.html as string, '/preferences'));
+    await shot(night, '11-preferences-phone-dark');
+    await dark.close();
     await page.goto(`${base}/docs`);
     await page.locator('.swagger-ui .opblock').first().waitFor({ timeout: 15_000 });
     await shot(page, '10-docs');

@@ -1,6 +1,6 @@
 // POST /api/subscriptions and POST /subscribe: double opt-in, the identical-answer rule, per-address and
 // per-IP limits, the honeypot, validation and normalization of the address.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/lib/clock.js';
 import { browserForm, confirmTokenFromMail, form, LEAK, multipart, startHarness, type HttpHarness } from './harness.js';
 
@@ -90,13 +90,13 @@ describe('POST /api/subscriptions', () => {
   });
 
   it('records a burst of concurrent requests (more than one write batch) and confirms every address once', async () => {
-    const emails = Array.from({ length: 300 }, (_, i) => `burst-${i}@example.org`);
+    const emails = Array.from({ length: 260 }, (_, i) => `burst-${i}@example.org`);
     const answers = await Promise.all(emails.map((email) => subscribe({ email })));
     expect(answers.every((a) => a.statusCode === 202)).toBe(true);
     await h.app.subscriptions.drain();
-    expect(h.app.subscriptions.repo.countByStatus().pending).toBe(300);
-    await h.smtp.waitFor(300, 20_000);
-    expect(new Set(h.smtp.messages.map((m) => m.to[0])).size).toBe(300);
+    expect(h.app.subscriptions.repo.countByStatus().pending).toBe(260);
+    await h.smtp.waitFor(260, 20_000);
+    expect(new Set(h.smtp.messages.map((m) => m.to[0])).size).toBe(260);
   });
 
   it('frees the window when the confirmation could not be sent, so asking again works at once', async () => {
@@ -110,6 +110,17 @@ describe('POST /api/subscriptions', () => {
     await h.smtp.waitFor(1);
     expect(h.smtp.messages[0]!.to).toEqual(['retry@example.org']);
   });
+
+});
+
+describe('POST /api/subscriptions with bad input', () => {
+  // These requests are all refused, so they can share one app.
+  let v: HttpHarness;
+  beforeAll(async () => {
+    v = await startHarness();
+  });
+  afterAll(async () => v.close());
+  const post = (payload: unknown) => v.http.inject({ method: 'POST', url: '/api/subscriptions', payload: payload as object });
 
   it.each([
     ['unknown field', { email: 'a@example.org', plan: 'pro' }, 'UNKNOWN_FIELD', /plan/],
@@ -125,14 +136,14 @@ describe('POST /api/subscriptions', () => {
     ['too many topics', { email: 'a@example.org', topics: Array.from({ length: 11 }, (_, i) => `topic ${i}`) }, 'VALIDATION_FAILED', /topics/],
     ['topic with control characters', { email: 'a@example.org', topics: ['ok topic', 'bad\u0007topic'] }, 'VALIDATION_FAILED', /topics/],
   ])('rejects %s with a clear 400', async (_name, payload, code, mentions) => {
-    const res = await subscribe(payload);
+    const res = await post(payload);
     expect(res.statusCode).toBe(400);
     const body = res.json() as { error: { code: string; message: string } };
     expect(body.error.code).toBe(code);
     expect(body.error.message).toMatch(mentions);
     expect(res.body).not.toMatch(LEAK);
-    await h.app.subscriptions.drain();
-    expect(h.app.subscriptions.repo.countByStatus().pending).toBe(0);
+    await v.app.subscriptions.drain();
+    expect(v.app.subscriptions.repo.countByStatus().pending).toBe(0);
   });
 
   it('rejects bodies that are not JSON objects, too large, or of another type without a 5xx', async () => {
@@ -145,7 +156,7 @@ describe('POST /api/subscriptions', () => {
       { headers: { 'content-type': 'application/json' }, payload: '{"__proto__":{"x":1},"email":"a@example.org"}', status: 400 },
     ];
     for (const c of cases) {
-      const res = await h.http.inject({ method: 'POST', url: '/api/subscriptions', ...c });
+      const res = await v.http.inject({ method: 'POST', url: '/api/subscriptions', ...c });
       expect(res.statusCode, c.payload.slice(0, 40)).toBe(c.status);
       expect(res.json()).toEqual({ error: { code: expect.stringMatching(/^[A-Z_]+$/), message: expect.any(String) } });
       expect(res.body).not.toMatch(LEAK);

@@ -1,6 +1,6 @@
 // GET/POST /unsubscribe: RFC 8058 one-click as urlencoded and multipart, no cookies, 200 never a redirect,
 // idempotent; a GET never unsubscribes; forged or mismatched tokens are refused.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { subscriberUrls } from '../../src/mail/send-edition.js';
 import { browserForm, LEAK, multipart, preferencesToken, SECRET, startHarness, unsubscribeToken, type HttpHarness } from './harness.js';
 
@@ -99,28 +99,40 @@ describe('unsubscribe pages', () => {
     expect(again.body).toContain('You are not subscribed');
   });
 
+});
+
+describe('forged and malformed unsubscribe links', () => {
+  // Every request here is refused, so they share one app and one subscriber.
+  let v: HttpHarness;
+  let vid: number;
+  beforeAll(async () => {
+    v = await startHarness();
+    vid = v.app.subscriptions.repo.create({ email: 'ada@example.org', status: 'active', now: new Date().toISOString() });
+  });
+  afterAll(async () => v.close());
+
   it.each([
-    ['a tampered signature', () => unsubscribeToken(id).replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'))],
-    ["another subscriber's id with this signature", () => `${id + 1}.${unsubscribeToken(id).split('.')[1]}`],
-    ['a preferences token', () => preferencesToken(id)],
-    ['a token signed with another secret', () => `${id}.${'A'.repeat(32)}`],
+    ['a tampered signature', () => unsubscribeToken(vid).replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'))],
+    ["another subscriber's id with this signature", () => `${vid + 1}.${unsubscribeToken(vid).split('.')[1]}`],
+    ['a preferences token', () => preferencesToken(vid)],
+    ['a token signed with another secret', () => `${vid}.${'A'.repeat(32)}`],
     ['garbage', () => '../../etc/passwd'],
     ['nothing', () => ''],
   ])('refuses %s without a 5xx', async (_name, token) => {
     const url = `/unsubscribe?token=${encodeURIComponent(token())}`;
-    const post = await h.http.inject({ method: 'POST', url, headers: ONE_CLICK_FORM, payload: 'List-Unsubscribe=One-Click' });
+    const post = await v.http.inject({ method: 'POST', url, headers: ONE_CLICK_FORM, payload: 'List-Unsubscribe=One-Click' });
     expect(post.statusCode).toBe(404);
     expect(post.json()).toEqual({ error: { code: 'INVALID_TOKEN', message: expect.any(String) } });
-    const page = await h.http.inject({ method: 'GET', url, headers: { accept: 'text/html' } });
+    const page = await v.http.inject({ method: 'GET', url, headers: { accept: 'text/html' } });
     expect(page.statusCode).toBe(404);
     expect(page.body).toContain('This link is not valid');
     expect(page.body).not.toMatch(LEAK);
-    expect(status()).toBe('active');
+    expect(v.app.subscriptions.repo.get(vid)!.status).toBe('active');
   });
 
   it('a repeated token parameter is a clear 400, not a crash', async () => {
-    const t = unsubscribeToken(id);
-    const res = await h.http.inject({ method: 'POST', url: `/unsubscribe?token=${t}&token=${t}`, headers: ONE_CLICK_FORM, payload: 'List-Unsubscribe=One-Click' });
+    const t = unsubscribeToken(vid);
+    const res = await v.http.inject({ method: 'POST', url: `/unsubscribe?token=${t}&token=${t}`, headers: ONE_CLICK_FORM, payload: 'List-Unsubscribe=One-Click' });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('VALIDATION_FAILED');
   });

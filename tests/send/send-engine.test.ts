@@ -195,6 +195,16 @@ describe('sendDue against a faulty SMTP server', () => {
     expectLedgerMatchesServer(f);
   });
 
+  it('an edition that cannot be rendered pauses the send at once, costing no delivery an attempt', async () => {
+    f = await sendFixture({ subscribers: 6 });
+    f.app.db.prepare("UPDATE edition_papers SET snapshot_json = '{\"broken\":true}' WHERE edition_id = ?").run(f.edition.id);
+    const r = await sendDue(f.app, f.app.sendSettings, { editionId: f.edition.id });
+    expect(r).toMatchObject({ paused: true, sent: 0, failed: 0, bounced: 0, remaining: 6 });
+    expect(r.pauseReason).toMatch(/cannot render edition/);
+    expect(ledger(f.app, f.edition.id).every((d) => d.status === 'pending' && d.attempts === 0)).toBe(true);
+    expect(f.smtp.messages).toEqual([]);
+  });
+
   it('a second send of a finished edition sends nothing', async () => {
     f = await sendFixture({ subscribers: 5 });
     await sendDue(f.app, f.app.sendSettings, {});

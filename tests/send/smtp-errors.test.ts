@@ -2,12 +2,11 @@
 // each fault: only address-level rejections may bounce a subscriber; server-wide refusals must never do so.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
-import { createSmtpMailer, type Mailer } from '../../src/mail/mailer.js';
+import { createSmtpMailer } from '../../src/mail/mailer.js';
 import { classifySendError, type FailureKind } from '../../src/mail/smtp-errors.js';
 
 describe('classifySendError against a real SMTP server', () => {
   let smtp: SmtpSink;
-  let mailer: Mailer;
 
   beforeAll(async () => {
     smtp = await startSmtpSink();
@@ -19,7 +18,7 @@ describe('classifySendError against a real SMTP server', () => {
   async function failureOf(faults: Partial<SmtpSink['faults']>, url = smtp.url) {
     Object.assign(smtp.faults, { rcpt: undefined, data: undefined, connect: undefined }, faults);
     // A fresh pool each time, so a fault at connection time is met by a new connection.
-    mailer = createSmtpMailer(url, { from: 'Digest <digest@papers.example.org>', maxConnections: 1, ratePerSecond: 0, socketTimeoutMs: 2000 });
+    const mailer = createSmtpMailer(url, { from: 'Digest <digest@papers.example.org>', maxConnections: 1, ratePerSecond: 0, socketTimeoutMs: 2000 });
     try {
       await mailer.send({ to: 'reader@example.org', subject: 'hello', html: '<p>hi</p>', text: 'hi' });
       throw new Error('expected the send to fail');
@@ -31,26 +30,26 @@ describe('classifySendError against a real SMTP server', () => {
   }
 
   const reply = (code: number, message: string) => () => ({ code, message });
-  const cases: [string, Partial<SmtpSink['faults']>, FailureKind][] = [
-    ['550 5.1.1 unknown user on RCPT', { rcpt: reply(550, '5.1.1 No such user here') }, 'recipient'],
-    ['550 without an enhanced code on RCPT', { rcpt: reply(550, 'Mailbox unavailable') }, 'recipient'],
-    ['553 mailbox name not allowed on RCPT', { rcpt: reply(553, 'Mailbox name not allowed') }, 'recipient'],
-    ['554 5.7.1 relay access denied on RCPT (our misconfiguration)', { rcpt: reply(554, '5.7.1 <reader@example.org>: Relay access denied') }, 'server'],
-    ['550 5.7.1 blocklisted on RCPT (our reputation)', { rcpt: reply(550, '5.7.1 Service unavailable, client host blocked using Spamhaus') }, 'message'],
-    ['552 5.2.2 mailbox full on RCPT', { rcpt: reply(552, '5.2.2 Mailbox full') }, 'message'],
-    ['451 on RCPT (greylisting)', { rcpt: reply(451, '4.7.1 Greylisted, try again later') }, 'temporary'],
-    ['450 on RCPT', { rcpt: reply(450, 'Mailbox busy') }, 'temporary'],
-    ['421 on RCPT, then the server closes', { rcpt: reply(421, '4.4.2 Too many errors') }, 'temporary'],
-    ['connection dropped on RCPT without a reply', { rcpt: () => 'drop' }, 'temporary'],
-    ['554 5.7.1 spam content after DATA', { data: reply(554, '5.7.1 Message rejected as spam') }, 'message'],
-    ['550 5.1.1 unknown user after DATA', { data: reply(550, '5.1.1 User unknown') }, 'recipient'],
-    ['451 after DATA', { data: reply(451, '4.3.0 Local error in processing') }, 'temporary'],
-    ['connection dropped after DATA', { data: () => 'drop' }, 'temporary'],
-    ['421 greeting (server busy)', { connect: reply(421, 'Too many connections, try later') }, 'unavailable'],
-    ['554 greeting (no service for us)', { connect: reply(554, 'No SMTP service here') }, 'server'],
+  const cases: { label: string; faults: Partial<SmtpSink['faults']>; kind: FailureKind }[] = [
+    { label: '550 5.1.1 unknown user on RCPT', faults: { rcpt: reply(550, '5.1.1 No such user here') }, kind: 'recipient' },
+    { label: '550 without an enhanced code on RCPT', faults: { rcpt: reply(550, 'Mailbox unavailable') }, kind: 'recipient' },
+    { label: '553 mailbox name not allowed on RCPT', faults: { rcpt: reply(553, 'Mailbox name not allowed') }, kind: 'recipient' },
+    { label: '554 5.7.1 relay access denied on RCPT (our misconfiguration)', faults: { rcpt: reply(554, '5.7.1 <reader@example.org>: Relay access denied') }, kind: 'server' },
+    { label: '550 5.7.1 blocklisted on RCPT (our reputation)', faults: { rcpt: reply(550, '5.7.1 Service unavailable, client host blocked using Spamhaus') }, kind: 'message' },
+    { label: '552 5.2.2 mailbox full on RCPT', faults: { rcpt: reply(552, '5.2.2 Mailbox full') }, kind: 'message' },
+    { label: '451 on RCPT (greylisting)', faults: { rcpt: reply(451, '4.7.1 Greylisted, try again later') }, kind: 'temporary' },
+    { label: '450 on RCPT', faults: { rcpt: reply(450, 'Mailbox busy') }, kind: 'temporary' },
+    { label: '421 on RCPT, then the server closes', faults: { rcpt: reply(421, '4.4.2 Too many errors') }, kind: 'temporary' },
+    { label: 'connection dropped on RCPT without a reply', faults: { rcpt: () => 'drop' }, kind: 'temporary' },
+    { label: '554 5.7.1 spam content after DATA', faults: { data: reply(554, '5.7.1 Message rejected as spam') }, kind: 'message' },
+    { label: '550 5.1.1 unknown user after DATA', faults: { data: reply(550, '5.1.1 User unknown') }, kind: 'recipient' },
+    { label: '451 after DATA', faults: { data: reply(451, '4.3.0 Local error in processing') }, kind: 'temporary' },
+    { label: 'connection dropped after DATA', faults: { data: () => 'drop' }, kind: 'temporary' },
+    { label: '421 greeting (server busy)', faults: { connect: reply(421, 'Too many connections, try later') }, kind: 'unavailable' },
+    { label: '554 greeting (no service for us)', faults: { connect: reply(554, 'No SMTP service here') }, kind: 'server' },
   ];
 
-  it.each(cases)('%s → %s', async (_label, faults, kind) => {
+  it.each(cases)('$label → $kind', async ({ faults, kind }) => {
     expect((await failureOf(faults)).kind).toBe(kind);
   });
 

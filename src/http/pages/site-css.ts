@@ -49,6 +49,7 @@ button.secondary, .button.secondary { background: transparent; color: var(--acce
 button.danger { background: transparent; color: var(--warn-fg); border-color: var(--warn-fg); }
 :focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }
 .notice { border-radius: 8px; padding: .7rem .9rem; margin: 1rem 0; }
+.card > .notice:first-child { margin-top: 0; }
 .notice.ok { background: var(--ok-bg); color: var(--ok-fg); }
 .notice.error { background: var(--warn-bg); color: var(--warn-fg); }
 .badge { display:inline-block; font-size: .8rem; font-weight: 600; border-radius: 999px; padding: .05rem .6rem; background: var(--chip); color: var(--chip-fg); }
