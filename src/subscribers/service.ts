@@ -19,10 +19,15 @@ export interface SubscriptionSettings {
   /** Confirmation emails sent at once, and waiting at most (a burst beyond that is refused, not buffered). */
   confirmConcurrency?: number;
   confirmMaxQueued?: number;
+  /** Delay before a batch of subscribe requests that could not be written is tried again. */
+  writeRetryDelayMs?: number;
 }
 
 /** Subscribe requests written per transaction at most; a fuller buffer is written at once (bounded memory). */
 const WRITE_BATCH = 256;
+/** A batch that could not be written is tried again this often, this many times (about a minute in all). */
+const WRITE_RETRIES = 12;
+const WRITE_RETRY_DELAY_MS = 5_000;
 
 export interface SubscribeInput {
   email: string; // already normalized
@@ -63,6 +68,8 @@ export function createSubscriptionService(deps: { db: Db; mailer: Mailer; clock:
     yieldIntervalMs: 100,
   });
   const writes: SubscribeInput[] = [];
+  // Write attempts of requests whose batch failed (a WeakMap: nothing to clean up when they finally land).
+  const attempts = new WeakMap<SubscribeInput, number>();
   let flushScheduled = false;
 
   async function sendConfirmation(subscriberId: number, email: string, token: string, hash: string): Promise<void> {
@@ -145,9 +152,23 @@ export function createSubscriptionService(deps: { db: Db; mailer: Mailer; clock:
           )
           .immediate();
       } catch (err) {
-        logger.error({ event: 'subscriber.batch_failed', count: batch.length, err }, 'could not record subscribe requests');
+        // The database was busy (another process holds the write lock) or failing: these requests were already
+        // answered 202, so keep them and try again shortly instead of losing them; give up only after a while.
+        const retry = batch.filter((input) => (attempts.get(input) ?? 0) < WRITE_RETRIES);
+        for (const input of retry) attempts.set(input, (attempts.get(input) ?? 0) + 1);
+        logger.error(
+          { event: 'subscriber.batch_failed', count: batch.length, retrying: retry.length, err },
+          'could not record subscribe requests',
+        );
+        if (retry.length) {
+          setTimeout(() => {
+            writes.unshift(...retry);
+            flushWrites();
+          }, s.writeRetryDelayMs ?? WRITE_RETRY_DELAY_MS).unref();
+        }
         continue;
       }
+      for (const input of batch) attempts.delete(input);
       for (const d of decisions) {
         if (!d) continue;
         if (!queue.push(() => sendConfirmation(d.subscriberId, d.email, d.token, d.hash))) {
