@@ -2,7 +2,7 @@
 // each recipient's message is then assembled from those fragments by concatenation only, never MJML:
 // renderFor is synchronous, and MJML 5 is async, so a recipient cannot trigger a compile.
 // Per-recipient values go into slots whose names carry a random nonce, so paper text can never fake one.
-import mjml2html from 'mjml';
+import type mjml2htmlType from 'mjml';
 import Handlebars from 'handlebars';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -63,7 +63,9 @@ export function fillTemplate(name: string, data: unknown): string {
 }
 
 export async function compileMjml(mjml: string): Promise<string> {
-  let out: Awaited<ReturnType<typeof mjml2html>>;
+  // Loaded on first use: mjml is the heaviest module we have, and most CLI commands never compile a template.
+  const mjml2html = (await import('mjml')).default;
+  let out: Awaited<ReturnType<typeof mjml2htmlType>>;
   try {
     // fonts: {} — MJML would otherwise add a Google Fonts <link> for "Roboto" in our font stack: a remote
     // fetch on open (privacy, and one more thing for spam filters to weigh) for a font we only fall back to.

@@ -47,7 +47,7 @@ export async function prepareSampleEdition(
   const now = app.clock.now().toISOString();
   for (const s of subscribers)
     if (!app.subscriptions.repo.getByEmail(s.email)) app.subscriptions.repo.create({ email: s.email, status: 'active', now, topics: s.topics ?? [] });
-  await runIngest({ ...app, sources: app.sources() }, { days: app.config.sources.hfDays });
+  await runIngest({ ...app, sources: app.sources() }, {});
   const prepared = prepareEdition(app, date, app.prepareSettings);
   const edition = loadEdition(app.db, date);
   if (!edition) throw new AppError('SAMPLE_EMPTY', `the sample produced no edition for ${date}: ${prepared.edition.reason ?? 'unknown reason'}`);

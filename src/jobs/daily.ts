@@ -90,7 +90,8 @@ async function runLocked(app: AppDeps, date: string, owner: string, options: Dai
   app.logger.info({ event: 'job.daily_started', date, trigger: options.trigger ?? 'manual' }, 'daily job started');
   try {
     options.onStage?.('ingest', {});
-    const ingest = options.skipIngest ? [] : await runIngest({ ...app, sources: app.sources() }, { days: app.config.sources.hfDays, signal });
+    // No `days`: each source fetches its own configured range (HF_DAYS, ARXIV_DAYS; the file source HF_DAYS).
+    const ingest = options.skipIngest ? [] : await runIngest({ ...app, sources: app.sources() }, { signal });
     // Never freeze an edition from an ingest cut short by shutdown: its "every source failed" would be a lie.
     throwIfInterrupted(signal);
     const allFailed = ingest.length > 0 && ingest.every((o) => !o.ok);

@@ -10,7 +10,8 @@ import { isoDate, shiftDate } from '../dates.js';
 
 const DATED = /^(\d{4}-\d{2}-\d{2})\.(json|jsonl)$/;
 
-export function createFileSource(path: string): Source {
+/** `defaultDays`: dated files of the last N days when the caller names no range (undated files are always read). */
+export function createFileSource(path: string, defaultDays?: number): Source {
   return {
     name: 'file',
     async fetch(options: FetchOptions): Promise<SourceBatch> {
@@ -19,7 +20,8 @@ export function createFileSource(path: string): Source {
         const date = basename(f).match(DATED)?.[1];
         if (!date) return true; // undated files are always read
         if (options.date) return date === options.date;
-        if (options.days) return date > shiftDate(options.now, -options.days) && date <= isoDate(options.now);
+        const days = options.days ?? defaultDays;
+        if (days) return date > shiftDate(options.now, -days) && date <= isoDate(options.now);
         return true;
       });
       const batch = createBatchCollector('file');
