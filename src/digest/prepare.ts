@@ -44,8 +44,10 @@ export function prepareEdition(
 ): PrepareResult {
   const { db, clock, logger } = deps;
   const editions = createEditionsRepo(db);
+  // A ready edition is frozen. An empty one is not: it holds no papers and no deliveries, so preparing the date
+  // again (after a failed ingest was fixed, say) may replace it.
   const existing = editions.getByDate(date);
-  if (existing) return { edition: existing, created: false, deliveries: 0, skipped: 0 };
+  if (existing?.status === 'ready') return { edition: existing, created: false, deliveries: 0, skipped: 0 };
 
   const now = clock.now();
   const nowIso = now.toISOString();
@@ -55,7 +57,8 @@ export function prepareEdition(
   const run = db.transaction((): PrepareResult => {
     // Re-check inside the write lock: another process may have prepared it meanwhile.
     const again = editions.getByDate(date);
-    if (again) return { edition: again, created: false, deliveries: 0, skipped: 0 };
+    if (again?.status === 'ready') return { edition: again, created: false, deliveries: 0, skipped: 0 };
+    if (again) db.prepare("DELETE FROM editions WHERE id = ? AND status = 'empty'").run(again.id);
 
     // Rank as of the end of the edition's day, or now if that is earlier (a digest never sees the future).
     const ranking = rankEdition(candidatesRepo, date, now, s);

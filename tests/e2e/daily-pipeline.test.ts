@@ -7,7 +7,8 @@ import { runDailyJob } from '../../src/jobs/daily.js';
 import { buildHttpApp } from '../../src/http/build-app.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HF_FIXTURES } from '../helpers/app.js';
+import { HF_FIXTURES, testConfig } from '../helpers/app.js';
+import { createSources } from '../../src/ingest/sources/index.js';
 
 describe('daily pipeline against a real SMTP server', () => {
   let smtp: SmtpSink;
@@ -78,5 +79,33 @@ describe('daily pipeline against a real SMTP server', () => {
     const next = await runDailyJob(app, { date: '2026-08-22', skipIngest: true });
     expect(next.edition.status).toBe('ready');
     expect(smtp.messages.slice(2).map((m) => m.to[0])).toEqual(['grace@example.org']);
+  });
+});
+
+describe('a day whose ingest failed', () => {
+  it('records an empty edition, and running the day again once the source works sends it', async () => {
+    const smtp = await startSmtpSink();
+    const clock = fixedClock('2026-08-21T07:00:00.000Z');
+    const app = createTestApp({ SMTP_URL: smtp.url, FILE_SOURCE_PATH: join(HF_FIXTURES, 'missing-folder') }, { clock });
+    try {
+      app.subscriptions.repo.create({ email: 'ada@example.org', status: 'active', now: clock.now().toISOString() });
+      const failed = await runDailyJob(app, { date: '2026-08-21' });
+      expect(failed.ingest.every((i) => !i.ok)).toBe(true);
+      expect(failed.edition).toMatchObject({ status: 'empty', reason: 'every source failed to ingest' });
+      expect(smtp.messages).toHaveLength(0);
+
+      // The operator fixes the feed and runs the day again: the empty edition is replaced, the digest goes out.
+      const fixed = await runDailyJob({ ...app, sources: () => createSources(testConfig(app.dir), { fetch }) }, { date: '2026-08-21' });
+      expect(fixed.edition).toMatchObject({ status: 'ready', created: true });
+      expect(smtp.messages.map((m) => m.to[0])).toEqual(['ada@example.org']);
+
+      // A ready edition stays frozen: a third run sends nothing more.
+      const third = await runDailyJob(app, { date: '2026-08-21', skipIngest: true });
+      expect(third.edition.created).toBe(false);
+      expect(smtp.messages).toHaveLength(1);
+    } finally {
+      await app.cleanup();
+      await smtp.close();
+    }
   });
 });
