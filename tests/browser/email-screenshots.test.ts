@@ -2,10 +2,10 @@
 // light and dark mode, and writes screenshots to artifacts/screenshots/ (git-ignored) for people to look at.
 // Asserts the layout never overflows horizontally at 375 px and that dark mode really restyles it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
 import { compileEdition, renderConfirmation } from '../../src/digest/render.js';
 import { READER, sampleEdition, type SampleEdition } from '../digest/sample-edition.js';
 
@@ -21,14 +21,6 @@ const MEASURE_OVERFLOW = `(() => {
   return { scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth, wide: wide.slice(0, 5) };
 })()`;
 
-function chromiumPath(): string {
-  try {
-    return execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
-  } catch {
-    throw new Error('chromium is not installed: the email screenshots cannot run (Debian: apt-get install chromium)');
-  }
-}
-
 describe('the digest in a browser', () => {
   let s: SampleEdition;
   let browser: Browser;
@@ -38,7 +30,7 @@ describe('the digest in a browser', () => {
   let stress: string;
 
   beforeAll(async () => {
-    const executablePath = chromiumPath();
+    browser = await launchChromium(); // first: a missing chromium fails before any work
     s = await sampleEdition();
     digest = s.compiled.renderFor(s.recipient(READER.email)).html;
     const long = `Supercalifragilistic${'expialidocious'.repeat(6)}`;
@@ -56,19 +48,6 @@ describe('the digest in a browser', () => {
       sections: [{ kind: 'topic', title: `For you: ${long}`, topic: long, papers: [{ id: paper.id, reason: `matches: ${long}` }] }],
     }).html;
     confirm = (await renderConfirmation({ publicBaseUrl: s.app.config.publicBaseUrl, ttlHours: 48 }, `${s.app.config.publicBaseUrl}/confirm?token=abc`)).html;
-    // launch() gives every run a fresh temporary profile of its own.
-    browser = await chromium.launch({
-      executablePath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
     mkdirSync(SHOTS, { recursive: true });
   });
   afterAll(async () => {

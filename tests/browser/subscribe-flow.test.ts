@@ -2,11 +2,11 @@
 // subscribe on the home page → confirmation email → confirm → daily job → digest → its unsubscribe link →
 // unsubscribe → the next run sends nothing to that address. Screenshots go to artifacts/screenshots/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
 import type { FastifyInstance } from 'fastify';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
@@ -16,14 +16,6 @@ import { runDailyJob } from '../../src/jobs/daily.js';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../artifacts/screenshots/', import.meta.url));
 const SAMPLE = fileURLToPath(new URL('../../src/sample-data/hf-daily/', import.meta.url));
-
-function chromiumPath(): string {
-  try {
-    return execSync('command -v chromium', { encoding: 'utf8', shell: '/bin/sh' }).trim();
-  } catch {
-    throw new Error('Debian chromium is not installed (apt-get install chromium): the browser tests cannot run');
-  }
-}
 
 async function freePort(): Promise<number> {
   const srv = createServer();
@@ -42,7 +34,7 @@ let base: string;
 const consoleErrors: string[] = [];
 
 beforeAll(async () => {
-  const executablePath = chromiumPath();
+  browser = await launchChromium(); // first: a missing chromium fails before any work
   mkdirSync(SCREENSHOTS, { recursive: true });
   smtp = await startSmtpSink();
   const port = await freePort();
@@ -50,10 +42,6 @@ beforeAll(async () => {
   app = createTestApp({ SMTP_URL: smtp.url, PUBLIC_BASE_URL: base, FILE_SOURCE_PATH: SAMPLE, SOURCES: 'file' }, { clock });
   http = await buildHttpApp(app);
   await http.listen({ host: '127.0.0.1', port });
-  browser = await chromium.launch({
-    executablePath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
 });
 
 afterAll(async () => {
