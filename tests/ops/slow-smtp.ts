@@ -1,12 +1,11 @@
-// A real SMTP server (smtp-server on 127.0.0.1:0) that takes `delayMs` to accept each message, so a test can
-// act while a send is in flight. Records who got what; shared by the ops and jobs tests.
-import { SMTPServer } from 'smtp-server';
-import type { AddressInfo } from 'node:net';
+// The in-process SMTP sink (tests/helpers/smtp-sink.ts) made slow: it takes `delayMs` to accept each message,
+// so a test can act while a send is in flight. Shared by the ops and jobs tests.
+import { startSmtpSink } from '../helpers/smtp-sink.js';
 
 export interface SlowSmtp {
   url: string;
   /** Recipients of every accepted message, in order of acceptance. */
-  accepted: string[];
+  readonly accepted: string[];
   /** Messages whose DATA has arrived but are not yet answered. */
   inFlight(): number;
   waitForAccepted(count: number, timeoutMs?: number): Promise<void>;
@@ -14,39 +13,23 @@ export interface SlowSmtp {
 }
 
 export async function startSlowSmtp(delayMs: number): Promise<SlowSmtp> {
-  const accepted: string[] = [];
+  const sink = await startSmtpSink();
   let inFlight = 0;
-  const server = new SMTPServer({
-    secure: false,
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, cb) {
-      stream.resume();
-      stream.on('end', () => {
-        inFlight++;
-        setTimeout(() => {
-          inFlight--;
-          accepted.push(...session.envelope.rcptTo.map((r) => r.address));
-          cb();
-        }, delayMs);
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  server.on('error', () => {});
-  const { port } = (server as unknown as { server: { address(): AddressInfo } }).server.address();
+  sink.faults.dataDelayMs = () => {
+    inFlight++;
+    return delayMs;
+  };
+  sink.faults.onMessage = () => {
+    inFlight--;
+  };
   return {
-    url: `smtp://127.0.0.1:${port}`,
-    accepted,
-    inFlight: () => inFlight,
-    async waitForAccepted(count, timeoutMs = 20_000) {
-      const start = Date.now();
-      while (accepted.length < count) {
-        if (Date.now() - start > timeoutMs) throw new Error(`expected ${count} accepted messages, got ${accepted.length}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
+    url: sink.url,
+    get accepted() {
+      return sink.messages.flatMap((m) => m.to);
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    inFlight: () => inFlight,
+    // One recipient per digest message: counting messages counts recipients.
+    waitForAccepted: (count, timeoutMs = 20_000) => sink.waitFor(count, timeoutMs),
+    close: () => sink.close(),
   };
 }
