@@ -4,7 +4,8 @@ import { z } from 'zod';
 import type { ParseResult } from './types.js';
 import { arxivAbsUrl, arxivPdfUrl, normalizeArxivId } from './arxiv-id.js';
 import { foldWhitespace, issueReason } from './item-text.js';
-import { decodeTexAccents, xmlText } from './arxiv-xml.js';
+import { xmlText } from './arxiv-xml.js';
+import { cleanAuthors } from '../lib/author-names.js';
 
 const link = z.object({
   '@_href': z.string(),
@@ -59,7 +60,7 @@ export function parseAtomEntry(raw: unknown): ParseResult {
       id,
       title,
       abstract: abstract || undefined,
-      authors: (e.author ?? []).map((a) => foldWhitespace(decodeTexAccents(a.name ?? ''))).filter(Boolean),
+      authors: cleanAuthors((e.author ?? []).map((a) => a.name ?? '')),
       publishedAt: Number.isNaN(published) ? undefined : new Date(published).toISOString(),
       aiKeywords: [],
       categories,

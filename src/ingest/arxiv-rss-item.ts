@@ -13,7 +13,8 @@ import { z } from 'zod';
 import type { ParseResult } from './types.js';
 import { arxivAbsUrl, arxivPdfUrl, normalizeArxivId } from './arxiv-id.js';
 import { foldWhitespace, issueReason } from './item-text.js';
-import { decodeTexAccents, xmlText } from './arxiv-xml.js';
+import { xmlText } from './arxiv-xml.js';
+import { splitCreatorList } from '../lib/author-names.js';
 
 export const rssItemSchema = z.object({
   title: xmlText,
@@ -52,10 +53,8 @@ export function parseRssItem(raw: unknown): ParseResult & { announceType?: Annou
   const abstract = foldWhitespace(
     abstractStart >= 0 ? description.slice(abstractStart).replace(/^Abstract:\s*/i, '') : description.replace(/^arXiv:\S+\s+Announce Type:\s*[\w-]+/i, ''),
   );
-  const authors = (item['dc:creator'] ?? [])
-    .flatMap((c) => c.split(','))
-    .map((name) => foldWhitespace(decodeTexAccents(name)))
-    .filter(Boolean);
+  // One dc:creator holds the whole list; affiliations in parentheses may hold commas of their own.
+  const authors = (item['dc:creator'] ?? []).flatMap(splitCreatorList);
   const categories = [...new Set((item.category ?? []).map((c) => c.trim()).filter(Boolean))];
   const announced = item.pubDate ? Date.parse(item.pubDate) : Number.NaN;
   return {

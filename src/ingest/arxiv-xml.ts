@@ -1,5 +1,5 @@
-// Reading arXiv's XML (RSS 2.0 listings and the Atom API) with fast-xml-parser, plus the small text fixes
-// arXiv metadata needs (TeX accents in author names). Invariant: no regular expression ever parses XML here.
+// Reading arXiv's XML (RSS 2.0 listings and the Atom API) with fast-xml-parser. TeX in the text it holds is
+// read by lib/tex.ts. Invariant: no regular expression ever parses XML here.
 import { XMLParser } from 'fast-xml-parser';
 import { z } from 'zod';
 
@@ -29,25 +29,3 @@ export function createArxivXmlParser(): XMLParser {
 
 /** An element's text: a plain string, or the #text of an element that also carries attributes. */
 export const xmlText = z.union([z.string(), z.object({ '#text': z.string() }).transform((o) => o['#text'])]);
-
-const ACCENTS: Record<string, string> = {
-  "'": '\u0301', '`': '\u0300', '^': '\u0302', '"': '\u0308', '~': '\u0303', '=': '\u0304', '.': '\u0307',
-  u: '\u0306', v: '\u030C', H: '\u030B', c: '\u0327', k: '\u0328', r: '\u030A',
-};
-const LETTERS: Record<string, string> = {
-  ss: 'ß', aa: 'å', AA: 'Å', ae: 'æ', AE: 'Æ', oe: 'œ', OE: 'Œ', o: 'ø', O: 'Ø', l: 'ł', L: 'Ł', i: 'ı',
-};
-
-/**
- * arXiv keeps author names as the submitter typed them, TeX accents included ("Dro\.zd\.z", "Fran\c{c}a",
- * "Bie{\ss}mann"). Turns the common accents and letters into Unicode; anything else is left as written.
- * As in TeX, a space after an unbraced letter command ends it ("S\o ren" is "Søren").
- */
-export function decodeTexAccents(s: string): string {
-  if (!s.includes('\\')) return s;
-  return s
-    .replace(/\{?\\(['`^"~=.])\s*(?:\{\\?([A-Za-z])\}|\\?([A-Za-z]))\}?/g, (_m, a: string, b?: string, c?: string) => `${b ?? c}${ACCENTS[a]}`)
-    .replace(/\{?\\([uvHckr])(?:\{\\?([A-Za-z])\}|\s+\\?([A-Za-z]))\}?/g, (_m, a: string, b?: string, c?: string) => `${b ?? c}${ACCENTS[a]}`)
-    .replace(/\{\\(ss|aa|AA|ae|AE|oe|OE|o|O|l|L|i)\}|\\(ss|aa|AA|ae|AE|oe|OE|o|O|l|L|i)(?![A-Za-z])(?:\{\}| )?/g, (_m, a?: string, b?: string) => LETTERS[(a ?? b)!]!)
-    .normalize('NFC');
-}

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { ParseResult } from './types.js';
 import { arxivAbsUrl, arxivPdfUrl, normalizeArxivId } from './arxiv-id.js';
 import { foldWhitespace, issueReason } from './item-text.js';
+import { cleanAuthors } from '../lib/author-names.js';
 
 export { foldWhitespace };
 
@@ -65,10 +66,7 @@ export function parseHfItem(raw: unknown, fallbackDate?: string): ParseResult {
   const id = normalizeArxivId(p.id);
   if (!id) return { ok: false, reason: `paper.id: not an arXiv id (${JSON.stringify(p.id).slice(0, 40)})` };
   const daily = isoOrUndefined(p.submittedOnDailyAt)?.slice(0, 10) ?? fallbackDate;
-  const authors = (p.authors ?? [])
-    .filter((a) => !a.hidden)
-    .map((a) => foldWhitespace(a.name ?? ''))
-    .filter(Boolean);
+  const authors = cleanAuthors((p.authors ?? []).filter((a) => !a.hidden).map((a) => a.name ?? ''));
   const org = p.organization?.fullname ?? p.organization?.name ?? undefined;
   return {
     ok: true,
