@@ -12,6 +12,7 @@ import type { Candidate, ScoredPaper, TopicMatches, TrendParams } from '../rank/
 import { snapshotPaper } from './snapshot.js';
 import { deliveryTimes, weekday } from './schedule.js';
 import { digestMessageId } from '../lib/tokens.js';
+import { plainText } from '../lib/tex.js';
 
 export interface PrepareSettings {
   size: number;
@@ -78,7 +79,8 @@ export function prepareEdition(
       return { edition: editions.getByDate(date)!, created: true, deliveries: 0, skipped: 0 };
     }
 
-    const subject = `Trending papers for ${date}: ${papers.get(trending[0]!.id)?.title ?? ''}`.slice(0, 180);
+    // A subject is plain text on one line: the stored title may hold TeX (C$^2$KV → C²KV).
+    const subject = `Trending papers for ${date}: ${plainText(papers.get(trending[0]!.id)?.title ?? '')}`.slice(0, 180);
     const editionId = Number(
       db.prepare("INSERT INTO editions (date, prepared_at, status, subject) VALUES (?, ?, 'ready', ?)").run(date, nowIso, subject)
         .lastInsertRowid,
@@ -162,14 +164,17 @@ function newSince(candidates: Candidate[], previous: EditionRow): Candidate[] {
   return candidates.filter((c) => c.firstSeenAt > previous.prepared_at || c.appearedAt > cutoff);
 }
 
-function latestCounters(c: Candidate): { comments: number; githubStars: number | null } {
+/** The latest counters, and whether any source measured upvotes or comments at all (arXiv never does). */
+function latestCounters(c: Candidate): { comments: number; githubStars: number | null; counted: boolean } {
   let comments = 0;
   let githubStars: number | null = null;
+  let counted = false;
   for (const o of c.observations) {
     if (o.comments !== null) comments = o.comments;
     if (o.githubStars !== null) githubStars = o.githubStars;
+    if (o.upvotes !== null || o.comments !== null) counted = true;
   }
-  return { comments, githubStars };
+  return { comments, githubStars, counted };
 }
 
 export type { ScoredPaper };

@@ -166,7 +166,7 @@ export async function compileEdition(edition: { date: string; subject: string; p
 
   return {
     date: edition.date,
-    subject: edition.subject,
+    subject: view.subject,
     view,
     renderFor(r: RecipientParts): RenderedMessage {
       assertLink(r.unsubscribeUrl, 'unsubscribe URL');
@@ -185,7 +185,7 @@ export async function compileEdition(edition: { date: string; subject: string; p
         for (const { card, reason } of sec.items) body += fill(cards.get(card.id)!, { reason: escapeHtml(reason) });
       }
       body += fill(tail, personal);
-      return { subject: edition.subject, html: body, text: renderText(secs, r) };
+      return { subject: view.subject, html: body, text: renderText(secs, r) };
     },
   };
 }

@@ -21,10 +21,23 @@ export interface PaperSnapshot {
   comments: number;
   githubStars: number | null;
   keywords: string[];
+  /** Primary category first. */
   categories: string[];
+  /** When arXiv announced it (ISO). Absent in snapshots frozen before it was kept. */
+  publishedAt?: string | null;
+  /**
+   * Whether any source measured upvotes or comments: arXiv has no counters, and "0 upvotes" would be a claim.
+   * Absent in snapshots frozen before it was kept (the view infers it then).
+   */
+  counted?: boolean;
 }
 
-export function snapshotPaper(p: PaperRow, scored: ScoredPaper | undefined, latest: { comments: number; githubStars: number | null }): PaperSnapshot {
+/** Title, abstract and summary are frozen as the source wrote them (TeX included): the view makes them readable. */
+export function snapshotPaper(
+  p: PaperRow,
+  scored: ScoredPaper | undefined,
+  latest: { comments: number; githubStars: number | null; counted: boolean },
+): PaperSnapshot {
   return {
     id: p.id,
     title: p.title,
@@ -43,6 +56,8 @@ export function snapshotPaper(p: PaperRow, scored: ScoredPaper | undefined, late
     githubStars: latest.githubStars,
     keywords: p.aiKeywords,
     categories: p.categories,
+    publishedAt: p.publishedAt,
+    counted: latest.counted,
   };
 }
 
@@ -64,6 +79,8 @@ const snapshotSchema = z.object({
   githubStars: z.number().nullable(),
   keywords: z.array(z.string()),
   categories: z.array(z.string()),
+  publishedAt: z.string().nullable().optional(),
+  counted: z.boolean().optional(),
 }) satisfies z.ZodType<PaperSnapshot>;
 
 /** Reads a stored snapshot back, checked: a row written by an older version fails with a clear error. */

@@ -1,20 +1,31 @@
 // View model (pure): what a reader sees of an edition and of each paper, built from the frozen snapshots.
 // The HTML email, its text part, the archive page and the Atom feed all read this one model, so they agree.
 // Invariant: every URL in a view is absolute https (or absent); nothing here touches the clock, db or network.
+// Paper text is stored as the source gave it (arXiv's is TeX-flavoured) and made readable here, at view time:
+// plain Unicode for subjects and text parts, escaped HTML with bold/italic for pages and emails (lib/tex.ts).
 import type { PaperSnapshot } from './snapshot.js';
 import type { Section } from '../rank/select.js';
 import { AppError } from '../lib/errors.js';
+import { plainText, richHtml, richPlain, texExcerpt, texToRich } from '../lib/tex.js';
+import { cleanAuthors } from '../lib/author-names.js';
+
+export { plainText };
 
 export interface CardView {
   id: string;
+  /** Plain readable text (TeX converted). */
   title: string;
+  /** The same title as escaped HTML, with <strong>/<em> where the TeX asked for them. */
+  titleHtml: string;
   /** The paper's Hugging Face page, else its arXiv abstract. */
   url: string;
   authorsLine: string;
   organization: string | null;
   summary: string | null;
-  upvotes: number;
-  comments: number;
+  summaryHtml: string | null;
+  /** True when a source measured the paper's community counters (Hugging Face); arXiv has none. */
+  counted: boolean;
+  /** "▲ 12 upvotes · 3 comments" when counted; else what arXiv tells: "cs.CL · announced Aug 20, 2026 · new on arXiv". */
   statsLine: string;
   githubUrl: string | null;
   githubStars: number | null;
@@ -91,21 +102,51 @@ export function safeUrl(raw: string | null | undefined): string | null {
   return u.href;
 }
 
-export function cardView(p: PaperSnapshot): CardView {
+/** A paper "new on arXiv" was announced at most this many days before the edition. */
+const NEW_ON_ARXIV_DAYS = 7;
+
+/** arXiv announces in US Eastern time: the date a reader of the listing saw. */
+function announcedLabel(iso: string): string {
+  return new Date(iso).toLocaleDateString('en-US', { year: 'numeric', month: 'short', day: 'numeric', timeZone: 'America/New_York' });
+}
+
+/**
+ * Counters only when a source measured them (snapshots frozen before `counted` existed: a Hugging Face page or a
+ * non-zero count means they were). Otherwise the paper's primary category and announcement date.
+ */
+export function statsLine(p: PaperSnapshot, editionDate?: string): { counted: boolean; line: string } {
+  const counted = p.counted ?? (p.hfUrl !== null || p.upvotes > 0 || p.comments > 0);
+  if (counted) return { counted, line: `▲ ${plural(p.upvotes, 'upvote')} · ${plural(p.comments, 'comment')}` };
+  const parts: string[] = [];
+  if (p.categories[0]) parts.push(p.categories[0]);
+  const announced = p.publishedAt ? Date.parse(p.publishedAt) : NaN;
+  if (!Number.isNaN(announced)) parts.push(`announced ${announcedLabel(p.publishedAt!)}`);
+  const age = editionDate && !Number.isNaN(announced) ? (Date.parse(`${editionDate}T23:59:59Z`) - announced) / 86_400_000 : NaN;
+  parts.push(age >= -1 && age <= NEW_ON_ARXIV_DAYS ? 'new on arXiv' : 'on arXiv');
+  return { counted, line: parts.join(' · ') };
+}
+
+/** One paper as every view shows it. `editionDate` (YYYY-MM-DD) decides whether an arXiv paper is still new. */
+export function cardView(p: PaperSnapshot, editionDate?: string): CardView {
   const arxivUrl = safeUrl(p.arxivUrl) ?? `https://arxiv.org/abs/${p.id}`;
   const githubUrl = safeUrl(p.githubUrl);
   const githubStars = githubUrl && p.githubStars !== null && p.githubStars > 0 ? p.githubStars : null;
   const text = p.summary ?? p.abstract;
+  const title = texToRich(p.title);
+  const summary = text ? texExcerpt(text, MAX_SUMMARY) : null;
+  const stats = statsLine(p, editionDate);
   return {
     id: p.id,
-    title: p.title.replace(/\s+/g, ' ').trim(),
+    title: richPlain(title),
+    titleHtml: richHtml(title),
     url: safeUrl(p.hfUrl) ?? arxivUrl,
-    authorsLine: authorsLine(p.authors),
+    // Cleaned again here: lists frozen by older versions may still hold affiliations or TeX.
+    authorsLine: authorsLine(cleanAuthors(p.authors)),
     organization: p.organization,
-    summary: text ? trimText(text) : null,
-    upvotes: p.upvotes,
-    comments: p.comments,
-    statsLine: `▲ ${plural(p.upvotes, 'upvote')} · ${plural(p.comments, 'comment')}`,
+    summary: summary && richPlain(summary),
+    summaryHtml: summary && richHtml(summary),
+    counted: stats.counted,
+    statsLine: stats.line,
     githubUrl,
     githubStars,
     githubStarsLabel: githubStars === null ? null : `★ ${compactCount(githubStars)}`,
@@ -139,9 +180,10 @@ export function editionView(edition: { date: string; subject: string; papers: re
   return {
     date: edition.date,
     dateLabel: formatDateLabel(edition.date),
-    subject: edition.subject,
+    // Subjects stored by older versions may hold TeX; plain text is also what a header can carry.
+    subject: plainText(edition.subject),
     siteHost: new URL(baseUrl).host,
-    cards: edition.papers.map(cardView),
+    cards: edition.papers.map((p) => cardView(p, edition.date)),
     ...editionUrls(baseUrl, edition.date),
   };
 }

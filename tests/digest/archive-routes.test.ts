@@ -96,6 +96,49 @@ describe('web archive', () => {
   });
 });
 
+describe('web archive of an edition frozen with raw TeX, broken authors and an arXiv-only paper', () => {
+  let s: SampleEdition;
+  let http: FastifyInstance;
+  beforeAll(async () => {
+    s = await sampleEdition();
+    // What an older version froze: the source's TeX in title, summary and subject; authors split inside parentheses.
+    const first = s.edition.papers.find((p) => p.rank === 1)!;
+    const second = s.edition.papers.find((p) => p.rank === 2)!;
+    const frozen = { ...first.snapshot, title: 'C$^2$KV: \\textbf{GPT-Red} is 7$\\times$ faster', summary: 'We propose \\textbf{GLoRA} in $\\sim$3 hours.', authors: ['Jacques Saraydaryan (CPE', ' CHROMA)', '{\\DJ}oković'] };
+    const { counted: _c, publishedAt: _p, ...arxivOnly } = { ...second.snapshot, hfUrl: null, upvotes: 0, comments: 0, categories: ['cs.CL'] };
+    const update = s.app.db.prepare('UPDATE edition_papers SET snapshot_json = ? WHERE edition_id = ? AND paper_id = ?');
+    update.run(JSON.stringify(frozen), s.edition.id, first.snapshot.id);
+    update.run(JSON.stringify(arxivOnly), s.edition.id, second.snapshot.id);
+    s.app.db.prepare('UPDATE editions SET subject = ? WHERE id = ?').run('Trending papers for 2026-08-21: C$^2$KV: \\textbf{GPT-Red}', s.edition.id);
+    http = await buildHttpApp(s.app);
+  });
+  afterAll(async () => {
+    await http?.close();
+    await s?.app.cleanup();
+  });
+
+  it('reads right on the index and the edition page', async () => {
+    const index = await http.inject({ url: '/archive', headers: { accept: 'text/html' } });
+    expect(index.body).toContain('Trending papers for 2026-08-21: C²KV: GPT-Red');
+    const page = await http.inject({ url: '/archive/2026-08-21', headers: { accept: 'text/html' } });
+    expect(page.body).toContain('C²KV: <strong>GPT-Red</strong> is 7× faster');
+    expect(page.body).toContain('We propose <strong>GLoRA</strong> in ∼3 hours.');
+    expect(page.body).toContain('Jacques Saraydaryan, Đoković');
+    expect(page.body).toContain('<meta name="description" content="Trending papers for 2026-08-21: C²KV: GPT-Red">');
+    expect(page.body).toMatch(/cs\.CL · on arXiv<\/p>/);
+    expect(page.body).not.toMatch(/\\textbf|\$\^2\$|\\times|\D0 upvotes/);
+  });
+
+  it('reads right in the Atom feed', async () => {
+    const res = await http.inject({ url: FEED_PATH });
+    const e = new XMLParser({ isArray: (n) => n === 'entry' }).parse(res.body).feed.entry[0];
+    expect(e.summary).toBe('Trending papers for 2026-08-21: C²KV: GPT-Red');
+    expect(e.content).toContain('<strong>C²KV: <strong>GPT-Red</strong> is 7× faster</strong>');
+    expect(e.content).toContain('cs.CL · on arXiv');
+    expect(res.body).not.toMatch(/\\textbf|\\times|\D0 upvotes/);
+  });
+});
+
 describe('email preview in production', () => {
   it('does not exist', async () => {
     const app = createTestApp({ NODE_ENV: 'production' });

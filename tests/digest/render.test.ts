@@ -186,6 +186,83 @@ describe('size, escaping and errors', () => {
   });
 });
 
+describe('TeX, arXiv-only papers and landmarks', () => {
+  // Real titles from the recorded feeds (tests/fixtures/tex/real-strings.json) and the ones the issue quotes.
+  const tex = snapshot(1, {
+    title: 'C$^2$KV: \\textbf{GPT-Red} is 7$\\times$ faster than $\\calE = \\calM \\times \\R^d$',
+    summary: 'We propose \\textbf{GLoRA}, a gauge-aware server representation for federated LoRA.',
+    authors: ['Jacques Saraydaryan (CPE', ' CHROMA)', 'Jón Gu{\\dh}jónsson'],
+  });
+  const arxivOnly = snapshot(2, {
+    title: 'Why Adam Works Better with $\\beta_1 = \\beta_2$: The Missing Gradient Scale Invariance Principle',
+    summary: null,
+    abstract: 'The system ran in $\\sim$3 hours ($\\sim$20x) for $3,600 per million queries.',
+    hfUrl: null,
+    upvotes: 0,
+    comments: 0,
+    categories: ['cs.LG', 'cs.AI'],
+    publishedAt: '2026-08-21T04:00:00.000Z',
+    counted: false,
+  });
+  let msg: RenderedMessage;
+  beforeAll(async () => {
+    const compiled = await compileEdition(
+      { date: '2026-08-21', subject: 'Trending papers for 2026-08-21: C$^2$KV: \\textbf{GPT-Red}', papers: [tex, arxivOnly] },
+      { publicBaseUrl: BASE },
+    );
+    msg = compiled.renderFor({
+      sections: [
+        { kind: 'trending', title: 'Top trending', papers: [{ id: tex.id, reason: '+42 upvotes in 24 h' }] },
+        { kind: 'topic', title: 'For you: optimizers', topic: 'optimizers', papers: [{ id: arxivOnly.id, reason: 'matches: optimizers' }] },
+      ],
+      ...urls,
+    });
+  });
+
+  it('shows TeX as readable text in the HTML, the text part and the subject', () => {
+    expect(msg.subject).toBe('Trending papers for 2026-08-21: C²KV: GPT-Red');
+    expect(msg.html).toContain('C²KV: <strong>GPT-Red</strong> is 7× faster than $\\calE = \\calM × \\Rᵈ$');
+    expect(msg.html).toContain('We propose <strong>GLoRA</strong>, a gauge-aware');
+    expect(msg.html).toContain('Why Adam Works Better with β₁ = β₂');
+    expect(msg.html).toContain('The system ran in ∼3 hours (∼20x) for $3,600 per million queries.');
+    const text = msg.text.replace(/\s+/g, ' ');
+    expect(text).toContain('C²KV: GPT-Red is 7× faster than $\\calE = \\calM × \\Rᵈ$');
+    expect(text).toContain('Jacques Saraydaryan, Jón Guðjónsson');
+    for (const part of [msg.html, msg.text, msg.subject]) expect(part).not.toMatch(/\\(textbf|times|beta|sim)\b|\$\^2\$/);
+  });
+
+  it('gives an arXiv-only card its category, date and "new on arXiv" instead of counters, in both parts', () => {
+    expect(msg.html).toContain('matches: optimizers</span> cs.LG · announced Aug 21, 2026 · new on arXiv');
+    expect(msg.text).toContain('    cs.LG · announced Aug 21, 2026 · new on arXiv');
+    expect(msg.text).toContain('    Why: matches: optimizers');
+    // The counted paper keeps its counters; nothing claims 0 upvotes.
+    expect(msg.html).toContain('▲ 11 upvotes · 1 comment');
+    expect(msg.html + msg.text).not.toMatch(/\D0 upvotes/);
+  });
+
+  it('marks the content as the main landmark, with banner and contentinfo around it', () => {
+    expect(msg.html.match(/role="main"/g)).toHaveLength(1);
+    expect(msg.html.match(/role="banner"/g)).toHaveLength(1);
+    expect(msg.html.match(/role="contentinfo"/g)).toHaveLength(1);
+    const main = msg.html.indexOf('role="main"');
+    expect(msg.html.indexOf("Today's trending papers")).toBeGreaterThan(main);
+    expect(msg.html.indexOf('role="contentinfo"')).toBeGreaterThan(msg.html.indexOf('GLoRA'));
+  });
+
+  it('keeps a 20-paper digest of TeX-heavy titles under 100 KB', async () => {
+    const real = 'Breaking $\\textit{Winner-Takes-All}$: \\textbf{Cooperative} Policy Optimization for $\\ell_2$-Boosting with $\\beta_1 = \\beta_2$ and C$^2$KV';
+    const abstract = 'We propose \\textbf{GLoRA} in $\\mathcal{O}(n^2 \\log n)$ and \\emph{show} 4.83$\\times$ gains, $\\calE = \\calM \\times \\R^d$. '.repeat(8);
+    const papers = Array.from({ length: 20 }, (_, i) =>
+      snapshot(i, { title: `${real} ${i}`, summary: abstract, authors: ['{\\DJ}or{\\dj}e \\v{Z}ikeli\\\'c', 'B', 'C', 'D'], githubUrl: `https://github.com/o/r${i}`, githubStars: 1234 }),
+    );
+    const compiled = await compileEdition({ date: '2026-08-21', subject: 's', papers }, { publicBaseUrl: BASE });
+    const { html } = compiled.renderFor({ sections: [{ kind: 'trending', title: 'Top trending', papers: papers.map((p) => ({ id: p.id, reason: '+1,234 upvotes in 24 h' })) }], ...urls });
+    expect((html.match(/class="card"/g) ?? []).length).toBe(20);
+    expect(html).toContain('<em>Winner-Takes-All</em>');
+    expect(Buffer.byteLength(html)).toBeLessThan(100 * 1024);
+  });
+});
+
 describe('the confirmation email', () => {
   it('carries the confirmation link in the button, as text and in the text part', async () => {
     const url = `${BASE}/confirm?token=abc_DEF-123&x=1`;

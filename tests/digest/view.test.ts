@@ -1,7 +1,7 @@
 // The pure view model: author lines, trimming, counts and the https-only link rule.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { authorsLine, cardView, compactCount, plural, preheaderFor, safeUrl, trimText } from '../../src/digest/view.js';
+import { authorsLine, cardView, compactCount, editionView, plural, preheaderFor, safeUrl, trimText } from '../../src/digest/view.js';
 import type { PaperSnapshot } from '../../src/digest/snapshot.js';
 import { parseSnapshot } from '../../src/digest/snapshot.js';
 
@@ -80,5 +80,65 @@ describe('view model', () => {
     expect(parseSnapshot(JSON.stringify(base))).toEqual(base);
     expect(() => parseSnapshot(JSON.stringify({ ...base, authors: 'nope' }))).toThrow(expect.objectContaining({ code: 'SNAPSHOT_INVALID' }));
     expect(() => parseSnapshot('{not json')).toThrow(expect.objectContaining({ code: 'SNAPSHOT_INVALID' }));
+  });
+
+  it('reads TeX in titles and summaries: plain for text, bold and italic for HTML', () => {
+    const c = cardView({
+      ...base,
+      title: 'C$^2$KV: \\textbf{GPT-Red} is 7$\\times$ faster',
+      abstract: 'We show \\emph{why} $\\calE = \\calM \\times \\R^d$ works.',
+    });
+    expect(c.title).toBe('C²KV: GPT-Red is 7× faster');
+    expect(c.titleHtml).toBe('C²KV: <strong>GPT-Red</strong> is 7× faster');
+    expect(c.summary).toBe('We show why $\\calE = \\calM × \\Rᵈ$ works.');
+    expect(c.summaryHtml).toBe('We show <em>why</em> $\\calE = \\calM × \\Rᵈ$ works.');
+  });
+
+  it('repairs author lists frozen by older versions: parentheses split apart, TeX accents left raw', () => {
+    const c = cardView({ ...base, authors: ['Jacques Saraydaryan (CPE', ' CHROMA)', 'Jón Gu{\\dh}jónsson', '{\\TH}orsteinsson', '{\\DJ}oković'] });
+    expect(c.authorsLine).toBe('Jacques Saraydaryan, Jón Guðjónsson, Þorsteinsson et al.');
+  });
+
+  it('plain-texts an edition subject stored with TeX', () => {
+    const v = editionView({ date: '2026-08-21', subject: 'Trending papers for 2026-08-21: C$^2$KV and 7$\\times$', papers: [] }, 'https://p.example.org');
+    expect(v.subject).toBe('Trending papers for 2026-08-21: C²KV and 7×');
+  });
+});
+
+describe('cards of papers with and without counters', () => {
+  const arxivOnly: PaperSnapshot = {
+    ...base,
+    githubUrl: null,
+    upvotes: 0,
+    comments: 0,
+    githubStars: null,
+    categories: ['cs.CL', 'cs.LG'],
+    // arXiv's RSS: "Thu, 20 Aug 2026 00:00:00 -0400" is the listing of Thursday the 20th in New York.
+    publishedAt: '2026-08-20T04:00:00.000Z',
+    counted: false,
+  };
+
+  it('an arXiv-only paper shows its primary category, announcement date and "new on arXiv", never 0 upvotes', () => {
+    const c = cardView(arxivOnly, '2026-08-21');
+    expect(c.counted).toBe(false);
+    expect(c.statsLine).toBe('cs.CL · announced Aug 20, 2026 · new on arXiv');
+    expect(c.statsLine).not.toMatch(/upvote|comment|▲/);
+  });
+
+  it('an old arXiv paper is on arXiv, not new', () => {
+    expect(cardView(arxivOnly, '2026-10-01').statsLine).toBe('cs.CL · announced Aug 20, 2026 · on arXiv');
+  });
+
+  it('counters show whenever a source measured them, even at zero', () => {
+    const measured = cardView({ ...arxivOnly, hfUrl: 'https://huggingface.co/papers/2608.12345', counted: true }, '2026-08-21');
+    expect(measured.statsLine).toBe('▲ 0 upvotes · 0 comments');
+  });
+
+  it('snapshots frozen before `counted` existed: a Hugging Face page or a count means counters, else none', () => {
+    const { counted: _c, publishedAt: _p, ...legacy } = arxivOnly;
+    const old = parseSnapshot(JSON.stringify(legacy));
+    expect(cardView(old, '2026-08-21').statsLine).toBe('cs.CL · on arXiv');
+    expect(cardView({ ...old, hfUrl: 'https://huggingface.co/papers/2608.12345' }, '2026-08-21').statsLine).toBe('▲ 0 upvotes · 0 comments');
+    expect(cardView({ ...old, upvotes: 3 }, '2026-08-21').statsLine).toBe('▲ 3 upvotes · 0 comments');
   });
 });

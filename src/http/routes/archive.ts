@@ -11,7 +11,8 @@ import { createEditionsRepo } from '../../db/editions-repo.js';
 import { loadEdition, publicSections, type StoredEdition } from '../../digest/stored-edition.js';
 import { cardView, editionUrls, formatDateLabel, sectionViews, type CardView, type SectionView } from '../../digest/view.js';
 import { page } from '../pages/layout.js';
-import { html, type Raw } from '../pages/html.js';
+import { html, raw, type Raw } from '../pages/html.js';
+import { plainText } from '../../lib/tex.js';
 import { sendError } from '../error-handler.js';
 
 export const FEED_PATH = '/archive/feed.xml';
@@ -40,9 +41,9 @@ function head(feedUrl: string): Raw {
 
 function cardHtml({ card: c, reason }: { card: CardView; reason: string }): Raw {
   return html`<li class="card"><article>
-<h3><a href="${c.url}">${c.title}</a></h3>
+<h3><a href="${c.url}">${raw(c.titleHtml)}</a></h3>
 <p class="muted">${c.authorsLine}${c.organization ? html` · ${c.organization}` : ''}</p>
-${c.summary ? html`<p>${c.summary}</p>` : ''}
+${c.summaryHtml ? html`<p>${raw(c.summaryHtml)}</p>` : ''}
 <p class="muted"><span class="reason">${reason}</span> ${c.statsLine}</p>
 <p class="links"><a href="${c.arxivUrl}">arXiv</a> · <a href="${c.pdfUrl}">PDF</a>${c.githubUrl ? html` · <a href="${c.githubUrl}">Code${c.githubStarsLabel ? ` ${c.githubStarsLabel}` : ''}</a>` : ''}${c.projectUrl ? html` · <a href="${c.projectUrl}">Project</a>` : ''}</p>
 </article></li>`;
@@ -50,7 +51,7 @@ ${c.summary ? html`<p>${c.summary}</p>` : ''}
 
 /** The public sections of an edition as views (the same cards and reasons as the email's Top trending). */
 export function publicSectionViews(e: StoredEdition, size: number): SectionView[] {
-  const byId = new Map(e.papers.map((p) => [p.snapshot.id, cardView(p.snapshot)]));
+  const byId = new Map(e.papers.map((p) => [p.snapshot.id, cardView(p.snapshot, e.date)]));
   return sectionViews(publicSections(e, size), byId, e.date);
 }
 
@@ -76,7 +77,7 @@ export const archiveRoutes: FastifyPluginAsync<{ app: AppDeps }> = async (base, 
 <p class="muted">Every daily digest, newest first. Follow them in a feed reader: <a href="${feedUrl}">Atom feed</a>.</p>
 ${
   list.length
-    ? html`<ul class="editions">${list.map((e) => html`<li><a href="/archive/${e.date}">${formatDateLabel(e.date)}</a><br><span class="muted">${e.subject}</span></li>`)}</ul>`
+    ? html`<ul class="editions">${list.map((e) => html`<li><a href="/archive/${e.date}">${formatDateLabel(e.date)}</a><br><span class="muted">${plainText(e.subject)}</span></li>`)}</ul>`
     : html`<p>No digest has been sent yet.</p>`
 }
 <nav class="edition-nav" aria-label="Pages">${pageNo > 1 ? html`<a href="/archive?page=${pageNo - 1}">← Newer</a>` : html`<span></span>`}${
@@ -114,7 +115,7 @@ ${sections.map((s) => html`<section aria-label="${s.title}"><h2 class="section-t
 <p><a href="/">Get this digest by email every day</a></p>`;
       return reply
         .type('text/html; charset=utf-8')
-        .send(page(`Trending papers for ${dateLabel}`, body, { description: edition.subject, head: head(feedUrl) }));
+        .send(page(`Trending papers for ${dateLabel}`, body, { description: plainText(edition.subject), head: head(feedUrl) }));
     },
   );
 };
@@ -140,14 +141,14 @@ export function atomFeed(entries: StoredEdition[], o: { baseUrl: string; feedUrl
       entry: entries.map((e) => {
         const url = editionUrls(o.baseUrl, e.date).archiveUrl;
         const sections = publicSectionViews(e, o.size);
-        const content = html`${sections.map((s) => html`<h2>${s.title}</h2><ol>${s.items.map(({ card: c, reason }) => html`<li><a href="${c.url}"><strong>${c.title}</strong></a><br>${c.authorsLine}${c.summary ? html`<br>${c.summary}` : ''}<br><em>${reason}</em> · ${c.statsLine} · <a href="${c.pdfUrl}">PDF</a>${c.githubUrl ? html` · <a href="${c.githubUrl}">Code</a>` : ''}</li>`)}</ol>`)}`;
+        const content = html`${sections.map((s) => html`<h2>${s.title}</h2><ol>${s.items.map(({ card: c, reason }) => html`<li><a href="${c.url}"><strong>${raw(c.titleHtml)}</strong></a><br>${c.authorsLine}${c.summaryHtml ? html`<br>${raw(c.summaryHtml)}` : ''}<br><em>${reason}</em> · ${c.statsLine} · <a href="${c.pdfUrl}">PDF</a>${c.githubUrl ? html` · <a href="${c.githubUrl}">Code</a>` : ''}</li>`)}</ol>`)}`;
         return {
           id: url,
           title: `Trending papers for ${formatDateLabel(e.date)}`,
           updated: e.preparedAt,
           published: e.preparedAt,
           link: { '@_rel': 'alternate', '@_type': 'text/html', '@_href': url },
-          summary: e.subject,
+          summary: plainText(e.subject),
           content: { '@_type': 'html', '#text': content.value },
         };
       }),
