@@ -79,7 +79,16 @@ export async function compileMjml(mjml: string): Promise<string> {
   // Drop the template's indentation (whitespace runs that contain a newline, between tags or at line
   // starts): a 20-paper digest must stay far below Gmail's ~102 KB clip. Single spaces between inline
   // elements carry meaning and are kept.
-  return hidePreheaderQuietly(out.html).replace(/>[ \t]*\n\s*</g, '><').replace(/\n[ \t]+/g, '\n');
+  return unnameEmailWrapper(hidePreheaderQuietly(out.html)).replace(/>[ \t]*\n\s*</g, '><').replace(/\n[ \t]+/g, '\n');
+}
+
+/**
+ * MJML wraps the body in <div role="article" aria-roledescription="email" aria-label="{title}">. A named element
+ * is content to axe-core, and this one sits outside every landmark ("region"); the <title> names the email
+ * already, and the landmarks inside (banner, main, contentinfo: templates/partials/head.mjml) hold all of it.
+ */
+function unnameEmailWrapper(html: string): string {
+  return html.replace(/(<div)\s+aria-label="[^"]*"(\s+aria-roledescription="email"\s+role="article")/, '$1$2');
 }
 
 /**

@@ -247,6 +247,8 @@ describe('TeX, arXiv-only papers and landmarks', () => {
     const main = msg.html.indexOf('role="main"');
     expect(msg.html.indexOf("Today's trending papers")).toBeGreaterThan(main);
     expect(msg.html.indexOf('role="contentinfo"')).toBeGreaterThan(msg.html.indexOf('GLoRA'));
+    // MJML's article wrapper keeps its role but not its name: a named wrapper is content outside every landmark.
+    expect(msg.html).toMatch(/<div aria-roledescription="email" role="article" lang="en"/);
   });
 
   it('keeps a 20-paper digest of TeX-heavy titles under 100 KB', async () => {
