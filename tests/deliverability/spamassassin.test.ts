@@ -11,6 +11,8 @@ import { runDailyJob } from '../../src/jobs/daily.js';
 import { renderConfirmation } from '../../src/digest/render.js';
 import { SAMPLE_DATE, SAMPLE_NOW } from '../../src/digest/sample-edition.js';
 import { linksIn } from '../digest/sample-edition.js';
+import { readFileSync } from 'node:fs';
+import { runIngest } from '../../src/ingest/run-ingest.js';
 
 const MAX_SCORE = 1.0;
 
@@ -43,14 +45,35 @@ function spamScore(bin: string, raw: Buffer): Promise<{ score: number; tests: st
   });
 }
 
+/** The sample week with every title and summary replaced by real TeX-heavy ones (tests/fixtures/tex/real-strings.json). */
+async function texHeavyDigest(smtp: SmtpSink): Promise<{ app: TestApp; raw: Buffer }> {
+  const real = (JSON.parse(readFileSync(new URL('../fixtures/tex/real-strings.json', import.meta.url), 'utf8')) as { strings: { field: string; tex: string }[] }).strings;
+  const titles = real.filter((r) => r.field === 'title').map((r) => r.tex);
+  const summaries = real.filter((r) => r.field !== 'title').map((r) => r.tex);
+  const app = createTestApp({ NODE_ENV: 'production', SMTP_URL: smtp.url, SMTP_MAX_CONNECTIONS: '1', DIGEST_SIZE: '20' }, { clock: fixedClock(SAMPLE_NOW) });
+  const [ingested] = await runIngest({ ...app, sources: app.sources() }, { days: 7 });
+  expect(ingested?.ok).toBe(true);
+  const ids = app.db.prepare('SELECT id FROM papers ORDER BY id').pluck().all() as string[];
+  const update = app.db.prepare('UPDATE papers SET title = ?, ai_summary = ? WHERE id = ?');
+  ids.forEach((id, i) => update.run(titles[i % titles.length], summaries[i % summaries.length], id));
+  app.subscriptions.repo.create({ email: 'tex@example.org', status: 'active', now: SAMPLE_NOW });
+  const before = smtp.messages.length;
+  const out = await runDailyJob(app, { date: SAMPLE_DATE, skipIngest: true });
+  expect(out.send?.sent).toBe(1);
+  return { app, raw: smtp.messages[before]!.raw };
+}
+
 describe('deliverability (SpamAssassin, size, links) with the production configuration', () => {
   let bin: string;
   let smtp: SmtpSink;
   let app: TestApp;
+  let texApp: TestApp;
   let digest: Buffer;
   let confirmation: Buffer;
-  // Both messages are scored at once (~3 s each on an idle machine): started in beforeAll, checked below.
-  let scores: Promise<[Awaited<ReturnType<typeof spamScore>>, Awaited<ReturnType<typeof spamScore>>]>;
+  let texDigest: Buffer;
+  // The messages are scored at once (~3 s each on an idle machine): started in beforeAll, checked below.
+  type Score = Awaited<ReturnType<typeof spamScore>>;
+  let scores: Promise<[Score, Score, Score]>;
 
   beforeAll(async () => {
     bin = spamassassinPath();
@@ -70,11 +93,13 @@ describe('deliverability (SpamAssassin, size, links) with the production configu
     );
     await app.mailer.send({ to: 'new@example.org', ...c });
     confirmation = smtp.messages.at(-1)!.raw;
-    scores = Promise.all([spamScore(bin, digest), spamScore(bin, confirmation)]);
+    ({ app: texApp, raw: texDigest } = await texHeavyDigest(smtp));
+    scores = Promise.all([spamScore(bin, digest), spamScore(bin, confirmation), spamScore(bin, texDigest)]);
     scores.catch(() => {}); // reported by the tests that await it
   }, 120_000);
   afterAll(async () => {
     await app?.cleanup();
+    await texApp?.cleanup();
     await smtp?.close();
   });
 
@@ -86,6 +111,19 @@ describe('deliverability (SpamAssassin, size, links) with the production configu
   it(`scores the confirmation email at ${MAX_SCORE} or less`, async () => {
     const [, r] = await scores;
     expect(r.score, `rules hit: ${r.tests}\n${r.report}`).toBeLessThanOrEqual(MAX_SCORE);
+  }, 120_000);
+
+  it(`scores a digest of TeX-heavy real titles and abstracts at ${MAX_SCORE} or less, readable and under 100 KB`, async () => {
+    const [, , r] = await scores;
+    expect(r.score, `rules hit: ${r.tests}\n${r.report}`).toBeLessThanOrEqual(MAX_SCORE);
+    const mail = await simpleParser(texDigest);
+    const html = mail.html as string;
+    expect((html.match(/class="card"/g) ?? []).length).toBe(20);
+    expect(html).toContain('Approximation Error Upper and Lower Bounds for Hölder Class with Transformers');
+    expect(html).not.toMatch(/\\(textbf|emph|times|beta|ell|mathsf|unicode)\b|\$\^/);
+    expect(mail.subject).not.toMatch(/[\\$^]/);
+    expect(mail.text).not.toMatch(/\\(textbf|emph|times|beta|ell|mathsf)\b/);
+    expect(Buffer.byteLength(html)).toBeLessThan(100 * 1024);
   }, 120_000);
 
   it('keeps the 20-paper digest under 100 KB of HTML, every link absolute https', async () => {
