@@ -50,12 +50,14 @@ function rejoin(parts: readonly string[]): string[] {
 
 export function cleanAuthorName(raw: string): string | null {
   let s = raw;
-  // Innermost parentheses first, so nested ones go too; an unclosed one cuts the rest.
-  for (let prev = ''; prev !== s; ) {
-    prev = s;
-    s = s.replace(/\s*\([^()]*\)/g, ' ');
+  if (s.includes('(') || s.includes(')')) {
+    // Innermost parentheses first, so nested ones go too; an unclosed one cuts the rest.
+    for (let prev = ''; prev !== s; ) {
+      prev = s;
+      s = s.replace(/\s*\([^()]*\)/g, ' ');
+    }
+    s = s.replace(/\s*\(.*$/, '').replace(/\)/g, ' ');
   }
-  s = s.replace(/\s*\(.*$/, '').replace(/\)/g, ' ');
   const name = plainText(s)
     // A brace left over (unpaired in the source) is never part of a name.
     .replace(/[{}]/g, '')
