@@ -116,7 +116,12 @@ function step(win: string, remaining: number): number {
 }
 
 /** Every line break as CRLF, as nodemailer's SMTP DATA stream writes a bare LF (a bare CR is left to it). */
-const crlf = (s: string) => s.replace(/\r?\n/g, '\r\n');
+function crlf(s: string): string {
+  const lf = s.indexOf('\n');
+  // Most wrapped lines have no line break but their soft one, which is CRLF already.
+  if (lf < 0 || (lf === s.length - 1 && s.charCodeAt(lf - 1) === 0x0d)) return s;
+  return s.replace(/\r?\n/g, '\r\n');
+}
 
 /** A fixed run, encoded once: its text without trailing blanks (whose encoding depends on what follows). */
 interface RunCode {
@@ -124,7 +129,7 @@ interface RunCode {
   bytes: number;
   tail: string;
   /** Wrapped lines from an entry offset until fewer than 77 encoded characters are left, and where they stop. */
-  entries: ({ out: string; exit: number } | undefined)[];
+  entries: ({ out: Buffer; exit: number } | undefined)[];
 }
 
 const codes = new WeakMap<FixedRun, RunCode>();
@@ -141,7 +146,7 @@ function codeOf(run: FixedRun): RunCode {
   return code;
 }
 
-function entry(code: RunCode, at: number): { out: string; exit: number } {
+function entry(code: RunCode, at: number): { out: Buffer; exit: number } {
   let e = code.entries[at];
   if (!e) {
     const enc = code.enc;
@@ -152,7 +157,7 @@ function entry(code: RunCode, at: number): { out: string; exit: number } {
       p += step(enc.substr(p, LINE_LENGTH), enc.length - p);
       out += stepLine;
     }
-    e = { out: crlf(out), exit: p };
+    e = { out: Buffer.from(crlf(out), 'latin1'), exit: p };
     code.entries[at] = e;
   }
   return e;
@@ -172,11 +177,11 @@ function nextByte(pieces: readonly TextPiece[], i: number): number | undefined {
 }
 
 /**
- * The quoted-printable body (CRLF line breaks) for the joined pieces, or undefined when nodemailer would encode it
- * in more than one slice (over 64 KiB of UTF-8) or hold back trailing blanks: the caller lets nodemailer encode
- * such a body itself.
+ * The quoted-printable body (CRLF line breaks) for the joined pieces, after `prefix` (ASCII, written as is), or
+ * undefined when nodemailer would encode it in more than one slice (over 64 KiB of UTF-8) or hold back trailing
+ * blanks: the caller lets nodemailer encode such a body itself.
  */
-export function encodeSpliced(pieces: readonly TextPiece[]): Buffer | undefined {
+export function encodeSpliced(pieces: readonly TextPiece[], prefix = ''): Buffer | undefined {
   const segs: string[] = [];
   const runs: (RunCode | undefined)[] = [];
   let bytes = 0;
@@ -211,9 +216,12 @@ export function encodeSpliced(pieces: readonly TextPiece[]): Buffer | undefined 
     last = p.fixed.charCodeAt(p.fixed.length - 1);
   }
   if (bytes > SLICE_BYTES || isBlank(last)) return undefined;
-  if (len <= LINE_LENGTH) return Buffer.from(crlf(segs.join('')), 'latin1');
+  if (len <= LINE_LENGTH) return Buffer.from(prefix + crlf(segs.join('')), 'latin1');
 
-  const out: string[] = [];
+  // Cached lines as they are (Buffers), the lines wrapped here collected as one string between them.
+  const out: Buffer[] = [];
+  let size = 0;
+  let pending = prefix;
   let si = 0;
   let segStart = 0;
   for (let pos = 0; pos < len; ) {
@@ -223,7 +231,14 @@ export function encodeSpliced(pieces: readonly TextPiece[]): Buffer | undefined 
     const run = runs[si];
     if (run && at + LINE_LENGTH < seg.length) {
       const e = entry(run, at);
+      if (pending) {
+        const b = Buffer.from(pending, 'latin1');
+        out.push(b);
+        size += b.length;
+        pending = '';
+      }
       out.push(e.out);
+      size += e.out.length;
       pos = segStart + e.exit;
       continue;
     }
@@ -231,7 +246,12 @@ export function encodeSpliced(pieces: readonly TextPiece[]): Buffer | undefined 
     let win = seg.substr(at, LINE_LENGTH);
     for (let j = si + 1; win.length < LINE_LENGTH && j < segs.length; j++) win += segs[j]!.substr(0, LINE_LENGTH - win.length);
     pos += step(win, len - pos);
-    out.push(crlf(stepLine));
+    pending += crlf(stepLine);
   }
-  return Buffer.from(out.join(''), 'latin1');
+  if (pending) {
+    const b = Buffer.from(pending, 'latin1');
+    out.push(b);
+    size += b.length;
+  }
+  return Buffer.concat(out, size);
 }
