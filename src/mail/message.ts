@@ -4,10 +4,11 @@
 // quoted-printable, byte-for-byte what nodemailer writes when told that encoding (tests/mail/fast-message.test.ts).
 import type { SendMailOptions } from 'nodemailer';
 import type Mail from 'nodemailer/lib/mailer';
+import MimeNode from 'nodemailer/lib/mime-node';
 import addressparser from 'nodemailer/lib/addressparser';
 import { AppError } from '../lib/errors.js';
 import { joinPieces, type TextPiece } from '../lib/spliced-text.js';
-import { encodeSpliced } from './qp-splice.js';
+import { encodeSplicedInto } from './qp-splice.js';
 
 export interface OutgoingMessage {
   to: string;
@@ -102,28 +103,39 @@ const PART_HEADERS = {
   html: 'Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n',
 } as const;
 
-/**
- * One alternative, declared quoted-printable. Pre-encoded (nodemailer's `raw`: its part headers and body as nodemailer
- * would write them) so that nodemailer neither scans the text to choose an encoding nor encodes it again; handed to
- * nodemailer to encode in the rare case the splicer declines (over 64 KiB, or trailing blanks).
- */
-function alternative(kind: keyof typeof PART_HEADERS, pieces: readonly TextPiece[]): Mail.Attachment {
-  const body = encodeSpliced(pieces, PART_HEADERS[kind]);
-  return body ? { raw: body } : { content: joinPieces(pieces), contentTransferEncoding: 'quoted-printable' };
-}
-
 /** nodemailer options its type definitions leave out (mail-composer reads them from the message). */
 type ComposerOptions = SendMailOptions & { baseBoundary?: string; boundaryPrefix?: string };
 
-/** What the mailers send: the headers above, both parts pre-encoded, a stable boundary. */
+/**
+ * What the mailers send: the headers above and both parts declared quoted-printable. Normally the whole message is
+ * handed over ready-made (nodemailer's `raw`, with its envelope): the header block is nodemailer's own (a MimeNode
+ * with the headers set in mail-composer's order), the parts are pre-encoded with each edition's fixed runs encoded
+ * once, so nodemailer neither scans the text to choose an encoding nor encodes it, and the message reaches the SMTP
+ * connection as one chunk. When the splicer declines a part (over 64 KiB, trailing blanks) nodemailer composes and
+ * encodes the message itself, told quoted-printable, which is the same bytes (tests/mail/fast-message.test.ts).
+ */
 export function toNodemailer(m: OutgoingMessage, from: string | Sender, replyTo?: string, now?: Date): ComposerOptions {
-  return {
-    ...headerOptions(m, from, replyTo, now),
-    text: alternative('text', m.pieces?.text ?? [m.text]),
-    html: alternative('html', m.pieces?.html ?? [m.html]),
-    boundaryPrefix: BOUNDARY_PREFIX,
-    ...(m.messageId ? { baseBoundary: baseBoundary(m.messageId) } : {}),
-  };
+  const o: ComposerOptions = { ...headerOptions(m, from, replyTo, now), boundaryPrefix: BOUNDARY_PREFIX, ...(m.messageId ? { baseBoundary: baseBoundary(m.messageId) } : {}) };
+  const text = m.pieces?.text ?? [m.text];
+  const html = m.pieces?.html ?? [m.html];
+  const root = new MimeNode('multipart/alternative', { baseBoundary: o.baseBoundary, boundaryPrefix: BOUNDARY_PREFIX });
+  root.addHeader(o.headers as Record<string, string>);
+  for (const [key, value] of [['from', o.from], ['to', o.to], ['reply-to', o.replyTo], ['subject', o.subject], ['message-id', o.messageId], ['date', o.date]] as const)
+    if (value) root.setHeader(key, value as string);
+  const head = root.buildHeaders();
+  const chunks: Buffer[] = [Buffer.from(`${head}\r\n\r\n--${root.boundary}\r\n`)];
+  const textSize = encodeSplicedInto(text, PART_HEADERS.text, chunks);
+  chunks.push(Buffer.from(`\r\n--${root.boundary}\r\n`, 'latin1'));
+  const htmlSize = textSize === undefined ? undefined : encodeSplicedInto(html, PART_HEADERS.html, chunks);
+  if (htmlSize === undefined)
+    return {
+      ...o,
+      text: { content: joinPieces(text), contentTransferEncoding: 'quoted-printable' },
+      html: { content: joinPieces(html), contentTransferEncoding: 'quoted-printable' },
+    };
+  chunks.push(Buffer.from(`\r\n--${root.boundary}--\r\n`, 'latin1'));
+  // A message without a Message-ID got one from buildHeaders; nodemailer reports it as sent.
+  return { raw: Buffer.concat(chunks), envelope: root.getEnvelope() as Mail.Envelope, messageId: root.messageId() };
 }
 
 /**

@@ -182,6 +182,13 @@ function nextByte(pieces: readonly TextPiece[], i: number): number | undefined {
  * blanks: the caller lets nodemailer encode such a body itself.
  */
 export function encodeSpliced(pieces: readonly TextPiece[], prefix = ''): Buffer | undefined {
+  const out: Buffer[] = [];
+  const size = encodeSplicedInto(pieces, prefix, out);
+  return size === undefined ? undefined : Buffer.concat(out, size);
+}
+
+/** encodeSpliced, appending the encoded bytes to `out` (to be joined once with more); returns how many, or undefined. */
+export function encodeSplicedInto(pieces: readonly TextPiece[], prefix: string, out: Buffer[]): number | undefined {
   const segs: string[] = [];
   const runs: (RunCode | undefined)[] = [];
   let bytes = 0;
@@ -216,10 +223,13 @@ export function encodeSpliced(pieces: readonly TextPiece[], prefix = ''): Buffer
     last = p.fixed.charCodeAt(p.fixed.length - 1);
   }
   if (bytes > SLICE_BYTES || isBlank(last)) return undefined;
-  if (len <= LINE_LENGTH) return Buffer.from(prefix + crlf(segs.join('')), 'latin1');
+  if (len <= LINE_LENGTH) {
+    const b = Buffer.from(prefix + crlf(segs.join('')), 'latin1');
+    out.push(b);
+    return b.length;
+  }
 
   // Cached lines as they are (Buffers), the lines wrapped here collected as one string between them.
-  const out: Buffer[] = [];
   let size = 0;
   let pending = prefix;
   let si = 0;
@@ -253,5 +263,5 @@ export function encodeSpliced(pieces: readonly TextPiece[], prefix = ''): Buffer
     out.push(b);
     size += b.length;
   }
-  return Buffer.concat(out, size);
+  return size;
 }

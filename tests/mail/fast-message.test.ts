@@ -134,10 +134,15 @@ describe('a digest built the fast way', () => {
     expect(parsed.text?.trimEnd()).toBe(m.text);
   });
 
-  it('never uses a boundary a quoted-printable line could contain', () => {
-    const { baseBoundary: base, boundaryPrefix } = toNodemailer(messages[0]!, parseSender(FROM));
-    expect(boundaryPrefix).toMatch(/^=_/);
-    expect(base).toBe(baseBoundary(messages[0]!.messageId!));
-    expect(baseBoundary(messages[1]!.messageId!)).not.toBe(base);
+  it('is handed to nodemailer whole, with a boundary no quoted-printable line can contain, the same for the same message', () => {
+    const built = (m: OutgoingMessage) => toNodemailer(m, parseSender(FROM)) as { raw?: Buffer; envelope?: { to: string[] } };
+    const boundaryOf = (m: OutgoingMessage) => /boundary="([^"]+)"/.exec(built(m).raw!.toString('latin1'))?.[1];
+    expect(built(messages[0]!).envelope?.to).toEqual([READER.email]);
+    const b = boundaryOf(messages[0]!);
+    expect(b?.startsWith(BOUNDARY_PREFIX)).toBe(true);
+    expect(BOUNDARY_PREFIX).toMatch(/^=_/);
+    expect(b).toContain(baseBoundary(messages[0]!.messageId!));
+    expect(boundaryOf(messages[0]!)).toBe(b);
+    expect(boundaryOf(messages[1]!)).not.toBe(b);
   });
 });
