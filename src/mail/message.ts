@@ -116,26 +116,25 @@ type ComposerOptions = SendMailOptions & { baseBoundary?: string; boundaryPrefix
  */
 export function toNodemailer(m: OutgoingMessage, from: string | Sender, replyTo?: string, now?: Date): ComposerOptions {
   const o: ComposerOptions = { ...headerOptions(m, from, replyTo, now), boundaryPrefix: BOUNDARY_PREFIX, ...(m.messageId ? { baseBoundary: baseBoundary(m.messageId) } : {}) };
-  const text = m.pieces?.text ?? [m.text];
-  const html = m.pieces?.html ?? [m.html];
+  const textPieces = m.pieces?.text ?? [m.text];
+  const htmlPieces = m.pieces?.html ?? [m.html];
+  const text: Buffer[] = [];
+  const html: Buffer[] = [];
+  if (encodeSplicedInto(textPieces, PART_HEADERS.text, text) === undefined || encodeSplicedInto(htmlPieces, PART_HEADERS.html, html) === undefined)
+    return {
+      ...o,
+      text: { content: joinPieces(textPieces), contentTransferEncoding: 'quoted-printable' },
+      html: { content: joinPieces(htmlPieces), contentTransferEncoding: 'quoted-printable' },
+    };
   const root = new MimeNode('multipart/alternative', { baseBoundary: o.baseBoundary, boundaryPrefix: BOUNDARY_PREFIX });
   root.addHeader(o.headers as Record<string, string>);
   for (const [key, value] of [['from', o.from], ['to', o.to], ['reply-to', o.replyTo], ['subject', o.subject], ['message-id', o.messageId], ['date', o.date]] as const)
     if (value) root.setHeader(key, value as string);
-  const head = root.buildHeaders();
-  const chunks: Buffer[] = [Buffer.from(`${head}\r\n\r\n--${root.boundary}\r\n`)];
-  const textSize = encodeSplicedInto(text, PART_HEADERS.text, chunks);
-  chunks.push(Buffer.from(`\r\n--${root.boundary}\r\n`, 'latin1'));
-  const htmlSize = textSize === undefined ? undefined : encodeSplicedInto(html, PART_HEADERS.html, chunks);
-  if (htmlSize === undefined)
-    return {
-      ...o,
-      text: { content: joinPieces(text), contentTransferEncoding: 'quoted-printable' },
-      html: { content: joinPieces(html), contentTransferEncoding: 'quoted-printable' },
-    };
-  chunks.push(Buffer.from(`\r\n--${root.boundary}--\r\n`, 'latin1'));
-  // A message without a Message-ID got one from buildHeaders; nodemailer reports it as sent.
-  return { raw: Buffer.concat(chunks), envelope: root.getEnvelope() as Mail.Envelope, messageId: root.messageId() };
+  const head = root.buildHeaders(); // also sets root.boundary
+  const b = root.boundary as string;
+  const raw = Buffer.concat([Buffer.from(`${head}\r\n\r\n--${b}\r\n`), ...text, Buffer.from(`\r\n--${b}\r\n`), ...html, Buffer.from(`\r\n--${b}--\r\n`)]);
+  // A message without a Message-ID got one from buildHeaders: nodemailer reports that one as sent.
+  return { raw, envelope: root.getEnvelope() as Mail.Envelope, messageId: root.messageId() };
 }
 
 /**
