@@ -11,7 +11,9 @@ import { dkimVerify } from 'mailauth';
 import type { Transporter } from 'nodemailer';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { sampleEdition, READER, NO_TOPICS, type SampleEdition } from '../digest/sample-edition.js';
-import { createSmtpMailer, createSmtpTransport, type DkimSettings, type Mailer } from '../../src/mail/mailer.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createOutboxMailer, createSmtpMailer, createSmtpTransport, type DkimSettings, type Mailer } from '../../src/mail/mailer.js';
 import { BOUNDARY_PREFIX, baseBoundary, parseSender, toNodemailer, toPlainNodemailer, type OutgoingMessage } from '../../src/mail/message.js';
 import { fixedRun } from '../../src/lib/spliced-text.js';
 import { fixedClock } from '../../src/lib/clock.js';
@@ -123,6 +125,19 @@ describe('a digest built the fast way', () => {
       const dkim = await dkimVerify(await received(() => fast.send(m)), { resolver });
       expect(dkim.results[0]!.status.result).toBe('pass');
     }
+  });
+
+  it('writes the same message to the outbox folder (LF line breaks), parsed the same', async () => {
+    const dir = join(s.app.dir, 'fast-outbox');
+    const outbox = createOutboxMailer(dir, { from: FROM, dkim: DKIM });
+    await outbox.send(messages[0]!);
+    const eml = readdirSync(dir).find((f) => f.endsWith('.eml'))!;
+    const file = readFileSync(join(dir, eml));
+    expect(file.includes('\r\n')).toBe(false);
+    const parsed = await simpleParser(file);
+    expect(parsed.html).toBe(messages[0]!.html);
+    expect(parsed.text?.trimEnd()).toBe(messages[0]!.text);
+    expect((await dkimVerify(file, { resolver })).results[0]!.status.result).toBe('pass');
   });
 
   it('lets nodemailer encode a part the splicer declines (over 64 KiB), and still parses the same', async () => {
