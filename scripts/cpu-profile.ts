@@ -53,7 +53,12 @@ const AREAS: [string, (f: CallFrame) => boolean][] = [
   ['node net, timers, events', (f) => /^node:(net|events|internal\/(timers|process|event_target|abort_controller|per_context|stream_base_commons))/.test(f.url)],
 ];
 
-const short = (f: CallFrame) => `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*?\/(src|scripts)\//, '$1/')}${f.url ? `:${f.lineNumber + 1}` : ''}`;
+// Line numbers of our own files are those of tsx's transpiled code, so only the file is shown for them.
+const short = (f: CallFrame) => {
+  const ours = /^file:\/\/.*?\/(src|scripts)\//.exec(f.url);
+  const where = ours ? f.url.slice(ours.index + ours[0].length - ours[1]!.length - 1) : f.url ? `${f.url.replace(/^.*node_modules\//, '')}:${f.lineNumber + 1}` : '';
+  return `${f.functionName || '(anonymous)'} ${where}`;
+};
 
 export function printProfile(profile: CpuProfile, messages: number): void {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
