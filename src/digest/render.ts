@@ -13,6 +13,7 @@ import type { Section } from '../rank/select.js';
 import { editionView, preheaderFor, sectionViews, editionUrls, type CardView, type EditionView, type SectionView } from './view.js';
 import { AppError } from '../lib/errors.js';
 import { escapeHtml } from '../lib/escape-html.js';
+import { fixedRun, joinPieces, type FixedRun, type TextPiece } from '../lib/spliced-text.js';
 
 export { editionUrls };
 
@@ -37,11 +38,20 @@ export interface RenderedMessage {
   text: string;
 }
 
+/** A digest as rendered for one recipient, also as the fixed runs and values it was joined from. */
+export interface RenderedDigest extends RenderedMessage {
+  /**
+   * `html` and `text` before joining: runs compiled once per edition (the same objects in every recipient's message)
+   * between per-recipient values. The mailer encodes each fixed run once (src/mail/qp-splice.ts).
+   */
+  pieces: { html: TextPiece[]; text: TextPiece[] };
+}
+
 export interface CompiledEdition {
   date: string;
   subject: string;
   view: EditionView;
-  renderFor(r: RecipientParts): RenderedMessage;
+  renderFor(r: RecipientParts): RenderedDigest;
 }
 
 // ---- templates -------------------------------------------------------------------------------------
@@ -113,36 +123,35 @@ function slotTokens(): Record<SlotName, string> {
   return Object.fromEntries(SLOT_NAMES.map((n) => [n, `%%${n}-${nonce}%%`])) as Record<SlotName, string>;
 }
 
-/** A compiled fragment: literal parts with named holes between them. */
+/** A compiled fragment: literal parts (fixed runs, created once) with named holes between them. */
 interface Fragment {
-  parts: string[];
+  parts: FixedRun[];
   holes: SlotName[];
 }
 
 function toFragment(html: string, tokens: Record<SlotName, string>): Fragment {
   const byToken = new Map(SLOT_NAMES.map((n) => [tokens[n], n]));
   const pattern = new RegExp(SLOT_NAMES.map((n) => tokens[n].replace(/[%-]/g, '\\$&')).join('|'), 'g');
-  const parts: string[] = [];
+  const parts: FixedRun[] = [];
   const holes: SlotName[] = [];
   let at = 0;
   for (const m of html.matchAll(pattern)) {
-    parts.push(html.slice(at, m.index));
+    parts.push(fixedRun(html.slice(at, m.index)));
     holes.push(byToken.get(m[0])!);
     at = m.index + m[0].length;
   }
-  parts.push(html.slice(at));
+  parts.push(fixedRun(html.slice(at)));
   return { parts, holes };
 }
 
-/** Values are inserted as given: callers pass them HTML-escaped. */
-function fill(f: Fragment, values: SlotValues): string {
-  let out = f.parts[0]!;
+/** Appends the fragment with its holes filled to `out`. Values are inserted as given: callers pass them HTML-escaped. */
+function fill(f: Fragment, values: SlotValues, out: TextPiece[]): void {
+  out.push(f.parts[0]!);
   for (let i = 0; i < f.holes.length; i++) {
     const v = values[f.holes[i]!];
     if (v === undefined) throw new AppError('RENDER_SLOT_MISSING', `no value for slot ${f.holes[i]}`);
-    out += v + f.parts[i + 1]!;
+    out.push(v, f.parts[i + 1]!);
   }
-  return out;
 }
 
 function between(html: string, start: string, end: string, from = 0): { inner: string; startAt: number; endAt: number } {
@@ -177,7 +186,7 @@ export async function compileEdition(edition: { date: string; subject: string; p
     date: edition.date,
     subject: view.subject,
     view,
-    renderFor(r: RecipientParts): RenderedMessage {
+    renderFor(r: RecipientParts): RenderedDigest {
       assertLink(r.unsubscribeUrl, 'unsubscribe URL');
       assertLink(r.preferencesUrl, 'preferences URL');
       const secs = sectionViews(r.sections, byId, edition.date);
@@ -188,13 +197,15 @@ export async function compileEdition(edition: { date: string; subject: string; p
         unsubscribeUrl: escapeHtml(r.unsubscribeUrl),
         preferencesUrl: escapeHtml(r.preferencesUrl),
       };
-      let body = fill(head, personal);
+      const html: TextPiece[] = [];
+      fill(head, personal, html);
       for (const sec of secs) {
-        body += fill(heading, { heading: escapeHtml(sec.title) });
-        for (const { card, reason } of sec.items) body += fill(cards.get(card.id)!, { reason: escapeHtml(reason) });
+        fill(heading, { heading: escapeHtml(sec.title) }, html);
+        for (const { card, reason } of sec.items) fill(cards.get(card.id)!, { reason: escapeHtml(reason) }, html);
       }
-      body += fill(tail, personal);
-      return { subject: view.subject, html: body, text: renderText(secs, r) };
+      fill(tail, personal, html);
+      const text = renderText(secs, r);
+      return { subject: view.subject, html: joinPieces(html), text: joinPieces(text), pieces: { html, text } };
     },
   };
 }
@@ -220,10 +231,11 @@ const INDENT = '    ';
 
 /**
  * The plain-text part, from the same view model as the HTML. Like the HTML, everything that does not depend
- * on the recipient (each card's wrapped lines) is prepared once per edition; a recipient only joins blocks.
+ * on the recipient (each card's wrapped lines) is prepared once per edition, as fixed runs; a recipient only
+ * joins them with their own values (section titles, numbers, reasons, links).
  */
-export function compileText(view: EditionView): (sections: readonly SectionView[], r: Pick<RecipientParts, 'unsubscribeUrl' | 'preferencesUrl'>) => string {
-  const blocks = new Map<string, { title: string[]; body: string }>();
+export function compileText(view: EditionView): (sections: readonly SectionView[], r: Pick<RecipientParts, 'unsubscribeUrl' | 'preferencesUrl'>) => TextPiece[] {
+  const blocks = new Map<string, FixedRun>();
   for (const c of view.cards) {
     const body = [
       ...wrapText(`${c.authorsLine}${c.organization ? ` · ${c.organization}` : ''}`, TEXT_WIDTH, INDENT),
@@ -234,21 +246,21 @@ export function compileText(view: EditionView): (sections: readonly SectionView[
       ...(c.githubUrl ? [`${INDENT}Code:  ${c.githubUrl}${c.githubStarsLabel ? ` (${c.githubStarsLabel})` : ''}`] : []),
       ...(c.projectUrl ? [`${INDENT}Project: ${c.projectUrl}`] : []),
     ].join('\n');
-    blocks.set(c.id, { title: wrapText(c.title, TEXT_WIDTH, INDENT), body });
+    // "1.  Title" / "10. Title": the number (per recipient) sits in the indent, continuation lines keep it.
+    blocks.set(c.id, fixedRun(`${wrapText(c.title, TEXT_WIDTH, INDENT).join('\n').slice(INDENT.length)}\n${body}\n${INDENT}Why: `));
   }
-  const head = [`TRENDING PAPERS · ${view.dateLabel}`, '', `View in browser: ${view.archiveUrl}`, ''].join('\n');
-  const foot = `--\nYou receive this email because you subscribed to the daily Trending Papers digest at ${view.siteHost}.\n`;
+  const head = fixedRun([`TRENDING PAPERS · ${view.dateLabel}`, '', `View in browser: ${view.archiveUrl}`, ''].join('\n'));
+  const foot = fixedRun(`--\nYou receive this email because you subscribed to the daily Trending Papers digest at ${view.siteHost}.\nManage preferences: `);
+  const unsubscribe = fixedRun('\nUnsubscribe: ');
+  const archive = fixedRun(`\nPast digests: ${view.archiveIndexUrl}`);
   return (sections, r) => {
-    let out = head;
+    const out: TextPiece[] = [head];
     for (const sec of sections) {
-      out += `\n${sec.title.toUpperCase()}\n${'-'.repeat(Math.min(TEXT_WIDTH, sec.title.length))}\n\n`;
-      sec.items.forEach(({ card, reason }, i) => {
-        const b = blocks.get(card.id)!;
-        // "1.  Title" / "10. Title": the number sits in the indent, continuation lines keep it.
-        out += `${`${i + 1}.`.padEnd(INDENT.length)}${b.title.join('\n').slice(INDENT.length)}\n${b.body}\n${INDENT}Why: ${reason}\n\n`;
-      });
+      out.push(`\n${sec.title.toUpperCase()}\n${'-'.repeat(Math.min(TEXT_WIDTH, sec.title.length))}\n\n`);
+      sec.items.forEach(({ card, reason }, i) => out.push(`${i + 1}.`.padEnd(INDENT.length), blocks.get(card.id)!, `${reason}\n\n`));
     }
-    return `${out}${foot}Manage preferences: ${r.preferencesUrl}\nUnsubscribe: ${r.unsubscribeUrl}\nPast digests: ${view.archiveIndexUrl}`;
+    out.push(foot, r.preferencesUrl, unsubscribe, r.unsubscribeUrl, archive);
+    return out;
   };
 }
 
@@ -278,7 +290,9 @@ export async function renderConfirmation(s: RenderSettings & { ttlHours: number 
     });
   }
   const compiled = await confirmCache;
-  const html = fill(compiled, { confirmUrl: escapeHtml(confirmUrl) });
+  const pieces: TextPiece[] = [];
+  fill(compiled, { confirmUrl: escapeHtml(confirmUrl) }, pieces);
+  const html = joinPieces(pieces);
   const siteHost = new URL(s.publicBaseUrl).host;
   const text = [
     'Confirm your subscription to Trending Papers',

@@ -60,11 +60,16 @@ function compose(s: MailerSettings) {
   return (m: OutgoingMessage) => toNodemailer(m, from, s.replyTo, clock.now());
 }
 
-export function createSmtpMailer(
-  url: string,
-  s: MailerSettings & { maxConnections: number; ratePerSecond: number; socketTimeoutMs?: number },
-): Mailer {
-  const transport: Transporter = nodemailer.createTransport({
+export interface SmtpPoolSettings {
+  dkim?: DkimSettings | undefined;
+  maxConnections: number;
+  ratePerSecond: number;
+  socketTimeoutMs?: number | undefined;
+}
+
+/** nodemailer's pooled SMTP transport with our settings (also the benchmark's baseline, so both use the same pool). */
+export function createSmtpTransport(url: string, s: SmtpPoolSettings): Transporter {
+  return nodemailer.createTransport({
     url,
     pool: true,
     maxConnections: s.maxConnections,
@@ -75,6 +80,10 @@ export function createSmtpMailer(
     socketTimeout: s.socketTimeoutMs ?? 60_000,
     dkim: dkimOptions(s.dkim),
   } as TransportOptions);
+}
+
+export function createSmtpMailer(url: string, s: MailerSettings & SmtpPoolSettings): Mailer {
+  const transport = createSmtpTransport(url, s);
   const build = compose(s);
   return {
     kind: 'smtp',

@@ -7,7 +7,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Mailer } from './mailer.js';
 import type { Section } from '../rank/select.js';
-import type { CompiledEdition, RenderedMessage } from '../digest/render.js';
+import type { CompiledEdition, RenderedDigest } from '../digest/render.js';
 import { compileStoredEdition, loadEditionById } from '../digest/stored-edition.js';
 import { classifySendError } from './smtp-errors.js';
 import { newSenderIdentity, registerSender, heartbeat, releaseSender, requeueAbandonedClaims } from './send-claims.js';
@@ -298,7 +298,7 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
     const email = q.emailOf.get(d.subscriber_id)?.email;
     if (!email) return { d, gone: true };
     const urls = subscriberUrls(s.publicBaseUrl, s.secretKey, d.subscriber_id);
-    let msg: RenderedMessage;
+    let msg: RenderedDigest;
     try {
       const edition = await compiledFor(d.edition_id);
       msg = edition.renderFor({ sections: JSON.parse(d.selection_json) as Section[], ...urls });
@@ -311,6 +311,7 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
         subject: msg.subject,
         html: msg.html,
         text: msg.text,
+        pieces: msg.pieces,
         messageId: d.message_id,
         unsubscribeUrl: urls.unsubscribeUrl,
         unsubscribeMailto: s.unsubscribeMailto,
