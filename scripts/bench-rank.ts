@@ -160,9 +160,9 @@ try {
   // BASELINE: the global trending list, once (median of 5).
   const globalRuns: number[] = [];
   const globalCpu: number[] = [];
-  let ranking = rankEdition(repo, DATE, now, app.prepareSettings);
+  let ranking = rankEdition(repo, DATE, app.prepareSettings);
   for (let i = 0; i < 5; i++) {
-    const [r, ms, cpu] = time(() => rankEdition(repo, DATE, now, app.prepareSettings));
+    const [r, ms, cpu] = time(() => rankEdition(repo, DATE, app.prepareSettings));
     ranking = r;
     globalRuns.push(ms);
     globalCpu.push(cpu);

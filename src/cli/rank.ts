@@ -42,12 +42,12 @@ export function rankReport(app: RankDeps, o: RankOptions): string {
   const date = o.date ?? localDate(now, s.timezone);
   const limit = o.limit ?? s.size;
   const candidates = createCandidatesRepo(app.db);
-  const ranking = rankEdition(candidates, date, now, s);
+  const ranking = rankEdition(candidates, date, s);
   const titles = titleLookup(app);
   const t = s.trend;
   const lines = [
     `Ranking for ${date}, as of ${ranking.asOf}: ${ranking.candidates.length} candidates since ${ranking.from.slice(0, 10)}`,
-    `score = (Δupvotes + ${t.commentWeight}·Δcomments + ${t.starWeight}·Δstars over ${formatSpan(t.windowHours)}) / (age in days + 1)^${t.gravity}`,
+    `score = Δupvotes + ${t.commentWeight}·Δcomments + ${t.starWeight}·Δstars over the last ${formatSpan(t.windowHours)}, each weighted 2^(−its age / ${formatSpan(t.halfLifeHours)})`,
     '',
   ];
   if (!o.subscriber) {
@@ -102,7 +102,8 @@ function trendRow(p: ScoredPaper, rank: number, title: string, reason: string): 
     p.id,
     fixed(p.score),
     String(q.upvotes),
-    // "~": the window's start was interpolated from the paper's appearance (no earlier observation).
+    // "~": the window's start was interpolated from the paper's appearance (no earlier observation), or the
+    // counters were read after the cut-off.
     `${q.estimated ? '~' : ''}${fixed(q.upvoteGrowth, 1)}`,
     fixed(q.commentGrowth, 1),
     fixed(q.starGrowth, 1),

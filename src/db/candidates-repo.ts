@@ -26,6 +26,16 @@ export function createCandidatesRepo(db: Db) {
      WHERE o.paper_id IN (SELECT p.id FROM papers p WHERE ${APPEARED_AT} > ? AND ${APPEARED_AT} <= ?) AND o.observed_at <= ?
      ORDER BY o.paper_id, o.observed_at, o.id`,
   );
+  // A paper with no observation up to the cut-off (first read by a late run or a catch-up after downtime): its
+  // earliest later observation, one index seek per such paper. Papers that never have counters (arXiv-only)
+  // cost two seeks and return nothing.
+  const lateObservations = db.prepare<[{ from: string; to: string; asOf: string }], ObservationPoint & { paper_id: string }>(
+    `SELECT o.paper_id, o.observed_at AS observedAt, o.upvotes, o.comments, o.github_stars AS githubStars
+     FROM papers p JOIN observations o ON o.id = (
+       SELECT o2.id FROM observations o2 WHERE o2.paper_id = p.id AND o2.observed_at > @asOf ORDER BY o2.observed_at, o2.id LIMIT 1)
+     WHERE ${APPEARED_AT} > @from AND ${APPEARED_AT} <= @to
+       AND NOT EXISTS (SELECT 1 FROM observations o3 WHERE o3.paper_id = p.id AND o3.observed_at <= @asOf)`,
+  );
   const ftsMatch = db.prepare<[string, string, string], { id: string; rank: number }>(
     `SELECT p.id, ${BM25} AS rank FROM papers_fts JOIN papers p ON p.rowid = papers_fts.rowid
      WHERE papers_fts MATCH ? AND ${APPEARED_AT} > ? AND ${APPEARED_AT} <= ?`,
@@ -48,7 +58,10 @@ export function createCandidatesRepo(db: Db) {
   );
 
   return {
-    /** Papers that appeared in (from, to], each with its observations up to `asOf`, ascending. */
+    /**
+     * Papers that appeared in (from, to], each with its observations up to `asOf`, ascending; a paper with none
+     * up to `asOf` carries its earliest later observation as `late` (never "0 upvotes" when the source said 92).
+     */
     load(from: string, to: string, asOf: string): Candidate[] {
       const byId = new Map<string, Candidate>();
       for (const r of candidates.all(from, to))
@@ -60,6 +73,10 @@ export function createCandidatesRepo(db: Db) {
           comments: o.comments,
           githubStars: o.githubStars,
         });
+      }
+      for (const o of lateObservations.iterate({ from, to, asOf })) {
+        const c = byId.get(o.paper_id);
+        if (c) c.late = { observedAt: o.observedAt, upvotes: o.upvotes, comments: o.comments, githubStars: o.githubStars };
       }
       return [...byId.values()];
     },

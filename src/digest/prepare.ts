@@ -6,21 +6,17 @@ import type { Logger } from '../lib/logger.js';
 import { createCandidatesRepo } from '../db/candidates-repo.js';
 import { createPapersRepo } from '../db/papers-repo.js';
 import { createEditionsRepo, type EditionRow } from '../db/editions-repo.js';
-import { editionWindow, rankEdition } from '../rank/edition.js';
+import { editionWindow, rankEdition, type RankSettings } from '../rank/edition.js';
 import { selectForSubscriber, type Section } from '../rank/select.js';
 import type { Candidate, ScoredPaper, TopicMatches, TrendParams } from '../rank/types.js';
 import { snapshotPaper } from './snapshot.js';
 import { deliveryTimes, weekday } from './schedule.js';
 import { digestMessageId } from '../lib/tokens.js';
 
-export interface PrepareSettings {
+export interface PrepareSettings extends RankSettings {
   size: number;
   topicSectionSize: number;
-  candidateWindowDays: number;
   resendStillTrending: boolean;
-  timezone: string; // service default
-  defaultHour: number;
-  trend: TrendParams;
   secretKey: string;
   messageIdDomain: string;
   /** Weekly subscribers get the digest on this ISO weekday (1 = Monday). */
@@ -60,11 +56,11 @@ export function prepareEdition(
     if (again?.status === 'ready') return { edition: again, created: false, deliveries: 0, skipped: 0 };
     if (again) db.prepare("DELETE FROM editions WHERE id = ? AND status = 'empty'").run(again.id);
 
-    // Rank as of the end of the edition's day, or now if that is earlier (a digest never sees the future).
-    const ranking = rankEdition(candidatesRepo, date, now, s);
+    // Rank as of the edition's cut-off (the end of its date): the same whenever this runs (rank/edition.ts).
+    const ranking = rankEdition(candidatesRepo, date, s);
     const { candidates, trending } = ranking;
     const previous = editions.latestReadyBefore(date);
-    const fresh = previous ? newSince(candidates, previous) : candidates;
+    const fresh = previous ? newSince(candidates, previous, s) : candidates;
     const emptyReason =
       options.emptyReason ??
       (candidates.length === 0
@@ -154,12 +150,13 @@ export function prepareEdition(
 }
 
 /**
- * Candidates that are new since the previous edition: first seen by us after it was prepared, or appeared after
- * its cut-off (a backfill can add papers later than it was prepared). Neither → the day has nothing new.
+ * Candidates that are new since the previous edition: appeared, or first seen by us, after its cut-off (a
+ * backfill can bring old papers we never had). Neither → the day has nothing new. Cut-offs, not the times the
+ * editions happened to be prepared: the answer is the same whenever either edition was prepared.
  */
-function newSince(candidates: Candidate[], previous: EditionRow): Candidate[] {
-  const cutoff = editionWindow(previous.date, new Date(previous.prepared_at), 0).asOf;
-  return candidates.filter((c) => c.firstSeenAt > previous.prepared_at || c.appearedAt > cutoff);
+function newSince(candidates: Candidate[], previous: EditionRow, s: PrepareSettings): Candidate[] {
+  const cutoff = editionWindow(previous.date, s).asOf;
+  return candidates.filter((c) => c.firstSeenAt > cutoff || c.appearedAt > cutoff);
 }
 
 function latestCounters(c: Candidate): { comments: number; githubStars: number | null } {

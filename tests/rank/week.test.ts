@@ -14,6 +14,8 @@ import type { Section } from '../../src/rank/select.js';
 import { expectedRanking, expectedReason, loadWeek, mentions, WEEK, type WeekPaper } from './week-oracle.js';
 
 const MORNING = Date.parse('2026-08-21T07:00:00.000Z');
+/** The edition's cut-off: the end of its date (DIGEST_TZ=UTC). Scores are computed there, whenever the job runs. */
+const CUTOFF = Date.parse('2026-08-21T23:59:59.999Z');
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
@@ -56,7 +58,7 @@ describe('the digest for 2026-08-21 on the real week', () => {
     expect(result.edition.status).toBe('ready');
 
     const week = loadWeek();
-    const expected = expectedRanking(week, MORNING, MORNING, app.config.trend).slice(0, app.config.digest.size);
+    const expected = expectedRanking(week, MORNING, CUTOFF, app.config.trend).slice(0, app.config.digest.size);
     const sections = selection(app, '2026-08-21', reader);
     expect(sections.map((s) => s.title)).toEqual(['Top trending']);
     expect(ids(sections[0])).toEqual(expected.map((p) => p.id));
@@ -87,10 +89,10 @@ describe('the digest for 2026-08-21 on the real week', () => {
 
     const week = loadWeek();
     const trend = app.config.trend;
-    const ranked = expectedRanking(week, MORNING, MORNING, trend);
+    const ranked = expectedRanking(week, MORNING, CUTOFF, trend);
     const score = new Map(ranked.map((p) => [p.id, p.score]));
     const used = new Set(ids(sections[0]));
-    const ranking = rankEdition(createCandidatesRepo(app.db), '2026-08-21', app.clock.now(), app.prepareSettings);
+    const ranking = rankEdition(createCandidatesRepo(app.db), '2026-08-21', app.prepareSettings);
     topics.forEach((topic, i) => {
       const section = sections[i + 1]!;
       // FTS5 finds exactly the papers whose title, abstract or keywords carry the phrase.
@@ -144,14 +146,15 @@ describe('observations over time', () => {
       const reader = subscribe(app, 'reader@example.org');
       prepareEdition(app, '2026-08-21', app.prepareSettings);
       const top = selection(app, '2026-08-21', reader)[0]!;
-      // By total the big paper leads (55 vs 40); by growth over the last 72 h the riser does (+30 vs +3).
+      // By total the big paper leads (55 vs 40); by growth over the last 72 h before the cut-off (the end of
+      // 08-21) the riser does: +21 (from ~18.9 interpolated at 08-18 24:00) vs +2.
       expect(top.papers).toEqual([
         { id: riser.paper.id, reason: '+5 upvotes in 24 h' },
         { id: big.paper.id, reason: '+1 upvote in 24 h' },
       ]);
-      const ranking = rankEdition(createCandidatesRepo(app.db), '2026-08-21', clock.now(), app.prepareSettings);
-      expect(ranking.byId.get(riser.paper.id)!.parts.upvoteGrowth).toBe(30);
-      expect(ranking.byId.get(big.paper.id)!.parts.upvoteGrowth).toBe(3);
+      const ranking = rankEdition(createCandidatesRepo(app.db), '2026-08-21', app.prepareSettings);
+      expect(ranking.byId.get(riser.paper.id)!.parts.upvoteGrowth).toBeCloseTo(40 - (10 + (25 * 17) / 48), 3);
+      expect(ranking.byId.get(big.paper.id)!.parts.upvoteGrowth).toBeCloseTo(55 - (52 + (2 * 17) / 48), 3);
     }
   });
 });
@@ -167,7 +170,7 @@ describe('editions over days', () => {
     await ingest();
     const late = subscribe(app, 'late@example.org', ['world model']);
     expect(prepareEdition(app, '2026-08-21', app.prepareSettings).edition.status).toBe('ready');
-    const ranking = rankEdition(createCandidatesRepo(app.db), '2026-08-21', clock.now(), app.prepareSettings);
+    const ranking = rankEdition(createCandidatesRepo(app.db), '2026-08-21', app.prepareSettings);
     return { app, clock, ingest, early, late, ranking };
   }
 
