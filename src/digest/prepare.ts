@@ -36,7 +36,7 @@ export function prepareEdition(
   deps: { db: Db; clock: Clock; logger: Logger },
   date: string,
   s: PrepareSettings,
-  options: { emptyReason?: string } = {},
+  options: { emptyReason?: string; failedParts?: string[] } = {},
 ): PrepareResult {
   const { db, clock, logger } = deps;
   const editions = createEditionsRepo(db);
@@ -66,7 +66,7 @@ export function prepareEdition(
       (candidates.length === 0
         ? 'no papers in the candidate window'
         : fresh.length === 0
-          ? `nothing new since the ${previous?.date} edition`
+          ? `nothing new since the ${previous?.date} edition${options.failedParts?.length ? `; failed to ingest: ${options.failedParts.join(', ')}` : ''}`
           : null);
     if (emptyReason) {
       db.prepare("INSERT INTO editions (date, prepared_at, status, reason) VALUES (?, ?, 'empty', ?)").run(date, nowIso, emptyReason);

@@ -6,6 +6,7 @@ import { runIngest, type SourceOutcome } from '../ingest/run-ingest.js';
 import { prepareEdition, type PrepareResult } from '../digest/prepare.js';
 import { sendDue, type SendOutcome, type SendProgress } from '../mail/send-edition.js';
 import { localDate } from '../digest/schedule.js';
+import { editionWindow } from '../rank/edition.js';
 import { withLock } from './lock.js';
 import { createJobRunsRepo, type JobRunRow, type JobTrigger } from './job-runs.js';
 import { recordSubscriberCounts } from './subscriber-counts.js';
@@ -90,13 +91,23 @@ async function runLocked(app: AppDeps, date: string, owner: string, options: Dai
   app.logger.info({ event: 'job.daily_started', date, trigger: options.trigger ?? 'manual' }, 'daily job started');
   try {
     options.onStage?.('ingest', {});
-    // No `days`: each source fetches its own configured range (HF_DAYS, ARXIV_DAYS; the file source HF_DAYS).
-    const ingest = options.skipIngest ? [] : await runIngest({ ...app, sources: app.sources() }, { signal });
+    // No `days`: each source fetches its own configured range (HF_DAYS, ARXIV_DAYS; the file source its folder),
+    // ending on the edition's date when that is past (a catch-up or a backfill reads the days around it).
+    const until = new Date(editionWindow(date, app.prepareSettings).asOf);
+    const ingest = options.skipIngest ? [] : await runIngest({ ...app, sources: app.sources() }, { signal, until });
     // Never freeze an edition from an ingest cut short by shutdown: its "every source failed" would be a lie.
     throwIfInterrupted(signal);
     const allFailed = ingest.length > 0 && ingest.every((o) => !o.ok);
+    // Parts that failed (an HF day, an arXiv category) go into an empty edition's reason: "nothing new" may be
+    // because today's list failed, and an empty edition can be prepared again once the source works.
+    const failedParts = ingest.flatMap((o) => o.failures.map((f) => `${o.source} ${f.part}`));
     options.onStage?.('prepare', {});
-    const prepared: PrepareResult = prepareEdition(app, date, app.prepareSettings, allFailed ? { emptyReason: 'every source failed to ingest' } : {});
+    const prepared: PrepareResult = prepareEdition(
+      app,
+      date,
+      app.prepareSettings,
+      allFailed ? { emptyReason: 'every source failed to ingest' } : failedParts.length ? { failedParts } : {},
+    );
     recordSubscriberCounts(app.db, date);
     let send: SendOutcome | null = null;
     if (prepared.edition.status === 'ready') {
