@@ -22,6 +22,7 @@ import { parseTopic } from '../src/rank/topics.js';
 import { selectForSubscriber } from '../src/rank/select.js';
 import type { ScoredPaper, TopicMatches } from '../src/rank/types.js';
 import { prepareEdition } from '../src/digest/prepare.js';
+import { createSentPapersRepo } from '../src/db/sent-papers-repo.js';
 
 const { values: args } = parseArgs({
   options: { subscribers: { type: 'string', default: '100000' }, 'per-day': { type: 'string', default: '200' } },
@@ -177,7 +178,7 @@ try {
   const queries = ranking.queriesRun();
 
   // OURS: the personal selection of every subscriber (their sent ledger read in pages, like prepareEdition).
-  const sent = repo.sentSince(ranking.from.slice(0, 10), 0, Number.MAX_SAFE_INTEGER);
+  const sent = createSentPapersRepo(app.db).sentSince(ranking.from.slice(0, 10), 0, Number.MAX_SAFE_INTEGER);
   const none = new Set<string>();
   let selected = 0;
   const selectAll = (trending: ScoredPaper[]) => {

@@ -6,6 +6,8 @@ import { withApp, parseDate, parsePositive } from './shared.js';
 import { createCandidatesRepo } from '../db/candidates-repo.js';
 import { createSubscribersRepo } from '../db/subscribers-repo.js';
 import { createPapersRepo } from '../db/papers-repo.js';
+import { createSentPapersRepo } from '../db/sent-papers-repo.js';
+import { createEditionsRepo } from '../db/editions-repo.js';
 import { localDate } from '../digest/schedule.js';
 import { rankEdition, type EditionRanking } from '../rank/edition.js';
 import { selectForSubscriber } from '../rank/select.js';
@@ -61,7 +63,8 @@ export function rankReport(app: RankDeps, o: RankOptions): string {
   const topicNames = candidates.topicsOf(sub.id - 1, sub.id).get(sub.id) ?? [];
   const topics = topicNames.map((name) => ranking.topic(name)).filter((m): m is TopicMatches => m !== null);
   // Sent before this date: the digest as it would be prepared for it, whether or not it already was.
-  const alreadySent = candidates.sentSince(ranking.from.slice(0, 10), sub.id - 1, sub.id, date).get(sub.id) ?? new Set<string>();
+  const own = createEditionsRepo(app.db).getByDate(date)?.id ?? -1;
+  const alreadySent = createSentPapersRepo(app.db).alreadyHad(ranking.from.slice(0, 10), sub.id - 1, sub.id, own, date).get(sub.id) ?? new Set<string>();
   const sections = selectForSubscriber(ranking.trending, topics, {
     size: limit,
     topicSectionSize: s.topicSectionSize,

@@ -1,6 +1,6 @@
 // Reads what ranking needs: the candidate papers of a window with their observation history, the papers
 // matching a topic (FTS5 bm25 or arXiv category) inside that window, and, a page of subscribers at a time,
-// their topics and the candidates already sent to them. Statements are prepared once; nothing here writes.
+// their topics (what was sent to them: sent-papers-repo.ts). Statements are prepared once; nothing here writes.
 import type { Db } from './open.js';
 import type { Candidate, ObservationPoint } from '../rank/types.js';
 import type { TopicHit, TopicQuery } from '../rank/topics.js';
@@ -48,15 +48,6 @@ export function createCandidatesRepo(db: Db) {
   const topicsInRange = db.prepare<[number, number], { subscriber_id: number; topic: string }>(
     'SELECT subscriber_id, topic FROM subscriber_topics WHERE subscriber_id > ? AND subscriber_id <= ? ORDER BY subscriber_id, topic',
   );
-  // Per subscriber one index seek on (subscriber_id, edition_id) per recent edition: a long history is never read.
-  // CROSS JOIN pins subscribers as the outer loop; otherwise the planner may range-scan every row of the page.
-  const sentInRange = db.prepare<[string, string, number, number], { subscriber_id: number; paper_id: string }>(
-    `SELECT s.id AS subscriber_id, sp.paper_id FROM subscribers s
-     CROSS JOIN sent_papers sp INDEXED BY sent_papers_subscriber_edition
-       ON sp.subscriber_id = s.id AND sp.edition_id IN (SELECT id FROM editions WHERE date >= ? AND date < ?)
-     WHERE s.id > ? AND s.id <= ?`,
-  );
-
   return {
     /**
      * Papers that appeared in (from, to], each with its observations up to `asOf`, ascending; a paper with none
@@ -94,21 +85,6 @@ export function createCandidatesRepo(db: Db) {
         const list = out.get(r.subscriber_id);
         if (list) list.push(r.topic);
         else out.set(r.subscriber_id, [r.topic]);
-      }
-      return out;
-    },
-
-    /**
-     * Papers sent to subscribers with ids in (afterId, lastId] by editions dated from `fromDate` (and before
-     * `beforeDate`). A paper that appeared on or after fromDate cannot have been in an older edition, so this is
-     * all the never-twice rule needs for candidates of that window, without reading a subscriber's whole history.
-     */
-    sentSince(fromDate: string, afterId: number, lastId: number, beforeDate = '9999-12-31'): Map<number, Set<string>> {
-      const out = new Map<number, Set<string>>();
-      for (const r of sentInRange.iterate(fromDate, beforeDate, afterId, lastId)) {
-        const set = out.get(r.subscriber_id);
-        if (set) set.add(r.paper_id);
-        else out.set(r.subscriber_id, new Set([r.paper_id]));
       }
       return out;
     },

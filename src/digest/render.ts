@@ -13,6 +13,7 @@ import type { Section } from '../rank/select.js';
 import { editionView, preheaderFor, sectionViews, editionUrls, type CardView, type EditionView, type SectionView } from './view.js';
 import { AppError } from '../lib/errors.js';
 import { escapeHtml } from '../lib/escape-html.js';
+import { digestHeading, digestSubject, type DigestKind } from './subject.js';
 
 export { editionUrls };
 
@@ -29,6 +30,8 @@ export interface RecipientParts {
   sections: Section[];
   unsubscribeUrl: string;
   preferencesUrl: string;
+  /** A daily digest (default) or a weekly one: its own subject, heading and wording. */
+  kind?: DigestKind | undefined;
 }
 
 export interface RenderedMessage {
@@ -39,6 +42,7 @@ export interface RenderedMessage {
 
 export interface CompiledEdition {
   date: string;
+  /** The edition's subject (the archive's); each recipient's comes from the first paper of their own digest. */
   subject: string;
   view: EditionView;
   renderFor(r: RecipientParts): RenderedMessage;
@@ -95,7 +99,7 @@ function hidePreheaderQuietly(html: string): string {
 
 // ---- slots -----------------------------------------------------------------------------------------
 
-const SLOT_NAMES = ['preheader', 'heading', 'reason', 'unsubscribeUrl', 'preferencesUrl', 'confirmUrl'] as const;
+const SLOT_NAMES = ['subject', 'headline', 'lead', 'cadence', 'preheader', 'heading', 'reason', 'unsubscribeUrl', 'preferencesUrl', 'confirmUrl'] as const;
 type SlotName = (typeof SLOT_NAMES)[number];
 type SlotValues = Partial<Record<SlotName, string>>;
 
@@ -143,11 +147,21 @@ function between(html: string, start: string, end: string, from = 0): { inner: s
   return { inner: html.slice(a + start.length, b), startAt: a, endAt: b + end.length };
 }
 
+/** For element text (not attributes): only &, < and > need escaping, so "Today's" stays as written. */
+function escapeText(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 function assertLink(url: string, what: string): void {
   if (!/^https?:\/\/[^\s<>"]+$/.test(url)) throw new AppError('RENDER_BAD_URL', `${what} must be an absolute URL without spaces or quotes`);
 }
 
 // ---- the digest ------------------------------------------------------------------------------------
+
+const LEAD: Record<DigestKind, string> = {
+  daily: 'The research papers people are upvoting fastest right now, each with the reason it made the list.',
+  weekly: 'The research papers people upvoted most over the past seven days, each with the reason it made the list.',
+};
 
 /** Compiles the edition once. `papers` are every paper any recipient may get. */
 export async function compileEdition(edition: { date: string; subject: string; papers: PaperSnapshot[] }, s: RenderSettings): Promise<CompiledEdition> {
@@ -174,8 +188,15 @@ export async function compileEdition(edition: { date: string; subject: string; p
       const secs = sectionViews(r.sections, byId, edition.date);
       // Never a blank email: preparing an edition skips subscribers with nothing to read.
       if (!secs.length) throw new AppError('RENDER_EMPTY', `nothing to render for this recipient in edition ${edition.date}`);
+      const kind = r.kind ?? 'daily';
+      // The subject names this reader's first paper: never a paper they already had or will not find below.
+      const subject = digestSubject(kind, edition.date, secs[0]!.items[0]!.card.title);
       const personal: SlotValues = {
-        preheader: escapeHtml(preheaderFor(secs)),
+        subject: escapeHtml(subject),
+        headline: escapeText(digestHeading(kind, edition.date)),
+        lead: escapeText(LEAD[kind]),
+        cadence: kind,
+        preheader: escapeHtml(preheaderFor(secs, kind === 'weekly' ? 'this week' : 'today')),
         unsubscribeUrl: escapeHtml(r.unsubscribeUrl),
         preferencesUrl: escapeHtml(r.preferencesUrl),
       };
@@ -185,7 +206,7 @@ export async function compileEdition(edition: { date: string; subject: string; p
         for (const { card, reason } of sec.items) body += fill(cards.get(card.id)!, { reason: escapeHtml(reason) });
       }
       body += fill(tail, personal);
-      return { subject: edition.subject, html: body, text: renderText(secs, r) };
+      return { subject, html: body, text: renderText(secs, r, kind) };
     },
   };
 }
@@ -213,7 +234,9 @@ const INDENT = '    ';
  * The plain-text part, from the same view model as the HTML. Like the HTML, everything that does not depend
  * on the recipient (each card's wrapped lines) is prepared once per edition; a recipient only joins blocks.
  */
-export function compileText(view: EditionView): (sections: readonly SectionView[], r: Pick<RecipientParts, 'unsubscribeUrl' | 'preferencesUrl'>) => string {
+export function compileText(
+  view: EditionView,
+): (sections: readonly SectionView[], r: Pick<RecipientParts, 'unsubscribeUrl' | 'preferencesUrl'>, kind?: DigestKind) => string {
   const blocks = new Map<string, { title: string[]; body: string }>();
   for (const c of view.cards) {
     const body = [
@@ -227,10 +250,13 @@ export function compileText(view: EditionView): (sections: readonly SectionView[
     ].join('\n');
     blocks.set(c.id, { title: wrapText(c.title, TEXT_WIDTH, INDENT), body });
   }
-  const head = [`TRENDING PAPERS · ${view.dateLabel}`, '', `View in browser: ${view.archiveUrl}`, ''].join('\n');
-  const foot = `--\nYou receive this email because you subscribed to the daily Trending Papers digest at ${view.siteHost}.\n`;
-  return (sections, r) => {
-    let out = head;
+  const head: Record<DigestKind, string> = {
+    daily: [`TRENDING PAPERS · ${view.dateLabel}`, '', `View in browser: ${view.archiveUrl}`, ''].join('\n'),
+    weekly: [`${digestHeading('weekly', view.date).toUpperCase()} · ${view.dateLabel}`, '', `View in browser: ${view.archiveUrl}`, ''].join('\n'),
+  };
+  const foot = (kind: DigestKind) => `--\nYou receive this email because you subscribed to the ${kind} Trending Papers digest at ${view.siteHost}.\n`;
+  return (sections, r, kind = 'daily') => {
+    let out = head[kind];
     for (const sec of sections) {
       out += `\n${sec.title.toUpperCase()}\n${'-'.repeat(Math.min(TEXT_WIDTH, sec.title.length))}\n\n`;
       sec.items.forEach(({ card, reason }, i) => {
@@ -239,7 +265,7 @@ export function compileText(view: EditionView): (sections: readonly SectionView[
         out += `${`${i + 1}.`.padEnd(INDENT.length)}${b.title.join('\n').slice(INDENT.length)}\n${b.body}\n${INDENT}Why: ${reason}\n\n`;
       });
     }
-    return `${out}${foot}Manage preferences: ${r.preferencesUrl}\nUnsubscribe: ${r.unsubscribeUrl}\nPast digests: ${view.archiveIndexUrl}`;
+    return `${out}${foot(kind)}Manage preferences: ${r.preferencesUrl}\nUnsubscribe: ${r.unsubscribeUrl}\nPast digests: ${view.archiveIndexUrl}`;
   };
 }
 

@@ -5,7 +5,8 @@ import type { AppDeps } from '../app.js';
 import { runIngest, type SourceOutcome } from '../ingest/run-ingest.js';
 import { prepareEdition, type PrepareResult } from '../digest/prepare.js';
 import { sendDue, type SendOutcome, type SendProgress } from '../mail/send-edition.js';
-import { localDate } from '../digest/schedule.js';
+import { addDays, localDate } from '../digest/schedule.js';
+import { createSentPapersRepo, LEDGER_MARGIN_DAYS } from '../db/sent-papers-repo.js';
 import { editionWindow } from '../rank/edition.js';
 import { withLock } from './lock.js';
 import { createJobRunsRepo, type JobRunRow, type JobTrigger } from './job-runs.js';
@@ -17,6 +18,8 @@ export interface DailyOutcome {
   ingest: SourceOutcome[];
   edition: { id: number; status: 'ready' | 'empty'; reason: string | null; created: boolean; deliveries: number };
   send: SendOutcome | null;
+  /** Ledger rows (sent papers) older than the retention deleted by this run. */
+  ledgerPruned: number;
 }
 
 export type DailyStage = 'ingest' | 'prepare' | 'send';
@@ -118,9 +121,12 @@ async function runLocked(app: AppDeps, date: string, owner: string, options: Dai
         signal,
       });
     }
+    // Retention: the never-twice ledger keeps the candidate window plus a margin, pruned a small batch at a time.
+    const pruned = await pruneLedger(app, date);
     const outcome: DailyOutcome = {
       date,
       ingest,
+      ledgerPruned: pruned,
       edition: {
         id: prepared.edition.id,
         status: prepared.edition.status,
@@ -146,6 +152,17 @@ async function runLocked(app: AppDeps, date: string, owner: string, options: Dai
     }
     throw err;
   }
+}
+
+/**
+ * Deletes the sent-papers rows the never-twice rule can no longer need: editions older than the candidate
+ * window plus LEDGER_MARGIN_DAYS before `date` (a paper that appeared before the window is no candidate).
+ */
+export async function pruneLedger(app: Pick<AppDeps, 'db' | 'config' | 'logger'>, date: string): Promise<number> {
+  const before = addDays(date, -(app.config.digest.candidateWindowDays + LEDGER_MARGIN_DAYS));
+  const pruned = await createSentPapersRepo(app.db).prune(before);
+  if (pruned) app.logger.info({ event: 'ledger.pruned', before, rows: pruned }, 'pruned the sent-papers ledger');
+  return pruned;
 }
 
 function throwIfInterrupted(signal: AbortSignal | undefined, partial?: unknown): void {

@@ -153,7 +153,8 @@ describe('size, escaping and errors', () => {
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Q&quot; %%reason-000000000000%%');
     expect(html).toContain('&lt;i&gt;why&lt;/i&gt;');
     expect(html).toContain('Top &lt;trending&gt;');
-    expect(html).toContain('<title>&lt;b&gt;subject&lt;/b&gt;</title>');
+    // The subject (and the HTML title) names the reader's first paper, escaped like the rest.
+    expect(html).toContain('<title>Trending papers for 2026-08-21: &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Q&quot; %%reason-000000000000%%</title>');
     expect(html).toContain('href="https://papers.example.org/unsubscribe?token=7.abc&amp;x=1"');
     expect(text).toContain('<script>alert(1)</script>');
   });

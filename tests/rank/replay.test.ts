@@ -14,6 +14,7 @@ import { createCandidatesRepo } from '../../src/db/candidates-repo.js';
 import { rankEdition } from '../../src/rank/edition.js';
 import { runDailyJob } from '../../src/jobs/daily.js';
 import type { HfRawItem } from '../ingest/harness.js';
+import { serveRecordedHfDays } from '../helpers/hf-days.js';
 
 const DAYS = ['2026-08-10', '2026-08-11', '2026-08-12', '2026-08-13', '2026-08-14', '2026-08-15', '2026-08-16', '2026-08-17', '2026-08-18', '2026-08-19', '2026-08-20', '2026-08-21'];
 const at7 = (date: string) => `${date}T07:00:00.000Z`;
@@ -37,21 +38,11 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-/**
- * The HF API as it behaves: a day's list once that day has begun, a 404 for a day without one (weekends) and for
- * days still to come. Each fixture is one snapshot of its day, so a paper's counters change only where it is
- * listed again (the climbers).
- */
+/** The real app on the HF source, served the recorded days as the API would (tests/helpers/hf-days.ts). */
 async function replayApp(): Promise<{ app: TestApp; clock: ReturnType<typeof fixedClock>; server: FixtureServer }> {
   const server = await startFixtureServer();
   const clock = fixedClock(at7(DAYS[0]!));
-  server.route('/api/daily_papers', (_req, res, url) => {
-    const date = url.searchParams.get('date') ?? '';
-    const file = join(HF_FIXTURES, `${date}.json`);
-    if (!/^\d{4}-\d\d-\d\d$/.test(date) || date > clock.now().toISOString().slice(0, 10) || !existsSync(file))
-      return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"Not Found"}');
-    res.writeHead(200, { 'content-type': 'application/json' }).end(readFileSync(file));
-  });
+  serveRecordedHfDays(server, clock);
   const app = createTestApp({ SOURCES: 'hf', HF_BASE_URL: server.url, HTTP_RETRIES: '0' }, { clock });
   cleanups.push(() => server.close(), () => app.cleanup());
   for (const r of READERS) app.subscriptions.repo.create({ email: r.email, status: 'active', now: clock.now().toISOString(), topics: r.topics });

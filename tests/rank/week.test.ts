@@ -174,7 +174,7 @@ describe('editions over days', () => {
     return { app, clock, ingest, early, late, ranking };
   }
 
-  it('never sends a subscriber the same paper twice; a newcomer gets the full top; the ledger holds what was sent', async () => {
+  it('never sends a subscriber the same paper twice (an unsent delivery holds its papers back); a newcomer gets the full top', async () => {
     const { app, early, late, ranking } = await twoDays();
     const day1 = selection(app, '2026-08-20', early).flatMap(ids);
     const day2 = selection(app, '2026-08-21', early);
@@ -182,8 +182,9 @@ describe('editions over days', () => {
     const size = app.config.digest.size;
     expect(ids(day2[0])).toEqual(ranking.trending.filter((p) => !day1.includes(p.id)).slice(0, size).map((p) => p.id));
     expect(ids(selection(app, '2026-08-21', late)[0])).toEqual(ranking.trending.slice(0, size).map((p) => p.id));
-    const ledger = app.db.prepare('SELECT paper_id FROM sent_papers WHERE subscriber_id = ? ORDER BY paper_id').all(early) as { paper_id: string }[];
-    expect(ledger.map((r) => r.paper_id)).toEqual([...day1, ...day2.flatMap(ids)].sort());
+    // Nothing was sent yet: the ledger counts papers on acceptance (tests/send/ledger.test.ts); until then the
+    // outstanding delivery of 08-20 is what kept its papers out of 08-21.
+    expect(app.db.prepare('SELECT count(*) AS n FROM sent_papers').get()).toEqual({ n: 0 });
   });
 
   it('a day with nothing new sends nothing, and the edition says why', async () => {
