@@ -18,7 +18,7 @@ export interface DailyOutcome {
   ingest: SourceOutcome[];
   edition: { id: number; status: 'ready' | 'empty'; reason: string | null; created: boolean; deliveries: number };
   send: SendOutcome | null;
-  /** Ledger rows (sent papers) older than the retention deleted by this run. */
+  /** Ledger rows (accepted digests) older than the retention, deleted by this run. */
   ledgerPruned: number;
 }
 
