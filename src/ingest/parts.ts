@@ -1,9 +1,7 @@
 // Runs a source part by part (an HF day, an arXiv category, a feed file): a part that fails — bad payload, HTTP
 // error, timeout, or every one of its items rejected — is recorded with its cause and the other parts carry on.
 // Invariant: one bad day never hides the others; only cancellation (shutdown) stops the whole source.
-import { describeError } from '../lib/errors.js';
-import { AppError } from '../lib/errors.js';
-import { HttpError } from './http-client.js';
+import { AppError, describeError } from '../lib/errors.js';
 import type { BatchCollector } from './batch.js';
 import type { SourceBatch, SourceFailure, SourceProgress } from './types.js';
 
@@ -24,7 +22,8 @@ export async function fetchParts<P>(batch: BatchCollector, parts: readonly P[], 
     try {
       await run.fetch(part);
     } catch (err) {
-      if (run.signal?.aborted || (err instanceof HttpError && err.code === 'HTTP_ABORTED')) throw err;
+      // Cancelled (shutdown): stop the whole source, as before; the job records the run as interrupted.
+      if (run.signal?.aborted || (err instanceof AppError && err.code === 'HTTP_ABORTED')) throw err;
       failures.push({ part: label, code: err instanceof AppError ? err.code : 'SOURCE_PART_FAILED', error: describeError(err) });
       continue;
     }

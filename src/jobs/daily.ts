@@ -160,9 +160,15 @@ async function runLocked(app: AppDeps, date: string, owner: string, options: Dai
  */
 export async function pruneLedger(app: Pick<AppDeps, 'db' | 'config' | 'logger'>, date: string): Promise<number> {
   const before = addDays(date, -(app.config.digest.candidateWindowDays + LEDGER_MARGIN_DAYS));
-  const pruned = await createSentPapersRepo(app.db).prune(before);
-  if (pruned) app.logger.info({ event: 'ledger.pruned', before, rows: pruned }, 'pruned the sent-papers ledger');
-  return pruned;
+  try {
+    const pruned = await createSentPapersRepo(app.db).prune(before);
+    if (pruned) app.logger.info({ event: 'ledger.pruned', before, rows: pruned }, 'pruned the sent-papers ledger');
+    return pruned;
+  } catch (err) {
+    // Housekeeping: the edition went out; what was not pruned today is pruned by the next run.
+    app.logger.warn({ event: 'ledger.prune_failed', before, err: describeError(err) }, 'could not prune the sent-papers ledger');
+    return 0;
+  }
 }
 
 function throwIfInterrupted(signal: AbortSignal | undefined, partial?: unknown): void {

@@ -1,7 +1,8 @@
 // The sending engine: claims due deliveries (a conditional update), renders each from the edition compiled once,
 // sends through the mailer and writes the outcome to the ledger. A delivery is marked sent, and its papers
-// recorded as sent to its subscriber (never twice), only after the SMTP server accepted it. Invariant: at most `concurrency` messages are handed to the mailer without their outcome
-// recorded, so a crash can duplicate at most that many, each with its own deterministic Message-ID.
+// recorded as sent to its subscriber (never twice), only after the SMTP server accepted it. Invariant: at most
+// `concurrency` messages are handed to the mailer without their outcome recorded, so a crash can duplicate at
+// most that many, each with its own deterministic Message-ID.
 import type { Db } from '../db/open.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
