@@ -1,10 +1,12 @@
-// `npm run bench:rank [-- --subscribers 100000 --per-day 200]`: personal selections for SUBSCRIBERS subscribers
+// `npm run bench:rank`: personal selections for SUBSCRIBERS subscribers
 // following 3 topics each (drawn, Zipf-like, from a realistic pool of phrases and arXiv categories) over a 30-day
 // candidate window, printed per subscriber beside a BASELINE measured in the same run: selecting the global
 // trending list once (load candidates and observations from SQLite, score, sort). Also the whole prepareEdition
-// (one transaction: batched reads, selection, 100k deliveries + ledger rows) and, for scale, what matching topics
-// per subscriber instead of per topic would cost (sampled). Data: the recorded HF items cloned under fresh ids,
-// ingested day by day through the papers repository like the daily job does. Temp SQLite file; no network.
+// (one transaction: batched reads, selection, 100k deliveries), for scale what matching topics per subscriber
+// instead of per topic would cost (sampled), and the size of the never-twice ledger after 30 (and 45) days at this
+// audience with retention on. Data: the recorded HF items cloned under fresh ids, ingested day by day through the
+// papers repository like the daily job does. Temp SQLite file; no network.
+// Usage: npm run bench:rank [-- --subscribers 100000 --per-day 200 --ledger-days 45]
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,12 +24,18 @@ import { parseTopic } from '../src/rank/topics.js';
 import { selectForSubscriber } from '../src/rank/select.js';
 import type { ScoredPaper, TopicMatches } from '../src/rank/types.js';
 import { prepareEdition } from '../src/digest/prepare.js';
+import { createSentPapersRepo, LEDGER_MARGIN_DAYS } from '../src/db/sent-papers-repo.js';
+import { sendDue } from '../src/mail/send-edition.js';
+import type { Mailer } from '../src/mail/mailer.js';
+import { pruneLedger } from '../src/jobs/daily.js';
 
 const { values: args } = parseArgs({
-  options: { subscribers: { type: 'string', default: '100000' }, 'per-day': { type: 'string', default: '200' } },
+  options: { subscribers: { type: 'string', default: '100000' }, 'per-day': { type: 'string', default: '200' }, 'ledger-days': { type: 'string', default: '45' } },
 });
 const SUBSCRIBERS = Number(args.subscribers);
 const PER_DAY = Number(args['per-day']);
+/** Days of the ledger simulation: past the retention (window + margin), so the plateau shows. */
+const LEDGER_DAYS = Math.max(30, Number(args['ledger-days']));
 const WINDOW_DAYS = 30;
 const OBSERVED_DAYS = 7; // HF_DAYS: each daily ingest re-reads the last week, so a paper gets up to 7 observations
 const DATE = '2026-09-30';
@@ -150,9 +158,14 @@ try {
   const observations = (app.db.prepare('SELECT count(*) AS n FROM observations').get() as { n: number }).n;
   const distinctTopics = (app.db.prepare('SELECT count(DISTINCT topic) AS n FROM subscriber_topics').get() as { n: number }).n;
 
-  // Yesterday's edition first, so that today's selections skip what each subscriber already got (the real case).
+  // Yesterday's edition first, sent and accepted, so that today's selections skip what each subscriber already got
+  // (the real case): the real sender, with a mail server that accepts everything at once (the only fake here).
   clock.set(at7(addDays(DATE, -1)));
   const [yesterday, yesterdayMs] = time(() => prepareEdition(app, addDays(DATE, -1), app.prepareSettings));
+  const acceptAll: Mailer = { kind: 'smtp', send: async (m) => ({ messageId: m.messageId ?? '', response: '250 2.0.0 OK' }), close: async () => {} };
+  const t0 = performance.now();
+  const accepted = await sendDue({ db: app.db, mailer: acceptAll, clock, logger: app.logger }, { ...app.sendSettings, concurrency: 64 }, { editionId: yesterday.edition.id });
+  const acceptMs = performance.now() - t0;
   clock.set(at7(DATE));
   const now = clock.now();
   const repo = createCandidatesRepo(app.db);
@@ -160,9 +173,9 @@ try {
   // BASELINE: the global trending list, once (median of 5).
   const globalRuns: number[] = [];
   const globalCpu: number[] = [];
-  let ranking = rankEdition(repo, DATE, now, app.prepareSettings);
+  let ranking = rankEdition(repo, DATE, app.prepareSettings);
   for (let i = 0; i < 5; i++) {
-    const [r, ms, cpu] = time(() => rankEdition(repo, DATE, now, app.prepareSettings));
+    const [r, ms, cpu] = time(() => rankEdition(repo, DATE, app.prepareSettings));
     ranking = r;
     globalRuns.push(ms);
     globalCpu.push(cpu);
@@ -177,7 +190,7 @@ try {
   const queries = ranking.queriesRun();
 
   // OURS: the personal selection of every subscriber (their sent ledger read in pages, like prepareEdition).
-  const sent = repo.sentSince(ranking.from.slice(0, 10), 0, Number.MAX_SAFE_INTEGER);
+  const sent = createSentPapersRepo(app.db).sentSince(ranking.from.slice(0, 10), 0, Number.MAX_SAFE_INTEGER);
   const none = new Set<string>();
   let selected = 0;
   const selectAll = (trending: ScoredPaper[]) => {
@@ -208,7 +221,6 @@ try {
 
   // OURS, end to end: today's prepareEdition (one transaction).
   const [today, prepareMs, prepareCpu] = time(() => prepareEdition(app, DATE, app.prepareSettings));
-  const ledgerRows = (app.db.prepare('SELECT count(*) AS n FROM sent_papers').get() as { n: number }).n;
 
   // For scale: matching topics per subscriber instead of per topic (sampled, then extrapolated).
   const SAMPLE = Math.min(200, SUBSCRIBERS);
@@ -225,7 +237,10 @@ try {
     `bench:rank — ${DATE}: ${fmt(ranking.candidates.length)} candidates over ${WINDOW_DAYS} days (${PER_DAY}/day, ${fmt(observations)} observations), ` +
       `${fmt(SUBSCRIBERS)} subscribers × 3 topics (${distinctTopics} distinct of a pool of ${POOL.length})`,
   );
-  console.log(`  setup: ingest ${fmt(ingestMs / 1000)} s, subscribers ${fmt(subscribeMs / 1000)} s, yesterday's edition ${fmt(yesterdayMs / 1000)} s (${fmt(yesterday.deliveries)} deliveries)`);
+  console.log(
+    `  setup: ingest ${fmt(ingestMs / 1000)} s, subscribers ${fmt(subscribeMs / 1000)} s, yesterday's edition ${fmt(yesterdayMs / 1000)} s (${fmt(yesterday.deliveries)} deliveries), ` +
+      `sent and accepted in ${fmt(acceptMs / 1000)} s (${fmt(accepted.sent)} sent)`,
+  );
   console.log(
     `  BASELINE  global trending list, once (load + score + sort ${fmt(ranking.candidates.length)} papers): ${fmt(globalMs)} ms wall, ${fmt(median(globalCpu))} ms CPU (median of 5)`,
   );
@@ -239,11 +254,43 @@ try {
   console.log(
     `  OURS      prepareEdition end to end (one transaction, ${fmt(today.deliveries)} deliveries, ${fmt(today.skipped)} skipped): ` +
       `${fmt(prepareMs / 1000)} s wall, ${fmt(prepareCpu / 1000)} s CPU = ${fmt((prepareMs * 1000) / SUBSCRIBERS)} µs wall, ` +
-      `${fmt((prepareCpu * 1000) / SUBSCRIBERS)} µs CPU per subscriber; ledger now ${fmt(ledgerRows)} rows`,
+      `${fmt((prepareCpu * 1000) / SUBSCRIBERS)} µs CPU per subscriber (it writes no ledger row: papers count as sent on acceptance)`,
   );
   console.log(
     `  NAIVE     topics matched per subscriber instead: ${fmt(naiveMs)} ms for ${fmt(SAMPLE)} subscribers → ~${fmt((naiveMs / SAMPLE) * SUBSCRIBERS / 1000)} s for ${fmt(SUBSCRIBERS)} (vs ${fmt(matchMs)} ms once per topic)`,
   );
+
+  // LEDGER: the never-twice ledger over LEDGER_DAYS days at this audience, with retention on. Day 1 is yesterday's
+  // edition, really sent above; each later day an edition, every subscriber's accepted digest (the papers of their
+  // real digest) and the daily job's prune.
+  const ledger = createSentPapersRepo(app.db);
+  const digests = [...ledger.sentSince(addDays(DATE, -1), 0, Number.MAX_SAFE_INTEGER)].map(([id, papers]) => [id, [...papers]] as const);
+  const keep = app.config.digest.candidateWindowDays + LEDGER_MARGIN_DAYS;
+  const report: string[] = [];
+  let writeMs = 0;
+  let pruneMs = 0;
+  for (let d = 2; d <= LEDGER_DAYS; d++) {
+    const date = addDays(DATE, d - 1);
+    clock.set(at7(date));
+    const { edition } = prepareEdition(app, date, app.prepareSettings, { emptyReason: 'ledger simulation' });
+    const w = performance.now();
+    app.db.transaction(() => {
+      for (const [id, papers] of digests) ledger.recordDigest(edition.id, id, papers);
+    }).immediate();
+    writeMs += performance.now() - w;
+    const p = performance.now();
+    await pruneLedger(app, date);
+    pruneMs += performance.now() - p;
+    if (d === 30 || d === LEDGER_DAYS) {
+      const size = ledger.size();
+      report.push(`after ${d} days: ${fmt(size.digests)} rows (${fmt(size.papers)} papers sent), ${fmt(ledger.diskBytes() / 1024 / 1024)} MB`);
+    }
+  }
+  console.log(
+    `  LEDGER    sent papers at ${fmt(digests.length)} subscribers (${fmt(digests.reduce((n, [, p]) => n + p.length, 0) / digests.length)} papers a digest), ` +
+      `retention: the edition's date and the ${keep} days before (CANDIDATE_WINDOW_DAYS + ${LEDGER_MARGIN_DAYS}): ${report.join('; ')}`,
+  );
+  console.log(`            per day: ${fmt(writeMs / (LEDGER_DAYS - 1))} ms to write a day's digests, ${fmt(pruneMs / (LEDGER_DAYS - 1))} ms to prune (daily job, batches of 2,000)`);
 } finally {
   await app.close();
   rmSync(dir, { recursive: true, force: true });

@@ -80,6 +80,7 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): AppDe
       resendStillTrending: config.digest.resendStillTrending,
       timezone: config.digest.timezone,
       defaultHour: config.digest.defaultHour,
+      weeklyDay: config.digest.weeklyDay,
       trend: config.trend,
       secretKey: config.secretKey,
       messageIdDomain,

@@ -37,6 +37,20 @@ export function isValidTimeZone(tz: string): boolean {
   }
 }
 
+const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+/** A day of the week as a name ("monday", "Mon") or an ISO number (1 = Monday … 7 = Sunday) → 1–7. */
+const weekday = (fallback: (typeof WEEKDAYS)[number]) => z.string().default(fallback).transform((v, ctx) => {
+  const t = v.trim().toLowerCase();
+  const byNumber = /^[1-7]$/.test(t) ? Number(t) : 0;
+  const byName = t.length >= 3 ? WEEKDAYS.findIndex((d) => d.startsWith(t)) + 1 : 0;
+  const day = byNumber || byName;
+  if (!day) {
+    ctx.addIssue({ code: 'custom', message: 'must be a day of the week: monday … sunday (or 1 = Monday … 7 = Sunday)' });
+    return z.NEVER;
+  }
+  return day;
+});
+
 const SOURCE_NAMES = ['hf', 'arxiv', 'file'] as const;
 export type SourceName = (typeof SOURCE_NAMES)[number];
 
@@ -101,10 +115,11 @@ const envSchema = z
     TOPIC_SECTION_SIZE: int(3, 1, 20),
     CANDIDATE_WINDOW_DAYS: int(30, 1, 365),
     TREND_WINDOW_HOURS: int(72, 1, 24 * 30),
-    TREND_GRAVITY: num(1.5, 0, 10),
+    TREND_HALF_LIFE_HOURS: num(24, 1, 24 * 30),
     TREND_COMMENT_WEIGHT: num(0.5, 0, 100),
     TREND_STAR_WEIGHT: num(0.05, 0, 100),
     RESEND_STILL_TRENDING: bool(false),
+    WEEKLY_DIGEST_DAY: weekday('monday'),
     SCHEDULER_ENABLED: bool(true),
     CATCHUP_DAYS: int(2, 0, 30),
     SHUTDOWN_TIMEOUT_SECONDS: int(8, 1, 600),
@@ -192,8 +207,10 @@ export interface Config {
     catchupDays: number;
     /** The hour of DIGEST_CRON when it names one (used as the default delivery hour). */
     defaultHour: number;
+    /** WEEKLY_DIGEST_DAY: weekly subscribers get the week's best on this ISO weekday (1 = Monday … 7 = Sunday). */
+    weeklyDay: number;
   };
-  trend: { windowHours: number; gravity: number; commentWeight: number; starWeight: number };
+  trend: { windowHours: number; halfLifeHours: number; commentWeight: number; starWeight: number };
   subscriptions: { confirmTtlHours: number; confirmResendMinutes: number; rateLimitPerMinute: number };
 }
 
@@ -283,10 +300,11 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       schedulerEnabled: e.SCHEDULER_ENABLED,
       catchupDays: e.CATCHUP_DAYS,
       defaultHour: Number.isInteger(cronHour) && cronHour >= 0 && cronHour <= 23 ? cronHour : 7,
+      weeklyDay: e.WEEKLY_DIGEST_DAY,
     },
     trend: {
       windowHours: e.TREND_WINDOW_HOURS,
-      gravity: e.TREND_GRAVITY,
+      halfLifeHours: e.TREND_HALF_LIFE_HOURS,
       commentWeight: e.TREND_COMMENT_WEIGHT,
       starWeight: e.TREND_STAR_WEIGHT,
     },

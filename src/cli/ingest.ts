@@ -1,9 +1,10 @@
 // CLI subcommand `ingest [--source S] [--days N | --date D]`: progress bars on a terminal (stderr), plain lines
-// otherwise, a summary on stdout, exit code 1 when any source failed.
+// otherwise, a summary on stdout, exit code 1 when any source failed, or any part of one (an HF day, an arXiv
+// category, a feed file: a bad payload, an HTTP error, or every item rejected), or there was nothing to read.
 import { Option, type Command } from 'commander';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
-import { withApp, parseDate, parsePositive } from './shared.js';
-import { runIngest, type SourceOutcome } from '../ingest/run-ingest.js';
+import { EXIT, withApp, parseDate, parsePositive } from './shared.js';
+import { ingestFailed, runIngest, type SourceOutcome } from '../ingest/run-ingest.js';
 import type { SourceName } from '../ingest/types.js';
 
 export function registerIngestCommand(program: Command): void {
@@ -34,7 +35,7 @@ export function registerIngestCommand(program: Command): void {
         }
         if (progress) for (const r of outcomes) console.log(formatOutcome(r));
         console.log(formatTotals(outcomes));
-        if (outcomes.some((r) => !r.ok)) process.exitCode = 1;
+        if (ingestFailed(outcomes)) process.exitCode = EXIT.FAILED;
       });
     });
 }
@@ -63,6 +64,8 @@ export function formatOutcome(r: SourceOutcome): string {
   if (r.ignored) parts.push(`ignored ${r.ignored} (revisions of papers we do not have)`);
   parts.push(`skipped ${r.skipped}`);
   const lines = [`${r.source}: ok — ${parts.join(', ')} (${secs})`];
+  // The parts that failed while the others landed: by date (HF), category (arXiv) or file.
+  for (const f of r.failures) lines.push(`  FAILED ${f.part}: ${f.error}`);
   for (const s of r.skippedExamples.slice(0, 3)) lines.push(`  skipped ${s.where}: ${s.reason}`);
   if (r.skipped > 3) lines.push(`  … ${r.skipped - 3} more skipped (the first 50 reasons are kept in the ingest_runs table)`);
   return lines.join('\n');
@@ -71,7 +74,8 @@ export function formatOutcome(r: SourceOutcome): string {
 export function formatTotals(outcomes: SourceOutcome[]): string {
   const sum = (k: 'fetched' | 'inserted' | 'updated' | 'skipped') => outcomes.reduce((n, r) => n + r[k], 0);
   const failed = outcomes.filter((r) => !r.ok).length;
+  const parts = outcomes.filter((r) => r.ok).flatMap((r) => r.failures.map((f) => `${r.source} ${f.part}`));
   return `total: fetched ${sum('fetched')}, new ${sum('inserted')}, updated ${sum('updated')}, skipped ${sum('skipped')}; ${
     failed ? `${failed} of ${outcomes.length} source${outcomes.length > 1 ? 's' : ''} FAILED` : `${outcomes.length} source${outcomes.length > 1 ? 's' : ''} ok`
-  }`;
+  }${parts.length ? `; ${parts.length} part${parts.length > 1 ? 's' : ''} FAILED: ${parts.join(', ')}` : ''}`;
 }

@@ -31,10 +31,10 @@ export function registerPreviewCommand(program: Command): void {
           const sub = /^\d+$/.test(o.subscriber) ? repo.get(Number(o.subscriber)) : email.success ? repo.getByEmail(email.data) : undefined;
           if (!sub) throw new CliError(`no subscriber ${o.subscriber}`, EXIT.FAILED);
           const d = app.db
-            .prepare<[number, number], { selection_json: string }>('SELECT selection_json FROM deliveries WHERE edition_id = ? AND subscriber_id = ?')
+            .prepare<[number, number], { selection_json: string; kind: 'daily' | 'weekly' }>('SELECT selection_json, kind FROM deliveries WHERE edition_id = ? AND subscriber_id = ?')
             .get(edition.id, sub.id);
           if (!d) throw new CliError(`subscriber ${sub.id} has no delivery in the ${edition.date} edition`, EXIT.FAILED);
-          recipient = { sections: JSON.parse(d.selection_json) as Section[], ...subscriberUrls(app.config.publicBaseUrl, app.config.secretKey, sub.id) };
+          recipient = { sections: JSON.parse(d.selection_json) as Section[], kind: d.kind, ...subscriberUrls(app.config.publicBaseUrl, app.config.secretKey, sub.id) };
         }
         const msg = (await compileStoredEdition(edition, { publicBaseUrl: app.config.publicBaseUrl })).renderFor(recipient);
         const body = o.text ? msg.text : msg.html;

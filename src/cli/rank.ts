@@ -6,6 +6,8 @@ import { withApp, parseDate, parsePositive } from './shared.js';
 import { createCandidatesRepo } from '../db/candidates-repo.js';
 import { createSubscribersRepo } from '../db/subscribers-repo.js';
 import { createPapersRepo } from '../db/papers-repo.js';
+import { createSentPapersRepo } from '../db/sent-papers-repo.js';
+import { createEditionsRepo } from '../db/editions-repo.js';
 import { localDate } from '../digest/schedule.js';
 import { rankEdition, type EditionRanking } from '../rank/edition.js';
 import { selectForSubscriber } from '../rank/select.js';
@@ -42,12 +44,12 @@ export function rankReport(app: RankDeps, o: RankOptions): string {
   const date = o.date ?? localDate(now, s.timezone);
   const limit = o.limit ?? s.size;
   const candidates = createCandidatesRepo(app.db);
-  const ranking = rankEdition(candidates, date, now, s);
+  const ranking = rankEdition(candidates, date, s);
   const titles = titleLookup(app);
   const t = s.trend;
   const lines = [
     `Ranking for ${date}, as of ${ranking.asOf}: ${ranking.candidates.length} candidates since ${ranking.from.slice(0, 10)}`,
-    `score = (Δupvotes + ${t.commentWeight}·Δcomments + ${t.starWeight}·Δstars over ${formatSpan(t.windowHours)}) / (age in days + 1)^${t.gravity}`,
+    `score = Δupvotes + ${t.commentWeight}·Δcomments + ${t.starWeight}·Δstars over the last ${formatSpan(t.windowHours)}, each weighted 2^(−its age / ${formatSpan(t.halfLifeHours)})`,
     '',
   ];
   if (!o.subscriber) {
@@ -61,7 +63,8 @@ export function rankReport(app: RankDeps, o: RankOptions): string {
   const topicNames = candidates.topicsOf(sub.id - 1, sub.id).get(sub.id) ?? [];
   const topics = topicNames.map((name) => ranking.topic(name)).filter((m): m is TopicMatches => m !== null);
   // Sent before this date: the digest as it would be prepared for it, whether or not it already was.
-  const alreadySent = candidates.sentSince(ranking.from.slice(0, 10), sub.id - 1, sub.id, date).get(sub.id) ?? new Set<string>();
+  const own = createEditionsRepo(app.db).getByDate(date)?.id ?? -1;
+  const alreadySent = createSentPapersRepo(app.db).alreadyHad(ranking.from.slice(0, 10), sub.id - 1, sub.id, own, date).get(sub.id) ?? new Set<string>();
   const sections = selectForSubscriber(ranking.trending, topics, {
     size: limit,
     topicSectionSize: s.topicSectionSize,
@@ -102,7 +105,8 @@ function trendRow(p: ScoredPaper, rank: number, title: string, reason: string): 
     p.id,
     fixed(p.score),
     String(q.upvotes),
-    // "~": the window's start was interpolated from the paper's appearance (no earlier observation).
+    // "~": the window's start was interpolated from the paper's appearance (no earlier observation), or the
+    // counters were read after the cut-off.
     `${q.estimated ? '~' : ''}${fixed(q.upvoteGrowth, 1)}`,
     fixed(q.commentGrowth, 1),
     fixed(q.starGrowth, 1),

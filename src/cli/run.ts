@@ -1,7 +1,9 @@
 // CLI subcommand `run`: the whole daily job now (ingest → prepare → send), whether or not it ran today. Exit 3
-// when another process holds the daily-job lock; 1 when the job failed or the send paused.
+// when another process holds the daily-job lock; 1 when the job failed, the send paused, or any source (or a
+// day or category of one) failed to ingest — the edition may still have gone out, but cron and monitoring see it.
 import type { Command } from 'commander';
-import { withApp, parseDate, printDaily, progress } from './shared.js';
+import { EXIT, withApp, parseDate, printDaily, progress } from './shared.js';
+import { ingestFailed } from '../ingest/run-ingest.js';
 import { runDailyJob } from '../jobs/daily.js';
 
 export function registerRunCommand(program: Command): void {
@@ -32,7 +34,7 @@ export function registerRunCommand(program: Command): void {
           });
           bar.stop();
           printDaily(r);
-          if (r.send?.paused) process.exitCode = 1;
+          if (r.send?.paused || ingestFailed(r.ingest)) process.exitCode = EXIT.FAILED;
         } finally {
           bar.stop();
           process.off('SIGINT', onSignal);

@@ -1,5 +1,6 @@
 // Helpers shared by the CLI subcommands: argument parsers, building the app, exit codes, progress reporting and
-// printing a daily outcome. Exit codes: 0 done, 1 failed (or nothing found), 2 bad usage or input, 3 busy
+// printing a daily outcome. Exit codes: 0 done, 1 failed (or nothing found; for `run` and `ingest` also: a
+// source, a day or category of one, failed, or every item of a day was rejected), 2 bad usage or input, 3 busy
 // (another process holds the daily-job lock).
 import { InvalidArgumentError } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
@@ -110,8 +111,11 @@ export function progress(label: string, stream: NodeJS.WriteStream = process.std
 }
 
 export function printDaily(r: Awaited<ReturnType<typeof runDailyJob>>) {
-  for (const i of r.ingest)
+  for (const i of r.ingest) {
     console.log(i.ok ? `ingest ${i.source}: fetched ${i.fetched}, new ${i.inserted}, updated ${i.updated}, skipped ${i.skipped}` : `ingest ${i.source}: FAILED — ${i.error}`);
+    // A part (an HF day, an arXiv category) that failed while the others landed, by date or category.
+    if (i.ok) for (const f of i.failures) console.log(`ingest ${i.source} ${f.part}: FAILED — ${f.error}`);
+  }
   console.log(
     `edition ${r.date}: ${r.edition.status}${r.edition.reason ? ` (${r.edition.reason})` : ''}${r.edition.created ? `, ${r.edition.deliveries} deliveries prepared` : ', already prepared'}`,
   );

@@ -1,6 +1,6 @@
 // Reads what ranking needs: the candidate papers of a window with their observation history, the papers
 // matching a topic (FTS5 bm25 or arXiv category) inside that window, and, a page of subscribers at a time,
-// their topics and the candidates already sent to them. Statements are prepared once; nothing here writes.
+// their topics (what was sent to them: sent-papers-repo.ts). Statements are prepared once; nothing here writes.
 import type { Db } from './open.js';
 import type { Candidate, ObservationPoint } from '../rank/types.js';
 import type { TopicHit, TopicQuery } from '../rank/topics.js';
@@ -26,6 +26,16 @@ export function createCandidatesRepo(db: Db) {
      WHERE o.paper_id IN (SELECT p.id FROM papers p WHERE ${APPEARED_AT} > ? AND ${APPEARED_AT} <= ?) AND o.observed_at <= ?
      ORDER BY o.paper_id, o.observed_at, o.id`,
   );
+  // A paper with no observation up to the cut-off (first read by a late run or a catch-up after downtime): its
+  // earliest later observation, one index seek per such paper. Papers that never have counters (arXiv-only)
+  // cost two seeks and return nothing.
+  const lateObservations = db.prepare<[{ from: string; to: string; asOf: string }], ObservationPoint & { paper_id: string }>(
+    `SELECT o.paper_id, o.observed_at AS observedAt, o.upvotes, o.comments, o.github_stars AS githubStars
+     FROM papers p JOIN observations o ON o.id = (
+       SELECT o2.id FROM observations o2 WHERE o2.paper_id = p.id AND o2.observed_at > @asOf ORDER BY o2.observed_at, o2.id LIMIT 1)
+     WHERE ${APPEARED_AT} > @from AND ${APPEARED_AT} <= @to
+       AND NOT EXISTS (SELECT 1 FROM observations o3 WHERE o3.paper_id = p.id AND o3.observed_at <= @asOf)`,
+  );
   const ftsMatch = db.prepare<[string, string, string], { id: string; rank: number }>(
     `SELECT p.id, ${BM25} AS rank FROM papers_fts JOIN papers p ON p.rowid = papers_fts.rowid
      WHERE papers_fts MATCH ? AND ${APPEARED_AT} > ? AND ${APPEARED_AT} <= ?`,
@@ -38,17 +48,11 @@ export function createCandidatesRepo(db: Db) {
   const topicsInRange = db.prepare<[number, number], { subscriber_id: number; topic: string }>(
     'SELECT subscriber_id, topic FROM subscriber_topics WHERE subscriber_id > ? AND subscriber_id <= ? ORDER BY subscriber_id, topic',
   );
-  // Per subscriber one index seek on (subscriber_id, edition_id) per recent edition: a long history is never read.
-  // CROSS JOIN pins subscribers as the outer loop; otherwise the planner may range-scan every row of the page.
-  const sentInRange = db.prepare<[string, string, number, number], { subscriber_id: number; paper_id: string }>(
-    `SELECT s.id AS subscriber_id, sp.paper_id FROM subscribers s
-     CROSS JOIN sent_papers sp INDEXED BY sent_papers_subscriber_edition
-       ON sp.subscriber_id = s.id AND sp.edition_id IN (SELECT id FROM editions WHERE date >= ? AND date < ?)
-     WHERE s.id > ? AND s.id <= ?`,
-  );
-
   return {
-    /** Papers that appeared in (from, to], each with its observations up to `asOf`, ascending. */
+    /**
+     * Papers that appeared in (from, to], each with its observations up to `asOf`, ascending; a paper with none
+     * up to `asOf` carries its earliest later observation as `late` (never "0 upvotes" when the source said 92).
+     */
     load(from: string, to: string, asOf: string): Candidate[] {
       const byId = new Map<string, Candidate>();
       for (const r of candidates.all(from, to))
@@ -60,6 +64,10 @@ export function createCandidatesRepo(db: Db) {
           comments: o.comments,
           githubStars: o.githubStars,
         });
+      }
+      for (const o of lateObservations.iterate({ from, to, asOf })) {
+        const c = byId.get(o.paper_id);
+        if (c) c.late = { observedAt: o.observedAt, upvotes: o.upvotes, comments: o.comments, githubStars: o.githubStars };
       }
       return [...byId.values()];
     },
@@ -77,21 +85,6 @@ export function createCandidatesRepo(db: Db) {
         const list = out.get(r.subscriber_id);
         if (list) list.push(r.topic);
         else out.set(r.subscriber_id, [r.topic]);
-      }
-      return out;
-    },
-
-    /**
-     * Papers sent to subscribers with ids in (afterId, lastId] by editions dated from `fromDate` (and before
-     * `beforeDate`). A paper that appeared on or after fromDate cannot have been in an older edition, so this is
-     * all the never-twice rule needs for candidates of that window, without reading a subscriber's whole history.
-     */
-    sentSince(fromDate: string, afterId: number, lastId: number, beforeDate = '9999-12-31'): Map<number, Set<string>> {
-      const out = new Map<number, Set<string>>();
-      for (const r of sentInRange.iterate(fromDate, beforeDate, afterId, lastId)) {
-        const set = out.get(r.subscriber_id);
-        if (set) set.add(r.paper_id);
-        else out.set(r.subscriber_id, new Set([r.paper_id]));
       }
       return out;
     },

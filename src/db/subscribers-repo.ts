@@ -66,8 +66,8 @@ export function createSubscribersRepo(db: Db) {
   );
   const deliveriesOf = db.prepare<[number], DeliverySummary>(`SELECT e.date AS edition_date, d.status, d.sent_at, d.message_id
     FROM deliveries d JOIN editions e ON e.id = d.edition_id WHERE d.subscriber_id = ? ORDER BY e.date`);
-  const sentPapersOf = db.prepare<[number], { paper_id: string; edition_date: string }>(`SELECT s.paper_id, e.date AS edition_date
-    FROM sent_papers s JOIN editions e ON e.id = s.edition_id WHERE s.subscriber_id = ? ORDER BY e.date, s.paper_id`);
+  const sentPapersOf = db.prepare<[number], { paper_id: string; edition_date: string }>(`SELECT j.value AS paper_id, e.date AS edition_date
+    FROM sent_papers s JOIN editions e ON e.id = s.edition_id, json_each(s.papers_json) j WHERE s.subscriber_id = ? ORDER BY e.date, j.value`);
 
   const repo = {
     get: (id: number) => byId.get(id),

@@ -1,31 +1,30 @@
 // Prepares the edition for a date in one transaction: the frozen ranking, a snapshot of each paper shown,
-// and one delivery per active subscriber with that subscriber's selection. A second call changes nothing.
+// and one delivery per active subscriber with that subscriber's selection — daily readers the day's trending
+// papers, weekly readers (on WEEKLY_DIGEST_DAY) the best of the past 7 days. A second call changes nothing.
+// The never-twice ledger is not written here: a paper counts as sent when the SMTP server accepts the email.
 import type { Db } from '../db/open.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { createCandidatesRepo } from '../db/candidates-repo.js';
 import { createPapersRepo } from '../db/papers-repo.js';
+import { createSentPapersRepo } from '../db/sent-papers-repo.js';
 import { createEditionsRepo, type EditionRow } from '../db/editions-repo.js';
-import { editionWindow, rankEdition } from '../rank/edition.js';
+import { editionWindow, rankEdition, type EditionRanking, type RankSettings } from '../rank/edition.js';
 import { selectForSubscriber, type Section } from '../rank/select.js';
 import type { Candidate, ScoredPaper, TopicMatches, TrendParams } from '../rank/types.js';
 import { snapshotPaper } from './snapshot.js';
-import { deliveryTimes, weekday } from './schedule.js';
+import { addDays, deliveryTimes, weekday } from './schedule.js';
+import { digestSubject, type DigestKind } from './subject.js';
 import { digestMessageId } from '../lib/tokens.js';
-import { plainText } from '../lib/tex.js';
 
-export interface PrepareSettings {
+export interface PrepareSettings extends RankSettings {
   size: number;
   topicSectionSize: number;
-  candidateWindowDays: number;
   resendStillTrending: boolean;
-  timezone: string; // service default
-  defaultHour: number;
-  trend: TrendParams;
   secretKey: string;
   messageIdDomain: string;
-  /** Weekly subscribers get the digest on this ISO weekday (1 = Monday). */
-  weeklyDay?: number;
+  /** WEEKLY_DIGEST_DAY: weekly subscribers get the week's best on this ISO weekday (1 = Monday … 7 = Sunday). */
+  weeklyDay: number;
 }
 
 export interface PrepareResult {
@@ -36,12 +35,21 @@ export interface PrepareResult {
 }
 
 const PAGE = 1000;
+const WEEK_HOURS = 7 * 24;
+
+/**
+ * The weekly ranking: growth over the 7 days up to the cut-off, every vote of the week counting alike (no
+ * half-life), and reasons measured over about a week ("+85 upvotes in 7 days").
+ */
+export function weeklyTrend(trend: TrendParams): TrendParams {
+  return { ...trend, windowHours: WEEK_HOURS, halfLifeHours: Number.POSITIVE_INFINITY, factBaselineHours: WEEK_HOURS - 4 };
+}
 
 export function prepareEdition(
   deps: { db: Db; clock: Clock; logger: Logger },
   date: string,
   s: PrepareSettings,
-  options: { emptyReason?: string } = {},
+  options: { emptyReason?: string; failedParts?: string[] } = {},
 ): PrepareResult {
   const { db, clock, logger } = deps;
   const editions = createEditionsRepo(db);
@@ -50,9 +58,9 @@ export function prepareEdition(
   const existing = editions.getByDate(date);
   if (existing?.status === 'ready') return { edition: existing, created: false, deliveries: 0, skipped: 0 };
 
-  const now = clock.now();
-  const nowIso = now.toISOString();
+  const nowIso = clock.now().toISOString();
   const candidatesRepo = createCandidatesRepo(db);
+  const sentPapers = createSentPapersRepo(db);
   const papers = createPapersRepo(db);
 
   const run = db.transaction((): PrepareResult => {
@@ -61,17 +69,20 @@ export function prepareEdition(
     if (again?.status === 'ready') return { edition: again, created: false, deliveries: 0, skipped: 0 };
     if (again) db.prepare("DELETE FROM editions WHERE id = ? AND status = 'empty'").run(again.id);
 
-    // Rank as of the end of the edition's day, or now if that is earlier (a digest never sees the future).
-    const ranking = rankEdition(candidatesRepo, date, now, s);
-    const { candidates, trending } = ranking;
+    // Rank as of the edition's cut-off (the end of its date): the same whenever this runs (rank/edition.ts).
+    const daily = rankEdition(candidatesRepo, date, s);
+    const { candidates } = daily;
     const previous = editions.latestReadyBefore(date);
-    const fresh = previous ? newSince(candidates, previous) : candidates;
+    const dailyFresh = (previous ? newSince(candidates, previous.date, s) : candidates).length > 0;
+    // Weekly readers get the week's best on their day, even when the day itself brought nothing new (a Sunday).
+    const isWeeklyDay = weekday(date) === s.weeklyDay;
+    const weeklyFresh = isWeeklyDay && newSince(candidates, addDays(date, -7), s).length > 0;
     const emptyReason =
       options.emptyReason ??
       (candidates.length === 0
         ? 'no papers in the candidate window'
-        : fresh.length === 0
-          ? `nothing new since the ${previous?.date} edition`
+        : !dailyFresh && !weeklyFresh
+          ? `nothing new since the ${previous?.date} edition${options.failedParts?.length ? `; failed to ingest: ${options.failedParts.join(', ')}` : ''}`
           : null);
     if (emptyReason) {
       db.prepare("INSERT INTO editions (date, prepared_at, status, reason) VALUES (?, ?, 'empty', ?)").run(date, nowIso, emptyReason);
@@ -79,27 +90,28 @@ export function prepareEdition(
       return { edition: editions.getByDate(date)!, created: true, deliveries: 0, skipped: 0 };
     }
 
-    // A subject is plain text on one line: the stored title may hold TeX (C$^2$KV → C²KV).
-    const subject = `Trending papers for ${date}: ${plainText(papers.get(trending[0]!.id)?.title ?? '')}`.slice(0, 180);
+    let weekly: EditionRanking | undefined;
+    const weeklyRanking = () => (weekly ??= daily.withTrend(weeklyTrend(s.trend)));
+    // The archive's subject; each reader's own subject comes from the first paper of their digest (render.ts).
+    const lead = (dailyFresh ? daily : weeklyRanking()).trending[0]!;
+    const subject = digestSubject(dailyFresh ? 'daily' : 'weekly', date, papers.get(lead.id)?.title ?? '');
     const editionId = Number(
-      db.prepare("INSERT INTO editions (date, prepared_at, status, subject) VALUES (?, ?, 'ready', ?)").run(date, nowIso, subject)
-        .lastInsertRowid,
+      db.prepare("INSERT INTO editions (date, prepared_at, status, subject) VALUES (?, ?, 'ready', ?)").run(date, nowIso, subject).lastInsertRowid,
     );
 
-    // Each distinct topic query is matched once (ranking.topic memoizes it), for everyone who follows it.
     const noneSent = new Set<string>();
-    const insertDelivery = db.prepare(`INSERT INTO deliveries (edition_id, subscriber_id, status, selection_json, due_at, message_id, updated_at)
-      VALUES (?, ?, ?, ?, ?, ?, ?)`);
-    // One statement per subscriber for the whole selection (json_each), not one per paper: half the CPU at 100k.
-    const markSent = db.prepare('INSERT OR IGNORE INTO sent_papers (subscriber_id, paper_id, edition_id) SELECT ?, value, ? FROM json_each(?)');
+    const insertDelivery = db.prepare(`INSERT INTO deliveries (edition_id, subscriber_id, status, selection_json, due_at, message_id, updated_at, kind)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
     const page = db.prepare<[number, number], { id: number; timezone: string | null; delivery_hour: number | null; frequency: string; paused: number }>(
       "SELECT id, timezone, delivery_hour, frequency, paused FROM subscribers WHERE status = 'active' AND id > ? ORDER BY id LIMIT ?",
     );
 
-    const shown = new Set<string>(trending.slice(0, s.size).map((p) => p.id));
-    const isWeeklyDay = weekday(date) === (s.weeklyDay ?? 1);
+    // The edition's own ranking (the archive page, its top papers): the day's, or on a weekly-only day the week's.
+    const main = dailyFresh ? daily : weeklyRanking();
+    const shown = new Set<string>(main.trending.slice(0, s.size).map((p) => p.id));
     // Each copy is due at the subscriber's local hour, never before the edition's publication (digest/schedule.ts).
     const dueAt = deliveryTimes(date, { hour: s.defaultHour, timezone: s.timezone });
+    const fromDate = daily.from.slice(0, 10);
     let deliveries = 0;
     let skipped = 0;
     for (let after = 0; ; ) {
@@ -107,32 +119,35 @@ export function prepareEdition(
       if (!subs.length) break;
       const pageAfter = after;
       after = subs[subs.length - 1]!.id;
-      // Two range queries per page instead of two queries per subscriber.
+      // Two range queries per page instead of two queries per subscriber. Already had = accepted (the ledger)
+      // or still outstanding in an earlier edition (it may yet be accepted).
       const topicsByPage = candidatesRepo.topicsOf(pageAfter, after);
-      const sentByPage = candidatesRepo.sentSince(ranking.from.slice(0, 10), pageAfter, after);
+      const hadByPage = sentPapers.alreadyHad(fromDate, pageAfter, after, editionId);
       for (const sub of subs) {
-        if (sub.paused || (sub.frequency === 'weekly' && !isWeeklyDay)) continue;
+        if (sub.paused) continue;
+        const kind: DigestKind = sub.frequency === 'weekly' ? 'weekly' : 'daily';
+        if (kind === 'weekly' ? !weeklyFresh : !dailyFresh) continue;
+        // Every distinct topic query is matched once per ranking (memoized), for everyone who follows it.
+        const ranking = kind === 'weekly' ? weeklyRanking() : daily;
         const topics: TopicMatches[] = [];
         for (const t of topicsByPage.get(sub.id) ?? []) {
           const m = ranking.topic(t);
           if (m) topics.push(m);
         }
-        const sections: Section[] = selectForSubscriber(trending, topics, {
+        const sections: Section[] = selectForSubscriber(ranking.trending, topics, {
           size: s.size,
           topicSectionSize: s.topicSectionSize,
-          alreadySent: sentByPage.get(sub.id) ?? noneSent,
-          resendStillTrending: s.resendStillTrending,
+          alreadySent: hadByPage.get(sub.id) ?? noneSent,
+          resendStillTrending: s.resendStillTrending && kind === 'daily',
         });
         const due = dueAt({ hour: sub.delivery_hour, timezone: sub.timezone });
         const messageId = digestMessageId(s.secretKey, date, sub.id, s.messageIdDomain);
         // A subscriber who has had every trending paper already gets no email (never a blank one).
         const status = sections.length ? 'pending' : 'skipped';
-        insertDelivery.run(editionId, sub.id, status, JSON.stringify(sections), due, messageId, nowIso);
+        insertDelivery.run(editionId, sub.id, status, JSON.stringify(sections), due, messageId, nowIso, kind);
         if (status === 'skipped') skipped++;
         else deliveries++;
-        const selected = sections.flatMap((sec) => sec.papers.map((p) => p.id));
-        for (const id of selected) shown.add(id);
-        if (selected.length) markSent.run(sub.id, editionId, JSON.stringify(selected));
+        for (const sec of sections) for (const p of sec.papers) shown.add(p.id);
       }
     }
 
@@ -140,14 +155,14 @@ export function prepareEdition(
       'INSERT INTO edition_papers (edition_id, paper_id, rank, score, reason, snapshot_json) VALUES (?, ?, ?, ?, ?, ?)',
     );
     const candidateById = new Map(candidates.map((c) => [c.id, c]));
-    trending.forEach((scored, i) => {
+    main.trending.forEach((scored, i) => {
       if (!shown.has(scored.id)) return;
       const row = papers.get(scored.id)!;
       const latest = latestCounters(candidateById.get(scored.id)!);
       insertPaper.run(editionId, scored.id, i + 1, scored.score, scored.reason, JSON.stringify(snapshotPaper(row, scored, latest)));
     });
     logger.info(
-      { event: 'edition.prepared', date, editionId, deliveries, skipped, papers: shown.size, topicQueries: ranking.queriesRun() },
+      { event: 'edition.prepared', date, editionId, deliveries, skipped, papers: shown.size, weekly: weekly !== undefined, topicQueries: daily.queriesRun() },
       'edition prepared',
     );
     return { edition: editions.get(editionId)!, created: true, deliveries, skipped };
@@ -156,20 +171,22 @@ export function prepareEdition(
 }
 
 /**
- * Candidates that are new since the previous edition: first seen by us after it was prepared, or appeared after
- * its cut-off (a backfill can add papers later than it was prepared). Neither → the day has nothing new.
+ * Candidates new since an earlier date: appeared, or first seen by us, after that date's cut-off (a backfill can
+ * bring old papers we never had). None → nothing new. Cut-offs, not the times editions happened to be prepared:
+ * the answer is the same whenever either edition was prepared.
  */
-function newSince(candidates: Candidate[], previous: EditionRow): Candidate[] {
-  const cutoff = editionWindow(previous.date, new Date(previous.prepared_at), 0).asOf;
-  return candidates.filter((c) => c.firstSeenAt > previous.prepared_at || c.appearedAt > cutoff);
+function newSince(candidates: Candidate[], sinceDate: string, s: PrepareSettings): Candidate[] {
+  const cutoff = editionWindow(sinceDate, s).asOf;
+  return candidates.filter((c) => c.firstSeenAt > cutoff || c.appearedAt > cutoff);
 }
 
-/** The latest counters, and whether any source measured upvotes or comments at all (arXiv never does). */
+/** The latest counters up to the cut-off (or the late reading that stands for them), and whether any source
+ * measured upvotes or comments at all (arXiv never does). */
 function latestCounters(c: Candidate): { comments: number; githubStars: number | null; counted: boolean } {
   let comments = 0;
   let githubStars: number | null = null;
   let counted = false;
-  for (const o of c.observations) {
+  for (const o of c.observations.length ? c.observations : c.late ? [c.late] : []) {
     if (o.comments !== null) comments = o.comments;
     if (o.githubStars !== null) githubStars = o.githubStars;
     if (o.upvotes !== null || o.comments !== null) counted = true;

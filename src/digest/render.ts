@@ -14,6 +14,7 @@ import { editionView, preheaderFor, sectionViews, editionUrls, type CardView, ty
 import { AppError } from '../lib/errors.js';
 import { escapeHtml } from '../lib/escape-html.js';
 import { fixedRun, joinPieces, type FixedRun, type TextPiece } from '../lib/spliced-text.js';
+import { digestHeading, digestSubject, type DigestKind } from './subject.js';
 
 export { editionUrls };
 
@@ -30,6 +31,8 @@ export interface RecipientParts {
   sections: Section[];
   unsubscribeUrl: string;
   preferencesUrl: string;
+  /** A daily digest (default) or a weekly one: its own subject, heading and wording. */
+  kind?: DigestKind | undefined;
 }
 
 export interface RenderedMessage {
@@ -49,6 +52,7 @@ export interface RenderedDigest extends RenderedMessage {
 
 export interface CompiledEdition {
   date: string;
+  /** The edition's subject (the archive's); each recipient's comes from the first paper of their own digest. */
   subject: string;
   view: EditionView;
   renderFor(r: RecipientParts): RenderedDigest;
@@ -114,7 +118,7 @@ function hidePreheaderQuietly(html: string): string {
 
 // ---- slots -----------------------------------------------------------------------------------------
 
-const SLOT_NAMES = ['preheader', 'heading', 'reason', 'unsubscribeUrl', 'preferencesUrl', 'confirmUrl'] as const;
+const SLOT_NAMES = ['subject', 'headline', 'lead', 'cadence', 'preheader', 'heading', 'reason', 'unsubscribeUrl', 'preferencesUrl', 'confirmUrl'] as const;
 type SlotName = (typeof SLOT_NAMES)[number];
 type SlotValues = Partial<Record<SlotName, string>>;
 
@@ -161,11 +165,21 @@ function between(html: string, start: string, end: string, from = 0): { inner: s
   return { inner: html.slice(a + start.length, b), startAt: a, endAt: b + end.length };
 }
 
+/** For element text (not attributes): only &, < and > need escaping, so "Today's" stays as written. */
+function escapeText(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 function assertLink(url: string, what: string): void {
   if (!/^https?:\/\/[^\s<>"]+$/.test(url)) throw new AppError('RENDER_BAD_URL', `${what} must be an absolute URL without spaces or quotes`);
 }
 
 // ---- the digest ------------------------------------------------------------------------------------
+
+const LEAD: Record<DigestKind, string> = {
+  daily: 'The research papers people are upvoting fastest right now, each with the reason it made the list.',
+  weekly: 'The research papers people upvoted most over the past seven days, each with the reason it made the list.',
+};
 
 /** Compiles the edition once. `papers` are every paper any recipient may get. */
 export async function compileEdition(edition: { date: string; subject: string; papers: PaperSnapshot[] }, s: RenderSettings): Promise<CompiledEdition> {
@@ -192,8 +206,15 @@ export async function compileEdition(edition: { date: string; subject: string; p
       const secs = sectionViews(r.sections, byId, edition.date);
       // Never a blank email: preparing an edition skips subscribers with nothing to read.
       if (!secs.length) throw new AppError('RENDER_EMPTY', `nothing to render for this recipient in edition ${edition.date}`);
+      const kind = r.kind ?? 'daily';
+      // The subject names this reader's first paper: never a paper they already had or will not find below.
+      const subject = digestSubject(kind, edition.date, secs[0]!.items[0]!.card.title);
       const personal: SlotValues = {
-        preheader: escapeHtml(preheaderFor(secs)),
+        subject: escapeHtml(subject),
+        headline: escapeText(digestHeading(kind, edition.date)),
+        lead: escapeText(LEAD[kind]),
+        cadence: kind,
+        preheader: escapeHtml(preheaderFor(secs, kind === 'weekly' ? 'this week' : 'today')),
         unsubscribeUrl: escapeHtml(r.unsubscribeUrl),
         preferencesUrl: escapeHtml(r.preferencesUrl),
       };
@@ -204,8 +225,8 @@ export async function compileEdition(edition: { date: string; subject: string; p
         for (const { card, reason } of sec.items) fill(cards.get(card.id)!, { reason: escapeHtml(reason) }, html);
       }
       fill(tail, personal, html);
-      const text = renderText(secs, r);
-      return { subject: view.subject, html: joinPieces(html), text: joinPieces(text), pieces: { html, text } };
+      const text = renderText(secs, r, kind);
+      return { subject, html: joinPieces(html), text: joinPieces(text), pieces: { html, text } };
     },
   };
 }
@@ -234,7 +255,9 @@ const INDENT = '    ';
  * on the recipient (each card's wrapped lines) is prepared once per edition, as fixed runs; a recipient only
  * joins them with their own values (section titles, numbers, reasons, links).
  */
-export function compileText(view: EditionView): (sections: readonly SectionView[], r: Pick<RecipientParts, 'unsubscribeUrl' | 'preferencesUrl'>) => TextPiece[] {
+export function compileText(
+  view: EditionView,
+): (sections: readonly SectionView[], r: Pick<RecipientParts, 'unsubscribeUrl' | 'preferencesUrl'>, kind?: DigestKind) => TextPiece[] {
   const blocks = new Map<string, FixedRun>();
   for (const c of view.cards) {
     const body = [
@@ -249,17 +272,23 @@ export function compileText(view: EditionView): (sections: readonly SectionView[
     // "1.  Title" / "10. Title": the number (per recipient) sits in the indent, continuation lines keep it.
     blocks.set(c.id, fixedRun(`${wrapText(c.title, TEXT_WIDTH, INDENT).join('\n').slice(INDENT.length)}\n${body}\n${INDENT}Why: `));
   }
-  const head = fixedRun([`TRENDING PAPERS · ${view.dateLabel}`, '', `View in browser: ${view.archiveUrl}`, ''].join('\n'));
-  const foot = fixedRun(`--\nYou receive this email because you subscribed to the daily Trending Papers digest at ${view.siteHost}.\nManage preferences: `);
+  const head: Record<DigestKind, FixedRun> = {
+    daily: fixedRun([`TRENDING PAPERS · ${view.dateLabel}`, '', `View in browser: ${view.archiveUrl}`, ''].join('\n')),
+    weekly: fixedRun([`${digestHeading('weekly', view.date).toUpperCase()} · ${view.dateLabel}`, '', `View in browser: ${view.archiveUrl}`, ''].join('\n')),
+  };
+  const foot: Record<DigestKind, FixedRun> = {
+    daily: fixedRun(`--\nYou receive this email because you subscribed to the daily Trending Papers digest at ${view.siteHost}.\nManage preferences: `),
+    weekly: fixedRun(`--\nYou receive this email because you subscribed to the weekly Trending Papers digest at ${view.siteHost}.\nManage preferences: `),
+  };
   const unsubscribe = fixedRun('\nUnsubscribe: ');
   const archive = fixedRun(`\nPast digests: ${view.archiveIndexUrl}`);
-  return (sections, r) => {
-    const out: TextPiece[] = [head];
+  return (sections, r, kind = 'daily') => {
+    const out: TextPiece[] = [head[kind]];
     for (const sec of sections) {
       out.push(`\n${sec.title.toUpperCase()}\n${'-'.repeat(Math.min(TEXT_WIDTH, sec.title.length))}\n\n`);
       sec.items.forEach(({ card, reason }, i) => out.push(`${i + 1}.`.padEnd(INDENT.length), blocks.get(card.id)!, `${reason}\n\n`));
     }
-    out.push(foot, r.preferencesUrl, unsubscribe, r.unsubscribeUrl, archive);
+    out.push(foot[kind], r.preferencesUrl, unsubscribe, r.unsubscribeUrl, archive);
     return out;
   };
 }

@@ -204,9 +204,9 @@ export function sectionViews(sections: readonly Section[], byId: ReadonlyMap<str
 }
 
 /** The preheader: the first thing the inbox shows after the subject. */
-export function preheaderFor(sections: readonly SectionView[]): string {
+export function preheaderFor(sections: readonly SectionView[], when: 'today' | 'this week' = 'today'): string {
   const first = sections[0]?.items[0]?.card.title;
   const count = sections.reduce((n, s) => n + s.items.length, 0);
   if (!first) return 'Trending research papers';
-  return count > 1 ? `${first} — and ${count - 1} more papers people are reading today` : first;
+  return count > 1 ? `${first} — and ${count - 1} more papers people are reading ${when}` : first;
 }

@@ -1,17 +1,22 @@
 // Collects one source run: valid entries (one per paper), skipped items with reasons, the raw item count.
 // Invariant: a paper seen twice in one run yields one entry (one observation), with its earliest dates kept.
-import type { ParseResult, PaperEntry, SkippedEntry, SourceBatch, SourceName } from './types.js';
+import type { ParseResult, PaperEntry, SkippedEntry, SourceBatch, SourceFailure, SourceName } from './types.js';
 
 export interface BatchCollector {
   add(result: ParseResult, where: string): void;
   readonly size: number;
-  build(): SourceBatch;
+  /** Raw items seen so far, valid ones, skipped ones (so a caller can tell what one part contributed). */
+  readonly counts: { fetched: number; valid: number; skipped: number };
+  /** The first skipped item since `from` skipped items (for "every item of that day was rejected"). */
+  skippedSince(from: number): SkippedEntry | undefined;
+  build(parts?: { attempted: number; failures: SourceFailure[] }): SourceBatch;
 }
 
 export function createBatchCollector(source: SourceName): BatchCollector {
   const entries = new Map<string, PaperEntry>();
   const skipped: SkippedEntry[] = [];
   let fetched = 0;
+  let valid = 0;
   return {
     add(result, where) {
       fetched++;
@@ -19,6 +24,7 @@ export function createBatchCollector(source: SourceName): BatchCollector {
         skipped.push({ where, reason: result.reason });
         return;
       }
+      valid++;
       const e = result.entry;
       const prev = entries.get(e.id);
       // The later sighting has the fresher counters; the earlier one knows when the paper first appeared.
@@ -32,7 +38,11 @@ export function createBatchCollector(source: SourceName): BatchCollector {
     get size() {
       return entries.size;
     },
-    build: () => ({ source, entries: [...entries.values()], skipped, fetched }),
+    get counts() {
+      return { fetched, valid, skipped: skipped.length };
+    },
+    skippedSince: (from) => skipped[from],
+    build: (parts = { attempted: 1, failures: [] }) => ({ source, entries: [...entries.values()], skipped, fetched, parts: parts.attempted, failures: parts.failures }),
   };
 }
 

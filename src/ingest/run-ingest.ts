@@ -1,11 +1,13 @@
 // Runs every configured source: fetch → validate/normalize (in the source) → one transaction per batch.
-// A failing source is recorded and reported; the other sources carry on; a failed source writes no papers.
+// A failing part (an HF day, an arXiv category, a feed file) is recorded with its cause while the source's other
+// parts land; a source fails when every part failed (or it could not run at all), and the other sources carry on.
 import type { Logger } from '../lib/logger.js';
 import type { Clock } from '../lib/clock.js';
 import { describeError } from '../lib/errors.js';
 import type { PapersRepo } from '../db/papers-repo.js';
 import type { IngestRunsRepo } from '../db/ingest-runs-repo.js';
-import type { FetchOptions, SkippedEntry, Source, SourceName, SourceProgress } from './types.js';
+import type { FetchOptions, SkippedEntry, Source, SourceFailure, SourceName, SourceProgress } from './types.js';
+import { describeFailures } from './parts.js';
 
 export interface SourceOutcome {
   source: SourceName;
@@ -21,7 +23,15 @@ export interface SourceOutcome {
   /** The first few skipped items with their reasons (all of them up to 50 are in the ingest-run record). */
   skippedExamples: SkippedEntry[];
   durationMs: number;
+  /** Parts (days, categories, files) that failed, with why; with ok=true the other parts landed. */
+  failures: SourceFailure[];
+  /** Why the source failed, or (ok=true) which parts failed. */
   error?: string;
+}
+
+/** Whether an ingest went wholly right: no source failed and no part of one (a day, a category) did. */
+export function ingestFailed(outcomes: readonly SourceOutcome[]): boolean {
+  return outcomes.some((o) => !o.ok || o.failures.length > 0);
 }
 
 export interface IngestDeps {
@@ -33,6 +43,12 @@ export interface IngestDeps {
 }
 
 export interface IngestOptions extends Omit<FetchOptions, 'now' | 'onProgress'> {
+  /**
+   * Sources with dated feeds fetch their range ending on this instant's date instead of today's (a run for a
+   * past edition date: a catch-up or a backfill reads the days around that date). Observations are still
+   * stamped with the time they were made.
+   */
+  until?: Date | undefined;
   onSourceStart?: (source: SourceName) => void;
   onProgress?: (source: SourceName, p: SourceProgress) => void;
   onSource?: (o: SourceOutcome) => void;
@@ -48,35 +64,44 @@ export async function runIngest(deps: IngestDeps, options: IngestOptions = {}): 
     let outcome: SourceOutcome;
     try {
       const batch = await source.fetch({
-        now: startedAt,
+        now: options.until && options.until < startedAt ? options.until : startedAt,
         days: options.days,
         date: options.date,
         signal: options.signal,
         onProgress: options.onProgress && ((p) => options.onProgress!(source.name, p)),
       });
+      // What the good parts brought lands even when other parts failed.
       const counts = deps.papers.upsertBatch(source.name, batch.entries, deps.clock.now().toISOString());
+      const failed = batch.parts > 0 && batch.failures.length >= batch.parts;
+      const error = batch.failures.length ? describeFailures(batch.failures) : undefined;
       outcome = {
         source: source.name,
-        ok: true,
+        ok: !failed,
         fetched: batch.fetched,
         ...counts,
         skipped: batch.skipped.length,
         skippedExamples: batch.skipped.slice(0, 5),
         durationMs: Math.round(performance.now() - t0),
+        failures: batch.failures,
+        ...(error ? { error } : {}),
       };
       deps.ingestRuns.finish(runId, {
         finishedAt: deps.clock.now().toISOString(),
-        status: 'ok',
+        status: failed ? 'failed' : 'ok',
         fetched: batch.fetched,
         inserted: counts.inserted,
         updated: counts.updated,
         skipped: batch.skipped,
-        error: null,
+        failures: batch.failures,
+        error: error ?? null,
       });
       for (const s of batch.skipped.slice(0, 10))
         deps.logger.warn({ event: 'ingest.item_skipped', source: source.name, where: s.where, reason: s.reason }, 'skipped a bad item');
+      for (const f of batch.failures)
+        deps.logger.error({ event: 'ingest.part_failed', source: source.name, part: f.part, code: f.code, error: f.error }, 'a part of the source failed');
     } catch (err) {
       const error = describeError(err);
+      const failure: SourceFailure = { part: source.name, code: (err as { code?: string })?.code ?? 'SOURCE_FAILED', error };
       outcome = {
         source: source.name,
         ok: false,
@@ -88,6 +113,7 @@ export async function runIngest(deps: IngestDeps, options: IngestOptions = {}): 
         skipped: 0,
         skippedExamples: [],
         durationMs: Math.round(performance.now() - t0),
+        failures: [failure],
         error,
       };
       deps.ingestRuns.finish(runId, {
@@ -97,6 +123,7 @@ export async function runIngest(deps: IngestDeps, options: IngestOptions = {}): 
         inserted: 0,
         updated: 0,
         skipped: [],
+        failures: [failure],
         error,
       });
       deps.logger.error({ event: 'ingest.source_failed', source: source.name, err }, 'source failed');

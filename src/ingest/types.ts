@@ -39,6 +39,16 @@ export interface SkippedEntry {
   reason: string;
 }
 
+/**
+ * One part of a source run that failed on its own: an HF day, an arXiv category, a feed file. The other parts
+ * still land. `part` names it as a reader would ("2025-01-10", "cs.LG", "2026-08-20.json").
+ */
+export interface SourceFailure {
+  part: string;
+  code: string;
+  error: string;
+}
+
 /** Everything one source produced in one run; written in one transaction. */
 export interface SourceBatch {
   source: SourceName;
@@ -46,6 +56,10 @@ export interface SourceBatch {
   skipped: SkippedEntry[];
   /** Raw items seen (valid + skipped). */
   fetched: number;
+  /** Parts attempted (days, categories, files); a source whose every part failed has failed. */
+  parts: number;
+  /** Parts that failed: bad payload, HTTP error, timeout, or every item rejected. */
+  failures: SourceFailure[];
 }
 
 export interface SourceProgress {
@@ -67,6 +81,10 @@ export interface FetchOptions {
 
 export interface Source {
   readonly name: SourceName;
-  /** Fetch and normalize. Item-level problems go to `skipped`; a bad payload or transport error throws SourceError. */
+  /**
+   * Fetch and normalize. Item-level problems go to `skipped`; a part (day, category, file) whose payload is bad,
+   * whose request failed or whose every item was rejected goes to `failures` and the other parts carry on.
+   * Throws SourceError only when the source as a whole cannot run (nothing to read, cancelled).
+   */
   fetch(options: FetchOptions): Promise<SourceBatch>;
 }

@@ -5,7 +5,9 @@ import type { AppDeps } from '../app.js';
 import { runIngest, type SourceOutcome } from '../ingest/run-ingest.js';
 import { prepareEdition, type PrepareResult } from '../digest/prepare.js';
 import { sendDue, type SendOutcome, type SendProgress } from '../mail/send-edition.js';
-import { localDate } from '../digest/schedule.js';
+import { addDays, localDate } from '../digest/schedule.js';
+import { createSentPapersRepo, LEDGER_MARGIN_DAYS } from '../db/sent-papers-repo.js';
+import { editionWindow } from '../rank/edition.js';
 import { withLock } from './lock.js';
 import { createJobRunsRepo, type JobRunRow, type JobTrigger } from './job-runs.js';
 import { recordSubscriberCounts } from './subscriber-counts.js';
@@ -16,6 +18,8 @@ export interface DailyOutcome {
   ingest: SourceOutcome[];
   edition: { id: number; status: 'ready' | 'empty'; reason: string | null; created: boolean; deliveries: number };
   send: SendOutcome | null;
+  /** Ledger rows (accepted digests) older than the retention, deleted by this run. */
+  ledgerPruned: number;
 }
 
 export type DailyStage = 'ingest' | 'prepare' | 'send';
@@ -90,13 +94,23 @@ async function runLocked(app: AppDeps, date: string, owner: string, options: Dai
   app.logger.info({ event: 'job.daily_started', date, trigger: options.trigger ?? 'manual' }, 'daily job started');
   try {
     options.onStage?.('ingest', {});
-    // No `days`: each source fetches its own configured range (HF_DAYS, ARXIV_DAYS; the file source HF_DAYS).
-    const ingest = options.skipIngest ? [] : await runIngest({ ...app, sources: app.sources() }, { signal });
+    // No `days`: each source fetches its own configured range (HF_DAYS, ARXIV_DAYS; the file source its folder),
+    // ending on the edition's date when that is past (a catch-up or a backfill reads the days around it).
+    const until = new Date(editionWindow(date, app.prepareSettings).asOf);
+    const ingest = options.skipIngest ? [] : await runIngest({ ...app, sources: app.sources() }, { signal, until });
     // Never freeze an edition from an ingest cut short by shutdown: its "every source failed" would be a lie.
     throwIfInterrupted(signal);
     const allFailed = ingest.length > 0 && ingest.every((o) => !o.ok);
+    // Parts that failed (an HF day, an arXiv category) go into an empty edition's reason: "nothing new" may be
+    // because today's list failed, and an empty edition can be prepared again once the source works.
+    const failedParts = ingest.flatMap((o) => o.failures.map((f) => `${o.source} ${f.part}`));
     options.onStage?.('prepare', {});
-    const prepared: PrepareResult = prepareEdition(app, date, app.prepareSettings, allFailed ? { emptyReason: 'every source failed to ingest' } : {});
+    const prepared: PrepareResult = prepareEdition(
+      app,
+      date,
+      app.prepareSettings,
+      allFailed ? { emptyReason: 'every source failed to ingest' } : failedParts.length ? { failedParts } : {},
+    );
     recordSubscriberCounts(app.db, date);
     let send: SendOutcome | null = null;
     if (prepared.edition.status === 'ready') {
@@ -107,9 +121,12 @@ async function runLocked(app: AppDeps, date: string, owner: string, options: Dai
         signal,
       });
     }
+    // Retention: the never-twice ledger keeps the candidate window plus a margin, pruned a small batch at a time.
+    const pruned = await pruneLedger(app, date);
     const outcome: DailyOutcome = {
       date,
       ingest,
+      ledgerPruned: pruned,
       edition: {
         id: prepared.edition.id,
         status: prepared.edition.status,
@@ -134,6 +151,23 @@ async function runLocked(app: AppDeps, date: string, owner: string, options: Dai
       app.logger.error({ event: 'job.daily_failed', date, err }, 'daily job failed');
     }
     throw err;
+  }
+}
+
+/**
+ * Deletes the sent-papers rows the never-twice rule can no longer need: editions older than the candidate
+ * window plus LEDGER_MARGIN_DAYS before `date` (a paper that appeared before the window is no candidate).
+ */
+export async function pruneLedger(app: Pick<AppDeps, 'db' | 'config' | 'logger'>, date: string): Promise<number> {
+  const before = addDays(date, -(app.config.digest.candidateWindowDays + LEDGER_MARGIN_DAYS));
+  try {
+    const pruned = await createSentPapersRepo(app.db).prune(before);
+    if (pruned) app.logger.info({ event: 'ledger.pruned', before, rows: pruned }, 'pruned the sent-papers ledger');
+    return pruned;
+  } catch (err) {
+    // Housekeeping: the edition went out; what was not pruned today is pruned by the next run.
+    app.logger.warn({ event: 'ledger.prune_failed', before, err: describeError(err) }, 'could not prune the sent-papers ledger');
+    return 0;
   }
 }
 

@@ -1,7 +1,8 @@
 // The sending engine: claims due deliveries (a conditional update), renders each from the edition compiled once,
-// sends through the mailer and writes the outcome to the ledger. A delivery is marked sent only after the SMTP
-// server accepted it. Invariant: at most `concurrency` messages are handed to the mailer without their outcome
-// recorded, so a crash can duplicate at most that many, each with its own deterministic Message-ID.
+// sends through the mailer and writes the outcome to the ledger. A delivery is marked sent, and its papers
+// recorded as sent to its subscriber (never twice), only after the SMTP server accepted it. Invariant: at most
+// `concurrency` messages are handed to the mailer without their outcome recorded, so a crash can duplicate at
+// most that many, each with its own deterministic Message-ID.
 import type { Db } from '../db/open.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -13,6 +14,7 @@ import { classifySendError } from './smtp-errors.js';
 import { newSenderIdentity, registerSender, heartbeat, releaseSender, requeueAbandonedClaims } from './send-claims.js';
 import { AppError, describeError } from '../lib/errors.js';
 import { signSubscriberToken } from '../lib/tokens.js';
+import { createSentPapersRepo } from '../db/sent-papers-repo.js';
 
 export interface SendSettings {
   publicBaseUrl: string;
@@ -92,6 +94,7 @@ interface ClaimedDelivery {
   selection_json: string;
   message_id: string;
   attempts: number;
+  kind: 'daily' | 'weekly';
 }
 
 /** Named statements, prepared once per run: a broken query fails before anything is claimed. */
@@ -113,7 +116,7 @@ function ledgerStatements(db: Db) {
          WHERE d.status = 'pending' AND d.id > @cursor AND d.due_at <= @now
            AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= @now) AND s.status = 'active' AND ${editionFilter}
          ORDER BY d.id LIMIT @limit)
-       RETURNING id, edition_id, subscriber_id, selection_json, message_id, attempts`,
+       RETURNING id, edition_id, subscriber_id, selection_json, message_id, attempts, kind`,
     ),
     nextRetryAt: db.prepare<{ now: string; editionId: number | null }, { at: string | null }>(`SELECT min(d.next_attempt_at) AS at
       FROM deliveries d WHERE d.status = 'pending' AND d.due_at <= @now AND d.next_attempt_at > @now AND ${editionFilter}`),
@@ -150,6 +153,9 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
   const editionId = options.editionId ?? null;
   const waitForRetries = options.waitForRetries ?? true;
   const q = ledgerStatements(db);
+  // Never twice, counted on acceptance: a delivery's papers count as sent once the server accepted it; one that
+  // bounces or finally fails never counts, so its papers may come in a later edition.
+  const sentPapers = createSentPapersRepo(db);
   const nowIso = () => clock.now().toISOString();
 
   const recovered = requeueAbandonedClaims(db, { now: clock.now(), leaseMs });
@@ -236,6 +242,7 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
         const requeued = q.markSentRequeued.run(row).changes;
         logger.warn({ event: 'send.claim_lost', deliveryId: d.id, recorded: requeued === 1 }, 'sent a delivery whose claim had been requeued');
       }
+      sentPapers.recordAccepted(d.id);
       progress.sent++;
       progress.remaining--;
       consecutiveFailures = 0;
@@ -301,7 +308,7 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
     let msg: RenderedDigest;
     try {
       const edition = await compiledFor(d.edition_id);
-      msg = edition.renderFor({ sections: JSON.parse(d.selection_json) as Section[], ...urls });
+      msg = edition.renderFor({ sections: JSON.parse(d.selection_json) as Section[], kind: d.kind, ...urls });
     } catch (unrenderable) {
       return { d, unrenderable };
     }

@@ -13,14 +13,23 @@ export interface Candidate {
   appearedAt: string;
   /** When any source first showed it to us (ISO); a paper first seen after the last edition is new. */
   firstSeenAt: string;
-  observations: ObservationPoint[]; // ascending by observedAt
+  observations: ObservationPoint[]; // ascending by observedAt, all at or before the ranking's cut-off
+  /**
+   * Only for a paper with no observation up to the cut-off: its earliest observation after it (a late run, a
+   * catch-up after downtime). The source's later count is the best estimate of its counters at the cut-off.
+   */
+  late?: ObservationPoint | undefined;
 }
 
 export interface TrendParams {
+  /** Only growth inside the last windowHours before the cut-off counts. */
   windowHours: number;
-  gravity: number;
+  /** Each unit of growth counts 2^(−its age / halfLifeHours) at the cut-off; Infinity = plain growth. */
+  halfLifeHours: number;
   commentWeight: number;
   starWeight: number;
+  /** A reason's baseline observation is at least this much older than the latest one (default 20 h: "in 24 h"). */
+  factBaselineHours?: number | undefined;
 }
 
 export type Counter = 'upvotes' | 'comments' | 'githubStars';
@@ -32,20 +41,25 @@ export interface TrendFact {
   sinceHours: number;
   /** Measured from an earlier observation (about a day or more ago), or counted from the paper's appearance. */
   since: 'observation' | 'appearance';
+  /** The latest value was read after the cut-off (an estimate of the value at the edition's time): "~". */
+  estimated: boolean;
 }
 
 export interface ScoreParts {
-  upvotes: number; // latest total
+  upvotes: number; // latest total (at the cut-off, or the late estimate)
   upvoteGrowth: number; // growth inside the window (interpolated where observations are sparse)
   commentGrowth: number;
   starGrowth: number; // measured between observations only
-  /** upvoteGrowth + commentWeight·commentGrowth + starWeight·starGrowth */
+  /** The score: upvote + commentWeight·comment + starWeight·star growth in the window, each unit weighted by its recency. */
   signal: number;
-  /** (ageDays + 1)^gravity, the divisor */
-  decay: number;
   ageHours: number;
-  /** True when the window's starting value was interpolated from the paper's appearance (no observation before it). */
+  /**
+   * True when the window's starting value was interpolated from the paper's appearance (no observation before
+   * it), or when the counters were read after the cut-off (`late`).
+   */
   estimated: boolean;
+  /** The counters were read after the cut-off (no observation up to it): an estimate, marked "~". */
+  late: boolean;
   fact: TrendFact | null;
 }
 

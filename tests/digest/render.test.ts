@@ -153,7 +153,8 @@ describe('size, escaping and errors', () => {
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Q&quot; %%reason-000000000000%%');
     expect(html).toContain('&lt;i&gt;why&lt;/i&gt;');
     expect(html).toContain('Top &lt;trending&gt;');
-    expect(html).toContain('<title>&lt;b&gt;subject&lt;/b&gt;</title>');
+    // The subject (and the HTML title) names the reader's first paper, escaped like the rest.
+    expect(html).toContain('<title>Trending papers for 2026-08-21: &lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Q&quot; %%reason-000000000000%%</title>');
     expect(html).toContain('href="https://papers.example.org/unsubscribe?token=7.abc&amp;x=1"');
     expect(text).toContain('<script>alert(1)</script>');
   });
@@ -220,7 +221,8 @@ describe('TeX, arXiv-only papers and landmarks', () => {
   });
 
   it('shows TeX as readable text in the HTML, the text part and the subject', () => {
-    expect(msg.subject).toBe('Trending papers for 2026-08-21: C²KV: GPT-Red');
+    // The reader's subject names their own first paper, TeX made plain.
+    expect(msg.subject).toBe('Trending papers for 2026-08-21: C²KV: GPT-Red is 7× faster than $\\calE = \\calM × \\Rᵈ$');
     expect(msg.html).toContain('C²KV: <strong>GPT-Red</strong> is 7× faster than $\\calE = \\calM × \\Rᵈ$');
     expect(msg.html).toContain('We propose <strong>GLoRA</strong>, a gauge-aware');
     expect(msg.html).toContain('Why Adam Works Better with β₁ = β₂');

@@ -29,7 +29,7 @@ function addHistory(db: Db) {
   const ins = db.prepare("INSERT INTO deliveries (edition_id, subscriber_id, status, selection_json, due_at, message_id, updated_at, sent_at) VALUES (?, ?, ?, '[]', 'x', ?, 'x', ?)");
   ins.run(e1, id, 'sent', '<d1@x>', '2026-08-20T07:00:01Z');
   ins.run(e2, id, 'pending', '<d2@x>', null);
-  db.prepare('INSERT INTO sent_papers (subscriber_id, paper_id, edition_id) VALUES (?, ?, ?)').run(id, '2608.00001', e1);
+  db.prepare('INSERT INTO sent_papers (edition_id, subscriber_id, papers_json) VALUES (?, ?, ?)').run(e1, id, '["2608.00001"]');
 }
 
 describe('preferences page', () => {

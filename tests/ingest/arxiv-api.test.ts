@@ -1,5 +1,6 @@
 // The arXiv API (Atom) source against the real fixture server: current and rel-less link formats, old-style ids,
-// empty results, the HTTP 400 "Error" feed, paging, and arXiv's one-request-per-interval rule.
+// empty results, the HTTP 400 "Error" feed, paging, one query per category (a failing category fails alone),
+// and arXiv's one-request-per-interval rule.
 import { afterEach, describe, expect, it } from 'vitest';
 import { XMLParser } from 'fast-xml-parser';
 import { arxivFixture, fold, send, startIngestHarness, type IngestHarness } from './harness.js';
@@ -9,7 +10,8 @@ afterEach(async () => {
   await h?.close();
 });
 
-const API_ENV = { SOURCES: 'arxiv', ARXIV_MODE: 'api', ARXIV_CATEGORIES: 'cs.CL,cs.LG', ARXIV_API_PAGE_SIZE: '10', ARXIV_API_MAX_RESULTS: '10' };
+const API_ENV = { SOURCES: 'arxiv', ARXIV_MODE: 'api', ARXIV_CATEGORIES: 'cs.CL', ARXIV_API_PAGE_SIZE: '10', ARXIV_API_MAX_RESULTS: '10' };
+const category = (path: string) => /cat:([\w.-]+)/.exec(new URL(path, 'http://x').searchParams.get('search_query') ?? '')?.[1];
 
 interface FixtureEntry {
   id: string;
@@ -75,14 +77,30 @@ describe('arxiv api source', () => {
     expect(h.app.papers.get('2608.00009')).toMatchObject({ categories: ['cs.CL', 'cs.LG'], pdfUrl: null });
   });
 
-  it('queries the configured categories over the last ARXIV_DAYS days, newest first', async () => {
-    h = await startIngestHarness({ ...API_ENV, ARXIV_DAYS: '3' });
+  it('queries each configured category over the last ARXIV_DAYS days, newest first', async () => {
+    h = await startIngestHarness({ ...API_ENV, ARXIV_CATEGORIES: 'cs.CL,cs.LG', ARXIV_DAYS: '3' });
     h.server.route('/api/query', (req, res) => send(req, res, arxivFixture('api-query-empty.xml'), atom));
     const [out] = await h.ingest();
-    expect(out).toMatchObject({ ok: true, fetched: 0, inserted: 0 });
-    const q = new URL(h.server.requests[0]!.path, 'http://x').searchParams;
-    expect(q.get('search_query')).toBe('(cat:cs.CL OR cat:cs.LG) AND submittedDate:[202608190000 TO 202608212359]');
-    expect(Object.fromEntries([...q].filter(([k]) => k !== 'search_query'))).toEqual({ sortBy: 'submittedDate', sortOrder: 'descending', start: '0', max_results: '10' });
+    expect(out).toMatchObject({ ok: true, fetched: 0, inserted: 0, failures: [] });
+    const queries = h.server.requests.map((r) => new URL(r.path, 'http://x').searchParams);
+    expect(queries.map((q) => q.get('search_query'))).toEqual([
+      '(cat:cs.CL) AND submittedDate:[202608190000 TO 202608212359]',
+      '(cat:cs.LG) AND submittedDate:[202608190000 TO 202608212359]',
+    ]);
+    expect(Object.fromEntries([...queries[0]!].filter(([k]) => k !== 'search_query'))).toEqual({ sortBy: 'submittedDate', sortOrder: 'descending', start: '0', max_results: '10' });
+  });
+
+  it('a category whose query fails fails alone: the other categories land and the failure names the category', async () => {
+    h = await startIngestHarness({ ...API_ENV, ARXIV_CATEGORIES: 'cs.CL,cs.LG', HTTP_RETRIES: '1' });
+    h.server.route('/api/query', (req, res, url) =>
+      category(url.pathname + url.search) === 'cs.LG' ? void res.writeHead(503, { 'content-type': 'text/plain' }).end('overloaded') : send(req, res, arxivFixture('api-query-2026-04-12.xml'), atom),
+    );
+    const [out] = await h.ingest();
+    expect(out).toMatchObject({ ok: true, fetched: 10, inserted: 10 });
+    expect(out!.failures).toEqual([{ part: 'cs.LG', code: 'HTTP_STATUS', error: expect.stringMatching(/^HTTP_STATUS: arxiv: API query cs\.LG page 1 \(start=0\): GET .* answered HTTP 503 \(overloaded\) after 2 attempts$/) }]);
+    expect(h.count('SELECT count(*) FROM papers')).toBe(10);
+    expect(h.app.ingestRuns.recent(1)[0]).toMatchObject({ status: 'ok', failures: 1 });
+    expect(JSON.parse(h.app.ingestRuns.recent(1)[0]!.failures_json)).toEqual([expect.objectContaining({ part: 'cs.LG' })]);
   });
 
   it('reports the API error feed of an HTTP 400 with the API\'s own message', async () => {
@@ -90,7 +108,7 @@ describe('arxiv api source', () => {
     h.server.route('/api/query', (_req, res) => void res.writeHead(400, { 'content-type': atom }).end(arxivFixture('api-error-400.xml')));
     const [out] = await h.ingest();
     expect(out!.ok).toBe(false);
-    expect(out!.error).toBe('ARXIV_API_ERROR: arxiv: API query page 1 (start=0): the arXiv API answered HTTP 400: incorrect id format for abc');
+    expect(out!.error).toBe('ARXIV_API_ERROR: arxiv: API query cs.CL page 1 (start=0): the arXiv API answered HTTP 400: incorrect id format for abc');
     expect(h.server.requests).toHaveLength(1); // a 400 is not retried
     expect(h.count('SELECT count(*) FROM papers')).toBe(0);
   });
@@ -106,7 +124,7 @@ describe('arxiv api source', () => {
     h = await startIngestHarness(API_ENV);
     h.server.route('/api/query', (_req, res) => void res.writeHead(403, { 'content-type': 'text/html' }).end('<h1>Forbidden</h1>'));
     const [out] = await h.ingest();
-    expect(out!.error).toMatch(/SOURCE_HTTP_STATUS: arxiv: API query page 1 \(start=0\): GET .* answered HTTP 403 \(<h1>Forbidden<\/h1>\)/);
+    expect(out!.error).toMatch(/SOURCE_HTTP_STATUS: arxiv: API query cs\.CL page 1 \(start=0\): GET .* answered HTTP 403 \(<h1>Forbidden<\/h1>\)/);
   });
 
   it('pages through results one request at a time, spaced by ARXIV_MIN_INTERVAL_MS, and stops at a short page', async () => {

@@ -33,14 +33,15 @@ function fixtureItems(): FixtureItem[] {
 const serveRss = (file = 'rss-cs.CL-2026-08-20.xml', type = 'application/rss+xml') => h.server.route((u) => u.pathname.startsWith('/rss/'), (req, res) => send(req, res, arxivFixture(file), type, true));
 
 describe('arxiv rss source', () => {
-  it('asks for all categories in one request and stores every new and cross-listed paper with its fields', async () => {
+  it('asks for each category in its own request and stores every new and cross-listed paper with its fields', async () => {
     h = await startIngestHarness({ SOURCES: 'arxiv', ARXIV_MODE: 'rss', ARXIV_CATEGORIES: 'cs.CL,cs.LG' });
     serveRss();
+    h.server.route('/rss/cs.LG', (req, res) => send(req, res, arxivFixture('rss-cs.CL-weekend-empty.xml'), 'application/rss+xml'));
     const items = fixtureItems();
     expect(items).toHaveLength(141);
     const fresh = items.filter((i) => i.type === 'new' || i.type === 'cross');
     const [out] = await h.ingest();
-    expect(h.server.requests.map((r) => r.path)).toEqual(['/rss/cs.CL+cs.LG']);
+    expect(h.server.requests.map((r) => r.path)).toEqual(['/rss/cs.CL', '/rss/cs.LG']);
     expect(out).toMatchObject({ source: 'arxiv', ok: true, fetched: 141, inserted: fresh.length, ignored: 141 - fresh.length, skipped: 0 });
     expect(h.count('SELECT count(*) FROM papers')).toBe(fresh.length);
     expect(h.count('SELECT count(*) FROM observations')).toBe(0); // arXiv has no counters
@@ -96,6 +97,22 @@ describe('arxiv rss source', () => {
     }
     const again = await h.ingest({ only: 'arxiv' });
     expect(again[0]).toMatchObject({ ok: true, inserted: 0, updated: 0 });
+  });
+
+  it('a category whose feed fails fails alone: the others land, and the run records which category and why', async () => {
+    h = await startIngestHarness({ SOURCES: 'arxiv', ARXIV_CATEGORIES: 'cs.LG,cs.CL,cs.CV', HTTP_RETRIES: '1' });
+    serveRss();
+    h.server.route('/rss/cs.LG', (_req, res) => void res.writeHead(503, { 'content-type': 'text/plain' }).end('maintenance'));
+    h.server.route('/rss/cs.CV', (req, res) => send(req, res, arxivFixture('rss-cs.CL-weekend-empty.xml'), 'application/rss+xml'));
+    const fresh = fixtureItems().filter((i) => i.type === 'new' || i.type === 'cross');
+    const [out] = await h.ingest();
+    expect(out).toMatchObject({ ok: true, fetched: 141, inserted: fresh.length });
+    expect(out!.failures).toEqual([
+      { part: 'cs.LG', code: 'HTTP_STATUS', error: expect.stringMatching(/^HTTP_STATUS: arxiv: RSS feed cs\.LG: GET .*\/rss\/cs\.LG answered HTTP 503 \(maintenance\) after 2 attempts$/) },
+    ]);
+    expect(h.count('SELECT count(*) FROM papers')).toBe(fresh.length);
+    const run = h.app.ingestRuns.recent(1)[0]!;
+    expect(run).toMatchObject({ source: 'arxiv', status: 'ok', failures: 1, error: out!.failures[0]!.error });
   });
 
   it('treats a weekend feed without items as an empty, successful run', async () => {

@@ -30,7 +30,7 @@ describe('merging sources into one paper', () => {
   it('file (a JSONL feed of HF single-paper payloads) + arXiv API: each source adds its fields, none erases another\'s', async () => {
     const feed = join(feedDir.dir, 'custom.jsonl');
     writeFileSync(feed, `${JSON.stringify(barePaper)}\n{not json\n\n${JSON.stringify({ paper: { id: '2605.00001', title: 'Other' } })}\n`);
-    h = await startIngestHarness({ SOURCES: 'file,arxiv', FILE_SOURCE_PATH: feed, ARXIV_MODE: 'api', ARXIV_API_MAX_RESULTS: '10', ARXIV_API_PAGE_SIZE: '10' });
+    h = await startIngestHarness({ SOURCES: 'file,arxiv', FILE_SOURCE_PATH: feed, ARXIV_MODE: 'api', ARXIV_CATEGORIES: 'cs.CL', ARXIV_API_MAX_RESULTS: '10', ARXIV_API_PAGE_SIZE: '10' });
     h.server.route('/api/query', (req, res) =>
       send(req, res, atomEntry('2605.13301', { title: barePaper.title, published: '2026-05-12T17:59:00Z', categories: ['cs.CL', 'cs.AI'], authors: ['Yafu Li'] }), 'application/atom+xml'),
     );

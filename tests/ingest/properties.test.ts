@@ -115,14 +115,17 @@ describe('a batch of random JSON served by the HF endpoint', () => {
     await h.close();
   });
 
-  it('never fails the source: valid items land, the rest are skipped and counted', async () => {
+  it('valid items land, the rest are skipped and counted; a day whose every item is rejected is a failed day', async () => {
     const real = hfFixture('2026-08-21');
     await fc.assert(
       fc.asyncProperty(fc.array(fc.oneof(fc.jsonValue(), fc.constantFrom(...real)), { maxLength: 30 }), async (items) => {
         body = JSON.stringify(items);
         const expectedValid = new Set(items.map((i) => parseHfItem(i)).flatMap((r) => (r.ok ? [r.entry.id] : [])));
         const [out] = await h.ingest();
-        expect(out!.ok).toBe(true);
+        // One bad item never fails the day; a day of nothing but bad items does (the source changed its format).
+        const rejected = items.length > 0 && expectedValid.size === 0;
+        expect(out!.ok).toBe(!rejected);
+        expect(out!.failures.map((f) => f.code)).toEqual(rejected ? ['SOURCE_PART_REJECTED'] : []);
         expect(out!.fetched).toBe(items.length);
         expect(out!.inserted + out!.updated + out!.unchanged).toBe(expectedValid.size);
         expect(out!.skipped).toBe(items.length - items.filter((i) => parseHfItem(i).ok).length);

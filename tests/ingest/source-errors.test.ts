@@ -1,5 +1,6 @@
 // Error paths through the real fixture server: 5xx, 429 + Retry-After, slow and stalled responses, garbage
-// bodies. A failed source names itself and the cause, writes nothing, and the other sources carry on.
+// bodies. A failed source (here: its one day) names itself and the cause, writes nothing, and the other sources
+// carry on; a bad day of a longer range fails alone.
 import { afterEach, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startFixtureServer } from '../helpers/fixture-server.js';
@@ -126,7 +127,7 @@ describe('garbage bodies fail the source with a clear cause and are not retried'
 });
 
 describe('one source failing', () => {
-  it('writes nothing of its batch even when earlier days were fine, and the other sources carry on', async () => {
+  it('a bad day fails that day only: the good days of the range land, and the other sources carry on', async () => {
     h = await startIngestHarness({ SOURCES: 'hf,file,arxiv', HF_DAYS: '5', ARXIV_CATEGORIES: 'cs.CL' });
     serveHfDaily(h.server);
     // The fourth day of five is broken.
@@ -134,20 +135,23 @@ describe('one source failing', () => {
     h.server.route('/rss/cs.CL', (req, res) => send(req, res, arxivFixture('rss-cs.CL-weekend-empty.xml'), 'application/rss+xml'));
     const outcomes = await h.ingest({ days: 5 });
     expect(outcomes.map((o) => [o.source, o.ok])).toEqual([
-      ['hf', false],
+      ['hf', true],
       ['file', true],
       ['arxiv', true],
     ]);
-    expect(outcomes[0]!.error).toMatch(/hf: daily papers for 2026-08-20: the response is not valid JSON/);
-    expect(h.server.requests.map((r) => r.path)).toContain('/api/daily_papers?date=2026-08-19');
-    // Only the file source's papers are there: none of hf's three good days.
-    expect(h.count("SELECT count(*) FROM papers WHERE sources_json LIKE '%hf%'")).toBe(0);
-    expect(h.count('SELECT count(*) FROM papers')).toBe(outcomes[1]!.inserted);
+    expect(outcomes[0]!.failures).toEqual([
+      { part: '2026-08-20', code: 'SOURCE_BAD_PAYLOAD', error: expect.stringMatching(/hf: daily papers for 2026-08-20: the response is not valid JSON/) },
+    ]);
+    expect(h.server.requests.map((r) => r.path)).toContain('/api/daily_papers?date=2026-08-21');
+    // hf's four good days are there, none of the bad one.
+    const good = ['2026-08-17', '2026-08-18', '2026-08-19', '2026-08-21'].flatMap((d) => hfFixture(d).map((i) => i.paper.id));
+    expect(h.count("SELECT count(*) FROM papers WHERE sources_json LIKE '%hf%'")).toBe(new Set(good).size);
+    expect(h.count("SELECT count(*) FROM papers WHERE daily_date = '2026-08-20' AND sources_json LIKE '%hf%'")).toBe(0);
     expect(outcomes[1]!.inserted).toBeGreaterThan(0);
-    expect(h.app.ingestRuns.recent(3).map((r) => [r.source, r.status])).toEqual([
-      ['arxiv', 'ok'],
-      ['file', 'ok'],
-      ['hf', 'failed'],
+    expect(h.app.ingestRuns.recent(3).map((r) => [r.source, r.status, r.failures])).toEqual([
+      ['arxiv', 'ok', 0],
+      ['file', 'ok', 0],
+      ['hf', 'ok', 1],
     ]);
   });
 });

@@ -11,6 +11,7 @@ import { expectedRanking, expectedReason, loadWeek } from './week-oracle.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MORNING = '2026-08-21T07:00:00.000Z';
+const CUTOFF = '2026-08-21T23:59:59.999Z';
 const rows = (report: string) => report.split('\n').filter((l) => /^\s*\d+\s+\d{4}\.\d{5}\s/.test(l));
 
 describe('rank command', () => {
@@ -24,8 +25,9 @@ describe('rank command', () => {
 
   it('prints the trending list with score, its parts and the reason', () => {
     const report = rankReport(app, { date: '2026-08-21', limit: 5 });
-    const expected = expectedRanking(loadWeek(), Date.parse(MORNING), Date.parse(MORNING), app.config.trend).slice(0, 5);
-    expect(report).toContain(`Ranking for 2026-08-21, as of ${MORNING}`);
+    const expected = expectedRanking(loadWeek(), Date.parse(MORNING), Date.parse(CUTOFF), app.config.trend).slice(0, 5);
+    // The ranking of a date is as of its cut-off (the end of the date), whenever the command runs.
+    expect(report).toContain(`Ranking for 2026-08-21, as of ${CUTOFF}`);
     expect(report).toMatch(/#\s+id\s+score\s+upvotes\s+Δup\s+Δcom\s+Δstars\s+age\s+reason\s+title/);
     const lines = rows(report);
     expect(lines).toHaveLength(5);
@@ -53,10 +55,9 @@ describe('rank command', () => {
       ['--import', 'tsx', 'src/cli.ts', 'rank', '--date', '2026-08-21', '--limit', '3'],
       { cwd: ROOT, env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_PATH: app.config.databasePath }, timeout: 60_000 },
     );
-    // The real clock is past that day, so the ranking is as of its end.
-    const end = Date.parse('2026-08-21T23:59:59.999Z');
-    const expected = expectedRanking(loadWeek(), Date.parse(MORNING), end, app.config.trend).slice(0, 3);
-    expect(stdout).toContain('as of 2026-08-21T23:59:59.999Z');
+    // The real clock is months past that day: the same ranking as the in-process run at 07:00 that morning.
+    const expected = expectedRanking(loadWeek(), Date.parse(MORNING), Date.parse(CUTOFF), app.config.trend).slice(0, 3);
+    expect(stdout).toContain(`as of ${CUTOFF}`);
     expect(rows(stdout).map((l) => l.trim().split(/\s+/)[1])).toEqual(expected.map((p) => p.id));
   });
 });

@@ -7,13 +7,13 @@ import type { ScoredPaper, TopicMatches } from '../../src/rank/types.js';
 const FC = { seed: 4, numRuns: 250 };
 
 function scored(id: string, score: number, gainingSince?: 'observation' | 'appearance'): ScoredPaper {
-  const fact = gainingSince ? { counter: 'upvotes' as const, gain: 5, sinceHours: 24, since: gainingSince } : null;
+  const fact = gainingSince ? { counter: 'upvotes' as const, gain: 5, sinceHours: 24, since: gainingSince, estimated: false } : null;
   return {
     id,
     score,
     appearedAt: '2026-08-20T00:00:00.000Z',
     reason: `reason of ${id}`,
-    parts: { upvotes: 0, upvoteGrowth: 0, commentGrowth: 0, starGrowth: 0, signal: 0, decay: 1, ageHours: 0, estimated: false, fact },
+    parts: { upvotes: 0, upvoteGrowth: 0, commentGrowth: 0, starGrowth: 0, signal: 0, ageHours: 0, estimated: false, late: false, fact },
   };
 }
 

@@ -15,7 +15,7 @@ function scored(id: string, score: number): ScoredPaper {
     score,
     appearedAt: '2026-08-20T00:00:00.000Z',
     reason: '',
-    parts: { upvotes: 0, upvoteGrowth: 0, commentGrowth: 0, starGrowth: 0, signal: 0, decay: 1, ageHours: 0, estimated: false, fact: null },
+    parts: { upvotes: 0, upvoteGrowth: 0, commentGrowth: 0, starGrowth: 0, signal: 0, ageHours: 0, estimated: false, late: false, fact: null },
   };
 }
 

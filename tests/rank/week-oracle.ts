@@ -38,13 +38,19 @@ export function loadWeek(days = WEEK): WeekPaper[] {
 
 /**
  * The trending score of a paper seen once, at `observedAt`, ranked at `now`: its counters rose linearly from 0
- * when it appeared; only the part of that rise inside the window counts; GitHub stars seen once count nothing.
+ * when it appeared; only the part of that rise inside the window counts, each vote weighted 2^(−its age at
+ * `now` / half-life) — for a linear rise from a to b that is slope · ∫_a^b 2^(−(now − t)/h) dt; GitHub stars
+ * seen once count nothing.
  */
 export function expectedScore(p: WeekPaper, observedAt: number, now: number, t: TrendParams): number {
   const since = now - t.windowHours * HOUR;
-  const inWindow = (v: number) => (since <= p.appeared ? v : since >= observedAt ? 0 : v - (v * (since - p.appeared)) / (observedAt - p.appeared));
-  const signal = inWindow(p.upvotes) + t.commentWeight * inWindow(p.comments);
-  return signal / Math.pow((now - p.appeared) / HOUR / 24 + 1, t.gravity);
+  const h = t.halfLifeHours * HOUR;
+  const a = Math.max(p.appeared, since);
+  const b = Math.min(observedAt, now);
+  if (b <= a || observedAt <= p.appeared) return 0;
+  const weight = (h / Math.LN2) * (Math.pow(2, -(now - b) / h) - Math.pow(2, -(now - a) / h));
+  const slope = (v: number) => v / (observedAt - p.appeared);
+  return (slope(p.upvotes) + t.commentWeight * slope(p.comments)) * weight;
 }
 
 /** The week ranked: score desc, then the newer paper, then id. */
@@ -61,9 +67,9 @@ export function mentions(p: WeekPaper, topic: string): boolean {
   return new RegExp(`\\b${words.join('[^a-z0-9]+')}`, 'i').test(p.text);
 }
 
-/** "+163 upvotes in 7 h": everything it gained since it appeared, over its age. */
-export function expectedReason(p: WeekPaper, now: number): string {
-  const hours = (now - p.appeared) / HOUR;
+/** "+163 upvotes in 7 h": everything it gained since it appeared, up to the reading at `observedAt`. */
+export function expectedReason(p: WeekPaper, observedAt: number): string {
+  const hours = (observedAt - p.appeared) / HOUR;
   const span = hours < 36 ? `${Math.max(1, Math.round(hours))} h` : `${Math.round(hours / 24)} days`;
   return `+${p.upvotes} ${p.upvotes === 1 ? 'upvote' : 'upvotes'} in ${span}`;
 }

@@ -6,6 +6,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { AppDeps } from '../../app.js';
 import type { Mailer } from '../../mail/mailer.js';
 import { createSubscribersRepo } from '../../db/subscribers-repo.js';
+import { createIngestRunsRepo } from '../../db/ingest-runs-repo.js';
 import { DAILY_JOB } from '../../jobs/daily.js';
 import { bearerMatches } from './admin-auth.js';
 
@@ -30,6 +31,7 @@ export function createMetrics(app: Pick<AppDeps, 'db'>, options: { processMetric
     "SELECT started_at, finished_at FROM job_runs WHERE job = ? AND status = 'ok' ORDER BY finished_at DESC LIMIT 1",
   );
   const subscribers = createSubscribersRepo(db);
+  const ingestRuns = createIngestRunsRepo(db);
 
   new Counter({
     name: 'papers_ingested_total',
@@ -39,6 +41,16 @@ export function createMetrics(app: Pick<AppDeps, 'db'>, options: { processMetric
     collect() {
       this.reset();
       for (const r of ingested.all()) this.inc({ source: r.source }, r.n);
+    },
+  });
+  new Counter({
+    name: 'papers_source_days_failed_total',
+    help: 'Source days that failed to ingest (an HF day, an arXiv category, a feed file; a source that failed as a whole counts one), by source',
+    labelNames: ['source'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of ingestRuns.failedPartsBySource()) this.inc({ source: r.source }, r.n);
     },
   });
   new Gauge({

@@ -37,7 +37,7 @@ export const preferencesRoutes: FastifyPluginAsync<{ app: AppDeps }> = async (ba
   const fastify = base.withTypeProvider<ZodTypeProvider>();
   const service = app.subscriptions;
   const secret = app.config.secretKey;
-  const weeklyDay = app.prepareSettings.weeklyDay ?? 1;
+  const weeklyDay = app.config.digest.weeklyDay;
   const defaults = { timezone: app.config.digest.timezone, hour: app.config.digest.defaultHour, weeklyDayName: Info.weekdays('long')[weeklyDay - 1] ?? 'Monday' };
 
   /** The subscriber id the link proves, or null after answering with the right "bad link" page. */

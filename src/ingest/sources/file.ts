@@ -1,5 +1,5 @@
 // The file source: a folder (or one file) of HF-shaped JSON arrays (YYYY-MM-DD.json) or JSONL lines.
-// For offline use, the bundled sample and custom feeds. A file that cannot be parsed fails the source.
+// For offline use, the bundled sample, archives and custom feeds. A file that cannot be parsed fails alone.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { FetchOptions, Source, SourceBatch } from '../types.js';
@@ -7,11 +7,16 @@ import { parseHfItem } from '../hf-item.js';
 import { SourceError } from '../source-error.js';
 import { createBatchCollector } from '../batch.js';
 import { isoDate, shiftDate } from '../dates.js';
+import { fetchParts } from '../parts.js';
 
 const DATED = /^(\d{4}-\d{2}-\d{2})\.(json|jsonl)$/;
 
-/** `defaultDays`: dated files of the last N days when the caller names no range (undated files are always read). */
-export function createFileSource(path: string, defaultDays?: number): Source {
+/**
+ * A folder is read whole unless the caller names a range (--days N: dated files of the last N days; --date D:
+ * that day's file); undated files are always read. A file is the unit of failure: one that cannot be parsed
+ * fails alone. Nothing to read (an empty folder, no file in the range) fails the source with a clear message.
+ */
+export function createFileSource(path: string): Source {
   return {
     name: 'file',
     async fetch(options: FetchOptions): Promise<SourceBatch> {
@@ -20,20 +25,25 @@ export function createFileSource(path: string, defaultDays?: number): Source {
         const date = basename(f).match(DATED)?.[1];
         if (!date) return true; // undated files are always read
         if (options.date) return date === options.date;
-        const days = options.days ?? defaultDays;
-        if (days) return date > shiftDate(options.now, -days) && date <= isoDate(options.now);
+        if (options.days) return date > shiftDate(options.now, -options.days) && date <= isoDate(options.now);
         return true;
       });
-      const batch = createBatchCollector('file');
-      for (const [n, file] of wanted.entries()) {
-        const name = basename(file);
-        options.onProgress?.({ done: n, total: wanted.length, label: name });
-        const date = name.match(DATED)?.[1];
-        const items = await readItems(file);
-        items.forEach((raw, i) => batch.add(parseHfItem(raw, date), `${name}#${i}`));
+      if (!wanted.length) {
+        const range = options.date ? `dated ${options.date}` : options.days ? `of the last ${options.days} days (${shiftDate(options.now, 1 - options.days)} … ${isoDate(options.now)})` : '';
+        throw new SourceError('file', 'SOURCE_NOTHING_TO_READ', `0 feed files ${range ? `${range} ` : ''}in ${path} (${files.length} .json/.jsonl files there)`);
       }
-      options.onProgress?.({ done: wanted.length, total: wanted.length, label: 'done' });
-      return batch.build();
+      const batch = createBatchCollector('file');
+      return fetchParts(batch, wanted, {
+        label: (file) => basename(file),
+        signal: options.signal,
+        onProgress: options.onProgress,
+        async fetch(file) {
+          const name = basename(file);
+          const date = name.match(DATED)?.[1];
+          const items = await readItems(file);
+          items.forEach((raw, i) => batch.add(parseHfItem(raw, date), `${name}#${i}`));
+        },
+      });
     },
   };
 }

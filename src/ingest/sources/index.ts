@@ -44,7 +44,7 @@ export function createSources(config: Config, deps: SourceDeps, only?: string): 
   return names.map((name) => {
     switch (name) {
       case 'file':
-        return createFileSource(s.filePath, s.hfDays);
+        return createFileSource(s.filePath);
       case 'hf':
         return createHfSource({ baseUrl: s.hfBaseUrl, days: s.hfDays }, client());
       case 'arxiv':
