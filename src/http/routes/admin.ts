@@ -23,13 +23,10 @@ import {
   issueAdminSession,
   sessionCookie,
 } from './admin-auth.js';
+import { isoDateSchema } from '../../lib/iso-date.js';
 import { ADMIN_CSS_PATH, ADMIN_CSS_TEXT, adminDashboardPage, adminLoginPage } from '../pages/admin.js';
 
 const HTML = 'text/html; charset=utf-8';
-const isoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
-  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'not a calendar date');
 const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 const statusEnum = z.enum(['pending', 'active', 'unsubscribed', 'bounced']);
 
@@ -46,6 +43,7 @@ export const adminRoutes: FastifyPluginAsync<AdminOptions> = async (base, opts) 
   const token = app.config.adminToken;
   if (!token) return; // disabled: every admin URL is a 404
   const fastify = base.withTypeProvider<ZodTypeProvider>();
+  const isoDate = isoDateSchema(() => app.clock.now());
   const runner = opts.runner ?? createJobRunner(app.logger);
   const queries = createAdminQueries(app.db);
   const subscribers = createSubscribersRepo(app.db);
