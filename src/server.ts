@@ -12,6 +12,7 @@ import { createJobRunner } from './jobs/runner.js';
 import { createScheduler } from './jobs/scheduler.js';
 import { abandonOwnWork } from './jobs/shutdown.js';
 import { describeError } from './lib/errors.js';
+import { closeAbandonedRuns } from './jobs/abandoned-runs.js';
 
 const config = loadConfigOrExit();
 
@@ -28,6 +29,8 @@ try {
 } catch (err) {
   startupFailed(err);
 }
+// Daily-run records left `running` by a process that died are closed now, scheduler or not.
+closeAbandonedRuns(app);
 const metrics = createMetrics(app);
 app.mailer = metrics.instrumentMailer(app.mailer);
 const runner = createJobRunner(app.logger);

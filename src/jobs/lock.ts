@@ -52,6 +52,16 @@ export function lockHolder(db: Db, name: string, now: Date): { owner: string; ex
     .get(name, now.toISOString());
 }
 
+/**
+ * Whether `owner` holds the named lock now: its lease is unexpired and, when it ran on this host, its process
+ * still exists. A holder that crashed (kill -9) or could not renew (a full disk) fails this at once or when its
+ * lease runs out.
+ */
+export function leaseIsLive(db: Db, name: string, owner: string | null, now: Date): boolean {
+  if (!owner) return false;
+  return lockHolder(db, name, now)?.owner === owner && !isDeadLocalOwner(owner);
+}
+
 /** A lock owner id that says which process holds it (shown on the admin page), unique per acquisition. */
 export function newLockOwner(): string {
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;

@@ -10,8 +10,9 @@ import { createSubscribersRepo } from '../../db/subscribers-repo.js';
 import { createEditionsRepo } from '../../db/editions-repo.js';
 import { localDate } from '../../digest/schedule.js';
 import { DAILY_JOB, DAILY_LOCK, runDailyJob } from '../../jobs/daily.js';
-import { createJobRunsRepo } from '../../jobs/job-runs.js';
+import { createJobRunsRepo } from '../../db/job-runs-repo.js';
 import { lockHolder } from '../../jobs/lock.js';
+import { truthfulRun } from '../../jobs/abandoned-runs.js';
 import { createJobRunner, type JobRunner } from '../../jobs/runner.js';
 import { nextRunAfter, parseDailySchedule } from '../../jobs/cron-schedule.js';
 import { activeSubscribersHistory } from '../../jobs/subscriber-counts.js';
@@ -125,7 +126,10 @@ export const adminRoutes: FastifyPluginAsync<AdminOptions> = async (base, opts) 
       '/api/admin/jobs/runs',
       { schema: { tags, security, summary: 'The last daily job runs', querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }) } },
       async (req) => ({
-        runs: runs.recent(DAILY_JOB, req.query.limit).map((row) => ({ ...row, outcome: row.outcome_json ? (JSON.parse(row.outcome_json) as unknown) : null, outcome_json: undefined })),
+        runs: runs
+          .recent(DAILY_JOB, req.query.limit)
+          .map((r) => truthfulRun(app.db, r, app.clock.now()))
+          .map((row) => ({ ...row, outcome: row.outcome_json ? (JSON.parse(row.outcome_json) as unknown) : null, outcome_json: undefined })),
         lock: lockHolder(app.db, DAILY_LOCK, app.clock.now()) ?? null,
         runningHere: runner.current() ?? null,
       }),
@@ -180,7 +184,7 @@ export const adminRoutes: FastifyPluginAsync<AdminOptions> = async (base, opts) 
             counts: subscribers.countByStatus(),
             activeHistory: activeSubscribersHistory(app.db, 90),
             editions: queries.editionSends(30),
-            runs: runs.recent(DAILY_JOB, 15),
+            runs: runs.recent(DAILY_JOB, 15).map((r) => truthfulRun(app.db, r, now)),
             lock: lockHolder(app.db, DAILY_LOCK, now),
             runningHere: runner.current(),
             nextRun,
