@@ -94,6 +94,8 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): AppDe
       retryBaseSeconds: config.mail.retryBaseSeconds,
       pauseAfterFailures: config.mail.pauseAfterFailures,
       claimLeaseSeconds: config.mail.claimLeaseSeconds,
+      probeBaseSeconds: config.mail.probeBaseSeconds,
+      probeMaxSeconds: config.mail.probeMaxSeconds,
     },
     async close() {
       await mailer.close();

@@ -71,6 +71,8 @@ const envSchema = z
     SEND_RETRY_BASE_SECONDS: num(60, 0, 86400),
     SEND_PAUSE_AFTER_FAILURES: int(20, 1, 100000),
     SEND_CLAIM_LEASE_SECONDS: int(60, 5, 86400),
+    SEND_PAUSE_PROBE_SECONDS: int(30, 1, 3600),
+    SEND_PAUSE_PROBE_MAX_SECONDS: int(900, 1, 86400),
     DKIM_DOMAIN: z.string().optional(),
     DKIM_SELECTOR: z.string().optional(),
     DKIM_PRIVATE_KEY: z.string().optional(),
@@ -159,6 +161,9 @@ export interface Config {
     pauseAfterFailures: number;
     /** A sender silent this long is dead and its claims are requeued (same-host crashes are detected at once). */
     claimLeaseSeconds: number;
+    /** A paused send probes the server this long after the pause, doubling after each failed probe up to the max. */
+    probeBaseSeconds: number;
+    probeMaxSeconds: number;
     dkim: { domainName: string; keySelector: string; privateKey: string | undefined; privateKeyPath: string | undefined } | undefined;
   };
   sources: {
@@ -245,6 +250,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       retryBaseSeconds: e.SEND_RETRY_BASE_SECONDS,
       pauseAfterFailures: e.SEND_PAUSE_AFTER_FAILURES,
       claimLeaseSeconds: e.SEND_CLAIM_LEASE_SECONDS,
+      probeBaseSeconds: e.SEND_PAUSE_PROBE_SECONDS,
+      probeMaxSeconds: Math.max(e.SEND_PAUSE_PROBE_MAX_SECONDS, e.SEND_PAUSE_PROBE_SECONDS),
       dkim:
         e.DKIM_DOMAIN && e.DKIM_SELECTOR
           ? {

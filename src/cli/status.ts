@@ -1,6 +1,6 @@
 // CLI subcommand `status [--date D]`: prints an edition's delivery ledger (counts by status, what is pending
 // and why, the next time something comes due), its daily run as it really is (a run whose process died shows as
-// abandoned) and whether sending is paused. Read-only.
+// abandoned) and whether sending is paused (since when, and when the next probe tries the server). Read-only.
 import type { Command } from 'commander';
 import type { AppDeps } from '../app.js';
 import { withApp, parseDate } from './shared.js';
@@ -8,6 +8,7 @@ import { createEditionsRepo, type EditionRow } from '../db/editions-repo.js';
 import { createJobRunsRepo } from '../db/job-runs-repo.js';
 import { nextDueAt } from '../mail/send-edition.js';
 import { DAILY_JOB, truthfulRun } from '../jobs/abandoned-runs.js';
+import { createSendPauseRepo, type SendPauseRow } from '../db/send-pause-repo.js';
 
 export function registerStatusCommand(program: Command): void {
   program
@@ -54,7 +55,14 @@ export function statusReport(app: Pick<AppDeps, 'db' | 'clock'>, date?: string):
   const runDate = e?.date ?? date;
   const row = runDate ? createJobRunsRepo(app.db).get(DAILY_JOB, runDate) : undefined;
   if (row) lines.push(runLine(truthfulRun(app.db, row, app.clock.now())));
+  const pause = createSendPauseRepo(app.db).get();
+  if (pause) lines.push(pauseLine(pause));
   return { found: !!e, lines };
+}
+
+function pauseLine(p: SendPauseRow): string {
+  const probes = p.probes ? ` (${p.probes} probe${p.probes === 1 ? '' : 's'} failed${p.last_error ? `, the last: ${p.last_error}` : ''})` : '';
+  return `sending: paused since ${p.since}, next probe at ${p.next_probe_at} — ${p.reason}${probes}; \`papers send\` probes at once, \`papers retry --date D\` lifts the pause`;
 }
 
 function runLine(r: ReturnType<typeof truthfulRun>): string {

@@ -109,6 +109,8 @@ async function runLocked(app: AppDeps, date: string, owner: string, options: Dai
         editionId: prepared.edition.id,
         onProgress: options.onSendProgress,
         signal,
+        // A paused send is probed at once when a person started the run; a scheduled one keeps the probe times.
+        probeNow: options.trigger !== 'schedule' && options.trigger !== 'catchup',
       });
     }
     const outcome: DailyOutcome = {
