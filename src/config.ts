@@ -110,6 +110,8 @@ const envSchema = z
     SCHEDULER_ENABLED: bool(true),
     CATCHUP_DAYS: int(2, 0, 30),
     SHUTDOWN_TIMEOUT_SECONDS: int(8, 1, 600),
+    DISK_FREE_FLOOR_MB: int(100, 0, 1_000_000_000),
+    READYZ_WRITE_PROBE_SECONDS: int(10, 1, 3600),
 
     // Subscriptions
     CONFIRM_TOKEN_TTL_HOURS: int(48, 1, 24 * 30),
@@ -147,6 +149,8 @@ export interface Config {
   trustProxy: boolean;
   /** SIGTERM/SIGINT: in-flight sends get this long to finish before their SMTP connections are cut. */
   shutdownTimeoutSeconds: number;
+  /** /readyz: not ready below this much free space on the database's filesystem (0: no check); write probe cadence. */
+  health: { diskFreeFloorMb: number; writeProbeSeconds: number };
   mail: {
     smtpUrl: string | undefined;
     outboxDir: string;
@@ -237,6 +241,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     metricsToken: e.METRICS_TOKEN,
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT_SECONDS,
+    health: { diskFreeFloorMb: e.DISK_FREE_FLOOR_MB, writeProbeSeconds: e.READYZ_WRITE_PROBE_SECONDS },
     mail: {
       smtpUrl: e.SMTP_URL,
       outboxDir: e.OUTBOX_DIR,
