@@ -4,6 +4,8 @@
 export interface ManualTime {
   now(): number;
   setTimer(fn: () => void, ms: number): void;
+  /** Calls `fn` every `ms` until the returned function is called. */
+  every(ms: number, fn: () => void): () => void;
   /** Moves time forward by `ms`, firing every timer due by then (in due order, each at its own time). */
   advance(ms: number): Promise<void>;
   /** Timers still waiting. */
@@ -19,10 +21,23 @@ export function manualTime(start = 0): ManualTime {
   let t = start;
   let seq = 0;
   const timers: { at: number; seq: number; fn: () => void }[] = [];
+  const setTimer = (fn: () => void, ms: number) => {
+    timers.push({ at: t + Math.max(0, ms), seq: seq++, fn });
+  };
   return {
     now: () => t,
-    setTimer(fn, ms) {
-      timers.push({ at: t + Math.max(0, ms), seq: seq++, fn });
+    setTimer,
+    every(ms, fn) {
+      let active = true;
+      const tick = () => {
+        if (!active) return;
+        fn();
+        setTimer(tick, ms);
+      };
+      setTimer(tick, ms);
+      return () => {
+        active = false;
+      };
     },
     async advance(ms) {
       const end = t + ms;
