@@ -1,7 +1,9 @@
 // The sending engine: claims due deliveries (a conditional update), renders each from the edition compiled once,
-// sends through the mailer and writes the outcome to the ledger. A delivery is marked sent only after the SMTP
-// server accepted it. Invariant: at most `concurrency` messages are handed to the mailer without their outcome
-// recorded, so a crash can duplicate at most that many, each with its own deterministic Message-ID.
+// sends through the mailer and writes the outcome to the ledger as send-policy.ts decides. A delivery is marked
+// sent only after the SMTP server accepted it. Invariants: at most `concurrency` messages are handed to the mailer
+// without their outcome recorded, so a crash can duplicate at most that many, each with its own deterministic
+// Message-ID; while sending is paused (db/send-pause-repo.ts) a send claims nothing before the pause's probe time
+// unless a person asked, and then sends one delivery at a time until the server accepts one.
 import type { Db } from '../db/open.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -31,9 +33,9 @@ export interface SendSettings {
   /** Consecutive failures that pause the send (see send-policy.ts; a probe resumes it). */
   pauseAfterFailures: number;
   /** A paused send probes the server this long after the pause, then twice as long after each failed probe ... */
-  probeBaseSeconds?: number | undefined;
+  probeBaseSeconds: number;
   /** ... at most this long apart. */
-  probeMaxSeconds?: number | undefined;
+  probeMaxSeconds: number;
   /** A sender whose heartbeat is older than this is dead and its claims are requeued (see send-claims.ts). */
   claimLeaseSeconds?: number | undefined;
 }
@@ -92,8 +94,6 @@ export interface SendOptions {
 }
 
 export const DEFAULT_CLAIM_LEASE_SECONDS = 60;
-export const DEFAULT_PROBE_BASE_SECONDS = 30;
-export const DEFAULT_PROBE_MAX_SECONDS = 15 * 60;
 
 export function subscriberUrls(baseUrl: string, secret: string, subscriberId: number) {
   return {
@@ -172,8 +172,8 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
     maxAttempts: s.maxAttempts,
     retryBaseMs: s.retryBaseSeconds * 1000,
     pauseAfterFailures: s.pauseAfterFailures,
-    probeBaseMs: (s.probeBaseSeconds ?? DEFAULT_PROBE_BASE_SECONDS) * 1000,
-    probeMaxMs: (s.probeMaxSeconds ?? DEFAULT_PROBE_MAX_SECONDS) * 1000,
+    probeBaseMs: s.probeBaseSeconds * 1000,
+    probeMaxMs: s.probeMaxSeconds * 1000,
   };
   const nowIso = () => clock.now().toISOString();
   const later = (ms: number) => new Date(clock.now().getTime() + ms);
