@@ -61,8 +61,8 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): AppDe
     probeIntervalMs: config.health.writeProbeSeconds * 1000,
     diskFloorBytes: config.health.diskFreeFloorMb * 1024 * 1024,
   });
-  // Subscribe requests are written and confirmed in their own thread (its own connection and mailer, built from
-  // the same config): see subscribers/intake-client.ts for why.
+  // Subscribe requests are written and confirmed in their own thread (its own connection to config.databasePath and
+  // its own mailer, built from the same config — not `o.db` or `o.mailer`): see subscribers/intake-client.ts for why.
   const intake = createIntakeClient({
     config,
     logger,
