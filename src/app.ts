@@ -5,7 +5,11 @@ import { openDatabase, type Db } from './db/open.js';
 import { migrate } from './db/migrate.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { systemClock, type Clock } from './lib/clock.js';
-import { createOutboxMailer, createSmtpMailer, type Mailer } from './mail/mailer.js';
+import type { Mailer } from './mail/mailer.js';
+import { createMailerFromConfig } from './mail/mailer-from-config.js';
+import { createIntakeClient } from './subscribers/intake-client.js';
+import type { IntakeSettings } from './subscribers/intake.js';
+import { createWriteHealth, type WriteHealth } from './db/write-health.js';
 import { createPapersRepo } from './db/papers-repo.js';
 import { createIngestRunsRepo } from './db/ingest-runs-repo.js';
 import { createSubscriptionService } from './subscribers/service.js';
@@ -25,6 +29,8 @@ export interface AppDeps {
   papers: ReturnType<typeof createPapersRepo>;
   ingestRuns: ReturnType<typeof createIngestRunsRepo>;
   subscriptions: ReturnType<typeof createSubscriptionService>;
+  /** Whether writes commit (real commits, a probe) and the disk has room: /readyz. */
+  writeHealth: WriteHealth;
   sources(only?: string): Source[];
   prepareSettings: PrepareSettings;
   sendSettings: SendSettings;
@@ -37,6 +43,8 @@ export interface AppOverrides {
   mailer?: Mailer;
   fetch?: typeof globalThis.fetch;
   db?: Db;
+  /** Subscribe intake bounds (retry delay, retries, waiting requests), for tests of those bounds. */
+  intake?: Partial<IntakeSettings>;
 }
 
 export function createApp(config: Readonly<Config>, o: AppOverrides = {}): AppDeps {
@@ -45,12 +53,27 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): AppDe
   const applied = migrate(db);
   if (applied.length) logger.info({ event: 'db.migrated', applied }, 'applied migrations');
   const clock = o.clock ?? systemClock;
-  const mailSettings = { from: config.mail.from, replyTo: config.mail.replyTo, dkim: config.mail.dkim, clock };
-  const mailer =
-    o.mailer ??
-    (config.mail.smtpUrl
-      ? createSmtpMailer(config.mail.smtpUrl, { ...mailSettings, maxConnections: config.mail.maxConnections, ratePerSecond: config.mail.ratePerSecond })
-      : createOutboxMailer(config.mail.outboxDir, mailSettings));
+  const mailer = o.mailer ?? createMailerFromConfig(config, { clock });
+  const writeHealth = createWriteHealth({
+    db,
+    databasePath: config.databasePath,
+    clock,
+    probeIntervalMs: config.health.writeProbeSeconds * 1000,
+    diskFloorBytes: config.health.diskFreeFloorMb * 1024 * 1024,
+  });
+  // Subscribe requests are written and confirmed in their own thread (its own connection to config.databasePath and
+  // its own mailer, built from the same config — not `o.db` or `o.mailer`): see subscribers/intake-client.ts for why.
+  const intake = createIntakeClient({
+    config,
+    logger,
+    settings: {
+      publicBaseUrl: config.publicBaseUrl,
+      confirmTtlHours: config.subscriptions.confirmTtlHours,
+      confirmResendMinutes: config.subscriptions.confirmResendMinutes,
+      ...o.intake,
+    },
+    onCommit: (ok, code) => writeHealth.record(ok, code),
+  });
   const fetchImpl = o.fetch ?? globalThis.fetch;
   const sourceHttp = createSourceHttpClient(config, { fetch: fetchImpl, httpCache: createHttpCacheRepo(db), logger, clock });
   const messageIdDomain = config.mail.dkim?.domainName ?? (config.mail.from.match(/@([^>\s]+)/)?.[1] ?? 'localhost');
@@ -63,14 +86,8 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): AppDe
     fetch: fetchImpl,
     papers: createPapersRepo(db),
     ingestRuns: createIngestRunsRepo(db),
-    subscriptions: createSubscriptionService(
-      { db, mailer, clock, logger },
-      {
-        publicBaseUrl: config.publicBaseUrl,
-        confirmTtlHours: config.subscriptions.confirmTtlHours,
-        confirmResendMinutes: config.subscriptions.confirmResendMinutes,
-      },
-    ),
+    subscriptions: createSubscriptionService({ db, clock, logger, intake }),
+    writeHealth,
     // One HTTP client for the app's lifetime: the arXiv spacing holds across runs; ETags persist in http_cache.
     sources: (only) => createSources(config, { fetch: fetchImpl, http: sourceHttp }, only),
     prepareSettings: {
@@ -95,8 +112,11 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): AppDe
       retryBaseSeconds: config.mail.retryBaseSeconds,
       pauseAfterFailures: config.mail.pauseAfterFailures,
       claimLeaseSeconds: config.mail.claimLeaseSeconds,
+      probeBaseSeconds: config.mail.probeBaseSeconds,
+      probeMaxSeconds: config.mail.probeMaxSeconds,
     },
     async close() {
+      await intake.close();
       await mailer.close();
       if (db.open) db.close();
     },

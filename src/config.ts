@@ -85,6 +85,8 @@ const envSchema = z
     SEND_RETRY_BASE_SECONDS: num(60, 0, 86400),
     SEND_PAUSE_AFTER_FAILURES: int(20, 1, 100000),
     SEND_CLAIM_LEASE_SECONDS: int(60, 5, 86400),
+    SEND_PAUSE_PROBE_SECONDS: int(30, 1, 3600),
+    SEND_PAUSE_PROBE_MAX_SECONDS: int(900, 1, 86400),
     DKIM_DOMAIN: z.string().optional(),
     DKIM_SELECTOR: z.string().optional(),
     DKIM_PRIVATE_KEY: z.string().optional(),
@@ -123,6 +125,8 @@ const envSchema = z
     SCHEDULER_ENABLED: bool(true),
     CATCHUP_DAYS: int(2, 0, 30),
     SHUTDOWN_TIMEOUT_SECONDS: int(8, 1, 600),
+    DISK_FREE_FLOOR_MB: int(100, 0, 1_000_000_000),
+    READYZ_WRITE_PROBE_SECONDS: int(10, 1, 3600),
 
     // Subscriptions
     CONFIRM_TOKEN_TTL_HOURS: int(48, 1, 24 * 30),
@@ -160,6 +164,8 @@ export interface Config {
   trustProxy: boolean;
   /** SIGTERM/SIGINT: in-flight sends get this long to finish before their SMTP connections are cut. */
   shutdownTimeoutSeconds: number;
+  /** /readyz: not ready below this much free space on the database's filesystem (0: no check); write probe cadence. */
+  health: { diskFreeFloorMb: number; writeProbeSeconds: number };
   mail: {
     smtpUrl: string | undefined;
     outboxDir: string;
@@ -174,6 +180,9 @@ export interface Config {
     pauseAfterFailures: number;
     /** A sender silent this long is dead and its claims are requeued (same-host crashes are detected at once). */
     claimLeaseSeconds: number;
+    /** A paused send probes the server this long after the pause, doubling after each failed probe up to the max. */
+    probeBaseSeconds: number;
+    probeMaxSeconds: number;
     dkim: { domainName: string; keySelector: string; privateKey: string | undefined; privateKeyPath: string | undefined } | undefined;
   };
   sources: {
@@ -249,6 +258,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     metricsToken: e.METRICS_TOKEN,
     trustProxy: e.TRUST_PROXY,
     shutdownTimeoutSeconds: e.SHUTDOWN_TIMEOUT_SECONDS,
+    health: { diskFreeFloorMb: e.DISK_FREE_FLOOR_MB, writeProbeSeconds: e.READYZ_WRITE_PROBE_SECONDS },
     mail: {
       smtpUrl: e.SMTP_URL,
       outboxDir: e.OUTBOX_DIR,
@@ -262,6 +272,8 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       retryBaseSeconds: e.SEND_RETRY_BASE_SECONDS,
       pauseAfterFailures: e.SEND_PAUSE_AFTER_FAILURES,
       claimLeaseSeconds: e.SEND_CLAIM_LEASE_SECONDS,
+      probeBaseSeconds: e.SEND_PAUSE_PROBE_SECONDS,
+      probeMaxSeconds: Math.max(e.SEND_PAUSE_PROBE_MAX_SECONDS, e.SEND_PAUSE_PROBE_SECONDS),
       dkim:
         e.DKIM_DOMAIN && e.DKIM_SELECTOR
           ? {

@@ -2,23 +2,45 @@
 // cleanly within SHUTDOWN_TIMEOUT_SECONDS: /readyz fails at once, the scheduler stops triggering, the server
 // stops taking requests, a running job stops claiming deliveries and its in-flight sends finish (or, at the
 // deadline, their claims are released back to `pending`), then the database closes.
-// Invariant: exit code 0 leaves no delivery in `sending`.
-import { createApp } from './app.js';
+// Invariant: exit code 0 leaves no delivery in `sending`. A start-up failure (the database cannot be opened or
+// migrated, the port is taken) is one line on stderr naming the cause, and exit 1 — never a stack trace.
+import { createApp, type AppDeps } from './app.js';
 import { buildHttpApp } from './http/build-app.js';
 import { loadConfigOrExit } from './entry.js';
 import { createMetrics } from './http/routes/metrics.js';
 import { createJobRunner } from './jobs/runner.js';
 import { createScheduler } from './jobs/scheduler.js';
 import { abandonOwnWork } from './jobs/shutdown.js';
+import { describeError } from './lib/errors.js';
+import { closeAbandonedRuns } from './jobs/abandoned-runs.js';
 
 const config = loadConfigOrExit();
-const app = createApp(config);
+
+/** Start-up failed: one line for the operator (the logger may not exist yet), then exit 1. */
+function startupFailed(err: unknown, app?: AppDeps): never {
+  process.stderr.write(`error: ${describeError(err).split('\n')[0]}\n`);
+  if (app?.db.open) app.db.close();
+  process.exit(1);
+}
+
+let app: AppDeps;
+try {
+  app = createApp(config);
+} catch (err) {
+  startupFailed(err);
+}
+// Daily-run records left `running` by a process that died are closed now, scheduler or not.
+closeAbandonedRuns(app);
 const metrics = createMetrics(app);
 app.mailer = metrics.instrumentMailer(app.mailer);
 const runner = createJobRunner(app.logger);
 let stopping = false;
 const http = await buildHttpApp(app, { runner, metrics, lifecycle: { stopping: () => stopping } });
-await http.listen({ host: config.host, port: config.port });
+try {
+  await http.listen({ host: config.host, port: config.port });
+} catch (err) {
+  startupFailed(err, app);
+}
 const address = http.server.address();
 app.logger.info(
   { event: 'server.started', url: config.publicBaseUrl, port: typeof address === 'object' && address ? address.port : config.port, pid: process.pid },

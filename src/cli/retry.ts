@@ -1,14 +1,15 @@
 // CLI subcommand `retry --date D`: puts an edition's failed deliveries back to pending with a fresh attempt
-// budget, for the next `send`. Bounced deliveries stay bounced (their subscribers need a reset first).
+// budget, makes those waiting for a retry time due now and lifts a pause of sending, for the next `send`.
+// Bounced deliveries stay bounced (their subscribers need a reset first).
 import type { Command } from 'commander';
 import { withApp, parseDate } from './shared.js';
 import { createEditionsRepo } from '../db/editions-repo.js';
-import { retryFailed } from '../mail/send-edition.js';
+import { retryDeliveries, type RetryResult } from '../mail/send-edition.js';
 
 export function registerRetryCommand(program: Command): void {
   program
     .command('retry')
-    .description("put an edition's failed deliveries back in the queue (then run `send`)")
+    .description("put an edition's failed and waiting deliveries back in the queue and lift a pause (then run `send`)")
     .requiredOption('--date <date>', 'edition date', parseDate)
     .action(async (o: { date: string }) => {
       await withApp(async (app) => {
@@ -18,8 +19,17 @@ export function registerRetryCommand(program: Command): void {
           process.exitCode = 1;
           return;
         }
-        const n = retryFailed(app.db, edition.id, app.clock.now());
-        console.log(n ? `${n} failed deliveries of ${o.date} are pending again; run \`send\` to send them` : `no failed deliveries in ${o.date}`);
+        for (const line of retrySummary(o.date, retryDeliveries(app.db, edition.id, app.clock.now()))) console.log(line);
       });
     });
+}
+
+export function retrySummary(date: string, r: RetryResult): string[] {
+  const lines: string[] = [];
+  if (r.pause) lines.push(`sending was paused since ${r.pause.since} (${r.pause.reason}): lifted; ${r.held} pending deliveries of ${date} were held by it`);
+  if (r.failed) lines.push(`${r.failed} failed deliveries of ${date} are pending again`);
+  if (r.waiting) lines.push(`${r.waiting} deliveries of ${date} waiting to retry are due now`);
+  if (!lines.length) return [`nothing to retry in ${date}: no failed, waiting or paused deliveries`];
+  lines.push('run `send` to send them');
+  return lines;
 }

@@ -9,6 +9,7 @@ import { loadConfigOrExit } from '../entry.js';
 import { createLogger } from '../lib/logger.js';
 import { AppError, describeError } from '../lib/errors.js';
 import type { runDailyJob } from '../jobs/daily.js';
+import { dateProblem } from '../lib/iso-date.js';
 
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, BUSY: 3 } as const;
 
@@ -34,10 +35,10 @@ export function cliMessage(err: unknown): string {
   return describeError(err);
 }
 
-export const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** A --date option: the same rule and message as the HTTP routes (src/lib/iso-date.ts); commander exits 2. */
 export const parseDate = (v: string) => {
-  if (!DATE.test(v) || Number.isNaN(Date.parse(v)) || !new Date(`${v}T00:00:00Z`).toISOString().startsWith(v))
-    throw new InvalidArgumentError('expected a date as YYYY-MM-DD');
+  const problem = dateProblem(v, new Date());
+  if (problem) throw new InvalidArgumentError(problem);
   return v;
 };
 export const parsePositive = (v: string) => {

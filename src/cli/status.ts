@@ -1,42 +1,78 @@
 // CLI subcommand `status [--date D]`: prints an edition's delivery ledger (counts by status, what is pending
-// and why, the next time something comes due). Read-only.
+// and why, the next time something comes due), its daily run as it really is (a run whose process died shows as
+// abandoned) and whether sending is paused (since when, and when the next probe tries the server). Read-only.
 import type { Command } from 'commander';
+import type { AppDeps } from '../app.js';
 import { withApp, parseDate } from './shared.js';
 import { createEditionsRepo, type EditionRow } from '../db/editions-repo.js';
+import { createJobRunsRepo } from '../db/job-runs-repo.js';
 import { nextDueAt } from '../mail/send-edition.js';
+import { DAILY_JOB, truthfulRun } from '../jobs/abandoned-runs.js';
+import { createSendPauseRepo, type SendPauseRow } from '../db/send-pause-repo.js';
 
 export function registerStatusCommand(program: Command): void {
   program
     .command('status')
-    .description("print an edition's delivery ledger")
+    .description("print an edition's delivery ledger, its daily run and whether sending is paused")
     .option('--date <date>', 'edition date (default: the latest)', parseDate)
     .action(async (o: { date?: string }) => {
       await withApp(async (app) => {
-        const editions = createEditionsRepo(app.db);
-        const e = o.date ? editions.getByDate(o.date) : app.db.prepare<[], EditionRow>('SELECT * FROM editions ORDER BY date DESC LIMIT 1').get();
-        if (!e) {
+        const report = statusReport(app, o.date);
+        for (const line of report.lines) console.log(line);
+        if (!report.found) {
           console.error(o.date ? `no edition for ${o.date}` : 'no edition yet');
           process.exitCode = 1;
-          return;
         }
-        console.log(`edition ${e.date}: ${e.status}${e.reason ? ` (${e.reason})` : ''}`);
-        const now = app.clock.now().toISOString();
-        const counts = editions.deliveryCounts(e.id);
-        const pending = app.db
-          .prepare<{ id: number; now: string }, { due: number; later: number; retry: number }>(
-            `SELECT count(*) FILTER (WHERE due_at <= @now AND (next_attempt_at IS NULL OR next_attempt_at <= @now)) AS due,
-                    count(*) FILTER (WHERE due_at > @now) AS later,
-                    count(*) FILTER (WHERE due_at <= @now AND next_attempt_at > @now) AS retry
-             FROM deliveries WHERE edition_id = @id AND status = 'pending'`,
-          )
-          .get({ id: e.id, now })!;
-        const width = String(Math.max(...Object.values(counts))).length;
-        for (const [k, v] of Object.entries(counts)) {
-          const detail = k === 'pending' && v ? `  (${pending.due} due now, ${pending.later} at a later local hour, ${pending.retry} waiting to retry)` : '';
-          console.log(`  ${k.padEnd(8)} ${String(v).padStart(width)}${detail}`);
-        }
-        const next = nextDueAt(app.db, app.clock.now());
-        if (next) console.log(`next due: ${next}`);
       });
     });
+}
+
+/** The lines `papers status` prints; `found` is false when there is no such edition. */
+export function statusReport(app: Pick<AppDeps, 'db' | 'clock'>, date?: string): { found: boolean; lines: string[] } {
+  const lines: string[] = [];
+  const editions = createEditionsRepo(app.db);
+  const e = date ? editions.getByDate(date) : app.db.prepare<[], EditionRow>('SELECT * FROM editions ORDER BY date DESC LIMIT 1').get();
+  if (e) {
+    lines.push(`edition ${e.date}: ${e.status}${e.reason ? ` (${e.reason})` : ''}`);
+    const now = app.clock.now().toISOString();
+    const counts = editions.deliveryCounts(e.id);
+    const pending = app.db
+      .prepare<{ id: number; now: string }, { due: number; later: number; retry: number }>(
+        `SELECT count(*) FILTER (WHERE due_at <= @now AND (next_attempt_at IS NULL OR next_attempt_at <= @now)) AS due,
+                count(*) FILTER (WHERE due_at > @now) AS later,
+                count(*) FILTER (WHERE due_at <= @now AND next_attempt_at > @now) AS retry
+         FROM deliveries WHERE edition_id = @id AND status = 'pending'`,
+      )
+      .get({ id: e.id, now })!;
+    const width = String(Math.max(...Object.values(counts))).length;
+    for (const [k, v] of Object.entries(counts)) {
+      const detail = k === 'pending' && v ? `  (${pending.due} due now, ${pending.later} at a later local hour, ${pending.retry} waiting to retry)` : '';
+      lines.push(`  ${k.padEnd(8)} ${String(v).padStart(width)}${detail}`);
+    }
+    const next = nextDueAt(app.db, app.clock.now());
+    if (next) lines.push(`next due: ${next}`);
+  }
+  const runDate = e?.date ?? date;
+  const row = runDate ? createJobRunsRepo(app.db).get(DAILY_JOB, runDate) : undefined;
+  if (row) lines.push(runLine(truthfulRun(app.db, row, app.clock.now())));
+  const pause = createSendPauseRepo(app.db).get();
+  if (pause) lines.push(pauseLine(pause));
+  return { found: !!e, lines };
+}
+
+function pauseLine(p: SendPauseRow): string {
+  const probes = p.probes ? ` (${p.probes} probe${p.probes === 1 ? '' : 's'} failed${p.last_error ? `, the last: ${p.last_error}` : ''})` : '';
+  return `sending: paused since ${p.since}, next probe at ${p.next_probe_at} — ${p.reason}${probes}; \`papers send\` probes at once, \`papers retry --date D\` lifts the pause`;
+}
+
+function runLine(r: ReturnType<typeof truthfulRun>): string {
+  const head = `daily run ${r.scheduled_for}: ${r.status}${r.attempts > 1 || r.status === 'failed' ? ` (attempt ${r.attempts})` : ''}`;
+  if (r.status === 'running') return `${head} since ${r.started_at} (${r.owner ?? 'unknown owner'})`;
+  let error: string | undefined;
+  try {
+    error = r.outcome_json ? (JSON.parse(r.outcome_json) as { error?: string }).error : undefined;
+  } catch {
+    error = undefined;
+  }
+  return `${head}${r.finished_at ? ` at ${r.finished_at}` : ''}${error ? ` — ${error}` : ''}`;
 }

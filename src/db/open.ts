@@ -1,16 +1,32 @@
 // Opens the SQLite database with the pragmas every connection needs (WAL, NORMAL sync, FKs, busy timeout).
+// A database that cannot be opened (missing permission, read-only or full filesystem, not a database) is one
+// AppError DB_OPEN_FAILED naming the path and the cause, so every entry point can print it as one line.
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { AppError } from '../lib/errors.js';
 
 export type Db = Database.Database;
 
-export function openDatabase(path: string, options: { busyTimeoutMs?: number } = {}): Db {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-  return db;
+export function openDatabase(path: string, options: { busyTimeoutMs?: number; readonly?: boolean } = {}): Db {
+  let db: Db | undefined;
+  try {
+    if (path !== ':memory:' && !options.readonly) mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    // The first statement reads the header: a file that is not a database fails here, not at the first query.
+    if (!options.readonly) db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    return db;
+  } catch (err) {
+    if (db?.open) db.close();
+    throw new AppError('DB_OPEN_FAILED', `cannot open the database ${path}: ${openFailure(err)}`, { cause: err });
+  }
+}
+
+function openFailure(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown };
+  const message = typeof e.message === 'string' ? e.message : String(err);
+  return typeof e.code === 'string' && !message.includes(e.code) ? `${message} (${e.code})` : message;
 }

@@ -39,6 +39,11 @@ export async function buildHttpApp(app: AppDeps, ops: OpsHooks = {}): Promise<Fa
     app.subscriptions.noteForegroundRequest();
     done();
   });
+  // A route's write that failed because the database cannot take writes makes /readyz say so.
+  fastify.addHook('onError', (_req, _reply, err, done) => {
+    app.writeHealth.recordError(err);
+    done();
+  });
   fastify.addHook('onResponse', (req, reply, done) => {
     req.log.info(
       { event: 'http.request', method: req.method, route: req.routeOptions.url ?? '(no route)', status: reply.statusCode, ms: Math.round(reply.elapsedTime) },

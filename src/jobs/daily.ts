@@ -9,9 +9,10 @@ import { addDays, localDate } from '../digest/schedule.js';
 import { createSentPapersRepo, LEDGER_MARGIN_DAYS } from '../db/sent-papers-repo.js';
 import { editionWindow } from '../rank/edition.js';
 import { withLock } from './lock.js';
-import { createJobRunsRepo, type JobRunRow, type JobTrigger } from './job-runs.js';
+import { createJobRunsRepo, type JobRunRow, type JobTrigger } from '../db/job-runs-repo.js';
 import { recordSubscriberCounts } from './subscriber-counts.js';
 import { AppError, describeError } from '../lib/errors.js';
+import { closeAbandonedRuns, DAILY_JOB, DAILY_LOCK, isAbandonedOutcome } from './abandoned-runs.js';
 
 export interface DailyOutcome {
   date: string;
@@ -34,8 +35,7 @@ export interface DailyOptions {
   signal?: AbortSignal | undefined;
 }
 
-export const DAILY_JOB = 'daily';
-export const DAILY_LOCK = 'daily-job';
+export { DAILY_JOB, DAILY_LOCK };
 /** The lease outlives the longest synchronous step (preparing an edition) by far; it is renewed each minute. */
 export const LOCK_TTL_MS = 5 * 60_000;
 export const LOCK_RENEW_MS = 60_000;
@@ -72,12 +72,14 @@ export async function runDailyJobIfNotDone(app: AppDeps, date: string, options: 
 
 /**
  * Whether a date's run should start now, given its job_runs row. Called only while holding the lock, so a
- * row still `running` belongs to a process that died. An interrupted run (attempts 0) is resumed at once.
+ * row still `running` belongs to a process that died. An interrupted run (attempts 0) and an abandoned one (its
+ * process died; it counts as an attempt, so a crash loop ends) are resumed at once.
  */
 export function runVerdict(row: JobRunRow | undefined, now: Date): 'run' | 'done' | 'retry-later' | 'gave-up' {
   if (!row || row.status === 'running') return 'run';
   if (row.status === 'ok') return 'done';
   if (row.attempts >= MAX_ATTEMPTS) return 'gave-up';
+  if (isAbandonedOutcome(row)) return 'run';
   if (row.attempts > 0 && row.finished_at && now.getTime() - Date.parse(row.finished_at) < RETRY_AFTER_MS) return 'retry-later';
   return 'run';
 }
@@ -90,6 +92,8 @@ export function isDailyRunSettled(row: JobRunRow | undefined): boolean {
 async function runLocked(app: AppDeps, date: string, owner: string, options: DailyOptions): Promise<DailyOutcome> {
   const runs = createJobRunsRepo(app.db);
   const signal = options.signal;
+  // Holding the lock: any record still `running` was left by a run that is gone (its own date's included).
+  closeAbandonedRuns(app);
   runs.start(DAILY_JOB, date, app.clock.now(), options.trigger ?? 'manual', owner);
   app.logger.info({ event: 'job.daily_started', date, trigger: options.trigger ?? 'manual' }, 'daily job started');
   try {
@@ -119,6 +123,8 @@ async function runLocked(app: AppDeps, date: string, owner: string, options: Dai
         editionId: prepared.edition.id,
         onProgress: options.onSendProgress,
         signal,
+        // A paused send is probed at once when a person started the run; a scheduled one keeps the probe times.
+        probeNow: options.trigger !== 'schedule' && options.trigger !== 'catchup',
       });
     }
     // Retention: the never-twice ledger keeps the candidate window plus a margin, pruned a small batch at a time.
@@ -144,7 +150,7 @@ async function runLocked(app: AppDeps, date: string, owner: string, options: Dai
     if (err instanceof AppError && err.code === 'JOB_INTERRUPTED') {
       // Not a failure of the job: it did not count as an attempt, and the next start resumes it at once.
       runs.finish(DAILY_JOB, date, app.clock.now(), 'failed', { error: describeError(err), interrupted: true, partial: (err.cause as { partial?: unknown })?.partial });
-      app.db.prepare('UPDATE job_runs SET attempts = max(attempts - 1, 0) WHERE job = ? AND scheduled_for = ?').run(DAILY_JOB, date);
+      runs.forgiveAttempt(DAILY_JOB, date);
       app.logger.warn({ event: 'job.daily_interrupted', date, reason: describeError(err) }, 'daily job interrupted; it resumes at the next start');
     } else {
       runs.finish(DAILY_JOB, date, app.clock.now(), 'failed', { error: describeError(err) });

@@ -52,6 +52,16 @@ export function lockHolder(db: Db, name: string, now: Date): { owner: string; ex
     .get(name, now.toISOString());
 }
 
+/**
+ * Whether `owner` holds the named lock now: its lease is unexpired and, when it ran on this host, its process
+ * still exists. A holder that crashed (kill -9) or could not renew (a full disk) fails this at once or when its
+ * lease runs out.
+ */
+export function leaseIsLive(db: Db, name: string, owner: string | null, now: Date): boolean {
+  if (!owner) return false;
+  return lockHolder(db, name, now)?.owner === owner && !isDeadLocalOwner(owner);
+}
+
 /** A lock owner id that says which process holds it (shown on the admin page), unique per acquisition. */
 export function newLockOwner(): string {
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -81,8 +91,17 @@ export interface Lease {
  * Runs `fn` holding the named lock, renewing it meanwhile; throws JOB_LOCKED when another owner holds it.
  * The lock is released however `fn` ends.
  */
+/** Calls `fn` every `ms` until the returned function is called (tests pass a manual one). */
+export type Every = (ms: number, fn: () => void) => () => void;
+
+const realEvery: Every = (ms, fn) => {
+  const timer = setInterval(fn, ms);
+  timer.unref(); // a renewal never keeps a process alive by itself
+  return () => clearInterval(timer);
+};
+
 export async function withLock<T>(
-  deps: { db: Db; clock: { now(): Date } },
+  deps: { db: Db; clock: { now(): Date }; every?: Every | undefined },
   name: string,
   o: LeaseOptions,
   fn: (lease: Lease) => Promise<T>,
@@ -91,19 +110,18 @@ export async function withLock<T>(
   if (!tryAcquireLock(deps.db, name, owner, deps.clock.now(), o.ttlMs))
     throw new AppError('JOB_LOCKED', `another process holds the ${name} lock`);
   const lost = new AbortController();
-  const timer = setInterval(() => {
+  const stopRenewing = (deps.every ?? realEvery)(o.renewMs, () => {
     try {
       if (!renewLock(deps.db, name, owner, deps.clock.now(), o.ttlMs))
         lost.abort(new AppError('LOCK_LOST', `the ${name} lock expired and was taken by another process`));
     } catch (err) {
       lost.abort(new AppError('LOCK_LOST', `could not renew the ${name} lock`, { cause: err }));
     }
-  }, o.renewMs);
-  timer.unref();
+  });
   try {
     return await fn({ owner, signal: o.signal ? AbortSignal.any([o.signal, lost.signal]) : lost.signal });
   } finally {
-    clearInterval(timer);
+    stopRenewing();
     if (deps.db.open) releaseLock(deps.db, name, owner);
   }
 }

@@ -1,5 +1,5 @@
 // Sends deliveries that became due after the daily run (subscribers' own delivery hours, retries after a
-// temporary failure, claims abandoned by a crashed sender). Runs under the daily job's lock, so it never
+// temporary failure, claims abandoned by a crashed sender) and probes a paused send at its probe times. Runs under the daily job's lock, so it never
 // overlaps a daily run in any process sharing the database.
 import type { AppDeps } from '../app.js';
 import { sendDue, type SendOutcome, type SendProgress } from '../mail/send-edition.js';
@@ -7,10 +7,16 @@ import { withLock } from './lock.js';
 import { DAILY_LOCK, LOCK_RENEW_MS, LOCK_TTL_MS } from './daily.js';
 import { AppError } from '../lib/errors.js';
 import { hasAbandonedClaims } from '../mail/send-claims.js';
+import { createSendPauseRepo } from '../db/send-pause-repo.js';
 
-/** A cheap check (indexed, a row or two) so a tick does no work when nothing is due. */
+/**
+ * A cheap check (indexed, a row or two) so a tick does no work when nothing is due. While sending is paused,
+ * nothing is due before the pause's next probe time (only a dead sender's claims, which need no server).
+ */
 export function hasDueDeliveries(app: Pick<AppDeps, 'db' | 'clock' | 'config'>): boolean {
   const now = app.clock.now();
+  const pause = createSendPauseRepo(app.db).get();
+  if (pause && now.toISOString() < pause.next_probe_at) return hasAbandonedClaims(app.db, { now, leaseMs: app.config.mail.claimLeaseSeconds * 1000 });
   const due = app.db
     .prepare(`SELECT 1 FROM deliveries WHERE status = 'pending' AND due_at <= @now AND (next_attempt_at IS NULL OR next_attempt_at <= @now) LIMIT 1`)
     .get({ now: now.toISOString() });
@@ -29,6 +35,8 @@ export async function sendPendingDeliveries(
         onProgress: options.onProgress,
         // The next tick comes back within a minute: do not hold the job slot while retries come due.
         waitForRetries: false,
+        // While paused, the pause's own probe times decide when the server is tried again.
+        probeNow: false,
       });
       if (outcome.sent + outcome.failed + outcome.bounced + outcome.retried > 0)
         app.logger.info({ event: 'send.pending_done', ...outcome }, 'sent deliveries that became due');

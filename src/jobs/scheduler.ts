@@ -7,8 +7,9 @@ import type { AppDeps } from '../app.js';
 import { dueRun, nextRunAfter, parseDailySchedule, type DailySchedule } from './cron-schedule.js';
 import { DAILY_JOB, isDailyRunSettled, runDailyJobIfNotDone, type IfDueResult } from './daily.js';
 import { sendPendingDeliveries } from './pending-sends.js';
-import { createJobRunsRepo } from './job-runs.js';
+import { createJobRunsRepo } from '../db/job-runs-repo.js';
 import type { JobRunner } from './runner.js';
+import { closeAbandonedRuns } from './abandoned-runs.js';
 import { describeError } from '../lib/errors.js';
 
 export interface TickResult {
@@ -44,6 +45,8 @@ export function createScheduler(app: AppDeps, runner: JobRunner, options: Schedu
   let stopped = false;
 
   const work = async (signal: AbortSignal): Promise<TickResult> => {
+    // A run that died (or could not record its end) is closed before deciding what is due.
+    closeAbandonedRuns(app);
     const due = dueRun(clock.now(), schedule, config.digest.catchupDays, (date) => isDailyRunSettled(runs.get(DAILY_JOB, date)));
     let daily: TickResult['daily'] = 'not-due';
     if (due) {

@@ -1,8 +1,11 @@
 // The sending engine: claims due deliveries (a conditional update), renders each from the edition compiled once,
-// sends through the mailer and writes the outcome to the ledger. A delivery is marked sent, and its papers
-// recorded as sent to its subscriber (never twice), only after the SMTP server accepted it. Invariant: at most
-// `concurrency` messages are handed to the mailer without their outcome recorded, so a crash can duplicate at
-// most that many, each with its own deterministic Message-ID.
+// The sending engine: claims due deliveries (a conditional update), renders each from the edition compiled once,
+// sends through the mailer and writes the outcome to the ledger as send-policy.ts decides. A delivery is marked
+// sent, and its papers recorded as sent to its subscriber (never twice), only after the SMTP server accepted it.
+// Invariants: at most `concurrency` messages are handed to the mailer without their outcome recorded, so a crash
+// can duplicate at most that many, each with its own deterministic Message-ID; while sending is paused
+// (db/send-pause-repo.ts) a send claims nothing before the pause's probe time unless a person asked, and then
+// sends one delivery at a time until the server accepts one.
 import type { Db } from '../db/open.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -11,6 +14,9 @@ import type { Section } from '../rank/select.js';
 import type { CompiledEdition, RenderedDigest } from '../digest/render.js';
 import { compileStoredEdition, loadEditionById } from '../digest/stored-edition.js';
 import { classifySendError } from './smtp-errors.js';
+import { ACCEPTED, PROBE_DELIVERIES, decideFailure, probeDelayMs, streakPauses, type Decision, type PolicySettings } from './send-policy.js';
+import { createSendPauseRepo, type SendPauseRow } from '../db/send-pause-repo.js';
+import { createDeliveryRequeueRepo } from '../db/delivery-requeue-repo.js';
 import { newSenderIdentity, registerSender, heartbeat, releaseSender, requeueAbandonedClaims } from './send-claims.js';
 import { AppError, describeError } from '../lib/errors.js';
 import { signSubscriberToken } from '../lib/tokens.js';
@@ -27,8 +33,12 @@ export interface SendSettings {
   maxAttempts: number;
   /** First retry delay; doubles with each attempt (±25 % jitter). */
   retryBaseSeconds: number;
-  /** Consecutive server-side failures that pause the send (the next run resumes it). */
+  /** Consecutive failures that pause the send (see send-policy.ts; a probe resumes it). */
   pauseAfterFailures: number;
+  /** A paused send probes the server this long after the pause, then twice as long after each failed probe ... */
+  probeBaseSeconds: number;
+  /** ... at most this long apart. */
+  probeMaxSeconds: number;
   /** A sender whose heartbeat is older than this is dead and its claims are requeued (see send-claims.ts). */
   claimLeaseSeconds?: number | undefined;
 }
@@ -49,8 +59,12 @@ export interface SendProgress {
 }
 
 export interface SendOutcome extends SendProgress {
+  /** Sending is paused (persisted: see db/send-pause-repo.ts) and something is still due. */
   paused: boolean;
   pauseReason?: string;
+  /** When the pause began and when the next probe may try the server (set while paused). */
+  pausedSince?: string;
+  nextProbeAt?: string;
   /** Stopped by the caller's signal. */
   aborted: boolean;
   /** Claims of dead senders requeued at the start of this run (the crash rule). */
@@ -75,10 +89,14 @@ export interface SendOptions {
    * (about retryBase × 2^maxAttempts). When false the run ends as soon as nothing is claimable.
    */
   waitForRetries?: boolean | undefined;
+  /**
+   * While sending is paused, probe the server now (default: a person asked — `papers send`, `papers run`, the
+   * admin's "run now"). Scheduled sends pass false and wait for the pause's next probe time.
+   */
+  probeNow?: boolean | undefined;
 }
 
 export const DEFAULT_CLAIM_LEASE_SECONDS = 60;
-const MAX_BACKOFF_MS = 6 * 3_600_000;
 
 export function subscriberUrls(baseUrl: string, secret: string, subscriberId: number) {
   return {
@@ -156,34 +174,79 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
   // Never twice, counted on acceptance: a delivery's papers count as sent once the server accepted it; one that
   // bounces or finally fails never counts, so its papers may come in a later edition.
   const sentPapers = createSentPapersRepo(db);
+  const pauses = createSendPauseRepo(db);
+  const policy: PolicySettings = {
+    maxAttempts: s.maxAttempts,
+    retryBaseMs: s.retryBaseSeconds * 1000,
+    pauseAfterFailures: s.pauseAfterFailures,
+    probeBaseMs: s.probeBaseSeconds * 1000,
+    probeMaxMs: s.probeMaxSeconds * 1000,
+  };
   const nowIso = () => clock.now().toISOString();
+  const later = (ms: number) => new Date(clock.now().getTime() + ms);
 
   const recovered = requeueAbandonedClaims(db, { now: clock.now(), leaseMs });
   if (recovered) logger.warn({ event: 'send.recovered_claims', count: recovered }, 'requeued deliveries held by a dead sender');
+
+  const progress: SendProgress = { total: 0, sent: 0, failed: 0, bounced: 0, retried: 0, skipped: 0, remaining: 0 };
+  const recount = () => {
+    const done = progress.sent + progress.failed + progress.bounced;
+    progress.remaining = q.countDue.get({ now: nowIso(), editionId })!.n;
+    progress.total = Math.max(progress.total, done + progress.remaining);
+  };
+  const finish = (extra: Partial<SendOutcome> = {}): SendOutcome => {
+    const held = pauses.get();
+    const paused = extra.paused ?? (held !== undefined && progress.remaining > 0);
+    const outcome: SendOutcome = {
+      ...progress,
+      aborted: false,
+      recovered,
+      ...extra,
+      paused,
+      ...(held && paused
+        ? {
+            pausedSince: held.since,
+            nextProbeAt: held.next_probe_at,
+            pauseReason: `${extra.pauseReason ?? held.last_error ?? held.reason} — sending paused since ${held.since}, next probe at ${held.next_probe_at}`,
+          }
+        : {}),
+    };
+    logger.info({ event: 'send.done', ...outcome }, 'send finished');
+    return outcome;
+  };
+
+  // Paused (by this process or another): nothing is claimed before the next probe time, unless a person asked.
+  const heldAtStart = pauses.get();
+  if (heldAtStart && options.probeNow === false && nowIso() < heldAtStart.next_probe_at) {
+    recount();
+    logger.info({ event: 'send.still_paused', since: heldAtStart.since, nextProbeAt: heldAtStart.next_probe_at }, 'sending is paused; waiting for the next probe');
+    return finish();
+  }
+  // While probing, one delivery at a time: the first answer from the server ends the pause; PROBE_DELIVERIES
+  // failures in a row push the next probe back.
+  let probing = heldAtStart !== undefined;
+  let probeFailures = 0;
+
   const sender = newSenderIdentity();
   const { owner } = sender;
   registerSender(db, sender, clock.now());
 
-  const progress: SendProgress = { total: 0, sent: 0, failed: 0, bounced: 0, retried: 0, skipped: 0, remaining: 0 };
   let consecutiveFailures = 0;
   let pauseReason: string | undefined;
   let fatal: unknown;
   const stopped = () => pauseReason !== undefined || fatal !== undefined || options.signal?.aborted === true;
-  const pause = (reason: string) => {
+  /** Stops this run; `persist` also pauses sending for every process until a probe succeeds. */
+  const pause = (reason: string, persist: boolean) => {
     if (pauseReason !== undefined) return;
     pauseReason = reason;
-    logger.error({ event: 'send.paused', consecutiveFailures, reason }, 'pausing the send; the next run resumes it');
+    if (persist) pauses.start(clock.now(), reason, later(probeDelayMs(0, policy)));
+    logger.error({ event: 'send.paused', consecutiveFailures, reason, persisted: persist }, 'pausing the send');
   };
   const report = () => {
     const done = progress.sent + progress.failed + progress.bounced;
     progress.total = Math.max(progress.total, done);
     progress.remaining = Math.max(0, progress.remaining);
     options.onProgress?.({ ...progress });
-  };
-  const recount = () => {
-    const done = progress.sent + progress.failed + progress.bounced;
-    progress.remaining = q.countDue.get({ now: nowIso(), editionId })!.n;
-    progress.total = Math.max(progress.total, done + progress.remaining);
   };
 
   // Heartbeat (keeps our claims ours) and the crash rule for other senders that die while we run.
@@ -215,11 +278,26 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
     return c;
   };
 
-  const backoffMs = (step: number) =>
-    Math.min(MAX_BACKOFF_MS, s.retryBaseSeconds * 1000 * 2 ** Math.min(Math.max(step - 1, 0), 20) * (0.75 + Math.random() * 0.5));
-
   // What one send came to; recorded in the ledger in the next batch (see `flush`).
   type Outcome = { d: ClaimedDelivery } & ({ accepted: string } | { failure: unknown } | { unrenderable: unknown } | { gone: true });
+
+  /** The probe's verdict: the server takes mail again (the pause ends), or not (the next probe is pushed back). */
+  const settleProbe = (decision: Decision, error: string, kind?: string) => {
+    if (!probing) return;
+    // An unavailable server may be one message timing out: try a few deliveries before concluding.
+    if (!decision.serverAnswers && kind === 'unavailable' && ++probeFailures < PROBE_DELIVERIES) return;
+    probing = false;
+    const held = pauses.get();
+    if (decision.serverAnswers) {
+      pauses.lift();
+      if (held) logger.info({ event: 'send.resumed', pausedSince: held.since, probes: held.probes + 1 }, 'the mail server answers again; sending resumed');
+      return;
+    }
+    const next = later(probeDelayMs((held?.probes ?? 0) + 1, policy));
+    pauses.probeFailed(next, error);
+    pauseReason ??= `still paused (since ${held?.since ?? nowIso()}): ${error}`;
+    logger.warn({ event: 'send.probe_failed', nextProbeAt: next.toISOString(), probes: (held?.probes ?? 0) + 1 }, 'the mail server still fails; probing again later');
+  };
 
   const record = (o: Outcome) => {
     const now = nowIso();
@@ -232,8 +310,9 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
     }
     if ('unrenderable' in o) {
       // Our bug or bad data, not the server's or the recipient's: stop before it costs every delivery an attempt.
+      // Not a pause of sending (other editions may render): the next run tries again.
       q.markRetry.run({ id: d.id, owner, now, error: describeError(o.unrenderable).slice(0, 500), next: null, counted: 0 });
-      pause(`cannot render edition ${d.edition_id}: ${describeError(o.unrenderable)}`);
+      pause(`cannot render edition ${d.edition_id}: ${describeError(o.unrenderable)}`, false);
       return;
     }
     if ('accepted' in o) {
@@ -246,57 +325,39 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
       progress.sent++;
       progress.remaining--;
       consecutiveFailures = 0;
+      settleProbe(ACCEPTED, '');
       return;
     }
     const f = classifySendError(o.failure);
     const error = describeError(o.failure).slice(0, 500);
     const log = { deliveryId: d.id, subscriberId: d.subscriber_id, kind: f.kind, code: f.code, status: f.status, errorCode: f.errorCode };
-    const retryAt = (step: number) => new Date(Date.parse(now) + backoffMs(step)).toISOString();
-    switch (f.kind) {
-      case 'recipient':
+    const decision = decideFailure(f, d.attempts, policy);
+    const t = decision.transition;
+    consecutiveFailures = decision.streak === 'reset' ? 0 : consecutiveFailures + 1;
+    switch (t.to) {
+      case 'bounced':
         q.markBounced.run({ id: d.id, owner, now, error });
         q.bounceSubscriber.run({ id: d.subscriber_id, now, error });
         progress.bounced++;
         progress.remaining--;
-        consecutiveFailures = 0; // the server is answering; one address is bad
         logger.warn({ event: 'send.bounced', ...log }, 'recipient rejected permanently; subscriber marked bounced');
-        return;
-      case 'server':
-        // Not this delivery's fault, and every other one would fail the same way: give it back untouched.
-        q.markRetry.run({ id: d.id, owner, now, error, next: null, counted: 0 });
-        pause(`the mail server refuses us (${f.code ?? f.errorCode}): ${f.message}`);
-        logger.error({ event: 'send.server_refused', ...log }, 'the mail server refuses to take mail from us');
-        return;
-      case 'unavailable':
-        consecutiveFailures++;
-        q.markRetry.run({ id: d.id, owner, now, error, counted: 0, next: retryAt(consecutiveFailures) });
-        progress.retried++;
-        logger.warn({ event: 'send.server_unavailable', ...log }, 'mail server unavailable; delivery requeued');
         break;
-      case 'message':
-        consecutiveFailures++;
+      case 'failed':
         q.markFailed.run({ id: d.id, owner, now, error });
         progress.failed++;
         progress.remaining--;
-        logger.error({ event: 'send.failed', ...log }, 'message rejected permanently');
+        logger.error({ event: 'send.failed', attempts: d.attempts + 1, ...log }, f.kind === 'message' ? 'message rejected permanently' : 'temporary failures up to the attempt limit');
         break;
-      case 'temporary': {
-        consecutiveFailures++;
-        const attempt = d.attempts + 1;
-        if (attempt >= s.maxAttempts) {
-          q.markFailed.run({ id: d.id, owner, now, error });
-          progress.failed++;
-          progress.remaining--;
-          logger.error({ event: 'send.failed', attempts: attempt, ...log }, 'temporary failures up to the attempt limit');
-        } else {
-          q.markRetry.run({ id: d.id, owner, now, error, counted: 1, next: retryAt(attempt) });
-          progress.retried++;
-          logger.warn({ event: 'send.retry', attempt, ...log }, 'temporary failure; will retry');
-        }
+      case 'pending':
+        q.markRetry.run({ id: d.id, owner, now, error, counted: t.counted ? 1 : 0, next: t.delayMs === null ? null : new Date(Date.parse(now) + t.delayMs).toISOString() });
+        progress.retried++;
+        if (t.counted) logger.warn({ event: 'send.retry', attempt: d.attempts + 1, ...log }, 'temporary failure; will retry');
+        else logger.warn({ event: f.kind === 'server' ? 'send.server_refused' : 'send.server_unavailable', ...log }, 'the mail server failed, not the recipient; requeued uncounted');
         break;
-      }
     }
-    if (consecutiveFailures >= s.pauseAfterFailures) pause(`${consecutiveFailures} consecutive failures, the last: ${error}`);
+    if (probing) return settleProbe(decision, error, f.kind);
+    if (decision.pauseNow) pause(`the mail server refuses us (${f.code ?? f.errorCode}): ${f.message}`, true);
+    else if (streakPauses(consecutiveFailures, policy)) pause(`${consecutiveFailures} consecutive failures, the last: ${error}`, true);
   };
 
   // Renders and sends one delivery; writes nothing (its outcome is recorded by the next flush).
@@ -378,7 +439,8 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
       }
       flush();
       if (stopped()) break;
-      while (claimed.length && inFlight.size + finished.length < concurrency) launch(claimed.shift()!);
+      const limit = probing ? 1 : concurrency;
+      while (claimed.length && inFlight.size + finished.length < limit) launch(claimed.shift()!);
       if (inFlight.size) {
         await Promise.race(inFlight);
         continue;
@@ -415,9 +477,8 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
   if (fatal !== undefined) throw fatal;
 
   const aborted = options.signal?.aborted === true && pauseReason === undefined;
-  const outcome: SendOutcome = { ...progress, paused: pauseReason !== undefined, aborted, recovered, ...(pauseReason ? { pauseReason } : {}) };
-  logger.info({ event: 'send.done', ...outcome }, 'send finished');
-  return outcome;
+  // A run stopped by an unrenderable edition is paused (this run) without a persisted pause.
+  return finish({ aborted, ...(pauseReason ? { pauseReason } : {}), ...(pauseReason !== undefined && !pauses.get() ? { paused: true } : {}) });
 }
 
 /** Waits `ms` (at least a tick, at most a minute at a time) or until the signal aborts. */
@@ -434,14 +495,34 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-/** Puts an edition's failed deliveries back to pending with a fresh attempt budget (the CLI's `retry`). */
-export function retryFailed(db: Db, editionId: number, now: Date): number {
+export interface RetryResult {
+  /** Failed deliveries put back with a fresh attempt budget. */
+  failed: number;
+  /** Pending deliveries that were waiting for a retry time and are due now. */
+  waiting: number;
+  /** Due pending deliveries that the lifted pause was holding back (0 when sending was not paused). */
+  held: number;
+  /** The pause that was lifted, if sending was paused. */
+  pause: SendPauseRow | undefined;
+}
+
+/**
+ * `papers retry`: an edition's failed deliveries go back to pending with a fresh attempt budget, those waiting
+ * for a retry time are due now, and a pause of sending is lifted, so that the next send tries them all at once.
+ */
+export function retryDeliveries(db: Db, editionId: number, now: Date): RetryResult {
+  const requeue = createDeliveryRequeueRepo(db);
+  const pauses = createSendPauseRepo(db);
   return db
-    .prepare(
-      `UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = NULL, claim_owner = NULL, updated_at = ?
-       WHERE edition_id = ? AND status = 'failed'`,
-    )
-    .run(now.toISOString(), editionId).changes;
+    .transaction((): RetryResult => {
+      const pause = pauses.get();
+      const held = pause ? requeue.duePending(editionId, now) : 0;
+      if (pause) pauses.lift();
+      const failed = requeue.requeueFailed(editionId, now);
+      const waiting = requeue.releaseWaiting(editionId, now);
+      return { failed, waiting, held, pause };
+    })
+    .immediate();
 }
 
 /** When the next pending delivery comes due (a subscriber's later local hour or a retry), for schedulers. */

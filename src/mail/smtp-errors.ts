@@ -8,7 +8,7 @@ export type FailureKind =
   | 'message'
   /** The server refuses us, whoever the recipient (auth, sender refused, 5xx greeting, relay denied): pause now. */
   | 'server'
-  /** The server could not be reached or would not start a session (refused, DNS, 4xx greeting): not this delivery's fault. */
+  /** The server could not be reached, would not start a session or went away (refused, DNS, 4xx greeting, 421, timeouts): not this delivery's fault. */
   | 'unavailable'
   /** Worth retrying (4xx reply, dropped connection, timeout, anything unknown): retry with backoff, counted as an attempt. */
   | 'temporary';
@@ -52,6 +52,10 @@ export function classifySendError(err: unknown): SendFailure {
   if (errorCode && SERVER_CODES.has(errorCode)) return out('server');
   if (originalCode && UNREACHABLE.has(originalCode)) return out('unavailable');
   if (errorCode === 'EDNS') return out('unavailable');
+  // A server that does not answer in time (connect, greeting or mid-session) is slow or gone, whoever the recipient.
+  if (errorCode === 'ETIMEDOUT' || originalCode === 'ETIMEDOUT') return out('unavailable');
+  // 421 is the server closing the channel (RFC 5321 §3.8: shutting down, overloaded), at whatever command.
+  if (code === 421) return out('unavailable');
 
   if (code === null) {
     // No reply to judge. nodemailer refuses an address it cannot parse before talking to the server: it will

@@ -1,40 +1,18 @@
 // Subscription lifecycle: subscribe (double opt-in), confirm, preferences, unsubscribe, export and delete.
-// Invariants: subscribe only queues the request and returns nothing, whatever the address's state (no
-// enumeration, by content or by time); queued requests are written in one transaction per batch (group commit,
-// within a tick) and the confirmation email goes out in the background, at most one per address per window; a
-// confirmation token is random, stored hashed, single-use, expiring, and only ever activates a pending subscriber.
+// Invariants: subscribe only hands the request to the intake thread and returns nothing, whatever the address's
+// state (no enumeration, by content or by time: this thread does no work that depends on it — see
+// intake-client.ts); the intake writes requests in batches and sends the confirmation email, at most one per address
+// per window; a confirmation token is random, stored hashed, single-use, expiring, and only ever activates a
+// pending subscriber.
 import type { Db } from '../db/open.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import type { Mailer } from '../mail/mailer.js';
 import { createSubscribersRepo, referencesTo, type Frequency, type Subscriber } from '../db/subscribers-repo.js';
-import { hashToken, newConfirmToken } from '../lib/tokens.js';
-import { renderConfirmation } from '../digest/render.js';
-import { createBackgroundQueue, createTrafficMeter } from './background-queue.js';
+import { hashToken } from '../lib/tokens.js';
+import type { IntakeClient } from './intake-client.js';
+import type { SubscribeInput } from './intake.js';
 
-export interface SubscriptionSettings {
-  publicBaseUrl: string;
-  confirmTtlHours: number;
-  confirmResendMinutes: number;
-  /** Confirmation emails sent at once, and waiting at most (a burst beyond that is refused, not buffered). */
-  confirmConcurrency?: number;
-  confirmMaxQueued?: number;
-  /** Delay before a batch of subscribe requests that could not be written is tried again. */
-  writeRetryDelayMs?: number;
-}
-
-/** Subscribe requests written per transaction at most; a fuller buffer is written at once (bounded memory). */
-const WRITE_BATCH = 256;
-/** A batch that could not be written is tried again this often, this many times (about a minute in all). */
-const WRITE_RETRIES = 12;
-const WRITE_RETRY_DELAY_MS = 5_000;
-
-export interface SubscribeInput {
-  email: string; // already normalized
-  topics?: string[] | undefined;
-  timezone?: string | undefined;
-  hour?: number | undefined;
-}
+export type { SubscribeInput };
 
 export interface PreferencesInput {
   topics: string[];
@@ -54,35 +32,9 @@ export type UnsubscribeResult = 'unsubscribed' | 'already' | 'unknown';
 /** Anything longer cannot be one of our tokens (43 base64url characters); skip hashing attacker-sized input. */
 const MAX_CONFIRM_TOKEN = 100;
 
-export function createSubscriptionService(deps: { db: Db; mailer: Mailer; clock: Clock; logger: Logger }, s: SubscriptionSettings) {
-  const { db, mailer, clock, logger } = deps;
+export function createSubscriptionService(deps: { db: Db; clock: Clock; logger: Logger; intake: IntakeClient }) {
+  const { db, clock, logger, intake } = deps;
   const repo = createSubscribersRepo(db);
-  // Confirmation emails yield to a busy HTTP server (more than 200 requests per second): the site stays fast
-  // during a burst of sign-ups, and the emails catch up right after (at least 10 per second meanwhile).
-  const traffic = createTrafficMeter({ windowMs: 100, threshold: 20 });
-  const queue = createBackgroundQueue({
-    concurrency: s.confirmConcurrency ?? 4,
-    maxQueued: s.confirmMaxQueued ?? 50_000,
-    onError: (err) => logger.error({ event: 'subscriber.confirmation_failed', err }, 'confirmation job failed'),
-    yieldWhile: traffic.busy,
-    yieldIntervalMs: 100,
-  });
-  const writes: SubscribeInput[] = [];
-  // Write attempts of requests whose batch failed (a WeakMap: nothing to clean up when they finally land).
-  const attempts = new WeakMap<SubscribeInput, number>();
-  let flushScheduled = false;
-
-  async function sendConfirmation(subscriberId: number, email: string, token: string, hash: string): Promise<void> {
-    try {
-      const msg = await renderConfirmation({ publicBaseUrl: s.publicBaseUrl, ttlHours: s.confirmTtlHours }, `${s.publicBaseUrl}/confirm?token=${token}`);
-      await mailer.send({ to: email, subject: msg.subject, html: msg.html, text: msg.text });
-      logger.info({ event: 'subscriber.confirmation_sent', subscriberId }, 'confirmation email sent');
-    } catch (err) {
-      // Not sent: free the per-address window so that asking again works at once.
-      repo.releaseConfirmWindow(subscriberId, hash);
-      logger.error({ event: 'subscriber.confirmation_failed', subscriberId, err }, 'could not send confirmation email');
-    }
-  }
 
   /** Looks a confirmation token up without using it. */
   function checkConfirmToken(token: unknown): ConfirmResult {
@@ -94,107 +46,21 @@ export function createSubscriptionService(deps: { db: Db; mailer: Mailer; clock:
     return { ok: true, subscriberId: sub.id };
   }
 
-  type Decision = { subscriberId: number; email: string; token: string; hash: string } | null;
-
-  /** One subscribe request, inside the batch's transaction: records it and decides whether to send a confirmation. */
-  function decide(input: SubscribeInput, now: Date): Decision {
-    const nowIso = now.toISOString();
-    const sub = repo.getByEmail(input.email);
-    if (!sub) {
-      const id = repo.create({ email: input.email, status: 'pending', now: nowIso, timezone: input.timezone, hour: input.hour, topics: input.topics });
-      logger.info({ event: 'subscriber.created', subscriberId: id }, 'new pending subscriber');
-      return confirmationFor(id, input.email, now);
-    }
-    // Active addresses get nothing (no mail, no change); bounced ones stay bounced until an admin resets them.
-    if (sub.status === 'active' || sub.status === 'bounced') return null;
-    if (sub.status === 'unsubscribed') repo.setStatus(sub.id, 'pending', nowIso);
-    if (input.topics) repo.setTopics(sub.id, input.topics);
-    if (input.timezone !== undefined || input.hour !== undefined)
-      repo.setPreferences(
-        sub.id,
-        { timezone: input.timezone ?? sub.timezone, hour: input.hour ?? sub.delivery_hour, frequency: sub.frequency, paused: sub.paused === 1 },
-        nowIso,
-      );
-    const last = sub.confirm_sent_at ? Date.parse(sub.confirm_sent_at) : Number.NEGATIVE_INFINITY;
-    if (now.getTime() - last < s.confirmResendMinutes * 60_000) {
-      logger.info({ event: 'subscriber.confirmation_throttled', subscriberId: sub.id }, 'confirmation recently sent');
-      return null;
-    }
-    return confirmationFor(sub.id, sub.email, now);
-  }
-
-  function confirmationFor(subscriberId: number, email: string, now: Date): Decision {
-    // The window is taken in the same transaction that decided to send: two racing requests send one email.
-    const { token, hash } = newConfirmToken();
-    repo.setConfirmToken(subscriberId, hash, new Date(now.getTime() + s.confirmTtlHours * 3_600_000).toISOString(), now.toISOString());
-    return { subscriberId, email, token, hash };
-  }
-  // A savepoint per request: one bad request (a constraint, say) is logged and skipped, never the whole batch.
-  const decideOne = db.transaction(decide);
-
-  function flushWrites(): void {
-    flushScheduled = false;
-    while (writes.length) {
-      const batch = writes.splice(0, WRITE_BATCH);
-      const now = clock.now();
-      let decisions: Decision[];
-      try {
-        decisions = db
-          .transaction(() =>
-            batch.map((input) => {
-              try {
-                return decideOne(input, now);
-              } catch (err) {
-                logger.error({ event: 'subscriber.subscribe_failed', err }, 'could not record a subscribe request');
-                return null;
-              }
-            }),
-          )
-          .immediate();
-      } catch (err) {
-        // The database was busy (another process holds the write lock) or failing: these requests were already
-        // answered 202, so keep them and try again shortly instead of losing them; give up only after a while.
-        const retry = batch.filter((input) => (attempts.get(input) ?? 0) < WRITE_RETRIES);
-        for (const input of retry) attempts.set(input, (attempts.get(input) ?? 0) + 1);
-        logger.error(
-          { event: 'subscriber.batch_failed', count: batch.length, retrying: retry.length, err },
-          'could not record subscribe requests',
-        );
-        if (retry.length) {
-          setTimeout(() => {
-            writes.unshift(...retry);
-            flushWrites();
-          }, s.writeRetryDelayMs ?? WRITE_RETRY_DELAY_MS).unref();
-        }
-        continue;
-      }
-      for (const input of batch) attempts.delete(input);
-      for (const d of decisions) {
-        if (!d) continue;
-        if (!queue.push(() => sendConfirmation(d.subscriberId, d.email, d.token, d.hash))) {
-          repo.releaseConfirmWindow(d.subscriberId, d.hash);
-          logger.warn({ event: 'subscriber.confirmation_dropped', subscriberId: d.subscriberId }, 'confirmation queue full');
-        }
-      }
-    }
-  }
-
   return {
     /**
-     * Queues the request (written within a tick, batched with others) and, when the address may be mailed,
-     * a confirmation email. Returns nothing the caller could use to tell a new address from a known one.
+     * Hands the request to the intake thread (written within a tick there, batched with others, and a
+     * confirmation email when the address may be mailed). The same constant work for every address; returns
+     * nothing the caller could use to tell a new address from a known one.
      */
     subscribe(input: SubscribeInput): void {
-      writes.push(input);
-      if (writes.length >= WRITE_BATCH) flushWrites();
-      else if (!flushScheduled) {
-        flushScheduled = true;
-        setImmediate(flushWrites);
-      }
+      intake.subscribe(input, clock.now());
     },
 
     /** Marks foreground (HTTP) activity: confirmation emails yield while the server is busy. */
-    noteForegroundRequest: traffic.note,
+    noteForegroundRequest: () => intake.noteForegroundRequest(),
+
+    /** What the intake did with the requests: received, written or dropped by reason (for /metrics). */
+    intakeCounters: intake.counters,
 
     checkConfirmToken,
 
@@ -306,10 +172,10 @@ export function createSubscriptionService(deps: { db: Db; mailer: Mailer; clock:
     },
 
     /** Writes queued subscribe requests, then resolves when their confirmation emails have been handed to the mailer. */
-    drain(): Promise<void> {
-      flushWrites();
-      return queue.drain();
-    },
+    drain: (): Promise<void> => intake.drain(),
+
+    /** Drains, then stops the intake thread (the app's close). */
+    close: (): Promise<void> => intake.close(),
     repo,
   };
 }

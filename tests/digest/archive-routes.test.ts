@@ -54,9 +54,10 @@ describe('web archive', () => {
     expect(res.body).toMatch(/<html lang="en">/);
   });
 
-  it('answers 404 for a date without an edition, 400 for a malformed one', async () => {
-    expect((await http.inject({ url: '/archive/2099-01-01', headers: { accept: 'text/html' } })).statusCode).toBe(404);
+  it('answers 404 for a date without an edition, 400 for a malformed one or one out of range', async () => {
+    expect((await http.inject({ url: '/archive/2025-01-01', headers: { accept: 'text/html' } })).statusCode).toBe(404);
     expect((await http.inject({ url: '/archive/yesterday', headers: { accept: 'application/json' } })).statusCode).toBe(400);
+    expect((await http.inject({ url: '/archive/2099-01-01', headers: { accept: 'application/json' } })).statusCode).toBe(400);
   });
 
   it('serves an Atom feed of editions with absolute links', async () => {
@@ -89,7 +90,7 @@ describe('web archive', () => {
     const text = await http.inject({ url: `${PREVIEW_PREFIX}/digest?date=2026-08-21&format=text` });
     expect(text.statusCode).toBe(200);
     expect(text.body).toContain('TOP TRENDING');
-    expect((await http.inject({ url: `${PREVIEW_PREFIX}/digest?date=2099-01-01` })).statusCode).toBe(404);
+    expect((await http.inject({ url: `${PREVIEW_PREFIX}/digest?date=2025-01-01` })).statusCode).toBe(404);
     const confirm = await http.inject({ url: `${PREVIEW_PREFIX}/confirm` });
     expect(confirm.statusCode).toBe(200);
     expect(confirm.body).toContain('Confirm my subscription');

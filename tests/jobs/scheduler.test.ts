@@ -9,7 +9,7 @@ import { fixedClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { createJobRunner } from '../../src/jobs/runner.js';
 import { createScheduler, type Scheduler } from '../../src/jobs/scheduler.js';
-import { createJobRunsRepo } from '../../src/jobs/job-runs.js';
+import { createJobRunsRepo } from '../../src/db/job-runs-repo.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

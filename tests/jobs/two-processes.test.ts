@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { fixedClock } from '../../src/lib/clock.js';
 import { startSlowSmtp, type SlowSmtp } from '../ops/slow-smtp.js';
-import { createJobRunsRepo } from '../../src/jobs/job-runs.js';
+import { createJobRunsRepo } from '../../src/db/job-runs-repo.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CHILD = fileURLToPath(new URL('./tick-child.ts', import.meta.url));

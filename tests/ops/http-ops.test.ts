@@ -52,7 +52,15 @@ describe('health and readiness', () => {
     expect(h.json()).toMatchObject({ status: 'ok' });
     const r = await http.inject('/readyz');
     expect(r.statusCode).toBe(200);
-    expect(r.json()).toEqual({ status: 'ready', checks: { migrations: { ok: true, pending: [] }, database: { ok: true }, shutdown: { ok: true } } });
+    expect(r.json()).toEqual({
+      status: 'ready',
+      checks: {
+        migrations: { ok: true, pending: [] },
+        database: { ok: true },
+        disk: { ok: true, freeBytes: expect.any(Number), floorBytes: 100 * 1024 * 1024 },
+        shutdown: { ok: true },
+      },
+    });
   });
 
   it('is not ready while shutting down or with a migration missing', async () => {
@@ -81,7 +89,7 @@ describe('health and readiness', () => {
 
 describe('metrics', () => {
   it('exposes counts from SQLite in Prometheus format, on a registry per app', async () => {
-    const metrics = () => createMetrics({ db: app.db }, { processMetrics: true });
+    const metrics = () => createMetrics(app, { processMetrics: true });
     const { app, http, clock } = await setup();
     seedSubscribers(app, clock);
     await runDailyJob(app, { date: '2026-08-21' });
@@ -104,6 +112,10 @@ describe('metrics', () => {
     expect(body).toContain('papers_subscribers{status="active"} 2');
     expect(body).toContain('papers_subscribers{status="unsubscribed"} 1');
     expect(body).toContain(`papers_daily_job_last_success_timestamp_seconds ${clock.now().getTime() / 1000}`);
+    // Subscribe requests never written are counted by reason (tests/ops/full-disk.test.ts fills a disk for real).
+    for (const reason of ['write_failed', 'buffer_full', 'invalid', 'worker_failed']) expect(body).toContain(`papers_subscribe_requests_dropped_total{reason="${reason}"} 0`);
+    expect(body).toContain('papers_subscribe_requests_waiting 0');
+    expect(body).toContain('papers_send_paused 0');
     // A second app in the same process has its own registry (no "already registered" clash).
     const other = await buildHttpApp(app);
     expect((await other.inject('/metrics')).statusCode).toBe(200);

@@ -3,8 +3,9 @@
 // us outright. Every active subscriber ends with the edition, bounced ones are marked, nothing is lost, and
 // nothing is marked sent that the server did not accept.
 import { afterEach, describe, expect, it } from 'vitest';
-import { sendFixture, ledger, receivedBy, runningClock, prng, PREPARED_AT, type SendFixture } from './setup.js';
-import { sendDue, retryFailed, type SendOutcome } from '../../src/mail/send-edition.js';
+import { sendFixture, ledger, receivedBy, prng, PREPARED_AT, type SendFixture } from './setup.js';
+import { sendDue, retryDeliveries, type SendOutcome } from '../../src/mail/send-edition.js';
+import { createSendPauseRepo } from '../../src/db/send-pause-repo.js';
 
 
 /** Runs the sender the way the scheduler would, until nothing is left to do (bounded). */
@@ -78,7 +79,7 @@ describe('sendDue against a faulty SMTP server', () => {
     expect(bounced.bounce_reason).toMatch(/550 5\.1\.1/);
   });
 
-  it('the server goes down mid-send and comes back on the same port: the send pauses, the next run finishes, nobody bounces', async () => {
+  it('the server goes down mid-send and comes back on the same port: the send pauses, the next send probes and finishes, nobody bounces', async () => {
     f = await sendFixture({ subscribers: 40, env: { SEND_PAUSE_AFTER_FAILURES: '4' } });
     const fx = f;
     let downOnce = false;
@@ -92,8 +93,12 @@ describe('sendDue against a faulty SMTP server', () => {
     expect(first.paused).toBe(true);
     expect(first.pauseReason).toMatch(/consecutive failures/);
     expect(first.sent).toBeLessThan(40);
-    await new Promise((r) => setTimeout(r, 500));
-    await sendUntilDone(f);
+    expect(createSendPauseRepo(f.app.db).get()).toMatchObject({ since: PREPARED_AT, probes: 0 });
+    // Caught in the outage, not counted against anyone, and due now (held only by the pause).
+    expect(ledger(f.app, f.edition.id).filter((d) => d.status === 'pending').every((d) => d.attempts === 0)).toBe(true);
+    await new Promise((r) => setTimeout(r, 500)); // the sink comes back 400 ms after it went down
+    await sendUntilDone(f); // a person's `send` probes at once
+    expect(createSendPauseRepo(f.app.db).get()).toBeUndefined();
 
     const got = receivedBy(f.smtp.messages);
     for (const email of f.emails.values()) expect(got.get(email), email).toHaveLength(1);
@@ -113,7 +118,9 @@ describe('sendDue against a faulty SMTP server', () => {
     let rows = ledger(f.app, f.edition.id);
     expect(rows.every((d) => d.status === 'pending' && d.attempts === 0 && d.sub_status === 'active')).toBe(true);
 
+    // A scheduled send waits for the probe time (30 s later); a person's send probes at once.
     f.smtp.faults.connect = undefined;
+    expect(await sendDue(f.app, f.app.sendSettings, { editionId: f.edition.id, probeNow: false })).toMatchObject({ paused: true, sent: 0, remaining: 12 });
     const second = await sendDue(f.app, f.app.sendSettings, { editionId: f.edition.id });
     expect(second).toMatchObject({ paused: false, sent: 12, remaining: 0 });
     rows = ledger(f.app, f.edition.id);
@@ -145,7 +152,8 @@ describe('sendDue against a faulty SMTP server', () => {
     expect(rows.find((d) => d.status === 'failed')!.error).toMatch(/554 5\.7\.1/);
 
     f.smtp.faults.data = undefined;
-    expect(retryFailed(f.app.db, f.edition.id, f.clock.now())).toBe(r.failed);
+    expect(retryDeliveries(f.app.db, f.edition.id, f.clock.now())).toMatchObject({ failed: r.failed, held: 15 - r.failed, pause: { since: PREPARED_AT } });
+    expect(createSendPauseRepo(f.app.db).get()).toBeUndefined();
     const again = await sendDue(f.app, f.app.sendSettings, { editionId: f.edition.id });
     expect(again).toMatchObject({ sent: 15, paused: false, remaining: 0 });
     rows = ledger(f.app, f.edition.id);
@@ -166,17 +174,30 @@ describe('sendDue against a faulty SMTP server', () => {
     expectLedgerMatchesServer(f);
   });
 
-  it('waits within the run for retries to come due, with exponential backoff', async () => {
-    f = await sendFixture({ subscribers: 4, clock: runningClock(PREPARED_AT), env: { SEND_RETRY_BASE_SECONDS: '0.2' } });
+  it('backs a deferred delivery off by its own attempts (base, then twice the base, ±25 %), on the injected clock', async () => {
+    f = await sendFixture({ subscribers: 4, env: { SEND_RETRY_BASE_SECONDS: '60' } });
     const slow = [...f.emails.values()][1]!;
-    const tries: number[] = [];
-    f.smtp.faults.rcpt = (to) => (to === slow && (tries.push(Date.now()), tries.length <= 2) ? { code: 451, message: '4.7.1 Greylisted' } : null);
-    const r = await sendDue(f.app, f.app.sendSettings, { editionId: f.edition.id });
-    expect(r).toMatchObject({ sent: 4, retried: 2, remaining: 0 });
-    expect(tries).toHaveLength(3);
-    // 0.2 s then 0.4 s, each ±25 %.
-    expect(tries[1]! - tries[0]!).toBeGreaterThanOrEqual(150 - 20);
-    expect(tries[2]! - tries[1]!).toBeGreaterThanOrEqual(300 - 20);
+    let tries = 0;
+    f.smtp.faults.rcpt = (to) => (to === slow && ++tries <= 2 ? { code: 451, message: '4.7.1 Greylisted' } : null);
+    const retryAt = () => ledger(f!.app, f!.edition.id).find((d) => d.email === slow)!;
+    const nextAttemptAt = () => (f!.app.db.prepare('SELECT next_attempt_at AS at FROM deliveries WHERE id = ?').get(retryAt().id) as { at: string }).at;
+    // Like the scheduler's sends: the run ends with the retry waiting; the test moves the clock.
+    expect(await sendDue(f.app, f.app.sendSettings, { editionId: f.edition.id, waitForRetries: false })).toMatchObject({ sent: 3, retried: 1, remaining: 1 });
+    const first = Date.parse(nextAttemptAt()) - f.clock.now().getTime();
+    expect(first).toBeGreaterThanOrEqual(45_000);
+    expect(first).toBeLessThanOrEqual(75_000);
+    expect(retryAt()).toMatchObject({ status: 'pending', attempts: 1 });
+    f.clock.advance(first);
+    expect(await sendDue(f.app, f.app.sendSettings, { editionId: f.edition.id, waitForRetries: false })).toMatchObject({ sent: 0, retried: 1, remaining: 1 });
+    const second = Date.parse(nextAttemptAt()) - f.clock.now().getTime();
+    expect(second).toBeGreaterThanOrEqual(90_000);
+    expect(second).toBeLessThanOrEqual(150_000);
+    f.clock.advance(second - 1);
+    expect(await sendDue(f.app, f.app.sendSettings, { editionId: f.edition.id, waitForRetries: false })).toMatchObject({ sent: 0, remaining: 1 }); // not due yet
+    f.clock.advance(1);
+    expect(await sendDue(f.app, f.app.sendSettings, { editionId: f.edition.id, waitForRetries: false })).toMatchObject({ sent: 1, remaining: 0 });
+    expect(tries).toBe(3);
+    expect(retryAt()).toMatchObject({ status: 'sent', attempts: 3 });
     expectLedgerMatchesServer(f);
   });
 

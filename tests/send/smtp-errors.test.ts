@@ -16,7 +16,7 @@ describe('classifySendError against a real SMTP server', () => {
   });
 
   async function failureOf(faults: Partial<SmtpSink['faults']>, url = smtp.url) {
-    Object.assign(smtp.faults, { rcpt: undefined, data: undefined, connect: undefined }, faults);
+    Object.assign(smtp.faults, { rcpt: undefined, data: undefined, connect: undefined, dataDelayMs: undefined }, faults);
     // A fresh pool each time, so a fault at connection time is met by a new connection.
     const mailer = createSmtpMailer(url, { from: 'Digest <digest@papers.example.org>', maxConnections: 1, ratePerSecond: 0, socketTimeoutMs: 2000 });
     try {
@@ -39,12 +39,14 @@ describe('classifySendError against a real SMTP server', () => {
     { label: '552 5.2.2 mailbox full on RCPT', faults: { rcpt: reply(552, '5.2.2 Mailbox full') }, kind: 'message' },
     { label: '451 on RCPT (greylisting)', faults: { rcpt: reply(451, '4.7.1 Greylisted, try again later') }, kind: 'temporary' },
     { label: '450 on RCPT', faults: { rcpt: reply(450, 'Mailbox busy') }, kind: 'temporary' },
-    { label: '421 on RCPT, then the server closes', faults: { rcpt: reply(421, '4.4.2 Too many errors') }, kind: 'temporary' },
+    { label: '421 on RCPT, then the server closes (it is going away: not the recipient)', faults: { rcpt: reply(421, '4.4.2 Too many errors') }, kind: 'unavailable' },
+    { label: '421 after DATA (shutting down)', faults: { data: reply(421, '4.3.2 Service shutting down') }, kind: 'unavailable' },
     { label: 'connection dropped on RCPT without a reply', faults: { rcpt: () => 'drop' }, kind: 'temporary' },
     { label: '554 5.7.1 spam content after DATA', faults: { data: reply(554, '5.7.1 Message rejected as spam') }, kind: 'message' },
     { label: '550 5.1.1 unknown user after DATA', faults: { data: reply(550, '5.1.1 User unknown') }, kind: 'recipient' },
     { label: '451 after DATA', faults: { data: reply(451, '4.3.0 Local error in processing') }, kind: 'temporary' },
     { label: 'connection dropped after DATA', faults: { data: () => 'drop' }, kind: 'temporary' },
+    { label: 'no answer after DATA within the socket timeout', faults: { dataDelayMs: () => 4000 }, kind: 'unavailable' },
     { label: '421 greeting (server busy)', faults: { connect: reply(421, 'Too many connections, try later') }, kind: 'unavailable' },
     { label: '554 greeting (no service for us)', faults: { connect: reply(554, 'No SMTP service here') }, kind: 'server' },
   ];
@@ -68,8 +70,9 @@ describe('classifySendError against a real SMTP server', () => {
     await ok.close();
   });
 
-  it('a timeout is temporary; the enhanced status code is kept', async () => {
-    expect(classifySendError(Object.assign(new Error('Timeout'), { code: 'ETIMEDOUT', command: 'CONN' })).kind).toBe('temporary');
+  it('a timeout is the server\'s failure, not the recipient\'s; the enhanced status code is kept', async () => {
+    expect(classifySendError(Object.assign(new Error('Timeout'), { code: 'ETIMEDOUT', command: 'CONN' })).kind).toBe('unavailable');
+    expect(classifySendError(Object.assign(new Error('Timeout'), { code: 'ETIMEDOUT' })).kind).toBe('unavailable');
     const f = await failureOf({ rcpt: reply(550, '5.1.10 Recipient address rejected: null MX') });
     expect(f).toMatchObject({ kind: 'recipient', code: 550, status: '5.1.10' });
   });

@@ -1,9 +1,8 @@
 // The confirmation queue: bounded concurrency and size, starts after the current turn, yields while busy,
-// drains, and survives failing jobs.
+// drains, and survives failing jobs. Time is a manual clock: no test here sleeps or reads the wall clock.
 import { describe, expect, it } from 'vitest';
 import { createBackgroundQueue, createTrafficMeter } from '../../src/subscribers/background-queue.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { manualTime, turns } from '../helpers/manual-time.js';
 
 describe('background queue', () => {
   it('starts nothing in the current turn, runs at most `concurrency` at once, and drains', async () => {
@@ -15,7 +14,7 @@ describe('background queue', () => {
       q.push(async () => {
         running++;
         peak = Math.max(peak, running);
-        await sleep(5);
+        await turns(2); // a job that takes a few turns of the event loop
         running--;
         done++;
       });
@@ -50,32 +49,54 @@ describe('background queue', () => {
     expect(ran).toBe(1);
   });
 
-  it('while busy, runs one job at a time, one per interval, and speeds up when the traffic stops', async () => {
+  it('while busy, starts exactly one job per interval, and catches up at full speed when the traffic stops', async () => {
+    const time = manualTime(1_000);
     let busy = true;
     const starts: number[] = [];
-    const q = createBackgroundQueue({ concurrency: 4, maxQueued: 100, onError: () => {}, yieldWhile: () => busy, yieldIntervalMs: 40 });
+    const q = createBackgroundQueue({ concurrency: 4, maxQueued: 100, onError: () => {}, yieldWhile: () => busy, yieldIntervalMs: 40, time });
     for (let i = 0; i < 20; i++)
       q.push(async () => {
-        starts.push(performance.now());
+        starts.push(time.now());
       });
-    await sleep(130);
-    // About one start per 40 ms while busy (not all 20 at once), yet progress.
-    expect(starts.length).toBeGreaterThanOrEqual(1);
-    expect(starts.length).toBeLessThanOrEqual(5);
+    await turns();
+    expect(starts).toEqual([1_000]); // one at once, the rest wait for the interval
+    await time.advance(39);
+    expect(starts).toHaveLength(1);
+    await time.advance(1);
+    expect(starts).toEqual([1_000, 1_040]);
+    await time.advance(80);
+    expect(starts).toEqual([1_000, 1_040, 1_080, 1_120]);
     busy = false;
+    await time.advance(40); // the timer already set fires; from then on nothing waits
     await q.drain();
     expect(starts).toHaveLength(20);
+    expect(starts.slice(4).every((t) => t === 1_160)).toBe(true);
   });
 });
 
 describe('traffic meter', () => {
-  it('is busy above the threshold within the window, and calm again once the traffic stops', async () => {
-    const m = createTrafficMeter({ windowMs: 30, threshold: 5 });
+  it('is busy above the threshold within the window, and calm again two windows after the traffic stops', () => {
+    let now = 0;
+    const m = createTrafficMeter({ windowMs: 30, threshold: 5, now: () => now });
     for (let i = 0; i < 5; i++) m.note();
     expect(m.busy()).toBe(false);
     m.note();
     expect(m.busy()).toBe(true);
-    await sleep(100); // more than two windows without a request
+    now = 31; // the next window still remembers the busy one
+    expect(m.busy()).toBe(true);
+    now = 62; // a whole window without a request
+    expect(m.busy()).toBe(false);
+  });
+
+  it("can count a running total kept elsewhere (the HTTP thread's shared counter)", () => {
+    let now = 0;
+    let total = 100;
+    const m = createTrafficMeter({ windowMs: 30, threshold: 5, now: () => now, total: () => total });
+    total += 5;
+    expect(m.busy()).toBe(false);
+    total += 1;
+    expect(m.busy()).toBe(true);
+    now = 100;
     expect(m.busy()).toBe(false);
   });
 });

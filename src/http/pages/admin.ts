@@ -6,7 +6,7 @@ import { page } from './layout.js';
 import { html } from './html.js';
 import { legend, lineChart, stackedBars } from './admin-charts.js';
 import type { EditionSends } from '../../db/admin-queries.js';
-import type { JobRunRow } from '../../jobs/job-runs.js';
+import type { JobRunRow } from '../../db/job-runs-repo.js';
 
 const ADMIN_CSS = `
 main.admin-main { max-width: 64rem; }

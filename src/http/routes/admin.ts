@@ -10,8 +10,9 @@ import { createSubscribersRepo } from '../../db/subscribers-repo.js';
 import { createEditionsRepo } from '../../db/editions-repo.js';
 import { localDate } from '../../digest/schedule.js';
 import { DAILY_JOB, DAILY_LOCK, runDailyJob } from '../../jobs/daily.js';
-import { createJobRunsRepo } from '../../jobs/job-runs.js';
+import { createJobRunsRepo } from '../../db/job-runs-repo.js';
 import { lockHolder } from '../../jobs/lock.js';
+import { truthfulRun } from '../../jobs/abandoned-runs.js';
 import { createJobRunner, type JobRunner } from '../../jobs/runner.js';
 import { nextRunAfter, parseDailySchedule } from '../../jobs/cron-schedule.js';
 import { activeSubscribersHistory } from '../../jobs/subscriber-counts.js';
@@ -23,13 +24,10 @@ import {
   issueAdminSession,
   sessionCookie,
 } from './admin-auth.js';
+import { isoDateSchema } from '../../lib/iso-date.js';
 import { ADMIN_CSS_PATH, ADMIN_CSS_TEXT, adminDashboardPage, adminLoginPage } from '../pages/admin.js';
 
 const HTML = 'text/html; charset=utf-8';
-const isoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
-  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'not a calendar date');
 const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 const statusEnum = z.enum(['pending', 'active', 'unsubscribed', 'bounced']);
 
@@ -46,6 +44,7 @@ export const adminRoutes: FastifyPluginAsync<AdminOptions> = async (base, opts) 
   const token = app.config.adminToken;
   if (!token) return; // disabled: every admin URL is a 404
   const fastify = base.withTypeProvider<ZodTypeProvider>();
+  const isoDate = isoDateSchema(() => app.clock.now());
   const runner = opts.runner ?? createJobRunner(app.logger);
   const queries = createAdminQueries(app.db);
   const subscribers = createSubscribersRepo(app.db);
@@ -127,7 +126,10 @@ export const adminRoutes: FastifyPluginAsync<AdminOptions> = async (base, opts) 
       '/api/admin/jobs/runs',
       { schema: { tags, security, summary: 'The last daily job runs', querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }) } },
       async (req) => ({
-        runs: runs.recent(DAILY_JOB, req.query.limit).map((row) => ({ ...row, outcome: row.outcome_json ? (JSON.parse(row.outcome_json) as unknown) : null, outcome_json: undefined })),
+        runs: runs
+          .recent(DAILY_JOB, req.query.limit)
+          .map((r) => truthfulRun(app.db, r, app.clock.now()))
+          .map((row) => ({ ...row, outcome: row.outcome_json ? (JSON.parse(row.outcome_json) as unknown) : null, outcome_json: undefined })),
         lock: lockHolder(app.db, DAILY_LOCK, app.clock.now()) ?? null,
         runningHere: runner.current() ?? null,
       }),
@@ -182,7 +184,7 @@ export const adminRoutes: FastifyPluginAsync<AdminOptions> = async (base, opts) 
             counts: subscribers.countByStatus(),
             activeHistory: activeSubscribersHistory(app.db, 90),
             editions: queries.editionSends(30),
-            runs: runs.recent(DAILY_JOB, 15),
+            runs: runs.recent(DAILY_JOB, 15).map((r) => truthfulRun(app.db, r, now)),
             lock: lockHolder(app.db, DAILY_LOCK, now),
             runningHere: runner.current(),
             nextRun,

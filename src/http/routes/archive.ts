@@ -14,6 +14,7 @@ import { page } from '../pages/layout.js';
 import { html, raw, type Raw } from '../pages/html.js';
 import { plainText } from '../../lib/tex.js';
 import { sendError } from '../error-handler.js';
+import { isoDateSchema } from '../../lib/iso-date.js';
 
 export const FEED_PATH = '/archive/feed.xml';
 const PAGE_SIZE = 50;
@@ -97,7 +98,7 @@ ${
 
   fastify.get(
     '/archive/:date',
-    { schema: { params: z.object({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD') }) } },
+    { schema: { params: z.object({ date: isoDateSchema(() => app.clock.now()) }) } },
     async (req, reply) => {
       const edition = loadEdition(app.db, req.params.date);
       if (!edition) return sendError(req, reply, 404, 'NOT_FOUND', 'There is no digest for that date.');

@@ -8,6 +8,7 @@ import { createEditionsRepo } from '../../db/editions-repo.js';
 import { compileStoredEdition, loadEdition, previewRecipient } from '../../digest/stored-edition.js';
 import { renderConfirmation, type CompiledEdition } from '../../digest/render.js';
 import { sendError } from '../error-handler.js';
+import { isoDateSchema } from '../../lib/iso-date.js';
 
 export const PREVIEW_PREFIX = '/dev/email';
 
@@ -27,7 +28,7 @@ export const emailPreviewRoutes: FastifyPluginAsync<{ app: AppDeps }> = async (b
     {
       schema: {
         querystring: z.object({
-          date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD').optional(),
+          date: isoDateSchema(() => app.clock.now()).optional(),
           format: z.enum(['html', 'text']).default('html'),
         }),
       },

@@ -1,6 +1,8 @@
-// Liveness (/healthz: the process answers and the database is reachable) and readiness (/readyz: every
-// migration applied, the database takes writes, the process is not shutting down). Readiness fails first on
-// SIGTERM, so a load balancer stops sending traffic before the server closes.
+// Liveness (/healthz: the process answers and the database is reachable — nothing more, so a full disk never gets
+// the process restarted) and readiness (/readyz: every migration applied, a write really commits — the last real
+// commits and a tiny rate-limited write probe — the disk has more free space than DISK_FREE_FLOOR_MB, and the
+// process is not shutting down). Readiness fails first on SIGTERM, so a load balancer stops sending traffic
+// before the server closes.
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../../app.js';
 import type { Db } from '../../db/open.js';
@@ -25,9 +27,11 @@ export const healthRoutes: FastifyPluginAsync<{ app: AppDeps; lifecycle?: Lifecy
 
   fastify.get('/readyz', async (_req, reply) => {
     const pending = pendingMigrations(app.db, expected);
+    const writes = app.writeHealth.check();
     const checks = {
       migrations: pending === null ? { ok: false, error: 'database not reachable' } : { ok: pending.length === 0, pending },
-      database: databaseWritable(app.db),
+      database: writes.database,
+      disk: writes.disk,
       shutdown: { ok: !(lifecycle?.stopping() ?? false) },
     };
     const ok = Object.values(checks).every((c) => c.ok);
@@ -41,27 +45,5 @@ function pendingMigrations(db: Db, expected: number[]): number[] | null {
     return expected.filter((v) => !applied.has(v));
   } catch {
     return null;
-  }
-}
-
-/**
- * Takes and drops the write lock. Another writer holding it (SQLITE_BUSY) still means a writable database;
- * a read-only file, a full disk or a closed connection does not. The short busy timeout keeps the probe fast.
- */
-function databaseWritable(db: Db): { ok: boolean; error?: string } {
-  if (!db.open) return { ok: false, error: 'database closed' };
-  // Our own open transaction holds the write lock already (cannot happen across an await, but be exact).
-  if (db.inTransaction) return { ok: true };
-  const previous = db.pragma('busy_timeout', { simple: true }) as number;
-  try {
-    db.pragma('busy_timeout = 100');
-    db.exec('BEGIN IMMEDIATE');
-    db.exec('ROLLBACK');
-    return { ok: true };
-  } catch (err) {
-    const code = (err as { code?: string }).code ?? 'UNKNOWN';
-    return code === 'SQLITE_BUSY' ? { ok: true } : { ok: false, error: code };
-  } finally {
-    if (db.open) db.pragma(`busy_timeout = ${previous}`);
   }
 }

@@ -1,6 +1,6 @@
 // Prometheus metrics on a per-app registry (never prom-client's global one). Counts come from SQLite at scrape
 // time, so they are right whichever process did the work and survive restarts; only the SMTP send duration
-// is observed in-process, by wrapping the mailer.
+// (observed by wrapping the mailer) and the subscribe intake's counters (shared with its thread) are per process.
 import type { FastifyPluginAsync } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AppDeps } from '../../app.js';
@@ -8,6 +8,7 @@ import type { Mailer } from '../../mail/mailer.js';
 import { createSubscribersRepo } from '../../db/subscribers-repo.js';
 import { createIngestRunsRepo } from '../../db/ingest-runs-repo.js';
 import { DAILY_JOB } from '../../jobs/daily.js';
+import { createSendPauseRepo } from '../../db/send-pause-repo.js';
 import { bearerMatches } from './admin-auth.js';
 
 export interface Metrics {
@@ -19,9 +20,11 @@ export interface Metrics {
 const TERMINAL = ['sent', 'failed', 'bounced', 'skipped'] as const;
 const QUEUED = ['pending', 'sending'] as const;
 
-export function createMetrics(app: Pick<AppDeps, 'db'>, options: { processMetrics?: boolean } = {}): Metrics {
+export function createMetrics(app: Pick<AppDeps, 'db' | 'subscriptions'>, options: { processMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   const { db } = app;
+  const intake = app.subscriptions.intakeCounters;
+  const pauses = createSendPauseRepo(db);
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
 
   const ingested = db.prepare<[], { source: string; n: number }>('SELECT source, coalesce(sum(inserted), 0) AS n FROM ingest_runs GROUP BY source');
@@ -108,6 +111,41 @@ export function createMetrics(app: Pick<AppDeps, 'db'>, options: { processMetric
     collect() {
       const r = lastOk.get(DAILY_JOB);
       this.set(r ? (Date.parse(r.finished_at) - Date.parse(r.started_at)) / 1000 : 0);
+    },
+  });
+  new Counter({
+    name: 'papers_subscribe_requests_dropped_total',
+    help: 'Subscribe requests answered 202 that were never written, by reason: write_failed (the database refused them for about a minute), buffer_full (too many waiting), invalid, worker_failed (this process)',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, n] of Object.entries(intake.dropped())) this.inc({ reason }, n);
+    },
+  });
+  new Gauge({
+    name: 'papers_subscribe_requests_waiting',
+    help: 'Subscribe requests accepted and not yet written (this process): the write buffer plus batches waiting to be retried',
+    registers: [registry],
+    collect() {
+      this.set(intake.get('waiting'));
+    },
+  });
+  new Counter({
+    name: 'papers_confirmation_emails_dropped_total',
+    help: 'Confirmation emails not queued because the queue was full (this process); the address may ask again at once',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(intake.get('confirmationsDropped'));
+    },
+  });
+  new Gauge({
+    name: 'papers_send_paused',
+    help: 'Whether sending is paused because the mail server cannot take mail (1) or not (0); see papers status',
+    registers: [registry],
+    collect() {
+      this.set(pauses.get() ? 1 : 0);
     },
   });
   const sendDuration = new Histogram({

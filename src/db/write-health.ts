@@ -1,0 +1,113 @@
+// Whether the database can take a write that commits, for /readyz: the outcome of real commits (the subscribe
+// intake reports each batch, HTTP routes their failed writes), a tiny real write (health_probe, at most once per
+// probe interval) and the free space of the database's filesystem against a floor.
+// Invariant: a failed real commit keeps the database "not writable" until a later real commit succeeds or
+// FAILURE_MEMORY_MS passes — a tiny probe row can still fit on a disk too full for real writes, so a probe's
+// success does not clear it.
+import { statfsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Db } from './open.js';
+import { classifyWriteError, sqliteCode } from './sqlite-errors.js';
+
+export const FAILURE_MEMORY_MS = 60_000;
+
+export interface WriteHealthOptions {
+  db: Db;
+  databasePath: string;
+  clock: { now(): Date };
+  /** The write probe and the disk check run at most this often; /readyz answers from the last result meanwhile. */
+  probeIntervalMs: number;
+  /** Below this many free bytes on the database's filesystem the service is not ready (0: no check). */
+  diskFloorBytes: number;
+  /** Free bytes of the filesystem holding `path` (default: statfs). */
+  freeBytes?: (path: string) => number;
+}
+
+export interface DatabaseCheck {
+  ok: boolean;
+  error?: string;
+  /** When the real write that makes it not ready failed. */
+  failedAt?: string;
+}
+
+export interface DiskCheck {
+  ok: boolean;
+  freeBytes: number | null;
+  floorBytes: number;
+  error?: string;
+}
+
+export interface WriteHealth {
+  /** A real commit's outcome: ok, or the SQLite code that stopped it (contention is not a failure). */
+  record(ok: boolean, code: string | null): void;
+  /** Records a thrown error when it says the database cannot take writes. */
+  recordError(err: unknown): void;
+  check(): { database: DatabaseCheck; disk: DiskCheck };
+}
+
+const statfsFree = (path: string) => {
+  const s = statfsSync(path);
+  return Number(s.bavail) * Number(s.bsize);
+};
+
+export function createWriteHealth(o: WriteHealthOptions): WriteHealth {
+  const probeStatement = () =>
+    o.db.prepare('INSERT INTO health_probe (id, at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET at = excluded.at');
+  let lastFailure: { at: number; code: string } | undefined;
+  let lastSuccessAt = Number.NEGATIVE_INFINITY;
+  let cached: { at: number; probe: DatabaseCheck; disk: DiskCheck } | undefined;
+  const folder = o.databasePath === ':memory:' ? undefined : dirname(resolve(o.databasePath));
+  const now = () => o.clock.now().getTime();
+
+  const record = (ok: boolean, code: string | null) => {
+    if (ok) lastSuccessAt = now();
+    else if (classifyWriteError({ code }) === 'unwritable') lastFailure = { at: now(), code: code ?? 'UNKNOWN' };
+  };
+
+  /** One committed write of one row. A busy database (another writer) still takes writes. */
+  const probe = (): DatabaseCheck => {
+    if (!o.db.open) return { ok: false, error: 'database closed' };
+    if (o.db.inTransaction) return { ok: true };
+    const previous = o.db.pragma('busy_timeout', { simple: true }) as number;
+    try {
+      o.db.pragma('busy_timeout = 100');
+      o.db.transaction(() => probeStatement().run(o.clock.now().toISOString())).immediate();
+      return { ok: true };
+    } catch (err) {
+      const code = sqliteCode(err) ?? 'UNKNOWN';
+      return classifyWriteError(err) === 'contention' ? { ok: true } : { ok: false, error: code };
+    } finally {
+      if (o.db.open) o.db.pragma(`busy_timeout = ${previous}`);
+    }
+  };
+
+  const disk = (): DiskCheck => {
+    if (!folder || o.diskFloorBytes <= 0) return { ok: true, freeBytes: null, floorBytes: o.diskFloorBytes };
+    try {
+      const freeBytes = (o.freeBytes ?? statfsFree)(folder);
+      return { ok: freeBytes >= o.diskFloorBytes, freeBytes, floorBytes: o.diskFloorBytes };
+    } catch (err) {
+      return { ok: false, freeBytes: null, floorBytes: o.diskFloorBytes, error: (err as { code?: string }).code ?? 'UNKNOWN' };
+    }
+  };
+
+  return {
+    record,
+    recordError(err) {
+      const code = sqliteCode(err);
+      if (code && classifyWriteError(err) === 'unwritable') record(false, code);
+    },
+    check() {
+      const t = now();
+      if (!o.db.open) return { database: { ok: false, error: 'database closed' }, disk: disk() };
+      if (!cached || t - cached.at >= o.probeIntervalMs || t < cached.at) cached = { at: t, probe: probe(), disk: disk() };
+      const recentFailure = lastFailure && lastFailure.at > lastSuccessAt && t - lastFailure.at < FAILURE_MEMORY_MS ? lastFailure : undefined;
+      const database: DatabaseCheck = !cached.probe.ok
+        ? cached.probe
+        : recentFailure
+          ? { ok: false, error: recentFailure.code, failedAt: new Date(recentFailure.at).toISOString() }
+          : { ok: true };
+      return { database, disk: cached.disk };
+    },
+  };
+}

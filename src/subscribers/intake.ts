@@ -1,0 +1,272 @@
+// The subscribe intake: records subscribe requests (group commit: one transaction per batch within a tick), decides
+// per request whether a confirmation email goes out, and sends it. It runs in its own thread (intake-worker.ts), so
+// none of this work shares the HTTP thread's time: a request for a new address and one for a confirmed address
+// cost the HTTP thread the same (nothing but a message), whatever happens here afterwards.
+// Invariants: a request answered 202 is written, or counted as dropped (never forgotten silently): a batch that
+// meets a database that cannot take it (busy, read-only, full, I/O error) is kept and tried again every
+// `writeRetryDelayMs`, `writeRetries` times (about a minute), reopening the connection after errors other than
+// contention; at most `maxWaiting` requests wait, a request beyond that is dropped at once. One email per address
+// per CONFIRM_RESEND_MINUTES (decided in the same transaction that records the request).
+import type { Db } from '../db/open.js';
+import type { Logger } from '../lib/logger.js';
+import type { Mailer } from '../mail/mailer.js';
+import { createSubscribersRepo } from '../db/subscribers-repo.js';
+import { classifyWriteError, sqliteCode } from '../db/sqlite-errors.js';
+import { newConfirmToken } from '../lib/tokens.js';
+import { renderConfirmation } from '../digest/render.js';
+import { describeError } from '../lib/errors.js';
+import { createBackgroundQueue, createTrafficMeter } from './background-queue.js';
+import type { DropReason, IntakeCounters } from './intake-counters.js';
+
+export interface SubscribeInput {
+  email: string; // already normalized
+  topics?: string[] | undefined;
+  timezone?: string | undefined;
+  hour?: number | undefined;
+}
+
+export interface IntakeSettings {
+  publicBaseUrl: string;
+  confirmTtlHours: number;
+  confirmResendMinutes: number;
+  /** Confirmation emails sent at once, and waiting at most (a burst beyond that is refused, not buffered). */
+  confirmConcurrency?: number | undefined;
+  confirmMaxQueued?: number | undefined;
+  /** A batch that could not be written is tried again after this delay, this many times. */
+  writeRetryDelayMs?: number | undefined;
+  writeRetries?: number | undefined;
+  /** Requests accepted and not yet written, at most; a request beyond that is dropped (and counted). */
+  maxWaiting?: number | undefined;
+}
+
+export const WRITE_BATCH = 256;
+export const DEFAULT_WRITE_RETRIES = 12;
+export const DEFAULT_WRITE_RETRY_DELAY_MS = 5_000;
+export const DEFAULT_MAX_WAITING = 10_000;
+
+export interface IntakeDeps {
+  /** Opens the intake's own connection; called again after a write error other than contention. */
+  openDb: () => Db;
+  mailer: Mailer;
+  logger: Logger;
+  counters: IntakeCounters;
+  /** The outcome of every real commit attempt (for readiness): ok, or the SQLite code that stopped it. */
+  onCommit?: ((ok: boolean, code: string | null) => void) | undefined;
+}
+
+export interface Intake {
+  /** A subscribe request that arrived (and was answered 202) at `at`. */
+  receive(input: SubscribeInput, at: Date): void;
+  /** Writes what is buffered, then resolves when the confirmation emails have been handed to the mailer. */
+  drain(): Promise<void>;
+  close(): void;
+}
+
+interface Pending {
+  input: SubscribeInput;
+  at: Date;
+  tries: number;
+}
+
+type Decision = { subscriberId: number; email: string; token: string; hash: string } | null;
+
+export function createIntake(deps: IntakeDeps, s: IntakeSettings): Intake {
+  const { mailer, logger, counters } = deps;
+  const writeRetries = s.writeRetries ?? DEFAULT_WRITE_RETRIES;
+  const retryDelayMs = s.writeRetryDelayMs ?? DEFAULT_WRITE_RETRY_DELAY_MS;
+  const maxWaiting = s.maxWaiting ?? DEFAULT_MAX_WAITING;
+  // Confirmation emails yield to a busy HTTP server (more than 200 requests per second, counted by the HTTP
+  // thread): the site stays fast during a burst of sign-ups, and the emails catch up right after.
+  const traffic = createTrafficMeter({ windowMs: 100, threshold: 20, total: () => counters.get('foreground') });
+  const queue = createBackgroundQueue({
+    concurrency: s.confirmConcurrency ?? 4,
+    maxQueued: s.confirmMaxQueued ?? 50_000,
+    onError: (err) => logger.error({ event: 'subscriber.confirmation_failed', err: describeError(err) }, 'confirmation job failed'),
+    yieldWhile: traffic.busy,
+    yieldIntervalMs: 100,
+  });
+
+  let conn: ReturnType<typeof connect> | undefined;
+  const writes: Pending[] = [];
+  let waiting = 0;
+  let flushScheduled = false;
+  let closed = false;
+
+  function connect() {
+    const db = deps.openDb();
+    const repo = createSubscribersRepo(db);
+    return { db, repo, decideOne: db.transaction((input: SubscribeInput, now: Date) => decide(repo, input, now)) };
+  }
+  const connection = () => (conn ??= connect());
+  const reconnect = () => {
+    try {
+      if (conn?.db.open) conn.db.close();
+    } catch {
+      // closing a broken connection may fail too; a fresh one is opened below either way
+    }
+    conn = undefined;
+  };
+
+  const setWaiting = (n: number) => {
+    counters.add('waiting', n - waiting);
+    waiting = n;
+  };
+  const drop = (reason: DropReason, n: number) => {
+    counters.add(reason, n);
+    counters.add('finished', n);
+    setWaiting(waiting - n);
+  };
+
+  function decide(repo: ReturnType<typeof createSubscribersRepo>, input: SubscribeInput, now: Date): Decision {
+    const nowIso = now.toISOString();
+    const sub = repo.getByEmail(input.email);
+    if (!sub) {
+      const id = repo.create({ email: input.email, status: 'pending', now: nowIso, timezone: input.timezone, hour: input.hour, topics: input.topics });
+      logger.info({ event: 'subscriber.created', subscriberId: id }, 'new pending subscriber');
+      return confirmationFor(repo, id, input.email, now);
+    }
+    // Active addresses get nothing (no mail, no change); bounced ones stay bounced until an admin resets them.
+    if (sub.status === 'active' || sub.status === 'bounced') return null;
+    if (sub.status === 'unsubscribed') repo.setStatus(sub.id, 'pending', nowIso);
+    if (input.topics) repo.setTopics(sub.id, input.topics);
+    if (input.timezone !== undefined || input.hour !== undefined)
+      repo.setPreferences(
+        sub.id,
+        { timezone: input.timezone ?? sub.timezone, hour: input.hour ?? sub.delivery_hour, frequency: sub.frequency, paused: sub.paused === 1 },
+        nowIso,
+      );
+    const last = sub.confirm_sent_at ? Date.parse(sub.confirm_sent_at) : Number.NEGATIVE_INFINITY;
+    if (now.getTime() - last < s.confirmResendMinutes * 60_000) {
+      logger.info({ event: 'subscriber.confirmation_throttled', subscriberId: sub.id }, 'confirmation recently sent');
+      return null;
+    }
+    return confirmationFor(repo, sub.id, sub.email, now);
+  }
+
+  function confirmationFor(repo: ReturnType<typeof createSubscribersRepo>, subscriberId: number, email: string, now: Date): Decision {
+    // The window is taken in the same transaction that decided to send: two racing requests send one email.
+    const { token, hash } = newConfirmToken();
+    repo.setConfirmToken(subscriberId, hash, new Date(now.getTime() + s.confirmTtlHours * 3_600_000).toISOString(), now.toISOString());
+    return { subscriberId, email, token, hash };
+  }
+
+  async function sendConfirmation(d: NonNullable<Decision>): Promise<void> {
+    try {
+      const msg = await renderConfirmation({ publicBaseUrl: s.publicBaseUrl, ttlHours: s.confirmTtlHours }, `${s.publicBaseUrl}/confirm?token=${d.token}`);
+      await mailer.send({ to: d.email, subject: msg.subject, html: msg.html, text: msg.text });
+      logger.info({ event: 'subscriber.confirmation_sent', subscriberId: d.subscriberId }, 'confirmation email sent');
+    } catch (err) {
+      // Not sent: free the per-address window so that asking again works at once.
+      try {
+        connection().repo.releaseConfirmWindow(d.subscriberId, d.hash);
+      } catch (releaseErr) {
+        logger.warn({ event: 'subscriber.confirmation_window_kept', subscriberId: d.subscriberId, err: describeError(releaseErr) }, 'could not free the window');
+      }
+      logger.error({ event: 'subscriber.confirmation_failed', subscriberId: d.subscriberId, err: describeError(err) }, 'could not send confirmation email');
+    }
+  }
+
+  /** One batch in one transaction; a request's own error (a constraint) drops that request, never the batch. */
+  function writeBatch(batch: Pending[]): Decision[] {
+    const c = connection();
+    let invalid = 0;
+    const decisions = c.db
+      .transaction(() =>
+        batch.map((p) => {
+          try {
+            return c.decideOne(p.input, p.at);
+          } catch (err) {
+            if (classifyWriteError(err) !== 'request') throw err; // the database's condition: the whole batch waits
+            invalid++;
+            logger.error({ event: 'subscriber.subscribe_invalid', err: describeError(err) }, 'a subscribe request could not be recorded; dropped');
+            return null;
+          }
+        }),
+      )
+      .immediate();
+    if (invalid) {
+      counters.add('invalid', invalid);
+    }
+    return decisions;
+  }
+
+  function flushWrites(): void {
+    flushScheduled = false;
+    while (writes.length && !closed) {
+      const batch = writes.splice(0, WRITE_BATCH);
+      let decisions: Decision[];
+      try {
+        decisions = writeBatch(batch);
+        deps.onCommit?.(true, null);
+      } catch (err) {
+        deps.onCommit?.(false, sqliteCode(err) ?? 'UNKNOWN');
+        // Answered 202 already: keep them and try again shortly; drop (and count) only after a while.
+        const cls = classifyWriteError(err);
+        if (cls !== 'contention') reconnect(); // a connection opened read-only stays read-only: open it again
+        const retry = batch.filter((p) => ++p.tries <= writeRetries);
+        const given = batch.length - retry.length;
+        if (given) {
+          drop('write_failed', given);
+          logger.error({ event: 'subscriber.subscribe_dropped', count: given, reason: 'write_failed', err: describeError(err) }, 'gave up writing subscribe requests');
+        }
+        logger.error(
+          { event: 'subscriber.batch_failed', count: batch.length, retrying: retry.length, code: sqliteCode(err), err: describeError(err) },
+          'could not record subscribe requests; will try again',
+        );
+        if (retry.length)
+          setTimeout(() => {
+            writes.unshift(...retry);
+            flushWrites();
+          }, retryDelayMs).unref();
+        continue;
+      }
+      // Constraint failures inside the batch were counted as dropped by writeBatch; all of the batch is finished.
+      counters.add('finished', batch.length);
+      setWaiting(waiting - batch.length);
+      for (const d of decisions) {
+        if (!d) continue;
+        if (!queue.push(() => sendConfirmation(d))) {
+          counters.add('confirmationsDropped');
+          try {
+            connection().repo.releaseConfirmWindow(d.subscriberId, d.hash);
+          } catch {
+            // the window expires by itself
+          }
+          logger.warn({ event: 'subscriber.confirmation_dropped', subscriberId: d.subscriberId }, 'confirmation queue full');
+        }
+      }
+    }
+  }
+
+  return {
+    receive(input, at) {
+      counters.add('received');
+      if (waiting >= maxWaiting) {
+        counters.add('buffer_full');
+        counters.add('finished');
+        logger.error({ event: 'subscriber.subscribe_dropped', count: 1, reason: 'buffer_full' }, 'too many subscribe requests waiting to be written; dropped');
+        return;
+      }
+      writes.push({ input, at, tries: 0 });
+      setWaiting(waiting + 1);
+      if (writes.length >= WRITE_BATCH) flushWrites();
+      else if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flushWrites);
+      }
+    },
+    drain() {
+      flushWrites();
+      return queue.drain();
+    },
+    close() {
+      closed = true;
+      // Requests still waiting for a write that can no longer happen (the process is stopping): counted, not lost silently.
+      if (waiting > 0) {
+        logger.error({ event: 'subscriber.subscribe_dropped', count: waiting, reason: 'write_failed' }, 'stopping with subscribe requests not written');
+        drop('write_failed', waiting);
+      }
+      reconnect();
+    },
+  };
+}

@@ -1,0 +1,164 @@
+// The subscribe intake keeps every request it answered 202 for: a batch that meets a locked, read-only or full
+// database is written again later (with a fresh connection: one opened read-only stays read-only), a request is
+// dropped only after the documented bound (retries, waiting requests) and every drop is counted by reason.
+// It used to forget a request whose write failed on a read-only database (logged, then gone).
+// Real SQLite files and a real SMTP server; the intake runs in-process here (intake-thread.test.ts runs it in its thread).
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { openDatabase, type Db } from '../../src/db/open.js';
+import { createIntake, type Intake, type IntakeSettings } from '../../src/subscribers/intake.js';
+import { createIntakeCounters, type IntakeCounters } from '../../src/subscribers/intake-counters.js';
+import { createSmtpMailer } from '../../src/mail/mailer.js';
+import { silentLogger } from '../../src/lib/logger.js';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+interface Rig {
+  app: TestApp;
+  smtp: SmtpSink;
+  intake: Intake;
+  counters: IntakeCounters;
+  commits: { ok: boolean; code: string | null }[];
+  opened: Db[];
+}
+
+/** `open(n)` opens the intake's n-th connection (0, 1, …): a test decides which ones are broken and how. */
+async function rig(open: (n: number, path: string) => Db, settings: Partial<IntakeSettings> = {}): Promise<Rig> {
+  const app = createTestApp();
+  const smtp = await startSmtpSink();
+  const mailer = createSmtpMailer(smtp.url, { from: 'Digest <digest@papers.example.org>', maxConnections: 2, ratePerSecond: 0 });
+  const counters = createIntakeCounters();
+  const commits: Rig['commits'] = [];
+  const opened: Db[] = [];
+  let n = 0;
+  const intake = createIntake(
+    {
+      openDb: () => {
+        const db = open(n++, app.config.databasePath);
+        opened.push(db);
+        return db;
+      },
+      mailer,
+      logger: silentLogger(),
+      counters,
+      onCommit: (ok, code) => commits.push({ ok, code }),
+    },
+    { publicBaseUrl: app.config.publicBaseUrl, confirmTtlHours: 48, confirmResendMinutes: 10, writeRetryDelayMs: 5, ...settings },
+  );
+  cleanups.push(async () => {
+    intake.close();
+    for (const db of opened) if (db.open) db.close();
+    await mailer.close();
+    await smtp.close();
+    await app.cleanup();
+  });
+  return { app, smtp, intake, counters, commits, opened };
+}
+
+/** Polls (event loop turns and short timers, bounded) until `check` holds: no assertion rests on elapsed time. */
+async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const AT = new Date('2026-08-21T07:00:00.000Z');
+const writable = (_n: number, path: string) => openDatabase(path);
+
+describe('subscribe intake', () => {
+  it('keeps a batch that met a locked database and writes it once the lock is gone', async () => {
+    const r = await rig((_n, path) => openDatabase(path, { busyTimeoutMs: 10 }));
+    const blocker = openDatabase(r.app.config.databasePath);
+    cleanups.push(() => void (blocker.open && blocker.close()));
+    blocker.exec('BEGIN IMMEDIATE'); // another process holding the write lock (a long prepare, say)
+    r.intake.receive({ email: 'late@example.org' }, AT);
+    await until(() => r.commits.some((c) => c.code === 'SQLITE_BUSY'), 'a busy write');
+    expect(r.app.subscriptions.repo.getByEmail('late@example.org')).toBeUndefined();
+    expect(r.counters.get('waiting')).toBe(1);
+    blocker.exec('COMMIT');
+    await until(() => r.counters.get('waiting') === 0, 'the write');
+    expect(r.app.subscriptions.repo.getByEmail('late@example.org')?.status).toBe('pending');
+    await r.intake.drain();
+    expect(r.smtp.messages.map((m) => m.to)).toEqual([['late@example.org']]);
+    expect(r.counters.dropped()).toEqual({ write_failed: 0, buffer_full: 0, invalid: 0, worker_failed: 0 });
+    expect(r.opened).toHaveLength(1); // contention: the same connection waits
+  });
+
+  it('keeps requests that met a read-only database and writes them once it can take writes (a fresh connection)', async () => {
+    // The first two connections are opened read-only (a read-only mount, a file without write permission).
+    const r = await rig((n, path) => (n < 2 ? openDatabase(path, { readonly: true }) : openDatabase(path)));
+    for (const email of ['a@example.org', 'b@example.org', 'c@example.org']) r.intake.receive({ email }, AT);
+    await until(() => r.counters.get('waiting') === 0, 'the writes');
+    expect(r.commits.slice(0, 3)).toEqual([
+      { ok: false, code: 'SQLITE_READONLY' },
+      { ok: false, code: 'SQLITE_READONLY' },
+      { ok: true, code: null },
+    ]);
+    expect(r.app.subscriptions.repo.countByStatus().pending).toBe(3);
+    await r.intake.drain();
+    expect(r.smtp.messages).toHaveLength(3);
+    expect(r.counters.dropped().write_failed).toBe(0);
+  });
+
+  it('keeps requests that met a full database (SQLITE_FULL) and writes them when there is room again', async () => {
+    // max_page_count at the current size: SQLite answers "database or disk is full" to any growth.
+    const r = await rig((n, path) => {
+      const db = openDatabase(path);
+      if (n === 0) db.pragma(`max_page_count = ${db.pragma('page_count', { simple: true }) as number}`);
+      return db;
+    });
+    const emails = Array.from({ length: 80 }, (_, i) => `full-${i}@example.org`); // more than one page of rows
+    for (const email of emails) r.intake.receive({ email }, AT);
+    await until(() => r.counters.get('waiting') === 0, 'the writes');
+    expect(r.commits[0]).toEqual({ ok: false, code: 'SQLITE_FULL' });
+    expect(r.app.subscriptions.repo.countByStatus().pending).toBe(80);
+    expect(r.counters.dropped().write_failed).toBe(0);
+    await r.intake.drain();
+  });
+
+  it('drops a request only after the retries, counts it by reason, and the next request is written', async () => {
+    let broken = true;
+    const r = await rig((_n, path) => (broken ? openDatabase(path, { readonly: true }) : openDatabase(path)), { writeRetries: 3 });
+    r.intake.receive({ email: 'lost@example.org' }, AT);
+    await until(() => r.counters.dropped().write_failed === 1, 'the drop');
+    expect(r.commits.filter((c) => !c.ok)).toHaveLength(4); // the first try and three retries
+    expect(r.counters.get('waiting')).toBe(0);
+    expect(r.counters.get('finished')).toBe(1);
+    broken = false;
+    r.intake.receive({ email: 'next@example.org' }, AT);
+    await r.intake.drain();
+    await until(() => r.counters.get('finished') === 2, 'the second write');
+    expect(r.app.subscriptions.repo.getByEmail('next@example.org')?.status).toBe('pending');
+    expect(r.app.subscriptions.repo.getByEmail('lost@example.org')).toBeUndefined();
+  });
+
+  it('bounds the requests waiting to be written: beyond the bound one is dropped at once and counted', async () => {
+    const r = await rig((_n, path) => openDatabase(path, { readonly: true }), { maxWaiting: 5, writeRetryDelayMs: 60_000 });
+    for (let i = 0; i < 7; i++) r.intake.receive({ email: `w${i}@example.org` }, AT);
+    expect(r.counters.dropped().buffer_full).toBe(2);
+    expect(r.counters.get('waiting')).toBe(5);
+    await until(() => r.commits.length > 0, 'the first attempt');
+    expect(r.counters.get('waiting')).toBe(5); // kept for the retry, not dropped
+    r.intake.close(); // stopping with requests unwritten: counted too
+    expect(r.counters.dropped()).toMatchObject({ buffer_full: 2, write_failed: 5 });
+  });
+
+  it("drops only a request that is itself invalid (a constraint), never its batch", async () => {
+    const r = await rig(writable);
+    r.intake.receive({ email: 'ok1@example.org' }, AT);
+    r.intake.receive({ email: 'bad@example.org', hour: 24 }, AT); // CHECK (delivery_hour BETWEEN 0 AND 23)
+    r.intake.receive({ email: 'ok2@example.org' }, AT);
+    await r.intake.drain();
+    expect(r.counters.dropped().invalid).toBe(1);
+    expect(r.app.subscriptions.repo.getByEmail('ok1@example.org')?.status).toBe('pending');
+    expect(r.app.subscriptions.repo.getByEmail('ok2@example.org')?.status).toBe('pending');
+    expect(r.app.subscriptions.repo.getByEmail('bad@example.org')).toBeUndefined();
+    expect(r.commits).toEqual([{ ok: true, code: null }]);
+  });
+});
