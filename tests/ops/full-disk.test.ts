@@ -1,4 +1,4 @@
-// A full disk, for real: the server runs as a child process under a file-size limit (`ulimit -S -f`, 512 KB per file),
+// A full disk, for real: the server runs as a child process under a file-size limit (`ulimit -S -f`, per file),
 // so the SQLite write-ahead log cannot grow past it and writes fail (SQLITE_IOERR_WRITE / SQLITE_FULL) while the
 // process lives on. Subscribe requests keep being answered 202 and are kept, not dropped (the intake retries them);
 // /readyz turns 503 while /healthz stays 200; once the limit is lifted (prlimit) the kept requests are written and
@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createTestApp } from '../helpers/app.js';
 import { openDatabase } from '../../src/db/open.js';
@@ -67,7 +68,12 @@ describe('a full disk', () => {
     seed.db.pragma('wal_checkpoint(TRUNCATE)');
     await seed.close(); // the folder stays until the test ends
     cleanups.push(() => seed.cleanup());
-    const server = await startLimitedServer(path, outbox, 512);
+    // The limit sits just above the database file's size: once the write-ahead log meets it, a checkpoint cannot
+    // move the log into the main file either (it could only grow by 64 KB), so the log never restarts and the disk
+    // stays full until the limit is lifted. A fixed limit far above the file let a checkpoint free the log again
+    // now and then, and readiness flapped back to 200 mid-test.
+    const limitKb = Math.ceil(statSync(path).size / 1024) + 64;
+    const server = await startLimitedServer(path, outbox, limitKb);
     const get = async (url: string) => {
       const res = await fetch(`${server.base}${url}`);
       return { status: res.status, text: await res.text() };
