@@ -4,22 +4,23 @@ import type { Command } from 'commander';
 import { withApp, parseDate } from './shared.js';
 import { createEditionsRepo } from '../db/editions-repo.js';
 import { retryFailed } from '../mail/send-edition.js';
+import type { CliIo } from './io.js';
 
-export function registerRetryCommand(program: Command): void {
+export function registerRetryCommand(program: Command, io: CliIo): void {
   program
     .command('retry')
     .description("put an edition's failed deliveries back in the queue (then run `send`)")
     .requiredOption('--date <date>', 'edition date', parseDate)
     .action(async (o: { date: string }) => {
-      await withApp(async (app) => {
+      await withApp(io, async (app) => {
         const edition = createEditionsRepo(app.db).getByDate(o.date);
         if (!edition) {
-          console.error(`no edition for ${o.date}`);
-          process.exitCode = 1;
+          io.err(`no edition for ${o.date}`);
+          io.exitCode = 1;
           return;
         }
         const n = retryFailed(app.db, edition.id, app.clock.now());
-        console.log(n ? `${n} failed deliveries of ${o.date} are pending again; run \`send\` to send them` : `no failed deliveries in ${o.date}`);
+        io.out(n ? `${n} failed deliveries of ${o.date} are pending again; run \`send\` to send them` : `no failed deliveries in ${o.date}`);
       });
     });
 }

@@ -4,22 +4,23 @@ import type { Command } from 'commander';
 import { withApp, parseDate } from './shared.js';
 import { createEditionsRepo, type EditionRow } from '../db/editions-repo.js';
 import { nextDueAt } from '../mail/send-edition.js';
+import type { CliIo } from './io.js';
 
-export function registerStatusCommand(program: Command): void {
+export function registerStatusCommand(program: Command, io: CliIo): void {
   program
     .command('status')
     .description("print an edition's delivery ledger")
     .option('--date <date>', 'edition date (default: the latest)', parseDate)
     .action(async (o: { date?: string }) => {
-      await withApp(async (app) => {
+      await withApp(io, async (app) => {
         const editions = createEditionsRepo(app.db);
         const e = o.date ? editions.getByDate(o.date) : app.db.prepare<[], EditionRow>('SELECT * FROM editions ORDER BY date DESC LIMIT 1').get();
         if (!e) {
-          console.error(o.date ? `no edition for ${o.date}` : 'no edition yet');
-          process.exitCode = 1;
+          io.err(o.date ? `no edition for ${o.date}` : 'no edition yet');
+          io.exitCode = 1;
           return;
         }
-        console.log(`edition ${e.date}: ${e.status}${e.reason ? ` (${e.reason})` : ''}`);
+        io.out(`edition ${e.date}: ${e.status}${e.reason ? ` (${e.reason})` : ''}`);
         const now = app.clock.now().toISOString();
         const counts = editions.deliveryCounts(e.id);
         const pending = app.db
@@ -33,10 +34,10 @@ export function registerStatusCommand(program: Command): void {
         const width = String(Math.max(...Object.values(counts))).length;
         for (const [k, v] of Object.entries(counts)) {
           const detail = k === 'pending' && v ? `  (${pending.due} due now, ${pending.later} at a later local hour, ${pending.retry} waiting to retry)` : '';
-          console.log(`  ${k.padEnd(8)} ${String(v).padStart(width)}${detail}`);
+          io.out(`  ${k.padEnd(8)} ${String(v).padStart(width)}${detail}`);
         }
         const next = nextDueAt(app.db, app.clock.now());
-        if (next) console.log(`next due: ${next}`);
+        if (next) io.out(`next due: ${next}`);
       });
     });
 }

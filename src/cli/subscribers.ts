@@ -12,6 +12,7 @@ import { frequencySchema, timezoneSchema, topicsSchema } from '../subscribers/pr
 import { createAdminQueries } from '../db/admin-queries.js';
 import type { SubscriberStatus } from '../db/subscribers-repo.js';
 import { csvRow, parseCsv } from './csv.js';
+import type { CliIo, CliStream } from './io.js';
 
 const STATUSES = ['pending', 'active', 'unsubscribed', 'bounced'] as const;
 export const CSV_COLUMNS = ['email', 'status', 'topics', 'timezone', 'delivery_hour', 'frequency', 'paused', 'created_at', 'confirmed_at'] as const;
@@ -52,7 +53,7 @@ const importRow = z.object({
     .transform((v) => v === '1' || v === 'true'),
 });
 
-export function registerSubscribersCommand(program: Command): void {
+export function registerSubscribersCommand(program: Command, io: CliIo): void {
   const subs = program.command('subscribers').description('manage subscribers: add, list, import, export, remove');
 
   subs
@@ -64,17 +65,17 @@ export function registerSubscribersCommand(program: Command): void {
       if (!parsed.success) throw new CliError(`not a valid email address: ${email}`, EXIT.USAGE);
       const topics = o.topics === undefined ? undefined : topicsSchema.safeParse(splitTopics(o.topics));
       if (topics && !topics.success) throw new CliError(`--topics: ${topics.error.issues[0]!.message}`, EXIT.USAGE);
-      await withApp(async (app) => {
+      await withApp(io, async (app) => {
         const repo = app.subscriptions.repo;
         const existing = repo.getByEmail(parsed.data);
         const now = app.clock.now().toISOString();
         if (existing) {
           repo.setStatus(existing.id, 'active', now);
           if (topics?.data) repo.setTopics(existing.id, topics.data);
-          console.log(`subscriber ${existing.id} is active`);
+          io.out(`subscriber ${existing.id} is active`);
         } else {
           const id = repo.create({ email: parsed.data, status: 'active', now, topics: topics?.data });
-          console.log(`added subscriber ${id}`);
+          io.out(`added subscriber ${id}`);
         }
       });
     });
@@ -87,10 +88,10 @@ export function registerSubscribersCommand(program: Command): void {
     .option('--limit <n>', 'at most this many (default 100)', parsePositive, 100)
     .option('--json', 'one JSON object per line')
     .action(async (o: { status?: SubscriberStatus; search?: string; limit: number; json?: boolean }) => {
-      await withApp(async (app) => {
+      await withApp(io, async (app) => {
         const rows = createAdminQueries(app.db).searchSubscribers({ status: o.status, search: o.search, limit: o.limit });
-        for (const r of rows) console.log(o.json ? JSON.stringify(r) : `${String(r.id).padStart(6)}  ${r.status.padEnd(12)}  ${r.email}  ${r.created_at}`);
-        if (!o.json) process.stderr.write(`${rows.length} subscriber${rows.length === 1 ? '' : 's'}${rows.length === o.limit ? ' (limit reached: use --limit)' : ''}\n`);
+        for (const r of rows) io.out(o.json ? JSON.stringify(r) : `${String(r.id).padStart(6)}  ${r.status.padEnd(12)}  ${r.email}  ${r.created_at}`);
+        if (!o.json) io.stderr.write(`${rows.length} subscriber${rows.length === 1 ? '' : 's'}${rows.length === o.limit ? ' (limit reached: use --limit)' : ''}\n`);
       });
     });
 
@@ -108,11 +109,11 @@ export function registerSubscribersCommand(program: Command): void {
         throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, EXIT.USAGE);
       }
       const { rows, problems } = parseImport(text);
-      for (const p of problems) process.stderr.write(`${file}:${p}\n`);
+      for (const p of problems) io.stderr.write(`${file}:${p}\n`);
       if (problems.length && !o.skipInvalid) throw new CliError(`${problems.length} invalid row(s); nothing imported (fix them, or use --skip-invalid)`, EXIT.USAGE);
-      await withApp(async (app) => {
-        const r = importSubscribers(app, rows, o.status, !!o.dryRun);
-        console.log(
+      await withApp(io, async (app) => {
+        const r = importSubscribers(app, rows, o.status, !!o.dryRun, io.stderr);
+        io.out(
           `${o.dryRun ? 'would import' : 'imported'} ${r.added}, already present ${r.existing}${problems.length ? `, invalid ${problems.length} (skipped)` : ''}`,
         );
       });
@@ -124,15 +125,15 @@ export function registerSubscribersCommand(program: Command): void {
     .option('--out <file>', 'write to this file instead of stdout')
     .addOption(new Option('--status <status>', 'only this status').choices(STATUSES))
     .action(async (o: { out?: string; status?: SubscriberStatus }) => {
-      await withApp(async (app) => {
-        const out = o.out ? createWriteStream(o.out, { flags: 'wx' }) : process.stdout;
+      await withApp(io, async (app) => {
+        const out = o.out ? createWriteStream(o.out, { flags: 'wx' }) : io.stdout;
         if (o.out) await once(out, 'open').catch((err: NodeJS.ErrnoException) => {
           throw new CliError(`cannot write ${o.out}: ${err.code === 'EEXIST' ? 'the file exists' : err.code}`, EXIT.USAGE);
         });
         const n = await exportSubscribers(app, out, o.status);
         if (o.out) {
           await new Promise<void>((resolve, reject) => (out as ReturnType<typeof createWriteStream>).end((err?: Error | null) => (err ? reject(err) : resolve())));
-          process.stderr.write(`exported ${n} subscribers to ${o.out}\n`);
+          io.stderr.write(`exported ${n} subscribers to ${o.out}\n`);
         }
       });
     });
@@ -142,7 +143,7 @@ export function registerSubscribersCommand(program: Command): void {
     .description('delete a subscriber (email or id) and all their data; --unsubscribe keeps them as unsubscribed instead')
     .option('--unsubscribe', 'only mark unsubscribed (keeps the address, so an import cannot re-add them by mistake)')
     .action(async (who: string, o: { unsubscribe?: boolean }) => {
-      await withApp(async (app) => {
+      await withApp(io, async (app) => {
         const repo = app.subscriptions.repo;
         const email = emailSchema.safeParse(who);
         const sub = /^\d+$/.test(who) ? repo.get(Number(who)) : email.success ? repo.getByEmail(email.data) : undefined;
@@ -153,10 +154,10 @@ export function registerSubscribersCommand(program: Command): void {
             repo.setStatus(sub.id, 'unsubscribed', now);
             repo.skipPendingDeliveries(sub.id, 'unsubscribed by an operator', now);
           }).immediate();
-          console.log(`subscriber ${sub.id} unsubscribed`);
+          io.out(`subscriber ${sub.id} unsubscribed`);
         } else {
           repo.deleteCompletely(sub.id);
-          console.log(`subscriber ${sub.id} deleted with all their data`);
+          io.out(`subscriber ${sub.id} deleted with all their data`);
         }
       });
     });
@@ -201,10 +202,10 @@ export function parseImport(text: string): { rows: { line: number; row: ImportRo
 }
 
 /** Adds the rows not yet present, in one transaction; existing addresses are left as they are. */
-export function importSubscribers(app: AppDeps, rows: { row: ImportRow }[], defaultStatus: SubscriberStatus, dryRun: boolean) {
+export function importSubscribers(app: AppDeps, rows: { row: ImportRow }[], defaultStatus: SubscriberStatus, dryRun: boolean, stderr: CliStream) {
   const repo = app.subscriptions.repo;
   const now = app.clock.now().toISOString();
-  const bar = progress('import');
+  const bar = progress('import', stderr);
   let added = 0;
   let existing = 0;
   const run = app.db.transaction(() => {
