@@ -1,51 +1,43 @@
-// The command line as a user runs it: a child process (src/cli.ts through tsx) with its environment pointing at
-// a temp database. Each subcommand of ours on its success and error paths: exit codes and messages.
+// The command line: every subcommand of ours on its success and error paths, exit codes and messages, run
+// in-process (src/cli/program.ts, the same program the binary runs) with captured stdout and stderr against a
+// temp database; and the binary itself once, as a child process, to show the entry wires it to the process.
 // Exit codes: 0 done, 1 failed or not found, 2 bad usage or input, 3 busy.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestApp, HF_FIXTURES, type TestApp } from '../helpers/app.js';
+import { papers, type CliResult } from '../helpers/cli.js';
 import { fixedClock } from '../../src/lib/clock.js';
 import { runDailyJob } from '../../src/jobs/daily.js';
 import { openDatabase } from '../../src/db/open.js';
 import { parseImport } from '../../src/cli/subscribers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-// Each test starts a few CLI processes (about 1–2 s each on an idle machine); allow for a busy one.
-vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 let app: TestApp;
 let seeded: string;
 
-/** Runs `papers <args>` on a database (a fresh copy of the seeded one unless `db` is given). */
-function cli(args: string[], env: Record<string, string> = {}): Promise<Result> {
+/** The environment of `papers <args>` on a database (the seeded one unless DATABASE_PATH is given). */
+const baseEnv = (): Record<string, string> => ({
+  DATABASE_PATH: seeded,
+  OUTBOX_DIR: join(app.dir, 'outbox'),
+  FILE_SOURCE_PATH: HF_FIXTURES,
+  SECRET_KEY: app.config.secretKey,
+  PUBLIC_BASE_URL: app.config.publicBaseUrl,
+});
+
+/** Runs `papers <args>` in-process on the seeded database unless `env` says otherwise. */
+const cli = (args: string[], env: Record<string, string> = {}): Promise<CliResult> => papers(args, { ...baseEnv(), ...env });
+
+/** Runs the real binary (`node --import tsx src/cli.ts`, what `npm run cli` runs) as a child process. */
+function binary(args: string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       ['--import', 'tsx', 'src/cli.ts', ...args],
-      {
-        cwd: ROOT,
-        timeout: 60_000,
-        env: {
-          PATH: process.env.PATH,
-          ENV_FILE: 'none',
-          NODE_ENV: 'test',
-          DATABASE_PATH: seeded,
-          OUTBOX_DIR: join(app.dir, 'outbox'),
-          FILE_SOURCE_PATH: HF_FIXTURES,
-          SECRET_KEY: app.config.secretKey,
-          PUBLIC_BASE_URL: app.config.publicBaseUrl,
-          ...env,
-        },
-      },
+      { cwd: ROOT, timeout: 60_000, env: { PATH: process.env.PATH, ENV_FILE: 'none', NODE_ENV: 'test', ...env } },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -83,6 +75,21 @@ afterAll(async () => {
 });
 
 describe('papers (the CLI entry)', () => {
+  it('runs as a process: output on stdout, errors on stderr, the exit code of the command', { timeout: 90_000 }, async () => {
+    const fresh = join(app.dir, 'binary', 'new.db');
+    const [ok, badEnv] = await Promise.all([
+      binary(['migrate'], { DATABASE_PATH: fresh }),
+      binary(['migrate'], { DATABASE_PATH: fresh, PORT: '-5', HF_DAYS: 'lots' }),
+    ]);
+    expect(ok, ok.stderr).toMatchObject({ code: 0, stderr: '' });
+    expect(ok.stdout).toMatch(/^(applied: 0001_init, .*0007_job_runs_ops|database is up to date)\n$/);
+    expect(query<{ n: number }>(fresh, 'SELECT count(*) AS n FROM schema_migrations')[0]!.n).toBeGreaterThanOrEqual(5);
+    expect(badEnv.code).toBe(1);
+    expect(badEnv.stdout).toBe('');
+    expect(badEnv.stderr).toContain('PORT');
+    expect(badEnv.stderr).toContain('HF_DAYS');
+  });
+
   it('lists every subcommand in --help, and rejects an unknown one with exit 2', async () => {
     const [help, bad] = await Promise.all([cli(['--help']), cli(['frobnicate'])]);
     expect(help.code).toBe(0);

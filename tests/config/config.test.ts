@@ -1,7 +1,7 @@
 // Configuration: defaults, typed parsing, and one error listing every bad variable.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { spawnSync } from 'node:child_process';
+import { papers } from '../helpers/cli.js';
 
 describe('loadConfig', () => {
   it('builds a complete config from an empty environment', () => {
@@ -36,14 +36,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'http://example.org' })).toThrow(/SECRET_KEY[\s\S]*PUBLIC_BASE_URL|PUBLIC_BASE_URL[\s\S]*SECRET_KEY/);
   });
 
-  it('exits the process with code 1 and names the variables', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'migrate'], {
-      env: { ...process.env, PORT: '-5', HF_DAYS: 'lots' },
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain('PORT');
-    expect(r.stderr).toContain('HF_DAYS');
+  it('stops a command with exit code 1, naming every bad variable and nothing else on stdout', async () => {
+    const r = await papers(['migrate'], { PORT: '-5', HF_DAYS: 'lots' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^Invalid configuration:\n {2}- PORT: .*\n {2}- HF_DAYS: .*\nSee \.env\.example/);
   });
 });
