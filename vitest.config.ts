@@ -10,6 +10,8 @@ export default defineConfig({
           name: 'unit',
           include: ['tests/**/*.test.ts'],
           exclude: ['tests/browser/**', 'tests/deliverability/**'],
+          // Bundles the entries that process tests (kill -9, SIGTERM) start as child processes, once per run.
+          globalSetup: ['tests/helpers/build-entries.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },

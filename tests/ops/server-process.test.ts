@@ -1,4 +1,5 @@
-// The real server as a child process (src/server.ts through tsx) on a temp database and a real SMTP server:
+// The real server as a child process (src/server.ts, bundled once per run by tests/helpers/build-entries.ts) on a
+// temp database and a real SMTP server:
 // health and metrics answer, and SIGTERM during a send exits cleanly within the bound with a consistent ledger.
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,6 +13,7 @@ import { runIngest } from '../../src/ingest/run-ingest.js';
 import { prepareEdition } from '../../src/digest/prepare.js';
 import { openDatabase } from '../../src/db/open.js';
 import { startSlowSmtp, type SlowSmtp } from './slow-smtp.js';
+import { entryPath } from '../helpers/entries.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SUBSCRIBERS = 12;
@@ -45,7 +47,7 @@ async function seededDatabase(): Promise<string> {
 async function startServer(databasePath: string, env: Record<string, string>): Promise<Running> {
   const empty = join(databasePath, '..', 'no-papers');
   mkdirSync(empty, { recursive: true });
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [entryPath('server')], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
