@@ -11,7 +11,7 @@ import { emailSchema } from '../subscribers/email-address.js';
 import { frequencySchema, timezoneSchema, topicsSchema } from '../subscribers/preferences.js';
 import { createAdminQueries } from '../db/admin-queries.js';
 import type { SubscriberStatus } from '../db/subscribers-repo.js';
-import { csvRow, parseCsv } from './csv.js';
+import { csvText, parseCsv } from './csv.js';
 import type { CliIo, CliStream } from './io.js';
 
 const STATUSES = ['pending', 'active', 'unsubscribed', 'bounced'] as const;
@@ -47,10 +47,13 @@ const importRow = z.object({
     .optional()
     .transform((v) => v || undefined)
     .pipe(frequencySchema.optional()),
+  // Spreadsheets write booleans as TRUE/FALSE; the export writes 1/0.
   paused: z
     .string()
     .optional()
-    .transform((v) => v === '1' || v === 'true'),
+    .transform((v) => v?.toLowerCase())
+    .pipe(z.enum(['1', '0', 'true', 'false', 'yes', 'no'], { message: 'must be 1, 0, true or false' }).optional())
+    .transform((v) => v === '1' || v === 'true' || v === 'yes'),
 });
 
 export function registerSubscribersCommand(program: Command, io: CliIo): void {
@@ -108,8 +111,9 @@ export function registerSubscribersCommand(program: Command, io: CliIo): void {
       } catch (err) {
         throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, EXIT.USAGE);
       }
-      const { rows, problems } = parseImport(text);
+      const { rows, problems, fatal } = parseImport(text);
       for (const p of problems) io.stderr.write(`${file}:${p}\n`);
+      if (fatal) throw new CliError('not a CSV file this command can read; nothing imported', EXIT.USAGE);
       if (problems.length && !o.skipInvalid) throw new CliError(`${problems.length} invalid row(s); nothing imported (fix them, or use --skip-invalid)`, EXIT.USAGE);
       await withApp(io, async (app) => {
         const r = importSubscribers(app, rows, o.status, !!o.dryRun, io.stderr);
@@ -165,20 +169,28 @@ export function registerSubscribersCommand(program: Command, io: CliIo): void {
 
 type ImportRow = z.output<typeof importRow>;
 
-/** Parses and validates a CSV file; problems are `line N: message` strings. */
-export function parseImport(text: string): { rows: { line: number; row: ImportRow }[]; problems: string[] } {
+/**
+ * Parses and validates a CSV file; problems are `line N: message` strings, N the line the row starts on. `fatal`:
+ * the file itself is broken (no header with an email column, a quote never closed), so no row can be imported.
+ */
+export function parseImport(text: string): { rows: { line: number; row: ImportRow }[]; problems: string[]; fatal: boolean } {
   let table: ReturnType<typeof parseCsv>;
   try {
     table = parseCsv(text);
   } catch (err) {
-    return { rows: [], problems: [(err as Error).message] };
+    return { rows: [], problems: [(err as Error).message], fatal: true };
   }
   const header = table[0]?.fields.map((h) => h.trim().toLowerCase());
-  if (!header?.includes('email')) return { rows: [], problems: ['line 1: the header row must name an "email" column'] };
+  if (!header?.includes('email')) return { rows: [], problems: [`line ${table[0]?.line ?? 1}: the header row must name an "email" column`], fatal: true };
   const rows: { line: number; row: ImportRow }[] = [];
   const problems: string[] = [];
   const seen = new Set<string>();
   for (const { line, fields } of table.slice(1)) {
+    // More cells than columns: an unquoted comma shifted the row, so its cells cannot be trusted.
+    if (fields.length > header.length) {
+      problems.push(`line ${line}: ${fields.length} cells but the header names ${header.length} columns (quote values that contain a comma)`);
+      continue;
+    }
     // Undo the export's spreadsheet-formula guard ('=…), then map cells to their columns.
     // Empty cells mean "not given".
     const record = Object.fromEntries(
@@ -198,7 +210,7 @@ export function parseImport(text: string): { rows: { line: number; row: ImportRo
     seen.add(key);
     rows.push({ line, row: parsed.data });
   }
-  return { rows, problems };
+  return { rows, problems, fatal: false };
 }
 
 /** Adds the rows not yet present, in one transaction; existing addresses are left as they are. */
@@ -245,13 +257,13 @@ export async function exportSubscribers(app: AppDeps, out: NodeJS.WritableStream
   const write = async (chunk: string) => {
     if (!out.write(chunk)) await once(out, 'drain');
   };
-  await write(csvRow([...CSV_COLUMNS]));
+  await write(csvText([[...CSV_COLUMNS]]));
   let n = 0;
   for (let after = 0; ; ) {
     const rows = page.all({ after, status: status ?? null });
     if (!rows.length) break;
     after = rows.at(-1)!.id as number;
-    for (const r of rows) await write(csvRow(CSV_COLUMNS.map((c) => r[c])));
+    await write(csvText(rows.map((r) => CSV_COLUMNS.map((c) => r[c]))));
     n += rows.length;
   }
   return n;

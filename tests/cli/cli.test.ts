@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTestApp, HF_FIXTURES, type TestApp } from '../helpers/app.js';
+import { createTestApp, FIXTURES, HF_FIXTURES, type TestApp } from '../helpers/app.js';
 import { papers, type CliResult } from '../helpers/cli.js';
 import { fixedClock } from '../../src/lib/clock.js';
 import { runDailyJob } from '../../src/jobs/daily.js';
@@ -178,6 +178,43 @@ describe('subscribers', () => {
       ['alan@example.org', 'pending', [], null],
       ['new1@example.org', 'active', ['agents', 'diffusion'], 'Europe/Berlin'],
       ['old@example.org', 'unsubscribed', [], null],
+    ]);
+  });
+
+  it('imports a CSV as a spreadsheet program exports it (BOM, CRLF, quoted commas, a line break in a cell)', async () => {
+    const db = join(app.dir, 'spreadsheet.db');
+    const file = join(FIXTURES, 'csv', 'spreadsheet-export.csv');
+    const r = await cli(['subscribers', 'import', file], { DATABASE_PATH: db });
+    expect(r, r.stderr).toMatchObject({ code: 0, stdout: 'imported 3, already present 0\n' });
+    expect(
+      query(db, "SELECT email, status, timezone, delivery_hour, frequency, paused, (SELECT group_concat(topic, ';') FROM (SELECT topic FROM subscriber_topics WHERE subscriber_id = s.id ORDER BY topic)) AS topics FROM subscribers s ORDER BY id"),
+    ).toEqual([
+      { email: 'ada@example.org', status: 'active', timezone: 'Europe/Berlin', delivery_hour: 8, frequency: 'daily', paused: 0, topics: 'agents;long context' },
+      { email: 'Grace.Hopper@example.org', status: 'active', timezone: 'America/New_York', delivery_hour: 7, frequency: 'weekly', paused: 1, topics: 'cs.CL' },
+      { email: 'alan@example.org', status: 'pending', timezone: null, delivery_hour: null, frequency: 'daily', paused: 0, topics: null },
+    ]);
+  });
+
+  it('--skip-invalid imports the valid rows and names the others by line; a broken file imports nothing even then', async () => {
+    const db = copyOfSeeded();
+    const mixed = join(app.dir, 'mixed.csv');
+    writeFileSync(mixed, '\ufeffemail,note,delivery_hour\r\nfirst@example.org,"a note\r\non two lines",8\r\nlate@example.org,,24\r\nsecond@example.org,,\r\n');
+    const broken = join(app.dir, 'broken.csv');
+    writeFileSync(broken, 'email\r\nthird@example.org\r\n"fourth@example.org\r\n');
+    const [all, skipping, unreadable] = await Promise.all([
+      cli(['subscribers', 'import', mixed], { DATABASE_PATH: copyOfSeeded() }),
+      cli(['subscribers', 'import', mixed, '--skip-invalid'], { DATABASE_PATH: db }),
+      cli(['subscribers', 'import', broken, '--skip-invalid'], { DATABASE_PATH: db }),
+    ]);
+    expect(all.code).toBe(2);
+    expect(all.stderr).toBe(`${mixed}:line 4: delivery_hour must be an hour 0–23\nerror: 1 invalid row(s); nothing imported (fix them, or use --skip-invalid)\n`);
+    expect(skipping, skipping.stderr).toMatchObject({ code: 0, stdout: 'imported 2, already present 0, invalid 1 (skipped)\n' });
+    expect(skipping.stderr).toContain(`${mixed}:line 4: delivery_hour must be an hour 0–23`);
+    expect(unreadable.code).toBe(2);
+    expect(unreadable.stderr).toContain(`${broken}:line 3: a quoted field is not closed`);
+    expect(query(db, "SELECT email FROM subscribers WHERE email IN ('first@example.org', 'late@example.org', 'second@example.org', 'third@example.org') ORDER BY id")).toEqual([
+      { email: 'first@example.org' },
+      { email: 'second@example.org' },
     ]);
   });
 
