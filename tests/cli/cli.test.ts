@@ -3,8 +3,9 @@
 // temp database; and the binary itself once, as a child process, to show the entry wires it to the process.
 // Exit codes: 0 done, 1 failed or not found, 2 bad usage or input, 3 busy.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestApp, FIXTURES, HF_FIXTURES, type TestApp } from '../helpers/app.js';
@@ -30,6 +31,17 @@ const baseEnv = (): Record<string, string> => ({
 
 /** Runs `papers <args>` in-process on the seeded database unless `env` says otherwise. */
 const cli = (args: string[], env: Record<string, string> = {}): Promise<CliResult> => papers(args, { ...baseEnv(), ...env });
+
+/** A port nobody listens on right now (the demo serves on a fixed PORT, as a user runs it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 /** Runs the real binary (`node --import tsx src/cli.ts`, what `npm run cli` runs) as a child process. */
 function binary(args: string[], env: Record<string, string>): Promise<CliResult> {
@@ -75,19 +87,48 @@ afterAll(async () => {
 });
 
 describe('papers (the CLI entry)', () => {
-  it('runs as a process: output on stdout, errors on stderr, the exit code of the command', { timeout: 90_000 }, async () => {
-    const fresh = join(app.dir, 'binary', 'new.db');
-    const [ok, badEnv] = await Promise.all([
-      binary(['migrate'], { DATABASE_PATH: fresh }),
-      binary(['migrate'], { DATABASE_PATH: fresh, PORT: '-5', HF_DAYS: 'lots' }),
-    ]);
-    expect(ok, ok.stderr).toMatchObject({ code: 0, stderr: '' });
-    expect(ok.stdout).toMatch(/^(applied: 0001_init, .*0007_job_runs_ops|database is up to date)\n$/);
-    expect(query<{ n: number }>(fresh, 'SELECT count(*) AS n FROM schema_migrations')[0]!.n).toBeGreaterThanOrEqual(5);
-    expect(badEnv.code).toBe(1);
-    expect(badEnv.stdout).toBe('');
-    expect(badEnv.stderr).toContain('PORT');
-    expect(badEnv.stderr).toContain('HF_DAYS');
+  it('`npm run demo` as a process: mails and prints links on its PORT, serves them, stops on Ctrl-C; errors exit non-zero', { timeout: 120_000 }, async () => {
+    const dir = join(app.dir, 'demo');
+    const port = await freePort();
+    const env = { HOST: '127.0.0.1', PORT: String(port), DATABASE_PATH: join(dir, 'demo.db'), OUTBOX_DIR: join(dir, 'outbox') };
+    const demo = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'demo'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, ENV_FILE: 'none', NODE_ENV: 'test', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    demo.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) => demo.on('exit', (code) => resolve(code)));
+    const badEnv = binary(['migrate'], { ...env, PORT: '-5', HF_DAYS: 'lots' }); // meanwhile, the error path
+    try {
+      await new Promise<void>((resolve, reject) => {
+        demo.stdout.on('data', (c: Buffer) => {
+          stdout += c.toString();
+          if (stdout.includes('Preferences demo:')) resolve();
+        });
+        void exited.then((code) => reject(new Error(`demo exited (${code}) before serving: ${stderr}`)));
+      });
+      const base = `http://localhost:${port}`;
+      expect(stdout).toContain(`Serving on ${base}  (Ctrl-C to stop)`);
+      const urls = [...stdout.matchAll(/^ {4}[^:]+: +(\S+)$/gm)].map((m) => m[1]!);
+      expect(urls).toHaveLength(5);
+      for (const url of urls) {
+        expect(url.startsWith(`${base}/`), url).toBe(true);
+        // localhost may resolve to ::1 first; the demo listens on HOST=127.0.0.1.
+        expect((await fetch(url.replace('//localhost:', '//127.0.0.1:'))).status, url).toBe(200);
+      }
+      const eml = readdirSync(env.OUTBOX_DIR).find((f) => f.endsWith('.eml'))!;
+      expect(readFileSync(join(env.OUTBOX_DIR, eml), 'utf8')).toContain(`<${base}/unsubscribe?token=`);
+    } finally {
+      demo.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+    const bad = await badEnv;
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toContain('PORT');
+    expect(bad.stderr).toContain('HF_DAYS');
   });
 
   it('lists every subcommand in --help, and rejects an unknown one with exit 2', async () => {

@@ -32,7 +32,22 @@ describe('loadConfig', () => {
     for (const name of ['PORT', 'DIGEST_TZ', 'SOURCES', 'SMTP_URL', 'RESEND_STILL_TRENDING']) expect(problems).toContain(name);
   });
 
+  it('links follow HOST and PORT when PUBLIC_BASE_URL is not set', () => {
+    expect(loadConfig({}).publicBaseUrl).toBe('http://localhost:3000');
+    expect(loadConfig({ PORT: '4123' }).publicBaseUrl).toBe('http://localhost:4123');
+    expect(loadConfig({ HOST: '0.0.0.0', PORT: '8080' }).publicBaseUrl).toBe('http://localhost:8080');
+    expect(loadConfig({ HOST: '::', PORT: '8080' }).publicBaseUrl).toBe('http://localhost:8080');
+    expect(loadConfig({ HOST: 'papers.lan', PORT: '80' }).publicBaseUrl).toBe('http://papers.lan');
+    expect(loadConfig({ HOST: '192.168.1.20', PORT: '3001' }).publicBaseUrl).toBe('http://192.168.1.20:3001');
+    expect(loadConfig({ HOST: 'fd00::20' }).publicBaseUrl).toBe('http://[fd00::20]:3000');
+    expect(loadConfig({ HOST: 'papers.lan', PORT: '3001' }).mail.listId).toBe('"Trending Papers" <daily.papers.lan>');
+    // Set, it wins (an empty value counts as unset, as in .env files).
+    expect(loadConfig({ PORT: '4123', PUBLIC_BASE_URL: 'https://papers.example.org/' }).publicBaseUrl).toBe('https://papers.example.org');
+    expect(loadConfig({ PORT: '4123', PUBLIC_BASE_URL: '' }).publicBaseUrl).toBe('http://localhost:4123');
+  });
+
   it('refuses production without a secret and https', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', SECRET_KEY: 'k'.repeat(32) })).toThrow(/PUBLIC_BASE_URL: is required in production/);
     expect(() => loadConfig({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'http://example.org' })).toThrow(/SECRET_KEY[\s\S]*PUBLIC_BASE_URL|PUBLIC_BASE_URL[\s\S]*SECRET_KEY/);
   });
 
