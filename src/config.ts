@@ -132,6 +132,9 @@ const envSchema = z
 
 export type Env = z.output<typeof envSchema>;
 
+/** Every variable the configuration reads (checked against docker-compose.yml, the Dockerfile and .env.example). */
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(envSchema.shape));
+
 export interface Config {
   env: Env['NODE_ENV'];
   logLevel: Env['LOG_LEVEL'];
