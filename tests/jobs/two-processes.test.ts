@@ -26,7 +26,8 @@ describe('two processes sharing a database', () => {
     await smtp.close();
   });
 
-  it('runs the daily job once', async () => {
+  // Two processes load the app and MJML: allow for a busy machine (every wait is on an event).
+  it('runs the daily job once', { timeout: 120_000 }, async () => {
     const env = {
       ...process.env,
       NODE_ENV: 'test',
