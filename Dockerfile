@@ -1,7 +1,9 @@
 # Trending Papers: one container running the HTTP server and the daily scheduler (node dist/src/server.js).
 # Build stage compiles TypeScript and better-sqlite3's native module; the runtime stage has no compiler.
+# Node 24 (LTS): the build and runtime stages share the image, so the native module is built for the Node that runs
+# it. CI runs the unit suite on Node 24 (.ci/node24) as well as on the machines' Node 20.
 
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 # better-sqlite3 compiles from source when no prebuilt binary fits: it needs python3, make and g++.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
@@ -13,7 +15,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000 \

@@ -1,40 +1,9 @@
-// Entry: the command line. Each subcommand lives in src/cli/<name>.ts and reuses the same app code.
-import { Command } from 'commander';
-import { registerMigrateCommand } from './cli/migrate.js';
-import { registerIngestCommand } from './cli/ingest.js';
-import { registerRunCommand } from './cli/run.js';
-import { registerSendCommand } from './cli/send.js';
-import { registerStatusCommand } from './cli/status.js';
-import { registerRetryCommand } from './cli/retry.js';
-import { registerSubscribersCommand } from './cli/subscribers.js';
-import { registerDemoCommand } from './cli/demo.js';
-import { registerRankCommand } from './cli/rank.js';
-import { registerPreviewCommand } from './cli/preview.js';
-import { registerBackupCommand } from './cli/backup.js';
-import { cliMessage, exitCodeFor } from './cli/shared.js';
+// Entry: the `papers` command line (subcommands in src/cli/<name>.ts, assembled in src/cli/program.ts) on this
+// process's arguments, environment and streams. Exit codes: 0 done, 1 failed, 2 bad usage or input, 3 busy.
+import { runCli } from './cli/program.js';
+import { processIo } from './cli/io.js';
 
-const program = new Command()
-  .name('papers')
-  .description('Trending papers digest: ingest, rank, render and send.')
-  .showHelpAfterError()
-  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2));
-
-registerMigrateCommand(program);
-registerIngestCommand(program);
-registerRunCommand(program);
-registerSendCommand(program);
-registerStatusCommand(program);
-registerRetryCommand(program);
-registerSubscribersCommand(program);
-registerDemoCommand(program);
-registerRankCommand(program);
-registerPreviewCommand(program);
-registerBackupCommand(program);
-
-try {
-  await program.parseAsync(process.argv);
-} catch (err) {
-  // Exit codes: 1 failed, 2 bad usage or input, 3 busy (see src/cli/shared.ts).
-  console.error(`error: ${cliMessage(err)}`);
-  process.exit(exitCodeFor(err));
-}
+const code = await runCli(process.argv.slice(2), processIo());
+// A failure ends the process at once, as before the refactor (nothing it left open keeps it alive); on success it
+// ends by itself when its work is done (`demo` keeps serving until Ctrl-C).
+if (code !== 0) process.exit(code);

@@ -60,7 +60,8 @@ const envSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
     DATABASE_PATH: z.string().min(1).default('./data/papers.db'),
-    PUBLIC_BASE_URL: z.url({ message: 'must be an absolute URL such as https://papers.example.org' }).default('http://localhost:3000'),
+    // Unset: where HOST and PORT serve it (see defaultPublicBaseUrl).
+    PUBLIC_BASE_URL: z.url({ message: 'must be an absolute URL such as https://papers.example.org' }).optional(),
     HOST: z.string().min(1).default('127.0.0.1'),
     PORT: int(3000, 0, 65535),
     SECRET_KEY: z.string().min(32, 'must be at least 32 characters (use: openssl rand -hex 32)').optional(),
@@ -136,8 +137,8 @@ const envSchema = z
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {
       if (!env.SECRET_KEY) ctx.addIssue({ code: 'custom', path: ['SECRET_KEY'], message: 'is required in production' });
-      if (!env.PUBLIC_BASE_URL.startsWith('https://'))
-        ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: 'must be https in production' });
+      if (!env.PUBLIC_BASE_URL?.startsWith('https://'))
+        ctx.addIssue({ code: 'custom', path: ['PUBLIC_BASE_URL'], message: env.PUBLIC_BASE_URL ? 'must be https in production' : 'is required in production (the https address readers reach)' });
     }
     const dkim = [env.DKIM_DOMAIN, env.DKIM_SELECTOR, env.DKIM_PRIVATE_KEY ?? env.DKIM_PRIVATE_KEY_PATH];
     if (dkim.some(Boolean) && !dkim.every(Boolean))
@@ -149,6 +150,9 @@ const envSchema = z
   });
 
 export type Env = z.output<typeof envSchema>;
+
+/** Every variable the configuration reads (checked against docker-compose.yml, the Dockerfile and .env.example). */
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(envSchema.shape));
 
 export interface Config {
   env: Env['NODE_ENV'];
@@ -232,6 +236,18 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * The base URL of links when PUBLIC_BASE_URL is not set: the server's own HOST and PORT, so `PORT=4000 npm run demo`
+ * prints and mails links that work. A loopback or any-address HOST (127.0.0.1, 0.0.0.0, ::) is shown as localhost,
+ * which a browser on the same machine reaches.
+ */
+export function defaultPublicBaseUrl(host: string, port: number): string {
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  const local = ['localhost', '127.0.0.1', '0.0.0.0', '::', '::1'].includes(bare);
+  const name = local ? 'localhost' : bare.includes(':') ? `[${bare}]` : bare;
+  return `http://${name}${port === 80 ? '' : `:${port}`}`;
+}
+
 // A fixed development secret so the demo works out of the box; production refuses to start without one.
 const DEV_SECRET = 'dev-only-secret-do-not-use-in-production-0000';
 
@@ -243,7 +259,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`));
   }
   const e = parsed.data;
-  const baseUrl = e.PUBLIC_BASE_URL.replace(/\/+$/, '');
+  const baseUrl = (e.PUBLIC_BASE_URL ?? defaultPublicBaseUrl(e.HOST, e.PORT)).replace(/\/+$/, '');
   const host = new URL(baseUrl).hostname;
   const cronHour = Number(e.DIGEST_CRON.trim().split(/\s+/)[1]);
   const config: Config = {

@@ -1,7 +1,8 @@
 // Shared start-up for the entry points: load a .env file if there is one, then the config (exit 1 listing
 // every bad variable). Variables already set in the environment win over the file.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.js';
 
 /**
@@ -34,4 +35,20 @@ export function loadConfigOrExit(env?: Record<string, string | undefined>): Read
     }
     throw err;
   }
+}
+
+/**
+ * `env` plus the variables of its ENV_FILE (default `.env` in the working directory) that `env` does not set, as a
+ * new object: how the CLI reads the file without touching process.env (the same parser as loadDotEnv). Throws a
+ * ConfigError when ENV_FILE names a file that does not exist.
+ */
+export function envWithDotEnv(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const file = env.ENV_FILE ?? '.env';
+  if (file === 'none' || file === '') return env;
+  const path = resolve(file);
+  if (!existsSync(path)) {
+    if (env.ENV_FILE) throw new ConfigError([`ENV_FILE: ${path} does not exist`]);
+    return env;
+  }
+  return { ...parseEnv(readFileSync(path, 'utf8')), ...env };
 }

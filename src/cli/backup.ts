@@ -5,17 +5,17 @@ import type { Command } from 'commander';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { loadConfigOrExit } from '../entry.js';
 import { openDatabase } from '../db/open.js';
-import { CliError, EXIT, progress } from './shared.js';
+import { CliError, EXIT, loadCliConfig, progress } from './shared.js';
+import type { CliIo } from './io.js';
 
-export function registerBackupCommand(program: Command): void {
+export function registerBackupCommand(program: Command, io: CliIo): void {
   program
     .command('backup <file>')
     .description('copy the database to a file while the service runs (a consistent online snapshot)')
     .option('--force', 'overwrite the file if it exists')
     .action(async (file: string, o: { force?: boolean }) => {
-      const config = loadConfigOrExit();
+      const config = loadCliConfig(io);
       const target = resolve(file);
       if (target === resolve(config.databasePath)) throw new CliError('the backup file cannot be the database itself', EXIT.USAGE);
       if (existsSync(target) && !o.force) throw new CliError(`${file} exists (use --force to overwrite it)`, EXIT.USAGE);
@@ -24,7 +24,7 @@ export function registerBackupCommand(program: Command): void {
       const db = openDatabase(config.databasePath);
       // Written beside the target and renamed at the end: a failed backup never leaves a half file under its name.
       const partial = `${target}.partial`;
-      const bar = progress('backup');
+      const bar = progress('backup', io.stderr);
       let pages = 0;
       try {
         await db.backup(partial, {
@@ -49,6 +49,6 @@ export function registerBackupCommand(program: Command): void {
         bar.stop();
         db.close();
       }
-      console.log(`backed up ${config.databasePath} to ${file} (${(statSync(target).size / 1024).toFixed(0)} KB)`);
+      io.out(`backed up ${config.databasePath} to ${file} (${(statSync(target).size / 1024).toFixed(0)} KB)`);
     });
 }

@@ -2,21 +2,20 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { createApp } from '../app.js';
-import { loadConfigOrExit, loadDotEnv } from '../entry.js';
 import { runDailyJob } from '../jobs/daily.js';
 import { subscriberUrls } from '../mail/send-edition.js';
 import { fixedClock } from '../lib/clock.js';
 import { buildHttpApp } from '../http/build-app.js';
-import { printDaily } from './shared.js';
+import { loadCliConfig, printDaily } from './shared.js';
+import type { CliIo } from './io.js';
 
-export function registerDemoCommand(program: Command): void {
+export function registerDemoCommand(program: Command, io: CliIo): void {
   program
     .command('demo')
     .description('ingest the bundled sample week, mail its last day to a demo subscriber (outbox) and serve the pages')
     .option('--no-serve', 'do not start the web server')
     .action(async (o: { serve: boolean }) => {
-      loadDotEnv();
-      const config = loadConfigOrExit({ LOG_LEVEL: 'warn', ...process.env });
+      const config = loadCliConfig(io, { LOG_LEVEL: 'warn' });
       // The sample is a real week (2026-08-17 … 21): pretend it is the morning after it, so ranking sees it fresh.
       const clock = fixedClock('2026-08-21T07:00:00.000Z');
       const app = createApp(config, { clock });
@@ -28,10 +27,10 @@ export function registerDemoCommand(program: Command): void {
         sub = app.subscriptions.repo.getByEmail(email)!;
       }
       const r = await runDailyJob(app, { date });
-      printDaily(r);
+      printDaily(r, io);
       const urls = subscriberUrls(config.publicBaseUrl, config.secretKey, sub.id);
       const outbox = app.mailer.kind === 'outbox' ? resolve(config.mail.outboxDir) : `SMTP ${config.mail.smtpUrl}`;
-      console.log(`\nEmails: ${outbox}`);
+      io.out(`\nEmails: ${outbox}`);
       if (!o.serve) {
         await app.close();
         return;
@@ -39,7 +38,7 @@ export function registerDemoCommand(program: Command): void {
       const http = await buildHttpApp(app);
       await http.listen({ host: config.host, port: config.port });
       const base = config.publicBaseUrl;
-      console.log(`\nServing on ${base}  (Ctrl-C to stop)
+      io.out(`\nServing on ${base}  (Ctrl-C to stop)
     Home & subscribe: ${base}/
     Today's digest:   ${base}/archive/${date}
     Archive:          ${base}/archive

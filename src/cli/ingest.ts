@@ -6,8 +6,9 @@ import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { EXIT, withApp, parseDate, parsePositive } from './shared.js';
 import { ingestFailed, runIngest, type SourceOutcome } from '../ingest/run-ingest.js';
 import type { SourceName } from '../ingest/types.js';
+import type { CliIo } from './io.js';
 
-export function registerIngestCommand(program: Command): void {
+export function registerIngestCommand(program: Command, io: CliIo): void {
   program
     .command('ingest')
     .description('fetch papers from the configured sources')
@@ -15,8 +16,8 @@ export function registerIngestCommand(program: Command): void {
     .addOption(new Option('--days <n>', 'fetch the last N days').argParser(parsePositive).conflicts('date'))
     .addOption(new Option('--date <date>', 'fetch one date (YYYY-MM-DD)').argParser(parseDate))
     .action(async (o: { source?: string; days?: number; date?: string }) => {
-      await withApp(async (app) => {
-        const progress = process.stderr.isTTY ? createProgress() : undefined;
+      await withApp(io, async (app) => {
+        const progress = io.stderr.isTTY ? createProgress() : undefined;
         let outcomes: SourceOutcome[];
         try {
           outcomes = await runIngest(
@@ -27,15 +28,15 @@ export function registerIngestCommand(program: Command): void {
               onSourceStart: progress?.start,
               onProgress: progress?.update,
               // Without a terminal, each source reports as it finishes, so logs and CI show where it got to.
-              onSource: progress ? undefined : (r) => console.log(formatOutcome(r)),
+              onSource: progress ? undefined : (r) => io.out(formatOutcome(r)),
             },
           );
         } finally {
           progress?.stop();
         }
-        if (progress) for (const r of outcomes) console.log(formatOutcome(r));
-        console.log(formatTotals(outcomes));
-        if (ingestFailed(outcomes)) process.exitCode = EXIT.FAILED;
+        if (progress) for (const r of outcomes) io.out(formatOutcome(r));
+        io.out(formatTotals(outcomes));
+        if (ingestFailed(outcomes)) io.exitCode = EXIT.FAILED;
       });
     });
 }

@@ -10,8 +10,9 @@ import { subscriberUrls } from '../mail/send-edition.js';
 import { emailSchema } from '../subscribers/email-address.js';
 import type { Section } from '../rank/select.js';
 import type { RecipientParts } from '../digest/render.js';
+import type { CliIo } from './io.js';
 
-export function registerPreviewCommand(program: Command): void {
+export function registerPreviewCommand(program: Command, io: CliIo): void {
   program
     .command('preview')
     .description("render an edition's email (HTML, or --text) to stdout or a file, without sending")
@@ -20,7 +21,7 @@ export function registerPreviewCommand(program: Command): void {
     .option('--text', 'the plain-text part instead of the HTML')
     .option('--out <file>', 'write to this file instead of stdout')
     .action(async (o: { date?: string; subscriber?: string; text?: boolean; out?: string }) => {
-      await withApp(async (app) => {
+      await withApp(io, async (app) => {
         const date = o.date ?? createEditionsRepo(app.db).listReady(1)[0]?.date;
         const edition = date ? loadEdition(app.db, date) : undefined;
         if (!edition) throw new CliError(date ? `no ready edition for ${date}` : 'no ready edition yet: run `papers run` first', EXIT.FAILED);
@@ -40,8 +41,8 @@ export function registerPreviewCommand(program: Command): void {
         const body = o.text ? msg.text : msg.html;
         if (o.out) {
           writeFileSync(o.out, body);
-          process.stderr.write(`${o.out}: ${msg.subject} (${(Buffer.byteLength(body) / 1024).toFixed(1)} KB)\n`);
-        } else process.stdout.write(body.endsWith('\n') ? body : `${body}\n`);
+          io.stderr.write(`${o.out}: ${msg.subject} (${(Buffer.byteLength(body) / 1024).toFixed(1)} KB)\n`);
+        } else io.stdout.write(body.endsWith('\n') ? body : `${body}\n`);
       });
     });
 }

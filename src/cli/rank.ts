@@ -14,6 +14,7 @@ import { selectForSubscriber } from '../rank/select.js';
 import { formatSpan } from '../rank/score.js';
 import type { ScoredPaper, TopicMatches } from '../rank/types.js';
 import { AppError } from '../lib/errors.js';
+import type { CliIo } from './io.js';
 
 export interface RankOptions {
   date?: string | undefined;
@@ -21,7 +22,7 @@ export interface RankOptions {
   limit?: number | undefined;
 }
 
-export function registerRankCommand(program: Command): void {
+export function registerRankCommand(program: Command, io: CliIo): void {
   program
     .command('rank')
     .description('show the ranked papers for a date with score, its parts and the reason')
@@ -29,8 +30,8 @@ export function registerRankCommand(program: Command): void {
     .option('--subscriber <email>', "that subscriber's digest: top trending not yet sent, then their topics")
     .option('--limit <n>', 'papers in the trending list (default: DIGEST_SIZE)', parsePositive)
     .action(async (o: RankOptions) => {
-      await withApp(async (app) => {
-        process.stdout.write(rankReport(app, o));
+      await withApp(io, async (app) => {
+        io.stdout.write(rankReport(app, o));
       });
     });
 }

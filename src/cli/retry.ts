@@ -5,21 +5,22 @@ import type { Command } from 'commander';
 import { withApp, parseDate } from './shared.js';
 import { createEditionsRepo } from '../db/editions-repo.js';
 import { retryDeliveries, type RetryResult } from '../mail/send-edition.js';
+import type { CliIo } from './io.js';
 
-export function registerRetryCommand(program: Command): void {
+export function registerRetryCommand(program: Command, io: CliIo): void {
   program
     .command('retry')
     .description("put an edition's failed and waiting deliveries back in the queue and lift a pause (then run `send`)")
     .requiredOption('--date <date>', 'edition date', parseDate)
     .action(async (o: { date: string }) => {
-      await withApp(async (app) => {
+      await withApp(io, async (app) => {
         const edition = createEditionsRepo(app.db).getByDate(o.date);
         if (!edition) {
-          console.error(`no edition for ${o.date}`);
-          process.exitCode = 1;
+          io.err(`no edition for ${o.date}`);
+          io.exitCode = 1;
           return;
         }
-        for (const line of retrySummary(o.date, retryDeliveries(app.db, edition.id, app.clock.now()))) console.log(line);
+        for (const line of retrySummary(o.date, retryDeliveries(app.db, edition.id, app.clock.now()))) io.out(line);
       });
     });
 }

@@ -6,23 +6,24 @@ import { SingleBar, Presets } from 'cli-progress';
 import { withApp, parseDate } from './shared.js';
 import { sendDue, type SendOutcome, type SendProgress } from '../mail/send-edition.js';
 import { createEditionsRepo } from '../db/editions-repo.js';
+import type { CliIo } from './io.js';
 
-export function registerSendCommand(program: Command): void {
+export function registerSendCommand(program: Command, io: CliIo): void {
   program
     .command('send')
     .description('send the deliveries that are due (retries included), then print a summary')
     .option('--date <date>', 'only this edition', parseDate)
     .option('--no-wait', 'do not wait for retries that come due later; leave them to the next run')
     .action(async (o: { date?: string; wait: boolean }) => {
-      await withApp(async (app) => {
+      await withApp(io, async (app) => {
         const edition = o.date ? createEditionsRepo(app.db).getByDate(o.date) : undefined;
         if (o.date && !edition) {
-          console.error(`no edition for ${o.date}`);
-          process.exitCode = 1;
+          io.err(`no edition for ${o.date}`);
+          io.exitCode = 1;
           return;
         }
         if (edition?.status === 'empty') {
-          console.log(`edition ${edition.date} is empty (${edition.reason ?? 'nothing to send'}): nothing to send`);
+          io.out(`edition ${edition.date} is empty (${edition.reason ?? 'nothing to send'}): nothing to send`);
           return;
         }
         const stop = new AbortController();
@@ -30,7 +31,7 @@ export function registerSendCommand(program: Command): void {
         process.once('SIGINT', onSignal);
         process.once('SIGTERM', onSignal);
         const started = Date.now();
-        const bar = process.stderr.isTTY ? progressBar(started) : undefined;
+        const bar = io.stderr.isTTY ? progressBar(started) : undefined;
         let r: SendOutcome;
         try {
           r = await sendDue(app, app.sendSettings, { editionId: edition?.id, onProgress: bar?.update, signal: stop.signal, waitForRetries: o.wait });
@@ -39,8 +40,8 @@ export function registerSendCommand(program: Command): void {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
         }
-        console.log(formatSendSummary(r, Date.now() - started));
-        if (r.paused) process.exitCode = 1;
+        io.out(formatSendSummary(r, Date.now() - started));
+        if (r.paused) io.exitCode = 1;
       });
     });
 }

@@ -5,11 +5,13 @@
 import { InvalidArgumentError } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { createApp, type AppDeps } from '../app.js';
-import { loadConfigOrExit } from '../entry.js';
+import { envWithDotEnv } from '../entry.js';
+import { loadConfig, type Config } from '../config.js';
 import { createLogger } from '../lib/logger.js';
 import { AppError, describeError } from '../lib/errors.js';
 import type { runDailyJob } from '../jobs/daily.js';
 import { dateProblem } from '../lib/iso-date.js';
+import type { CliIo, CliStream } from './io.js';
 
 export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, BUSY: 3 } as const;
 
@@ -47,10 +49,19 @@ export const parsePositive = (v: string) => {
   return n;
 };
 
-export async function withApp<T>(fn: (app: AppDeps) => Promise<T>, overrides: Parameters<typeof createApp>[1] = {}): Promise<T> {
-  const config = loadConfigOrExit();
+/**
+ * The command's configuration: its environment plus the .env file (ENV_FILE), validated. A bad variable throws
+ * ConfigError, which the entry prints whole with exit code 1. `defaults` apply where neither sets a variable.
+ */
+export function loadCliConfig(io: CliIo, defaults: Record<string, string> = {}): Readonly<Config> {
+  return loadConfig({ ...defaults, ...envWithDotEnv(io.env) });
+}
+
+export async function withApp<T>(io: CliIo, fn: (app: AppDeps) => Promise<T>, overrides: Parameters<typeof createApp>[1] = {}): Promise<T> {
+  const env = envWithDotEnv(io.env);
+  const config = loadConfig(env);
   // Logs go to stderr so stdout carries only the command's own output.
-  const app = createApp(config, { logger: createLogger({ level: process.env.LOG_LEVEL ?? 'warn', destination: process.stderr as never }), ...overrides });
+  const app = createApp(config, { logger: createLogger({ level: env.LOG_LEVEL ?? 'warn', destination: io.stderr as never }), ...overrides });
   try {
     return await fn(app);
   } finally {
@@ -67,7 +78,7 @@ export interface Progress {
  * Progress for long work: a bar on stderr when it is a terminal; otherwise a plain line on stderr at each 10 %
  * step (logs and CI show where it got to without control characters), and always one at the end.
  */
-export function progress(label: string, stream: NodeJS.WriteStream = process.stderr): Progress {
+export function progress(label: string, stream: CliStream): Progress {
   let total = 0;
   let last = 0;
   if (stream.isTTY) {
@@ -111,14 +122,14 @@ export function progress(label: string, stream: NodeJS.WriteStream = process.std
   };
 }
 
-export function printDaily(r: Awaited<ReturnType<typeof runDailyJob>>) {
+export function printDaily(r: Awaited<ReturnType<typeof runDailyJob>>, io: CliIo) {
   for (const i of r.ingest) {
-    console.log(i.ok ? `ingest ${i.source}: fetched ${i.fetched}, new ${i.inserted}, updated ${i.updated}, skipped ${i.skipped}` : `ingest ${i.source}: FAILED — ${i.error}`);
+    io.out(i.ok ? `ingest ${i.source}: fetched ${i.fetched}, new ${i.inserted}, updated ${i.updated}, skipped ${i.skipped}` : `ingest ${i.source}: FAILED — ${i.error}`);
     // A part (an HF day, an arXiv category) that failed while the others landed, by date or category.
-    if (i.ok) for (const f of i.failures) console.log(`ingest ${i.source} ${f.part}: FAILED — ${f.error}`);
+    if (i.ok) for (const f of i.failures) io.out(`ingest ${i.source} ${f.part}: FAILED — ${f.error}`);
   }
-  console.log(
+  io.out(
     `edition ${r.date}: ${r.edition.status}${r.edition.reason ? ` (${r.edition.reason})` : ''}${r.edition.created ? `, ${r.edition.deliveries} deliveries prepared` : ', already prepared'}`,
   );
-  if (r.send) console.log(`send: ${r.send.sent} sent, ${r.send.retried} retrying, ${r.send.failed} failed, ${r.send.bounced} bounced${r.send.paused ? ` — PAUSED: ${r.send.pauseReason}` : ''}`);
+  if (r.send) io.out(`send: ${r.send.sent} sent, ${r.send.retried} retrying, ${r.send.failed} failed, ${r.send.bounced} bounced${r.send.paused ? ` — PAUSED: ${r.send.pauseReason}` : ''}`);
 }

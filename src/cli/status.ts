@@ -9,19 +9,20 @@ import { createJobRunsRepo } from '../db/job-runs-repo.js';
 import { nextDueAt } from '../mail/send-edition.js';
 import { DAILY_JOB, truthfulRun } from '../jobs/abandoned-runs.js';
 import { createSendPauseRepo, type SendPauseRow } from '../db/send-pause-repo.js';
+import type { CliIo } from './io.js';
 
-export function registerStatusCommand(program: Command): void {
+export function registerStatusCommand(program: Command, io: CliIo): void {
   program
     .command('status')
     .description("print an edition's delivery ledger, its daily run and whether sending is paused")
     .option('--date <date>', 'edition date (default: the latest)', parseDate)
     .action(async (o: { date?: string }) => {
-      await withApp(async (app) => {
+      await withApp(io, async (app) => {
         const report = statusReport(app, o.date);
-        for (const line of report.lines) console.log(line);
+        for (const line of report.lines) io.out(line);
         if (!report.found) {
-          console.error(o.date ? `no edition for ${o.date}` : 'no edition yet');
-          process.exitCode = 1;
+          io.err(o.date ? `no edition for ${o.date}` : 'no edition yet');
+          io.exitCode = 1;
         }
       });
     });

@@ -11,7 +11,8 @@ import { emailSchema } from '../subscribers/email-address.js';
 import { frequencySchema, timezoneSchema, topicsSchema } from '../subscribers/preferences.js';
 import { createAdminQueries } from '../db/admin-queries.js';
 import type { SubscriberStatus } from '../db/subscribers-repo.js';
-import { csvRow, parseCsv } from './csv.js';
+import { csvText, parseCsv } from './csv.js';
+import type { CliIo, CliStream } from './io.js';
 
 const STATUSES = ['pending', 'active', 'unsubscribed', 'bounced'] as const;
 export const CSV_COLUMNS = ['email', 'status', 'topics', 'timezone', 'delivery_hour', 'frequency', 'paused', 'created_at', 'confirmed_at'] as const;
@@ -46,13 +47,16 @@ const importRow = z.object({
     .optional()
     .transform((v) => v || undefined)
     .pipe(frequencySchema.optional()),
+  // Spreadsheets write booleans as TRUE/FALSE; the export writes 1/0.
   paused: z
     .string()
     .optional()
-    .transform((v) => v === '1' || v === 'true'),
+    .transform((v) => v?.toLowerCase())
+    .pipe(z.enum(['1', '0', 'true', 'false', 'yes', 'no'], { message: 'must be 1, 0, true or false' }).optional())
+    .transform((v) => v === '1' || v === 'true' || v === 'yes'),
 });
 
-export function registerSubscribersCommand(program: Command): void {
+export function registerSubscribersCommand(program: Command, io: CliIo): void {
   const subs = program.command('subscribers').description('manage subscribers: add, list, import, export, remove');
 
   subs
@@ -64,17 +68,17 @@ export function registerSubscribersCommand(program: Command): void {
       if (!parsed.success) throw new CliError(`not a valid email address: ${email}`, EXIT.USAGE);
       const topics = o.topics === undefined ? undefined : topicsSchema.safeParse(splitTopics(o.topics));
       if (topics && !topics.success) throw new CliError(`--topics: ${topics.error.issues[0]!.message}`, EXIT.USAGE);
-      await withApp(async (app) => {
+      await withApp(io, async (app) => {
         const repo = app.subscriptions.repo;
         const existing = repo.getByEmail(parsed.data);
         const now = app.clock.now().toISOString();
         if (existing) {
           repo.setStatus(existing.id, 'active', now);
           if (topics?.data) repo.setTopics(existing.id, topics.data);
-          console.log(`subscriber ${existing.id} is active`);
+          io.out(`subscriber ${existing.id} is active`);
         } else {
           const id = repo.create({ email: parsed.data, status: 'active', now, topics: topics?.data });
-          console.log(`added subscriber ${id}`);
+          io.out(`added subscriber ${id}`);
         }
       });
     });
@@ -87,10 +91,10 @@ export function registerSubscribersCommand(program: Command): void {
     .option('--limit <n>', 'at most this many (default 100)', parsePositive, 100)
     .option('--json', 'one JSON object per line')
     .action(async (o: { status?: SubscriberStatus; search?: string; limit: number; json?: boolean }) => {
-      await withApp(async (app) => {
+      await withApp(io, async (app) => {
         const rows = createAdminQueries(app.db).searchSubscribers({ status: o.status, search: o.search, limit: o.limit });
-        for (const r of rows) console.log(o.json ? JSON.stringify(r) : `${String(r.id).padStart(6)}  ${r.status.padEnd(12)}  ${r.email}  ${r.created_at}`);
-        if (!o.json) process.stderr.write(`${rows.length} subscriber${rows.length === 1 ? '' : 's'}${rows.length === o.limit ? ' (limit reached: use --limit)' : ''}\n`);
+        for (const r of rows) io.out(o.json ? JSON.stringify(r) : `${String(r.id).padStart(6)}  ${r.status.padEnd(12)}  ${r.email}  ${r.created_at}`);
+        if (!o.json) io.stderr.write(`${rows.length} subscriber${rows.length === 1 ? '' : 's'}${rows.length === o.limit ? ' (limit reached: use --limit)' : ''}\n`);
       });
     });
 
@@ -107,12 +111,13 @@ export function registerSubscribersCommand(program: Command): void {
       } catch (err) {
         throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, EXIT.USAGE);
       }
-      const { rows, problems } = parseImport(text);
-      for (const p of problems) process.stderr.write(`${file}:${p}\n`);
+      const { rows, problems, fatal } = parseImport(text);
+      for (const p of problems) io.stderr.write(`${file}:${p}\n`);
+      if (fatal) throw new CliError('not a CSV file this command can read; nothing imported', EXIT.USAGE);
       if (problems.length && !o.skipInvalid) throw new CliError(`${problems.length} invalid row(s); nothing imported (fix them, or use --skip-invalid)`, EXIT.USAGE);
-      await withApp(async (app) => {
-        const r = importSubscribers(app, rows, o.status, !!o.dryRun);
-        console.log(
+      await withApp(io, async (app) => {
+        const r = importSubscribers(app, rows, o.status, !!o.dryRun, io.stderr);
+        io.out(
           `${o.dryRun ? 'would import' : 'imported'} ${r.added}, already present ${r.existing}${problems.length ? `, invalid ${problems.length} (skipped)` : ''}`,
         );
       });
@@ -124,15 +129,15 @@ export function registerSubscribersCommand(program: Command): void {
     .option('--out <file>', 'write to this file instead of stdout')
     .addOption(new Option('--status <status>', 'only this status').choices(STATUSES))
     .action(async (o: { out?: string; status?: SubscriberStatus }) => {
-      await withApp(async (app) => {
-        const out = o.out ? createWriteStream(o.out, { flags: 'wx' }) : process.stdout;
+      await withApp(io, async (app) => {
+        const out = o.out ? createWriteStream(o.out, { flags: 'wx' }) : io.stdout;
         if (o.out) await once(out, 'open').catch((err: NodeJS.ErrnoException) => {
           throw new CliError(`cannot write ${o.out}: ${err.code === 'EEXIST' ? 'the file exists' : err.code}`, EXIT.USAGE);
         });
         const n = await exportSubscribers(app, out, o.status);
         if (o.out) {
           await new Promise<void>((resolve, reject) => (out as ReturnType<typeof createWriteStream>).end((err?: Error | null) => (err ? reject(err) : resolve())));
-          process.stderr.write(`exported ${n} subscribers to ${o.out}\n`);
+          io.stderr.write(`exported ${n} subscribers to ${o.out}\n`);
         }
       });
     });
@@ -142,7 +147,7 @@ export function registerSubscribersCommand(program: Command): void {
     .description('delete a subscriber (email or id) and all their data; --unsubscribe keeps them as unsubscribed instead')
     .option('--unsubscribe', 'only mark unsubscribed (keeps the address, so an import cannot re-add them by mistake)')
     .action(async (who: string, o: { unsubscribe?: boolean }) => {
-      await withApp(async (app) => {
+      await withApp(io, async (app) => {
         const repo = app.subscriptions.repo;
         const email = emailSchema.safeParse(who);
         const sub = /^\d+$/.test(who) ? repo.get(Number(who)) : email.success ? repo.getByEmail(email.data) : undefined;
@@ -153,10 +158,10 @@ export function registerSubscribersCommand(program: Command): void {
             repo.setStatus(sub.id, 'unsubscribed', now);
             repo.skipPendingDeliveries(sub.id, 'unsubscribed by an operator', now);
           }).immediate();
-          console.log(`subscriber ${sub.id} unsubscribed`);
+          io.out(`subscriber ${sub.id} unsubscribed`);
         } else {
           repo.deleteCompletely(sub.id);
-          console.log(`subscriber ${sub.id} deleted with all their data`);
+          io.out(`subscriber ${sub.id} deleted with all their data`);
         }
       });
     });
@@ -164,20 +169,28 @@ export function registerSubscribersCommand(program: Command): void {
 
 type ImportRow = z.output<typeof importRow>;
 
-/** Parses and validates a CSV file; problems are `line N: message` strings. */
-export function parseImport(text: string): { rows: { line: number; row: ImportRow }[]; problems: string[] } {
+/**
+ * Parses and validates a CSV file; problems are `line N: message` strings, N the line the row starts on. `fatal`:
+ * the file itself is broken (no header with an email column, a quote never closed), so no row can be imported.
+ */
+export function parseImport(text: string): { rows: { line: number; row: ImportRow }[]; problems: string[]; fatal: boolean } {
   let table: ReturnType<typeof parseCsv>;
   try {
     table = parseCsv(text);
   } catch (err) {
-    return { rows: [], problems: [(err as Error).message] };
+    return { rows: [], problems: [(err as Error).message], fatal: true };
   }
   const header = table[0]?.fields.map((h) => h.trim().toLowerCase());
-  if (!header?.includes('email')) return { rows: [], problems: ['line 1: the header row must name an "email" column'] };
+  if (!header?.includes('email')) return { rows: [], problems: [`line ${table[0]?.line ?? 1}: the header row must name an "email" column`], fatal: true };
   const rows: { line: number; row: ImportRow }[] = [];
   const problems: string[] = [];
   const seen = new Set<string>();
   for (const { line, fields } of table.slice(1)) {
+    // More cells than columns: an unquoted comma shifted the row, so its cells cannot be trusted.
+    if (fields.length > header.length) {
+      problems.push(`line ${line}: ${fields.length} cells but the header names ${header.length} columns (quote values that contain a comma)`);
+      continue;
+    }
     // Undo the export's spreadsheet-formula guard ('=…), then map cells to their columns.
     // Empty cells mean "not given".
     const record = Object.fromEntries(
@@ -197,14 +210,14 @@ export function parseImport(text: string): { rows: { line: number; row: ImportRo
     seen.add(key);
     rows.push({ line, row: parsed.data });
   }
-  return { rows, problems };
+  return { rows, problems, fatal: false };
 }
 
 /** Adds the rows not yet present, in one transaction; existing addresses are left as they are. */
-export function importSubscribers(app: AppDeps, rows: { row: ImportRow }[], defaultStatus: SubscriberStatus, dryRun: boolean) {
+export function importSubscribers(app: AppDeps, rows: { row: ImportRow }[], defaultStatus: SubscriberStatus, dryRun: boolean, stderr: CliStream) {
   const repo = app.subscriptions.repo;
   const now = app.clock.now().toISOString();
-  const bar = progress('import');
+  const bar = progress('import', stderr);
   let added = 0;
   let existing = 0;
   const run = app.db.transaction(() => {
@@ -244,13 +257,13 @@ export async function exportSubscribers(app: AppDeps, out: NodeJS.WritableStream
   const write = async (chunk: string) => {
     if (!out.write(chunk)) await once(out, 'drain');
   };
-  await write(csvRow([...CSV_COLUMNS]));
+  await write(csvText([[...CSV_COLUMNS]]));
   let n = 0;
   for (let after = 0; ; ) {
     const rows = page.all({ after, status: status ?? null });
     if (!rows.length) break;
     after = rows.at(-1)!.id as number;
-    for (const r of rows) await write(csvRow(CSV_COLUMNS.map((c) => r[c])));
+    await write(csvText(rows.map((r) => CSV_COLUMNS.map((c) => r[c]))));
     n += rows.length;
   }
   return n;

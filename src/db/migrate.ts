@@ -1,4 +1,7 @@
 // Applies migrations/NNNN_name.sql in order, each once, each in its own transaction; records what ran.
+// Ordering rule: a migration is identified by its number (schema_migrations.version), and pending ones run in
+// ascending numeric order. Numbers need not be consecutive (0004 and 0006 do not exist; see migrations/README.md)
+// and a shipped file is never renumbered, since databases record the numbers they applied.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Db } from './open.js';
@@ -14,19 +17,29 @@ export interface Migration {
   sql: string;
 }
 
+const NAME = /^(\d{4})_[\w-]+\.sql$/;
+
+/** The migration files sorted by number. A .sql file not named NNNN_name.sql, or two files with one number, throw. */
 export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
-  const files = readdirSync(dir).filter((f) => /^\d{4}_[\w-]+\.sql$/.test(f));
-  const migrations = files
+  const sql = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
+  // A misnamed file would otherwise be skipped without a word, and its change never applied.
+  const misnamed = sql.filter((f) => !NAME.test(f));
+  if (misnamed.length) throw new AppError('MIGRATION_BAD_NAME', `migration files must be named NNNN_name.sql: ${misnamed.join(', ')}`);
+  const migrations = sql
     .map((file) => ({ version: Number(file.slice(0, 4)), name: file.replace(/\.sql$/, ''), sql: readFileSync(join(dir, file), 'utf8') }))
     .sort((a, b) => a.version - b.version);
   for (let i = 1; i < migrations.length; i++) {
     if (migrations[i]!.version === migrations[i - 1]!.version)
-      throw new AppError('MIGRATION_DUPLICATE', `two migrations share version ${migrations[i]!.version}`);
+      throw new AppError('MIGRATION_DUPLICATE', `two migrations share version ${migrations[i]!.version}: ${migrations[i - 1]!.name}, ${migrations[i]!.name}`);
   }
   return migrations;
 }
 
-/** Applies pending migrations; returns the names applied now (empty when up to date). */
+/**
+ * Applies pending migrations; returns the names applied now (empty when up to date). Pending means "its number is
+ * not in schema_migrations", so a file numbered below one already applied would still run (after it): new
+ * migrations therefore take a number above every shipped one.
+ */
 export function migrate(db: Db, dir = MIGRATIONS_DIR): string[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);

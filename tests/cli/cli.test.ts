@@ -1,51 +1,55 @@
-// The command line as a user runs it: a child process (src/cli.ts through tsx) with its environment pointing at
-// a temp database. Each subcommand of ours on its success and error paths: exit codes and messages.
+// The command line: every subcommand of ours on its success and error paths, exit codes and messages, run
+// in-process (src/cli/program.ts, the same program the binary runs) with captured stdout and stderr against a
+// temp database; and the binary itself once, as a child process, to show the entry wires it to the process.
 // Exit codes: 0 done, 1 failed or not found, 2 bad usage or input, 3 busy.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTestApp, HF_FIXTURES, type TestApp } from '../helpers/app.js';
+import { createTestApp, FIXTURES, HF_FIXTURES, type TestApp } from '../helpers/app.js';
+import { papers, type CliResult } from '../helpers/cli.js';
 import { fixedClock } from '../../src/lib/clock.js';
 import { runDailyJob } from '../../src/jobs/daily.js';
 import { openDatabase } from '../../src/db/open.js';
 import { parseImport } from '../../src/cli/subscribers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-// Each test starts a few CLI processes (about 1–2 s each on an idle machine); allow for a busy one.
-vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 let app: TestApp;
 let seeded: string;
 
-/** Runs `papers <args>` on a database (a fresh copy of the seeded one unless `db` is given). */
-function cli(args: string[], env: Record<string, string> = {}): Promise<Result> {
+/** The environment of `papers <args>` on a database (the seeded one unless DATABASE_PATH is given). */
+const baseEnv = (): Record<string, string> => ({
+  DATABASE_PATH: seeded,
+  OUTBOX_DIR: join(app.dir, 'outbox'),
+  FILE_SOURCE_PATH: HF_FIXTURES,
+  SECRET_KEY: app.config.secretKey,
+  PUBLIC_BASE_URL: app.config.publicBaseUrl,
+});
+
+/** Runs `papers <args>` in-process on the seeded database unless `env` says otherwise. */
+const cli = (args: string[], env: Record<string, string> = {}): Promise<CliResult> => papers(args, { ...baseEnv(), ...env });
+
+/** A port nobody listens on right now (the demo serves on a fixed PORT, as a user runs it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs the real binary (`node --import tsx src/cli.ts`, what `npm run cli` runs) as a child process. */
+function binary(args: string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       ['--import', 'tsx', 'src/cli.ts', ...args],
-      {
-        cwd: ROOT,
-        timeout: 60_000,
-        env: {
-          PATH: process.env.PATH,
-          ENV_FILE: 'none',
-          NODE_ENV: 'test',
-          DATABASE_PATH: seeded,
-          OUTBOX_DIR: join(app.dir, 'outbox'),
-          FILE_SOURCE_PATH: HF_FIXTURES,
-          SECRET_KEY: app.config.secretKey,
-          PUBLIC_BASE_URL: app.config.publicBaseUrl,
-          ...env,
-        },
-      },
+      { cwd: ROOT, timeout: 60_000, env: { PATH: process.env.PATH, ENV_FILE: 'none', NODE_ENV: 'test', ...env } },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -83,6 +87,50 @@ afterAll(async () => {
 });
 
 describe('papers (the CLI entry)', () => {
+  it('`npm run demo` as a process: mails and prints links on its PORT, serves them, stops on Ctrl-C; errors exit non-zero', { timeout: 120_000 }, async () => {
+    const dir = join(app.dir, 'demo');
+    const port = await freePort();
+    const env = { HOST: '127.0.0.1', PORT: String(port), DATABASE_PATH: join(dir, 'demo.db'), OUTBOX_DIR: join(dir, 'outbox') };
+    const demo = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'demo'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, ENV_FILE: 'none', NODE_ENV: 'test', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    demo.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) => demo.on('exit', (code) => resolve(code)));
+    const badEnv = binary(['migrate'], { ...env, PORT: '-5', HF_DAYS: 'lots' }); // meanwhile, the error path
+    try {
+      await new Promise<void>((resolve, reject) => {
+        demo.stdout.on('data', (c: Buffer) => {
+          stdout += c.toString();
+          if (stdout.includes('Preferences demo:')) resolve();
+        });
+        void exited.then((code) => reject(new Error(`demo exited (${code}) before serving: ${stderr}`)));
+      });
+      const base = `http://localhost:${port}`;
+      expect(stdout).toContain(`Serving on ${base}  (Ctrl-C to stop)`);
+      const urls = [...stdout.matchAll(/^ {4}[^:]+: +(\S+)$/gm)].map((m) => m[1]!);
+      expect(urls).toHaveLength(5);
+      for (const url of urls) {
+        expect(url.startsWith(`${base}/`), url).toBe(true);
+        // localhost may resolve to ::1 first; the demo listens on HOST=127.0.0.1.
+        expect((await fetch(url.replace('//localhost:', '//127.0.0.1:'))).status, url).toBe(200);
+      }
+      const eml = readdirSync(env.OUTBOX_DIR).find((f) => f.endsWith('.eml'))!;
+      expect(readFileSync(join(env.OUTBOX_DIR, eml), 'utf8')).toContain(`<${base}/unsubscribe?token=`);
+    } finally {
+      demo.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+    const bad = await badEnv;
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toContain('PORT');
+    expect(bad.stderr).toContain('HF_DAYS');
+  });
+
   it('lists every subcommand in --help, and rejects an unknown one with exit 2', async () => {
     const [help, bad] = await Promise.all([cli(['--help']), cli(['frobnicate'])]);
     expect(help.code).toBe(0);
@@ -171,6 +219,43 @@ describe('subscribers', () => {
       ['alan@example.org', 'pending', [], null],
       ['new1@example.org', 'active', ['agents', 'diffusion'], 'Europe/Berlin'],
       ['old@example.org', 'unsubscribed', [], null],
+    ]);
+  });
+
+  it('imports a CSV as a spreadsheet program exports it (BOM, CRLF, quoted commas, a line break in a cell)', async () => {
+    const db = join(app.dir, 'spreadsheet.db');
+    const file = join(FIXTURES, 'csv', 'spreadsheet-export.csv');
+    const r = await cli(['subscribers', 'import', file], { DATABASE_PATH: db });
+    expect(r, r.stderr).toMatchObject({ code: 0, stdout: 'imported 3, already present 0\n' });
+    expect(
+      query(db, "SELECT email, status, timezone, delivery_hour, frequency, paused, (SELECT group_concat(topic, ';') FROM (SELECT topic FROM subscriber_topics WHERE subscriber_id = s.id ORDER BY topic)) AS topics FROM subscribers s ORDER BY id"),
+    ).toEqual([
+      { email: 'ada@example.org', status: 'active', timezone: 'Europe/Berlin', delivery_hour: 8, frequency: 'daily', paused: 0, topics: 'agents;long context' },
+      { email: 'Grace.Hopper@example.org', status: 'active', timezone: 'America/New_York', delivery_hour: 7, frequency: 'weekly', paused: 1, topics: 'cs.CL' },
+      { email: 'alan@example.org', status: 'pending', timezone: null, delivery_hour: null, frequency: 'daily', paused: 0, topics: null },
+    ]);
+  });
+
+  it('--skip-invalid imports the valid rows and names the others by line; a broken file imports nothing even then', async () => {
+    const db = copyOfSeeded();
+    const mixed = join(app.dir, 'mixed.csv');
+    writeFileSync(mixed, '\ufeffemail,note,delivery_hour\r\nfirst@example.org,"a note\r\non two lines",8\r\nlate@example.org,,24\r\nsecond@example.org,,\r\n');
+    const broken = join(app.dir, 'broken.csv');
+    writeFileSync(broken, 'email\r\nthird@example.org\r\n"fourth@example.org\r\n');
+    const [all, skipping, unreadable] = await Promise.all([
+      cli(['subscribers', 'import', mixed], { DATABASE_PATH: copyOfSeeded() }),
+      cli(['subscribers', 'import', mixed, '--skip-invalid'], { DATABASE_PATH: db }),
+      cli(['subscribers', 'import', broken, '--skip-invalid'], { DATABASE_PATH: db }),
+    ]);
+    expect(all.code).toBe(2);
+    expect(all.stderr).toBe(`${mixed}:line 4: delivery_hour must be an hour 0–23\nerror: 1 invalid row(s); nothing imported (fix them, or use --skip-invalid)\n`);
+    expect(skipping, skipping.stderr).toMatchObject({ code: 0, stdout: 'imported 2, already present 0, invalid 1 (skipped)\n' });
+    expect(skipping.stderr).toContain(`${mixed}:line 4: delivery_hour must be an hour 0–23`);
+    expect(unreadable.code).toBe(2);
+    expect(unreadable.stderr).toContain(`${broken}:line 3: a quoted field is not closed`);
+    expect(query(db, "SELECT email FROM subscribers WHERE email IN ('first@example.org', 'late@example.org', 'second@example.org', 'third@example.org') ORDER BY id")).toEqual([
+      { email: 'first@example.org' },
+      { email: 'second@example.org' },
     ]);
   });
 

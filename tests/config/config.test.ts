@@ -1,7 +1,7 @@
 // Configuration: defaults, typed parsing, and one error listing every bad variable.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { spawnSync } from 'node:child_process';
+import { papers } from '../helpers/cli.js';
 
 describe('loadConfig', () => {
   it('builds a complete config from an empty environment', () => {
@@ -32,18 +32,29 @@ describe('loadConfig', () => {
     for (const name of ['PORT', 'DIGEST_TZ', 'SOURCES', 'SMTP_URL', 'RESEND_STILL_TRENDING']) expect(problems).toContain(name);
   });
 
+  it('links follow HOST and PORT when PUBLIC_BASE_URL is not set', () => {
+    expect(loadConfig({}).publicBaseUrl).toBe('http://localhost:3000');
+    expect(loadConfig({ PORT: '4123' }).publicBaseUrl).toBe('http://localhost:4123');
+    expect(loadConfig({ HOST: '0.0.0.0', PORT: '8080' }).publicBaseUrl).toBe('http://localhost:8080');
+    expect(loadConfig({ HOST: '::', PORT: '8080' }).publicBaseUrl).toBe('http://localhost:8080');
+    expect(loadConfig({ HOST: 'papers.lan', PORT: '80' }).publicBaseUrl).toBe('http://papers.lan');
+    expect(loadConfig({ HOST: '192.168.1.20', PORT: '3001' }).publicBaseUrl).toBe('http://192.168.1.20:3001');
+    expect(loadConfig({ HOST: 'fd00::20' }).publicBaseUrl).toBe('http://[fd00::20]:3000');
+    expect(loadConfig({ HOST: 'papers.lan', PORT: '3001' }).mail.listId).toBe('"Trending Papers" <daily.papers.lan>');
+    // Set, it wins (an empty value counts as unset, as in .env files).
+    expect(loadConfig({ PORT: '4123', PUBLIC_BASE_URL: 'https://papers.example.org/' }).publicBaseUrl).toBe('https://papers.example.org');
+    expect(loadConfig({ PORT: '4123', PUBLIC_BASE_URL: '' }).publicBaseUrl).toBe('http://localhost:4123');
+  });
+
   it('refuses production without a secret and https', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', SECRET_KEY: 'k'.repeat(32) })).toThrow(/PUBLIC_BASE_URL: is required in production/);
     expect(() => loadConfig({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'http://example.org' })).toThrow(/SECRET_KEY[\s\S]*PUBLIC_BASE_URL|PUBLIC_BASE_URL[\s\S]*SECRET_KEY/);
   });
 
-  it('exits the process with code 1 and names the variables', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'migrate'], {
-      env: { ...process.env, PORT: '-5', HF_DAYS: 'lots' },
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain('PORT');
-    expect(r.stderr).toContain('HF_DAYS');
+  it('stops a command with exit code 1, naming every bad variable and nothing else on stdout', async () => {
+    const r = await papers(['migrate'], { PORT: '-5', HF_DAYS: 'lots' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^Invalid configuration:\n {2}- PORT: .*\n {2}- HF_DAYS: .*\nSee \.env\.example/);
   });
 });

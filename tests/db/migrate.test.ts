@@ -1,9 +1,9 @@
 // Migrations apply in order, once each, on a real SQLite file, with the pragmas we rely on.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdirSync, writeFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/db/open.js';
-import { migrate, MIGRATIONS_DIR } from '../../src/db/migrate.js';
+import { migrate, readMigrations, MIGRATIONS_DIR } from '../../src/db/migrate.js';
 import { tempDir } from '../helpers/app.js';
 
 describe('migrate', () => {
@@ -42,5 +42,52 @@ describe('migrate', () => {
     expect(tables).toContain('a');
     expect(tables).not.toContain('b');
     db.close();
+  });
+
+  it('orders by number, not by name, and a gap in the numbers is fine', () => {
+    const dir = join(t.dir, 'migrations');
+    mkdirSync(dir);
+    // Each migration depends on the one before: only numeric order works.
+    writeFileSync(join(dir, '0010_c.sql'), 'INSERT INTO log VALUES (10);');
+    writeFileSync(join(dir, '0002_b.sql'), 'INSERT INTO log VALUES (2);');
+    writeFileSync(join(dir, '0001_a.sql'), 'CREATE TABLE log (v INTEGER);');
+    writeFileSync(join(dir, 'README.md'), 'not a migration');
+    expect(readMigrations(dir).map((m) => m.version)).toEqual([1, 2, 10]);
+    const db = openDatabase(join(t.dir, 'c.db'));
+    expect(migrate(db, dir)).toEqual(['0001_a', '0002_b', '0010_c']);
+    expect(db.prepare('SELECT v FROM log ORDER BY rowid').pluck().all()).toEqual([2, 10]);
+    db.close();
+  });
+
+  it('applies the repository migrations 0001, 0002, 0003, 0005, 0007 in that order (the gaps are never filled)', () => {
+    const shipped = ['0001_init', '0002_http_cache_body', '0003_ranking_indexes', '0005_send_workers', '0007_job_runs_ops'];
+    const names = readMigrations().map((m) => m.name);
+    // Later migrations may follow; the shipped ones keep their numbers and names forever.
+    expect(names.slice(0, shipped.length)).toEqual(shipped);
+    expect(readMigrations().slice(shipped.length).every((m) => m.version > 7)).toBe(true);
+  });
+
+  it('applies a migration by its number: a file numbered into a gap still runs on a database past it', () => {
+    const dir = join(t.dir, 'migrations');
+    mkdirSync(dir);
+    writeFileSync(join(dir, '0001_a.sql'), 'CREATE TABLE log (v INTEGER);');
+    writeFileSync(join(dir, '0007_c.sql'), 'INSERT INTO log VALUES (7);');
+    const db = openDatabase(join(t.dir, 'd.db'));
+    expect(migrate(db, dir)).toEqual(['0001_a', '0007_c']);
+    // Why a new migration must take a number above every shipped one: this database runs 0004 after 0007.
+    writeFileSync(join(dir, '0004_b.sql'), 'INSERT INTO log VALUES (4);');
+    expect(migrate(db, dir)).toEqual(['0004_b']);
+    expect(db.prepare('SELECT v FROM log ORDER BY rowid').pluck().all()).toEqual([7, 4]);
+    db.close();
+  });
+
+  it('refuses two files with one number, and a .sql file it would otherwise skip', () => {
+    const dir = join(t.dir, 'migrations');
+    mkdirSync(dir);
+    writeFileSync(join(dir, '0008_from_one_branch.sql'), 'SELECT 1;');
+    writeFileSync(join(dir, '0008_from_another.sql'), 'SELECT 1;');
+    expect(() => readMigrations(dir)).toThrow(expect.objectContaining({ code: 'MIGRATION_DUPLICATE', message: expect.stringContaining('0008_from_another, 0008_from_one_branch') }));
+    renameSync(join(dir, '0008_from_another.sql'), join(dir, '9_misnamed.sql'));
+    expect(() => readMigrations(dir)).toThrow(expect.objectContaining({ code: 'MIGRATION_BAD_NAME', message: expect.stringContaining('9_misnamed.sql') }));
   });
 });

@@ -1,33 +1,15 @@
-// The `ingest` command as a user runs it (a child process, no terminal): plain lines, a summary, the exit code.
+// The `ingest` command as a user runs it (in-process, no terminal): plain lines, a summary, the exit code.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { tempDir } from '../helpers/app.js';
+import { papers } from '../helpers/cli.js';
 import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.js';
 import { serveHfDaily } from './harness.js';
 import { openDatabase } from '../../src/db/open.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const runCli = (args: string[], env: Record<string, string>) => papers(args, { LOG_LEVEL: 'silent', ...env });
 
-function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-// Each run starts a Node process that loads the whole CLI: allow for a busy machine.
-describe('papers ingest (CLI)', { timeout: 60_000 }, () => {
+describe('papers ingest (CLI)', () => {
   let server: FixtureServer;
   let dir: ReturnType<typeof tempDir>;
   let env: Record<string, string>;

@@ -8,9 +8,9 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 import { fixedClock } from '../../src/lib/clock.js';
 import { startSlowSmtp, type SlowSmtp } from '../ops/slow-smtp.js';
 import { createJobRunsRepo } from '../../src/db/job-runs-repo.js';
+import { entryPath } from '../helpers/entries.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CHILD = fileURLToPath(new URL('./tick-child.ts', import.meta.url));
 const NOW = '2026-08-21T07:00:00.000Z';
 
 describe('two processes sharing a database', () => {
@@ -26,7 +26,8 @@ describe('two processes sharing a database', () => {
     await smtp.close();
   });
 
-  it('runs the daily job once', async () => {
+  // Two processes load the app and MJML: allow for a busy machine (every wait is on an event).
+  it('runs the daily job once', { timeout: 120_000 }, async () => {
     const env = {
       ...process.env,
       NODE_ENV: 'test',
@@ -42,7 +43,7 @@ describe('two processes sharing a database', () => {
       TICK_NOW: NOW,
     };
     const children = [0, 1].map(() => {
-      const child = spawn(process.execPath, ['--import', 'tsx', CHILD], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, [entryPath('tick-child')], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'inherit'] });
       const lines = createInterface({ input: child.stdout! });
       const seen: string[] = [];
       const ready = new Promise<void>((resolve) => lines.on('line', (l) => (seen.push(l), l === 'ready' && resolve())));

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../src/config.js';
-import { loadDotEnv } from '../../src/entry.js';
+import { envWithDotEnv, loadDotEnv } from '../../src/entry.js';
+import { papers } from '../helpers/cli.js';
 import { tempDir } from '../helpers/app.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../.env.example', import.meta.url));
@@ -39,6 +40,23 @@ describe('.env files', () => {
     } finally {
       delete process.env.OPS_TEST_A;
       delete process.env.OPS_TEST_B;
+      t.cleanup();
+    }
+  });
+
+  it('the CLI reads ENV_FILE into its own environment (what is set wins), and names a missing one', async () => {
+    const t = tempDir();
+    try {
+      const file = join(t.dir, 'cli.env');
+      writeFileSync(file, `DATABASE_PATH=${join(t.dir, 'from-file.db')}\nLOG_LEVEL=error\nPORT=4000\nOPS_TEST_CLI=from-file\n`);
+      expect(envWithDotEnv({ ENV_FILE: file, PORT: '5000' })).toMatchObject({ DATABASE_PATH: join(t.dir, 'from-file.db'), LOG_LEVEL: 'error', PORT: '5000' });
+      expect(process.env.OPS_TEST_CLI).toBeUndefined(); // process.env is left alone
+      const r = await papers(['migrate'], { ENV_FILE: file });
+      expect(r, r.stderr).toMatchObject({ code: 0, stdout: expect.stringMatching(/^applied: 0001_init/) });
+      const missing = await papers(['migrate'], { ENV_FILE: join(t.dir, 'nope.env') });
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain(`ENV_FILE: ${join(t.dir, 'nope.env')} does not exist`);
+    } finally {
       t.cleanup();
     }
   });

@@ -1,4 +1,5 @@
-// The real server as a child process (src/server.ts through tsx) on a temp database and a real SMTP server:
+// The real server as a child process (src/server.ts, bundled once per run by tests/helpers/build-entries.ts) on a
+// temp database and a real SMTP server:
 // health and metrics answer, and SIGTERM during a send exits cleanly within the bound with a consistent ledger.
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,6 +13,7 @@ import { runIngest } from '../../src/ingest/run-ingest.js';
 import { prepareEdition } from '../../src/digest/prepare.js';
 import { openDatabase } from '../../src/db/open.js';
 import { startSlowSmtp, type SlowSmtp } from './slow-smtp.js';
+import { entryPath } from '../helpers/entries.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SUBSCRIBERS = 12;
@@ -45,7 +47,7 @@ async function seededDatabase(): Promise<string> {
 async function startServer(databasePath: string, env: Record<string, string>): Promise<Running> {
   const empty = join(databasePath, '..', 'no-papers');
   mkdirSync(empty, { recursive: true });
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [entryPath('server')], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
@@ -72,7 +74,7 @@ async function startServer(databasePath: string, env: Record<string, string>): P
     if (child.exitCode === null) child.kill('SIGKILL');
   });
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${stderr}`)), 90_000);
     createInterface({ input: child.stdout! }).on('line', (line) => {
       try {
         const entry = JSON.parse(line) as Record<string, unknown>;
@@ -100,7 +102,9 @@ function ledger(path: string): Record<string, number> {
   }
 }
 
-describe('the server process', () => {
+// A server process loads the app and MJML before it serves: allow for a busy machine (the waits are on events; the
+// shutdown bounds asserted below are the server's own).
+describe('the server process', { timeout: 120_000 }, () => {
   let smtp: SlowSmtp;
 
   it('serves health and metrics, and on SIGTERM lets in-flight sends finish and exits 0 within the bound', async () => {
@@ -145,7 +149,7 @@ describe('the server process', () => {
     const server = await startServer(db, { SMTP_URL: smtp.url, SMTP_MAX_CONNECTIONS: '2', SHUTDOWN_TIMEOUT_SECONDS: '2' });
     const start = Date.now();
     while (smtp.inFlight() < 2) {
-      if (Date.now() - start > 20_000) throw new Error('no send in flight');
+      if (Date.now() - start > 60_000) throw new Error('no send in flight');
       await new Promise((r) => setTimeout(r, 20));
     }
     const termAt = Date.now();

@@ -1,15 +1,12 @@
-// The `rank` command: the report in process (fixed clock), and the real CLI entry once as a child process.
+// The `rank` command: the report itself (fixed clock), and `papers rank` as the command line runs it (in-process).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { createTestApp, type TestApp } from '../helpers/app.js';
+import { papers } from '../helpers/cli.js';
 import { fixedClock } from '../../src/lib/clock.js';
 import { runIngest } from '../../src/ingest/run-ingest.js';
 import { rankReport } from '../../src/cli/rank.js';
 import { expectedRanking, expectedReason, loadWeek } from './week-oracle.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MORNING = '2026-08-21T07:00:00.000Z';
 const CUTOFF = '2026-08-21T23:59:59.999Z';
 const rows = (report: string) => report.split('\n').filter((l) => /^\s*\d+\s+\d{4}\.\d{5}\s/.test(l));
@@ -50,11 +47,8 @@ describe('rank command', () => {
   });
 
   it('runs as `papers rank` from the command line', async () => {
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli.ts', 'rank', '--date', '2026-08-21', '--limit', '3'],
-      { cwd: ROOT, env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_PATH: app.config.databasePath }, timeout: 60_000 },
-    );
+    const { code, stdout, stderr } = await papers(['rank', '--date', '2026-08-21', '--limit', '3'], { LOG_LEVEL: 'silent', DATABASE_PATH: app.config.databasePath });
+    expect(code, stderr).toBe(0);
     // The real clock is months past that day: the same ranking as the in-process run at 07:00 that morning.
     const expected = expectedRanking(loadWeek(), Date.parse(MORNING), Date.parse(CUTOFF), app.config.trend).slice(0, 3);
     expect(stdout).toContain(`as of ${CUTOFF}`);

@@ -1,11 +1,10 @@
-// Starts tests/send/send-child.ts as a separate process (node --import tsx) against a given database and SMTP
-// server, and drives it: wait until it is ready, say go, watch its progress, kill -9 it.
+// Starts tests/send/send-child.ts as a separate process (its esbuild bundle, see tests/helpers/build-entries.ts)
+// against a given database and SMTP server, and drives it: wait until it is ready, say go, watch its progress,
+// kill -9 it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { entryPath } from '../helpers/entries.js';
 import type { SendOutcome, SendProgress } from '../../src/mail/send-edition.js';
 import type { Config } from '../../src/config.js';
-
-const CHILD = fileURLToPath(new URL('./send-child.ts', import.meta.url));
 
 export interface ChildSender {
   pid: number;
@@ -28,7 +27,7 @@ export function killChildSenders(): void {
 }
 
 export function startChildSender(env: Record<string, string>): ChildSender {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+  const child: ChildProcess = spawn(process.execPath, [entryPath('send-child')], {
     env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'warn', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });

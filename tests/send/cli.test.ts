@@ -1,31 +1,18 @@
-// The `send`, `status` and `retry` subcommands, run as the real CLI in a child process against a prepared
+// The `send`, `status` and `retry` subcommands, run as the command line runs them (in-process) against a prepared
 // edition and a real SMTP server: summaries on stdout, exit codes, and the ledger they leave behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { sendFixture, ledger, DATE, type SendFixture } from './setup.js';
 import { childEnv } from './child-sender.js';
-
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
-const run = promisify(execFile);
+import { papers, type CliResult } from '../helpers/cli.js';
 
 describe('CLI send / status / retry', () => {
   let f: SendFixture;
-  let cli: (...args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
+  let cli: (...args: string[]) => Promise<CliResult>;
 
   beforeAll(async () => {
     f = await sendFixture({ subscribers: 6 });
-    const env = { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'error', ...childEnv({ config: f.app.config, databasePath: f.app.config.databasePath, editionId: f.edition.id }) };
-    cli = async (...args) => {
-      try {
-        const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', CLI, ...args], { env, timeout: 90_000 });
-        return { code: 0, stdout, stderr };
-      } catch (err) {
-        const e = err as { code: number; stdout: string; stderr: string };
-        return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-      }
-    };
+    const env = { LOG_LEVEL: 'error', ...childEnv({ config: f.app.config, databasePath: f.app.config.databasePath, editionId: f.edition.id }) };
+    cli = (...args) => papers(args, env);
   });
   afterAll(async () => {
     await f.close();
@@ -52,5 +39,5 @@ describe('CLI send / status / retry', () => {
     expect(ledger(f.app, f.edition.id).find((d) => d.email === rejected)).toMatchObject({ status: 'pending', attempts: 0 });
 
     expect(f.smtp.messages).toHaveLength(5);
-  }, 240_000);
+  });
 });

@@ -82,12 +82,11 @@ describe('sendDue against a faulty SMTP server', () => {
   it('the server goes down mid-send and comes back on the same port: the send pauses, the next send probes and finishes, nobody bounces', async () => {
     f = await sendFixture({ subscribers: 40, env: { SEND_PAUSE_AFTER_FAILURES: '4' } });
     const fx = f;
-    let downOnce = false;
+    let down: Promise<void> | undefined;
     f.smtp.faults.onMessage = () => {
-      if (downOnce || fx.smtp.messages.length < 12) return;
-      downOnce = true;
-      void fx.smtp.stop();
-      setTimeout(() => void fx.smtp.start(), 400);
+      if (down || fx.smtp.messages.length < 12) return;
+      // Down until the send has paused (not for a fixed time: on a busy machine the failures come slowly).
+      down = fx.smtp.stop();
     };
     const first = await sendDue(f.app, f.app.sendSettings, { editionId: f.edition.id });
     expect(first.paused).toBe(true);
@@ -96,7 +95,8 @@ describe('sendDue against a faulty SMTP server', () => {
     expect(createSendPauseRepo(f.app.db).get()).toMatchObject({ since: PREPARED_AT, probes: 0 });
     // Caught in the outage, not counted against anyone, and due now (held only by the pause).
     expect(ledger(f.app, f.edition.id).filter((d) => d.status === 'pending').every((d) => d.attempts === 0)).toBe(true);
-    await new Promise((r) => setTimeout(r, 500)); // the sink comes back 400 ms after it went down
+    await down;
+    await f.smtp.start();
     await sendUntilDone(f); // a person's `send` probes at once
     expect(createSendPauseRepo(f.app.db).get()).toBeUndefined();
 
