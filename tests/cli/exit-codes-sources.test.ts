@@ -1,17 +1,14 @@
-// `papers run` and `papers ingest` as cron, systemd and monitoring see them (child processes, real fixture
-// server): a source day that failed, or a day whose every item was rejected, exits 1 and names the day — while
+// `papers run` and `papers ingest` as cron, systemd and monitoring see them (the binary's program in-process, a real
+// fixture server): a source day that failed, or a day whose every item was rejected, exits 1 and names the day — while
 // the good days still land and the edition still goes out; nothing to read from a feed folder exits 1 too.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { execFile } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { FIXTURES, HF_FIXTURES, tempDir } from '../helpers/app.js';
 import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.js';
 import { openDatabase } from '../../src/db/open.js';
+import { papers } from '../helpers/cli.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 const ENVELOPE = readFileSync(join(FIXTURES, 'hf-malformed', '2025-01-10-envelope.json'));
 
 let server: FixtureServer;
@@ -37,28 +34,16 @@ afterAll(async () => {
   dir.cleanup();
 });
 
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli.ts', ...args],
-      {
-        cwd: ROOT,
-        timeout: 90_000,
-        env: {
-          PATH: process.env.PATH,
-          ENV_FILE: 'none',
-          NODE_ENV: 'test',
-          LOG_LEVEL: 'silent',
-          OUTBOX_DIR: join(dir.dir, 'outbox'),
-          SOURCES: 'hf',
-          HF_BASE_URL: server.url,
-          HTTP_RETRIES: '0',
-          ...env,
-        },
-      },
-      (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
+/** `papers <args>` in-process (the program the binary runs), with this test's environment. */
+function cli(args: string[], env: Record<string, string>) {
+  return papers(args, {
+    PATH: process.env.PATH,
+    LOG_LEVEL: 'silent',
+    OUTBOX_DIR: join(dir.dir, 'outbox'),
+    SOURCES: 'hf',
+    HF_BASE_URL: server.url,
+    HTTP_RETRIES: '0',
+    ...env,
   });
 }
 

@@ -17,6 +17,9 @@ export const ENTRY_POINTS = {
   cli: 'src/cli.ts',
   'send-child': 'tests/send/send-child.ts',
   'tick-child': 'tests/jobs/tick-child.ts',
+  'daily-child': 'tests/jobs/daily-child.ts',
+  // Started by the server (and the test apps) as the subscribe intake thread, beside the chunks that import it.
+  'intake-worker': 'src/subscribers/intake-worker.ts',
 } as const;
 
 declare module 'vitest' {
@@ -33,7 +36,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
     entryPoints: ENTRY_POINTS,
     outdir: dir,
     bundle: true,
-    splitting: true, // the four entries share one copy of the app's modules
+    splitting: true, // the entries share one copy of the app's modules
     format: 'esm',
     platform: 'node',
     target: 'node20',

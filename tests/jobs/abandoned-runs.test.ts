@@ -5,7 +5,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { startSmtpSink } from '../helpers/smtp-sink.js';
 import { fixedClock } from '../../src/lib/clock.js';
@@ -17,8 +16,8 @@ import { createScheduler } from '../../src/jobs/scheduler.js';
 import { createJobRunner } from '../../src/jobs/runner.js';
 import { buildHttpApp } from '../../src/http/build-app.js';
 import { statusReport } from '../../src/cli/status.js';
+import { entryPath } from '../helpers/entries.js';
 
-const CHILD = fileURLToPath(new URL('./daily-child.ts', import.meta.url));
 const NOW = '2026-08-21T07:00:00.000Z';
 const TOKEN = 'admin-token-0123456789abcdef';
 
@@ -44,7 +43,7 @@ describe('abandoned daily runs', () => {
     cleanups.push(() => smtp.close());
     smtp.faults.dataDelayMs = () => 60_000; // the first message never finishes: the child is killed mid-send
     const { app, clock } = await appWithSubscribers({ SMTP_URL: smtp.url });
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
+    const child = spawn(process.execPath, [entryPath('daily-child')], {
       env: { PATH: process.env.PATH ?? '', ...envOf(app), DAILY_NOW: NOW, DAILY_DATE: '2026-08-21' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

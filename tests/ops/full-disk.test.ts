@@ -10,6 +10,7 @@ import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createTestApp } from '../helpers/app.js';
 import { openDatabase } from '../../src/db/open.js';
+import { entryPath } from '../helpers/entries.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -19,7 +20,7 @@ afterEach(async () => {
 
 async function startLimitedServer(databasePath: string, outbox: string, limitKb: number): Promise<{ child: ChildProcess; base: string; exit: Promise<number | null> }> {
   // bash sets only the soft limit (-S): the same user may lift it later, as an operator freeing space would.
-  const child = spawn('bash', ['-c', `ulimit -S -f ${limitKb} && exec "${process.execPath}" --import tsx src/server.ts`], {
+  const child = spawn('bash', ['-c', `ulimit -S -f ${limitKb} && exec "${process.execPath}" "${entryPath('server')}"`], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,

@@ -6,13 +6,14 @@ import { fileURLToPath } from 'node:url';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/app.js';
+import { entryPath } from '../helpers/entries.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const tmp = tempDir('papers-start-');
 afterAll(() => tmp.cleanup());
 
 function startServer(databasePath: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [entryPath('server')], {
     cwd: ROOT,
     env: { PATH: process.env.PATH, ENV_FILE: 'none', NODE_ENV: 'test', LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: '0', DATABASE_PATH: databasePath, SCHEDULER_ENABLED: 'false' },
     stdio: ['ignore', 'pipe', 'pipe'],
