@@ -1,31 +1,48 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
+import { pgAvailable } from './tests/helpers/postgres.js';
 
-// Three projects: `unit` needs only npm packages (npm test); `browser` needs Debian chromium;
-// `deliverability` needs Debian spamassassin. The latter two fail loudly when their package is missing.
-export default defineConfig({
-  test: {
-    projects: [
-      {
-        test: {
-          name: 'unit',
-          include: ['tests/**/*.test.ts'],
-          exclude: ['tests/browser/**', 'tests/deliverability/**'],
-          // Bundles the entries that process tests (kill -9, SIGTERM) start as child processes, once per run.
-          globalSetup: ['tests/helpers/build-entries.ts'],
-          // Test files share their worker's module cache instead of importing fastify, zod & co. again in a fresh
-          // process each: this halves the suite's CPU time. It asks of every test file what tests owe each other
-          // anyway: close what they open (apps, servers) and put back what they change (process.env).
-          isolate: false,
-          // Vitest's default (cores − 1) is one worker on a 2-core machine; the tests wait on sockets, timers and
-          // child processes much of the time, so two keep both cores busy.
-          maxWorkers: Math.max(2, availableParallelism() - 1),
-          testTimeout: 30_000,
-          hookTimeout: 60_000,
+// Four projects: `unit` needs only npm packages (npm test); `browser` needs Debian chromium; `deliverability` needs
+// Debian spamassassin; `postgres` needs a PostgreSQL server (PG_TEST_URL, default the local one). The last three fail
+// loudly when what they need is missing. `unit` also runs the PostgreSQL tests when the server answers; when it does
+// not, they are not registered at all (never skipped) and tests/helpers/postgres-suite.ts says so loudly.
+export default defineConfig(async () => {
+  const postgres = await pgAvailable();
+  return {
+    test: {
+      projects: [
+        {
+          test: {
+            name: 'unit',
+            include: ['tests/**/*.test.ts'],
+            exclude: ['tests/browser/**', 'tests/deliverability/**', ...(postgres.ok ? [] : ['tests/postgres/**'])],
+            provide: { postgres },
+            // Bundles the entries that process tests (kill -9, SIGTERM) start as child processes, once per run.
+            globalSetup: ['tests/helpers/build-entries.ts', 'tests/helpers/postgres-suite.ts'],
+            // Test files share their worker's module cache instead of importing fastify, zod & co. again in a fresh
+            // process each: this halves the suite's CPU time. It asks of every test file what tests owe each other
+            // anyway: close what they open (apps, servers) and put back what they change (process.env).
+            isolate: false,
+            // Vitest's default (cores − 1) is one worker on a 2-core machine; the tests wait on sockets, timers and
+            // child processes much of the time, so two keep both cores busy.
+            maxWorkers: Math.max(2, availableParallelism() - 1),
+            testTimeout: 30_000,
+            hookTimeout: 60_000,
+          },
         },
-      },
-      { test: { name: 'browser', include: ['tests/browser/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000, fileParallelism: false } },
-      { test: { name: 'deliverability', include: ['tests/deliverability/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 } },
-    ],
-  },
+        { test: { name: 'browser', include: ['tests/browser/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000, fileParallelism: false } },
+        { test: { name: 'deliverability', include: ['tests/deliverability/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 } },
+        {
+          test: {
+            name: 'postgres',
+            include: ['tests/postgres/**/*.test.ts'],
+            provide: { postgres },
+            globalSetup: ['tests/helpers/postgres-required.ts'],
+            testTimeout: 30_000,
+            hookTimeout: 60_000,
+          },
+        },
+      ],
+    },
+  };
 });

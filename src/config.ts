@@ -60,6 +60,13 @@ const envSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
     DATABASE_PATH: z.string().min(1).default('./data/papers.db'),
+    // Set: PostgreSQL (for several instances on one database); unset: the SQLite file at DATABASE_PATH.
+    DATABASE_URL: z
+      .string()
+      .refine((v) => /^postgres(ql)?:\/\//i.test(v) && URL.canParse(v), {
+        message: 'must be a postgres:// or postgresql:// URL such as postgres://user:password@host:5432/papers',
+      })
+      .optional(),
     // Unset: where HOST and PORT serve it (see defaultPublicBaseUrl).
     PUBLIC_BASE_URL: z.url({ message: 'must be an absolute URL such as https://papers.example.org' }).optional(),
     HOST: z.string().min(1).default('127.0.0.1'),
@@ -154,9 +161,14 @@ export type Env = z.output<typeof envSchema>;
 /** Every variable the configuration reads (checked against docker-compose.yml, the Dockerfile and .env.example). */
 export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(envSchema.shape));
 
+export type DatabaseConfig = { engine: 'sqlite'; path: string } | { engine: 'postgres'; url: string };
+
 export interface Config {
   env: Env['NODE_ENV'];
   logLevel: Env['LOG_LEVEL'];
+  /** Which engine holds the state: DATABASE_URL selects PostgreSQL, else the SQLite file at DATABASE_PATH. */
+  database: DatabaseConfig;
+  /** The SQLite file (DATABASE_PATH), also the source of `papers db copy`. */
   databasePath: string;
   publicBaseUrl: string; // no trailing slash
   host: string;
@@ -265,6 +277,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
   const config: Config = {
     env: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
+    database: e.DATABASE_URL ? { engine: 'postgres', url: e.DATABASE_URL } : { engine: 'sqlite', path: e.DATABASE_PATH },
     databasePath: e.DATABASE_PATH,
     publicBaseUrl: baseUrl,
     host: e.HOST,

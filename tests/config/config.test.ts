@@ -46,6 +46,27 @@ describe('loadConfig', () => {
     expect(loadConfig({ PORT: '4123', PUBLIC_BASE_URL: '' }).publicBaseUrl).toBe('http://localhost:4123');
   });
 
+  it('DATABASE_URL selects PostgreSQL; unset, the SQLite file; a URL of another scheme is listed with the other bad variables', () => {
+    expect(loadConfig({}).database).toEqual({ engine: 'sqlite', path: './data/papers.db' });
+    expect(loadConfig({ DATABASE_PATH: '/srv/p.db', DATABASE_URL: '' }).database).toEqual({ engine: 'sqlite', path: '/srv/p.db' });
+    const url = 'postgres://papers:secret@db.internal:5432/papers';
+    const pg = loadConfig({ DATABASE_URL: url, DATABASE_PATH: '/srv/p.db' });
+    expect(pg.database).toEqual({ engine: 'postgres', url });
+    // The existing SQLite code keeps reading its path (and `papers db copy` copies from it).
+    expect(pg.databasePath).toBe('/srv/p.db');
+    expect(loadConfig({ DATABASE_URL: 'postgresql:///papers?host=/var/run/postgresql' }).database.engine).toBe('postgres');
+    let err: unknown;
+    try {
+      loadConfig({ DATABASE_URL: 'mysql://root:hunter2@db/papers', PORT: 'eighty' });
+    } catch (e) {
+      err = e;
+    }
+    const problems = (err as ConfigError).problems;
+    expect(problems).toEqual([expect.stringMatching(/^DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/), expect.stringMatching(/^PORT: /)]);
+    // The password of a rejected URL is not echoed.
+    expect(problems.join('\n')).not.toContain('hunter2');
+  });
+
   it('refuses production without a secret and https', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', SECRET_KEY: 'k'.repeat(32) })).toThrow(/PUBLIC_BASE_URL: is required in production/);
     expect(() => loadConfig({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'http://example.org' })).toThrow(/SECRET_KEY[\s\S]*PUBLIC_BASE_URL|PUBLIC_BASE_URL[\s\S]*SECRET_KEY/);
