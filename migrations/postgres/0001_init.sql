@@ -8,9 +8,16 @@
 -- Text that is a key or sorted on (paper ids, categories, topics) uses COLLATE "C": byte order, as SQLite's BINARY,
 -- so ORDER BY and tie-breaks give the same order on both engines.
 -- Not here: papers_fts and its triggers. PostgreSQL matches topics on papers.search (a generated tsvector, GIN).
+-- Also new: papers.appeared_at, the generated twin of SQLite's indexed APPEARED_AT expression.
 
 -- Case-insensitive text for e-mail addresses (SQLite: COLLATE NOCASE): equality, UNIQUE and ORDER BY ignore case.
 CREATE EXTENSION IF NOT EXISTS citext;
+
+-- The text full-text search reads: ASCII punctuation as spaces. FTS5's tokenizer (unicode61) splits words at every
+-- punctuation mark; PostgreSQL's parser keeps "2D/3D" (a file path), URLs and "long-context" (a compound, plus its
+-- parts at shifted positions) whole. Spaces first give both engines the same words at the same positions.
+CREATE FUNCTION search_words(t text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN translate(t, '!"#$%&''()*+,-./:;<=>?@[\]^_`{|}~', repeat(' ', 32));
 
 CREATE TABLE papers (
   id               text COLLATE "C" PRIMARY KEY,  -- arXiv id without version: 2401.12345 or hep-th/9901001
@@ -37,11 +44,12 @@ CREATE TABLE papers (
   appeared_at      timestamptz NOT NULL GENERATED ALWAYS AS
                    (coalesce(daily_date::timestamp AT TIME ZONE 'UTC', published_at, first_seen_at)) STORED,
   -- Topic matching (SQLite: papers_fts). Weights mirror bm25(10, 1, 5): title A, AI keywords B, abstract C, ranked
-  -- with ts_rank weights {D 0, C 0.1, B 0.5, A 1.0}. The jsonb form of to_tsvector indexes each keyword's words.
+  -- with ts_rank_cd weights {D 0, C 0.1, B 0.5, A 1.0} (src/db/postgres/topics-repo.ts). Keywords are read as
+  -- their JSON text, as FTS5 reads them.
   search           tsvector NOT NULL GENERATED ALWAYS AS (
-                     setweight(to_tsvector('english', title), 'A')
-                     || setweight(to_tsvector('english', ai_keywords_json), 'B')
-                     || setweight(to_tsvector('english', coalesce(abstract, '')), 'C')) STORED
+                     setweight(to_tsvector('english', search_words(title)), 'A')
+                     || setweight(to_tsvector('english', search_words(ai_keywords_json::text)), 'B')
+                     || setweight(to_tsvector('english', search_words(coalesce(abstract, ''))), 'C')) STORED
 );
 CREATE INDEX papers_first_seen ON papers (first_seen_at);
 CREATE INDEX papers_daily_date ON papers (daily_date);

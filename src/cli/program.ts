@@ -13,6 +13,7 @@ import { registerDemoCommand } from './demo.js';
 import { registerRankCommand } from './rank.js';
 import { registerPreviewCommand } from './preview.js';
 import { registerBackupCommand } from './backup.js';
+import { registerDbCommand } from './db.js';
 import { cliMessage, EXIT, exitCodeFor } from './shared.js';
 import { ConfigError } from '../config.js';
 import type { CliIo } from './io.js';
@@ -44,6 +45,7 @@ export function buildProgram(io: CliIo): Command {
   registerRankCommand(program, io);
   registerPreviewCommand(program, io);
   registerBackupCommand(program, io);
+  registerDbCommand(program, io);
   return program;
 }
 
