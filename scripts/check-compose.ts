@@ -52,6 +52,14 @@ export function unknownComposeVariables(yamlText: string, service = 'app'): stri
   return names.filter((n) => !KNOWN.has(n));
 }
 
+/** The services that run the app: those built from this repository (app, and app-postgres of the postgres profile). */
+export function appServices(yamlText: string): string[] {
+  const doc = parseYaml(yamlText) as { services?: Record<string, { build?: unknown }> };
+  return Object.entries(doc.services ?? {})
+    .filter(([, s]) => s.build !== undefined)
+    .map(([name]) => name);
+}
+
 /** Variables set by the Dockerfile's ENV instructions that the configuration does not read. */
 export function unknownDockerfileVariables(dockerfile: string): string[] {
   const lines = dockerfile.replace(/\\\r?\n/g, ' ').split('\n');
@@ -73,7 +81,11 @@ export function checkDeployFiles(root = ROOT): string[] {
   const schema = composeSchemaProblems(compose);
   return [
     ...schema.map((p) => `docker-compose.yml: ${p}`),
-    ...(schema.length ? [] : unknownComposeVariables(compose).map((n) => `docker-compose.yml: services.app.environment.${n} is not a variable the app reads (src/config.ts)`)),
+    ...(schema.length
+      ? []
+      : appServices(compose).flatMap((service) =>
+          unknownComposeVariables(compose, service).map((n) => `docker-compose.yml: services.${service}.environment.${n} is not a variable the app reads (src/config.ts)`),
+        )),
     ...unknownDockerfileVariables(readFileSync(`${root}Dockerfile`, 'utf8')).map((n) => `Dockerfile: ENV ${n} is not a variable the app reads (src/config.ts)`),
     ...unknownEnvExampleVariables(readFileSync(`${root}.env.example`, 'utf8')).map((n) => `.env.example: ${n} is not a variable the app reads (src/config.ts)`),
   ];

@@ -3,7 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
 import {
+  appServices,
   checkDeployFiles,
   composeSchemaProblems,
   unknownComposeVariables,
@@ -32,6 +34,25 @@ describe('deployment files', () => {
     expect(composeSchemaProblems(`${COMPOSE}\nvolumnes:\n  more:\n`)).toEqual(['(top level) must NOT have additional properties: "volumnes"']);
     expect(composeSchemaProblems(COMPOSE.replace('restart: unless-stopped', 'restart: [always]'))).not.toEqual([]);
     expect(composeSchemaProblems('services:\n  app: [\n')[0]).toMatch(/^not valid YAML/);
+  });
+
+  it('the postgres profile: PostgreSQL with a health check and a volume, and an app instance pointed at it once it is healthy', () => {
+    type Service = { profiles?: string[]; environment?: Record<string, string>; depends_on?: Record<string, { condition: string }>; healthcheck?: { test: string[] }; volumes?: string[]; ports?: string[] };
+    const doc = parseYaml(COMPOSE) as { services: Record<string, Service> };
+    expect(appServices(COMPOSE)).toEqual(['app', 'app-postgres']);
+    const { app, 'app-postgres': pgApp, postgres } = doc.services;
+    // Without the profile nothing changes: the SQLite app has no profile and no DATABASE_URL.
+    expect(app!.profiles).toBeUndefined();
+    expect(app!.environment!.DATABASE_URL).toBeUndefined();
+    expect(postgres!.profiles).toEqual(['postgres']);
+    expect(postgres!.healthcheck!.test.join(' ')).toContain('pg_isready');
+    expect(postgres!.volumes).toEqual(['pgdata:/var/lib/postgresql/data']);
+    expect(pgApp!.profiles).toEqual(['postgres']);
+    expect(pgApp!.environment!.DATABASE_URL).toMatch(/^postgres:\/\/papers:.*@postgres:5432\/papers$/);
+    expect(pgApp!.depends_on!.postgres).toEqual({ condition: 'service_healthy' });
+    expect(pgApp!.ports).toEqual(['3001:3000']);
+    // Its variables are checked like the app's.
+    expect(unknownComposeVariables(COMPOSE.replace('DATABASE_URL: postgres', 'DATABASE_ULR: postgres'), 'app-postgres')).toEqual(['DATABASE_ULR']);
   });
 
   it('names a variable the app does not read, in docker-compose.yml, the Dockerfile or .env.example', () => {
