@@ -50,13 +50,16 @@ export async function nonEmptyTables(db: PgPool | PgClient): Promise<string[]> {
 
 /** Copies every table of `sqlite` into the migrated, empty database of `pool`; returns the verified counts. */
 export async function copySqliteToPostgres(sqlite: Db, pool: PgPool, o: CopyOptions = {}): Promise<CopiedTable[]> {
-  const batchRows = o.batchRows ?? 2000;
+  const batchRows = o.batchRows ?? 1000;
   const client = await pool.connect();
   let failed: Error | undefined;
   // One read transaction on SQLite: every table is read from the same snapshot, even while the service writes.
   sqlite.exec('BEGIN');
   try {
     await client.query('BEGIN');
+    // Nobody writes to the target until the copy commits (reads go on): the emptiness check and the counts hold.
+    const all = await targetTables(client);
+    if (all.length) await client.query(`LOCK TABLE ${all.map(ident).join(', ')} IN EXCLUSIVE MODE`);
     const plans = await plan(sqlite, client);
     const busy = await nonEmptyTables(client);
     if (busy.length)

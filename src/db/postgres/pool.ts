@@ -46,7 +46,10 @@ export interface PgPoolOptions {
   applicationName?: string;
   /** How long to wait for a connection before failing (default 10 s): an unreachable host fails, not hangs. */
   connectionTimeoutMs?: number;
-  /** Errors of idle connections (the server restarted, the network dropped); without a listener they crash the process. */
+  /**
+   * Errors of idle connections (the server restarted, the network dropped). Always listened to, since an unheard
+   * 'error' event would crash the process; without this callback they are dropped (the pool opens a new connection).
+   */
   onIdleError?: (err: Error) => void;
 }
 
