@@ -53,9 +53,11 @@ export async function copySqliteToPostgres(sqlite: Db, pool: PgPool, o: CopyOpti
   const batchRows = o.batchRows ?? 1000;
   const client = await pool.connect();
   let failed: Error | undefined;
-  // One read transaction on SQLite: every table is read from the same snapshot, even while the service writes.
-  sqlite.exec('BEGIN');
+  let reading = false;
   try {
+    // One read transaction on SQLite: every table is read from the same snapshot, even while the service writes.
+    sqlite.exec('BEGIN');
+    reading = true;
     await client.query('BEGIN');
     // Nobody writes to the target until the copy commits (reads go on): the emptiness check and the counts hold.
     const all = await targetTables(client);
@@ -83,7 +85,7 @@ export async function copySqliteToPostgres(sqlite: Db, pool: PgPool, o: CopyOpti
     if (err instanceof AppError) throw err;
     throw new AppError('COPY_FAILED', `copy failed, nothing was copied: ${(err as Error).message}`, { cause: err });
   } finally {
-    if (sqlite.inTransaction) sqlite.exec('COMMIT');
+    if (reading) sqlite.exec('COMMIT');
     client.release(failed && !(failed instanceof AppError) ? failed : undefined);
   }
 }
