@@ -76,6 +76,7 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): AppDe
     prepareSettings: {
       size: config.digest.size,
       topicSectionSize: config.digest.topicSectionSize,
+      pickedSectionSize: config.digest.pickedSectionSize,
       candidateWindowDays: config.digest.candidateWindowDays,
       resendStillTrending: config.digest.resendStillTrending,
       timezone: config.digest.timezone,

@@ -4,7 +4,7 @@
 // the liked centroid minus the weighted cosine with the disliked one. Invariants: per reader the work is sparse dot
 // products over the edition's inverted index (bounded by the pool, never the whole history); an empty profile
 // yields nothing, so the caller leaves such readers exactly as they were.
-import type { SparseVector } from './text-vectors.js';
+import { EMPTY_VECTOR, type SparseVector } from './text-vectors.js';
 
 export interface PoolPaper {
   id: string;
@@ -66,15 +66,18 @@ export interface ProfileSettings {
 
 export interface PickedPaper {
   id: string;
+  /** Relevance relative to this reader's best candidate (≤ 1) plus TREND_BLEND × trending (0–1). */
   score: number;
-  reason: string;
 }
 
 export interface ReaderScores {
+  /** The best candidates for "Picked for you", best first (up to the size asked for, after `exclude`). */
   picked: PickedPaper[];
+  /** Why a picked paper is there: "like 2 papers you saved: “A”, “B”". */
+  reason(id: string): string;
   /**
    * How far "Less like this" pushes a pool paper down in the other sections: a factor in (0, 1] on its score
-   * (1 = untouched). Null when the reader marked nothing "less like this".
+   * (1 = untouched). Null when the reader marked nothing "less like this" (or we hold no text for those papers).
    */
   demote: ((id: string) => number) | null;
 }
@@ -90,35 +93,42 @@ const REASON_SHARE = 0.6;
 /** Demotion: score × max(DEMOTE_FLOOR, 1 − DEMOTE_SLOPE · cosine with the disliked centroid). */
 const DEMOTE_SLOPE = 4;
 const DEMOTE_FLOOR = 0.05;
-/** Profile terms kept per side (by weight): a 20-paper profile holds a few thousand; the top ones carry the score. */
-const MAX_PROFILE_TERMS = 400;
+/** Profile terms kept per side: beyond this many, the lightest are dropped (they barely move a score). */
+const MAX_PROFILE_TERMS = 2000;
 
-/** The centroid of some unit vectors, as its `limit` heaviest terms (unnormalised: a mean of cosines). */
+/** The centroid of some unit vectors (unnormalised: its dot product with a unit vector is a mean of cosines). */
 export function centroid(vectors: readonly SparseVector[], dense: Float64Array, limit = MAX_PROFILE_TERMS): SparseVector {
-  const live = vectors.filter((v) => v.idx.length > 0);
-  if (!live.length) return { idx: new Int32Array(0), val: new Float64Array(0) };
+  let live = 0;
   const terms: number[] = [];
-  for (const v of live)
+  for (const v of vectors) {
+    if (!v.idx.length) continue;
+    live++;
     for (let k = 0; k < v.idx.length; k++) {
       const t = v.idx[k]!;
       if (dense[t] === 0) terms.push(t);
       dense[t]! += v.val[k]!;
     }
-  let kept = terms;
-  if (terms.length > limit) kept = [...terms].sort((a, b) => dense[b]! - dense[a]!).slice(0, limit);
-  kept.sort((a, b) => a - b);
-  const idx = Int32Array.from(kept);
-  const val = new Float64Array(kept.length);
-  kept.forEach((t, i) => (val[i] = dense[t]! / live.length));
+  }
+  if (!live) return EMPTY_VECTOR;
+  let floor = 0;
+  if (terms.length > limit) {
+    const weights = Float64Array.from(terms, (t) => dense[t]!).sort();
+    floor = weights[weights.length - limit]!;
+  }
+  const idx: number[] = [];
+  for (const t of terms) if (dense[t]! >= floor) idx.push(t);
+  const val = new Float64Array(idx.length);
+  idx.forEach((t, i) => (val[i] = dense[t]! / live));
   for (const t of terms) dense[t] = 0;
-  return { idx, val };
+  return { idx: Int32Array.from(idx), val };
 }
 
 /** Adds vector · every pool paper into `into`, recording which papers were touched. Returns the touched count. */
 function accumulate(ix: PoolIndex, v: SparseVector, into: Float64Array, touched: Int32Array, count: number, other: Float64Array): number {
+  const terms = ix.start.length - 1;
   for (let k = 0; k < v.idx.length; k++) {
     const t = v.idx[k]!;
-    if (t >= ix.start.length - 1) continue;
+    if (t >= terms) continue;
     const w = v.val[k]!;
     for (let p = ix.start[t]!, end = ix.start[t + 1]!; p < end; p++) {
       const d = ix.doc[p]!;
@@ -131,37 +141,48 @@ function accumulate(ix: PoolIndex, v: SparseVector, into: Float64Array, touched:
 
 /**
  * Scores the pool for one reader: the best `size` papers by relevance to what they liked (less what they marked
- * "less like this"), blended with trending, each with its reason; and the demotion of papers like the disliked ones.
- * `exclude`: papers the reader must not get here (already sent, or already in another section).
+ * "less like this"), blended with trending; and the demotion of papers like the disliked ones.
+ * `exclude`: papers the reader must not get here (already sent).
  */
 export function scoreReader(ix: PoolIndex, profile: readonly ProfileEntry[], s: ProfileSettings, exclude: (id: string) => boolean): ReaderScores {
-  const liked = profile.filter((e) => e.signal === 1 && e.vector.idx.length > 0);
-  const disliked = profile.filter((e) => e.signal === -1 && e.vector.idx.length > 0);
+  const liked: ProfileEntry[] = [];
+  const disliked: SparseVector[] = [];
+  for (const e of profile) {
+    if (!e.vector.idx.length) continue;
+    if (e.signal === 1) liked.push(e);
+    else disliked.push(e.vector);
+  }
   const { pos, neg, touched, dense } = ix.scratch;
   const likedCentroid = centroid(
     liked.map((e) => e.vector),
     dense,
   );
-  const dislikedCentroid = centroid(
-    disliked.map((e) => e.vector),
-    dense,
-  );
   let n = accumulate(ix, likedCentroid, pos, touched, 0, neg);
-  n = accumulate(ix, dislikedCentroid, neg, touched, n, pos);
+  n = accumulate(ix, centroid(disliked, dense), neg, touched, n, pos);
 
-  // Candidates: relevant enough, not excluded; relevance relative to this reader's best, blended with trending.
-  const ranked: { d: number; rel: number }[] = [];
+  // The best `size` by relevance relative to this reader's best, blended with trending: a bounded insertion list.
   let best = 0;
   for (let i = 0; i < n; i++) {
     const d = touched[i]!;
     const rel = pos[d]! - NEGATIVE_WEIGHT * neg[d]!;
-    if (pos[d]! < MIN_RELEVANCE || rel <= 0 || exclude(ix.papers[d]!.id)) continue;
-    ranked.push({ d, rel });
-    if (rel > best) best = rel;
+    if (pos[d]! >= MIN_RELEVANCE && rel > best) best = rel;
   }
-  const blended = ranked.map(({ d, rel }) => ({ d, rel, score: rel / best + TREND_BLEND * ix.papers[d]!.trend }));
-  blended.sort((a, b) => b.score - a.score || (ix.papers[a.d]!.id < ix.papers[b.d]!.id ? -1 : 1));
-  const picked = blended.slice(0, s.size).map(({ d, score }) => ({ id: ix.papers[d]!.id, score, reason: reasonFor(ix.papers[d]!.vector, liked, dense) }));
+  const top: { d: number; score: number }[] = [];
+  if (best > 0 && s.size > 0)
+    for (let i = 0; i < n; i++) {
+      const d = touched[i]!;
+      const rel = pos[d]! - NEGATIVE_WEIGHT * neg[d]!;
+      if (pos[d]! < MIN_RELEVANCE || rel <= 0) continue;
+      const score = rel / best + TREND_BLEND * ix.papers[d]!.trend;
+      if (top.length === s.size && !before(score, d, top[top.length - 1]!, ix)) continue;
+      if (exclude(ix.papers[d]!.id)) continue;
+      let at = top.length === s.size ? top.length - 1 : top.length;
+      while (at > 0 && before(score, d, top[at - 1]!, ix)) {
+        top[at] = top[at - 1]!;
+        at--;
+      }
+      top[at] = { d, score };
+    }
 
   let demote: ReaderScores['demote'] = null;
   if (disliked.length) {
@@ -170,13 +191,22 @@ export function scoreReader(ix: PoolIndex, profile: readonly ProfileEntry[], s: 
       const d = touched[i]!;
       if (neg[d]! > 0) factors.set(ix.papers[d]!.id, Math.max(DEMOTE_FLOOR, 1 - DEMOTE_SLOPE * neg[d]!));
     }
-    demote = (id) => factors.get(id) ?? 1;
+    if (factors.size) demote = (id) => factors.get(id) ?? 1;
   }
   for (let i = 0; i < n; i++) {
     pos[touched[i]!] = 0;
     neg[touched[i]!] = 0;
   }
-  return { picked, demote };
+  return {
+    picked: top.map(({ d, score }) => ({ id: ix.papers[d]!.id, score })),
+    reason: (id) => reasonFor(ix.papers[ix.position.get(id)!]!.vector, liked, dense),
+    demote,
+  };
+}
+
+/** Higher score first; ties by paper id, so the same data always gives the same order. */
+function before(score: number, d: number, other: { d: number; score: number }, ix: PoolIndex): boolean {
+  return score > other.score || (score === other.score && ix.papers[d]!.id < ix.papers[other.d]!.id);
 }
 
 /** "like 2 papers you saved: “A”, “B”": the liked papers closest to this one, the closest first. */
