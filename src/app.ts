@@ -9,6 +9,7 @@ import { createOutboxMailer, createSmtpMailer, type Mailer } from './mail/mailer
 import { createPapersRepo } from './db/papers-repo.js';
 import { createIngestRunsRepo } from './db/ingest-runs-repo.js';
 import { createSubscriptionService } from './subscribers/service.js';
+import { createProfileService } from './profile/service.js';
 import { createSources, createSourceHttpClient } from './ingest/sources/index.js';
 import { createHttpCacheRepo } from './db/http-cache-repo.js';
 import type { Source } from './ingest/types.js';
@@ -25,6 +26,8 @@ export interface AppDeps {
   papers: ReturnType<typeof createPapersRepo>;
   ingestRuns: ReturnType<typeof createIngestRunsRepo>;
   subscriptions: ReturnType<typeof createSubscriptionService>;
+  /** Readers' profiles: feedback from digests, imported papers. */
+  profiles: ReturnType<typeof createProfileService>;
   sources(only?: string): Source[];
   prepareSettings: PrepareSettings;
   sendSettings: SendSettings;
@@ -71,6 +74,7 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): AppDe
         confirmResendMinutes: config.subscriptions.confirmResendMinutes,
       },
     ),
+    profiles: createProfileService({ db, clock, logger }),
     // One HTTP client for the app's lifetime: the arXiv spacing holds across runs; ETags persist in http_cache.
     sources: (only) => createSources(config, { fetch: fetchImpl, http: sourceHttp }, only),
     prepareSettings: {

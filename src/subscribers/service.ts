@@ -8,6 +8,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Mailer } from '../mail/mailer.js';
 import { createSubscribersRepo, referencesTo, type Frequency, type Subscriber } from '../db/subscribers-repo.js';
+import { createProfilesRepo } from '../db/profiles-repo.js';
 import { hashToken, newConfirmToken } from '../lib/tokens.js';
 import { renderConfirmation } from '../digest/render.js';
 import { createBackgroundQueue, createTrafficMeter } from './background-queue.js';
@@ -57,6 +58,7 @@ const MAX_CONFIRM_TOKEN = 100;
 export function createSubscriptionService(deps: { db: Db; mailer: Mailer; clock: Clock; logger: Logger }, s: SubscriptionSettings) {
   const { db, mailer, clock, logger } = deps;
   const repo = createSubscribersRepo(db);
+  const profiles = createProfilesRepo(db);
   // Confirmation emails yield to a busy HTTP server (more than 200 requests per second): the site stays fast
   // during a burst of sign-ups, and the emails catch up right after (at least 10 per second meanwhile).
   const traffic = createTrafficMeter({ windowMs: 100, threshold: 20 });
@@ -271,7 +273,7 @@ export function createSubscriptionService(deps: { db: Db; mailer: Mailer; clock:
     exportData(subscriberId: number): Record<string, unknown> | undefined {
       const sub = repo.get(subscriberId);
       if (!sub) return undefined;
-      const known = new Set(['subscriber_topics', 'deliveries', 'sent_papers']);
+      const known = new Set(['subscriber_topics', 'deliveries', 'sent_papers', 'profile_papers']);
       const other: Record<string, unknown[]> = {};
       for (const ref of referencesTo(db, 'subscribers')) {
         if (known.has(ref.table)) continue;
@@ -294,6 +296,14 @@ export function createSubscriptionService(deps: { db: Db; mailer: Mailer; clock:
         },
         deliveries: repo.deliveries(subscriberId).map((d) => ({ edition: d.edition_date, status: d.status, sentAt: d.sent_at, messageId: d.message_id })),
         papersSent: repo.sentPapers(subscriberId).map((p) => ({ paper: p.paper_id, edition: p.edition_date })),
+        // The reader's profile: papers they like or marked "less like this" (origin: a digest's link, or an import).
+        profile: profiles.list(subscriberId).map((p) => ({
+          paper: p.paperId,
+          title: p.title,
+          signal: p.signal === 1 ? 'more like this' : 'less like this',
+          origin: p.origin,
+          addedAt: p.addedAt,
+        })),
         ...(Object.keys(other).length ? { otherRecords: other } : {}),
       };
     },
