@@ -54,8 +54,9 @@ export function doiIn(text: string | null | undefined): string | null {
   return m ? m[1]!.replace(/[.,;]+$/, '').toLowerCase() : null;
 }
 
+/** Folded whitespace, composed Unicode (the BibTeX parser writes "ö" as o + a combining mark), at most `max`. */
 function clip(s: string | null | undefined, max: number): string | null {
-  const t = s?.replace(/\s+/g, ' ').trim();
+  const t = s?.normalize('NFC').replace(/\s+/g, ' ').trim();
   return t ? (t.length > max ? `${t.slice(0, max - 1)}…` : t) : null;
 }
 
