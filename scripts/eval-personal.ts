@@ -14,6 +14,7 @@ import { parseRssItem } from '../src/ingest/arxiv-rss-item.js';
 import { parseHfItem } from '../src/ingest/hf-item.js';
 import { buildTermSpace, termCounts, type PaperText } from '../src/rank/text-vectors.js';
 import { buildPoolIndex, scoreReader, type ProfileEntry } from '../src/rank/profile.js';
+import { profileNeighbours } from '../src/rank/personal.js';
 
 export const CATEGORIES = ['cs.AI', 'cs.CL', 'cs.CV', 'cs.LG'] as const;
 /** The category whose papers a reader of each marks "less like this": the one its papers are most often confused with. */
@@ -112,7 +113,8 @@ export function runPersonalEval(fixtures = fileURLToPath(new URL('../tests/fixtu
     candidates.map((p) => ({ id: p.id, vector: space.vector(termCounts(p)), trend: (p.upvotes ?? 0) / maxVotes })),
     space.size,
   );
-  const entry = (p: EvalPaper, signal: 1 | -1): ProfileEntry => ({ paperId: p.id, signal, title: p.title, vector: space.vector(termCounts(p)) });
+  // Profile papers as the digest reads them: their nearest pool papers (rank/personal.ts).
+  const entry = (p: EvalPaper, signal: 1 | -1): ProfileEntry => ({ paperId: p.id, signal, title: p.title, near: profileNeighbours(ix, space, p) });
   // The text-only variant: the same papers without their categories.
   const bare = (p: EvalPaper): EvalPaper => ({ ...p, categories: [] });
   const textSpace = buildTermSpace(candidates.map((p) => termCounts(bare(p))));
@@ -139,7 +141,7 @@ export function runPersonalEval(fixtures = fileURLToPath(new URL('../tests/fixtu
       const liked = chosen.map((p) => entry(p, 1));
       const disliked = sample(negPool, NEGATIVES, random).map((p) => entry(p, -1));
       const top = scoreReader(ix, liked, { size: TOP }, () => false).picked.map((p) => p.id);
-      const textProfile = chosen.map((p): ProfileEntry => ({ paperId: p.id, signal: 1, title: p.title, vector: textSpace.vector(termCounts(bare(p))) }));
+      const textProfile = chosen.map((p): ProfileEntry => ({ paperId: p.id, signal: 1, title: p.title, near: profileNeighbours(textIx, textSpace, bare(p)) }));
       textOnly += share(scoreReader(textIx, textProfile, { size: TOP }, () => false).picked.map((p) => p.id), byId, category);
       const topNeg = scoreReader(ix, [...liked, ...disliked], { size: TOP }, () => false).picked.map((p) => p.id);
       ours += share(top, byId, category);

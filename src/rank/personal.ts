@@ -1,10 +1,10 @@
 // What an edition prepares once for every reader with a profile (pure): the pool "Picked for you" draws from (the
 // candidates new since the previous edition, plus the top of the ranking), its tf-idf term space and inverted index,
-// and a cache of the profile papers' vectors in that space. Invariant: built once per edition and ranking (daily,
+// and a cache of each profile paper's nearest pool papers. Invariant: built once per edition and ranking (daily,
 // weekly); the per-reader work (scoreReader) then only reads it, so its cost does not grow with the audience.
 import type { ScoredPaper } from './types.js';
-import { buildTermSpace, EMPTY_VECTOR, termCounts, type PaperText, type SparseVector, type TermSpace } from './text-vectors.js';
-import { buildPoolIndex, scoreReader, type PoolIndex, type ProfileEntry } from './profile.js';
+import { buildTermSpace, termCounts, type PaperText, type TermSpace } from './text-vectors.js';
+import { buildPoolIndex, neighbours, NO_NEIGHBOURS, scoreReader, type Neighbours, type PoolIndex, type ProfileEntry } from './profile.js';
 import type { PersonalOptions } from './select.js';
 
 /** The top of the ranking that joins the pool besides the new papers: what trends may be picked too. */
@@ -15,10 +15,15 @@ export interface PersonalEdition {
   readonly space: TermSpace;
   /** Profile paper ids whose text has not been looked up yet in this edition (the caller reads them in one query). */
   unknown(ids: Iterable<string>): string[];
-  /** Vectorises looked-up texts; ids asked for without text are remembered as empty (kept as ids, used later). */
+  /** Scores looked-up texts against the pool (their neighbours); ids asked for without text are remembered as empty. */
   learn(asked: readonly string[], texts: ReadonlyMap<string, PaperText>): void;
-  /** A reader's rows as scoring input (vectors from the cache). */
+  /** A reader's rows as scoring input (neighbours from the cache). */
   profileOf(rows: readonly { paperId: string; signal: 1 | -1 }[]): ProfileEntry[];
+}
+
+/** A profile paper as the scorer reads it: its nearest pool papers (computed once per edition, rank/profile.ts). */
+export function profileNeighbours(ix: PoolIndex, space: TermSpace, text: PaperText): Neighbours {
+  return neighbours(ix, space.vector(termCounts(text)));
 }
 
 /**
@@ -41,25 +46,25 @@ export function buildPersonalEdition(pool: readonly ScoredPaper[], texts: Readon
     withText.map((p, i) => ({ id: p.id, vector: space.vector(counts[i]!), trend: trend(p.score) })),
     space.size,
   );
-  const vectors = new Map<string, { vector: SparseVector; title: string }>();
+  const known = new Map<string, { near: Neighbours; title: string }>();
   return {
     index,
     space,
     unknown(ids) {
       const out: string[] = [];
-      for (const id of ids) if (!vectors.has(id)) out.push(id);
+      for (const id of ids) if (!known.has(id)) out.push(id);
       return out;
     },
     learn(asked, found) {
       for (const id of asked) {
         const t = found.get(id);
-        vectors.set(id, t ? { vector: space.vector(termCounts(t)), title: t.title } : { vector: EMPTY_VECTOR, title: '' });
+        known.set(id, t ? { near: profileNeighbours(index, space, t), title: t.title } : { near: NO_NEIGHBOURS, title: '' });
       }
     },
     profileOf(rows) {
       return rows.map((r) => {
-        const v = vectors.get(r.paperId);
-        return { paperId: r.paperId, signal: r.signal, title: v?.title ?? '', vector: v?.vector ?? EMPTY_VECTOR };
+        const k = known.get(r.paperId);
+        return { paperId: r.paperId, signal: r.signal, title: k?.title ?? '', near: k?.near ?? NO_NEIGHBOURS };
       });
     },
   };

@@ -1,10 +1,12 @@
 // A reader's profile (pure): the papers they liked ("More like this", papers they imported) and those they marked
 // "Less like this", scored against an edition's pool of candidates. The scorer is linear over tf-idf vectors, a
-// Rocchio centroid: profile = mean(liked) − NEGATIVE_WEIGHT · mean(disliked); a candidate's score is its cosine with
-// the liked centroid minus the weighted cosine with the disliked one. Invariants: per reader the work is sparse dot
-// products over the edition's inverted index (bounded by the pool, never the whole history); an empty profile
-// yields nothing, so the caller leaves such readers exactly as they were.
-import { EMPTY_VECTOR, type SparseVector } from './text-vectors.js';
+// Rocchio centroid: a candidate scores its mean cosine with the liked papers minus NEGATIVE_WEIGHT × its mean cosine
+// with the disliked ones (the same as a dot product with mean(liked) − w·mean(disliked)). Because that score is a sum
+// over profile papers, each profile paper's cosines with the pool are computed once per edition (its NEIGHBOURS
+// nearest pool papers, `neighbours`), and a reader only adds up their papers' lists: O(profile size × NEIGHBOURS)
+// per reader, never the pool's postings and never the whole history. An empty profile yields nothing, so the caller
+// leaves such readers exactly as they were.
+import type { SparseVector } from './text-vectors.js';
 
 export interface PoolPaper {
   id: string;
@@ -21,8 +23,8 @@ export interface PoolIndex {
   readonly start: Int32Array;
   readonly doc: Int32Array;
   readonly weight: Float64Array;
-  /** Scratch space for one reader at a time (scores per pool paper), reset after each use. */
-  readonly scratch: { pos: Float64Array; neg: Float64Array; touched: Int32Array; dense: Float64Array };
+  /** Scratch space for one computation at a time (per pool paper), left zeroed after each use. */
+  readonly scratch: { pos: Float64Array; neg: Float64Array; touched: Int32Array };
 }
 
 export function buildPoolIndex(papers: readonly PoolPaper[], termCount: number): PoolIndex {
@@ -46,8 +48,43 @@ export function buildPoolIndex(papers: readonly PoolPaper[], termCount: number):
     start,
     doc,
     weight,
-    scratch: { pos: new Float64Array(papers.length), neg: new Float64Array(papers.length), touched: new Int32Array(papers.length), dense: new Float64Array(termCount) },
+    scratch: { pos: new Float64Array(papers.length), neg: new Float64Array(papers.length), touched: new Int32Array(papers.length) },
   };
+}
+
+/** A profile paper's nearest pool papers: positions in the pool and cosines, most similar first. */
+export interface Neighbours {
+  doc: Int32Array;
+  cos: Float64Array;
+}
+
+export const NO_NEIGHBOURS: Neighbours = Object.freeze({ doc: new Int32Array(0), cos: new Float64Array(0) }) as Neighbours;
+
+/**
+ * Pool papers kept per profile paper (its nearest by cosine). A reader's score for a candidate is a mean over their
+ * papers, so a paper's small cosines with far-away candidates barely move it; eval:personal measures the cut.
+ */
+export const NEIGHBOURS = 200;
+
+/** The cosines of a (profile) paper's vector with every pool paper, its `limit` nearest kept. Once per paper per edition. */
+export function neighbours(ix: PoolIndex, v: SparseVector, limit = NEIGHBOURS): Neighbours {
+  const { pos, touched } = ix.scratch;
+  const terms = ix.start.length - 1;
+  let n = 0;
+  for (let k = 0; k < v.idx.length; k++) {
+    const t = v.idx[k]!;
+    if (t >= terms) continue;
+    const w = v.val[k]!;
+    for (let p = ix.start[t]!, end = ix.start[t + 1]!; p < end; p++) {
+      const d = ix.doc[p]!;
+      if (pos[d] === 0) touched[n++] = d;
+      pos[d]! += w * ix.weight[p]!;
+    }
+  }
+  const order = Array.from(touched.subarray(0, n)).sort((a, b) => pos[b]! - pos[a]! || a - b).slice(0, limit);
+  const out = { doc: Int32Array.from(order), cos: Float64Array.from(order, (d) => pos[d]!) };
+  for (let i = 0; i < n; i++) pos[touched[i]!] = 0;
+  return out;
 }
 
 export interface ProfileEntry {
@@ -55,12 +92,12 @@ export interface ProfileEntry {
   /** 1: liked (imported, or "More like this"); −1: "Less like this". */
   signal: 1 | -1;
   title: string;
-  /** In the edition's term space; empty when we hold no text for it yet (a pasted id no source has brought). */
-  vector: SparseVector;
+  /** Its nearest pool papers; empty when we hold no text for it yet (a pasted id no source has brought). */
+  near: Neighbours;
 }
 
 export interface ProfileSettings {
-  /** Papers in the "Picked for you" section. */
+  /** Papers to rank for "Picked for you". */
   size: number;
 }
 
@@ -86,58 +123,13 @@ export interface ReaderScores {
 export const NEGATIVE_WEIGHT = 0.5;
 /** How much trending adds to the profile's relevance (scaled to 0–1 for this reader) in "Picked for you". */
 export const TREND_BLEND = 0.25;
-/** A candidate whose cosine with the liked centroid is below this is not picked, however few others there are. */
+/** A candidate whose mean cosine with the liked papers is below this is not picked, however few others there are. */
 export const MIN_RELEVANCE = 0.02;
 /** Cosine with a liked paper from which it is named in the reason, relative to the closest one. */
 const REASON_SHARE = 0.6;
-/** Demotion: score × max(DEMOTE_FLOOR, 1 − DEMOTE_SLOPE · cosine with the disliked centroid). */
+/** Demotion: score × max(DEMOTE_FLOOR, 1 − DEMOTE_SLOPE · mean cosine with the disliked papers). */
 const DEMOTE_SLOPE = 4;
 const DEMOTE_FLOOR = 0.05;
-/** Profile terms kept per side: beyond this many, the lightest are dropped (they barely move a score). */
-const MAX_PROFILE_TERMS = 2000;
-
-/** The centroid of some unit vectors (unnormalised: its dot product with a unit vector is a mean of cosines). */
-export function centroid(vectors: readonly SparseVector[], dense: Float64Array, limit = MAX_PROFILE_TERMS): SparseVector {
-  let live = 0;
-  const terms: number[] = [];
-  for (const v of vectors) {
-    if (!v.idx.length) continue;
-    live++;
-    for (let k = 0; k < v.idx.length; k++) {
-      const t = v.idx[k]!;
-      if (dense[t] === 0) terms.push(t);
-      dense[t]! += v.val[k]!;
-    }
-  }
-  if (!live) return EMPTY_VECTOR;
-  let floor = 0;
-  if (terms.length > limit) {
-    const weights = Float64Array.from(terms, (t) => dense[t]!).sort();
-    floor = weights[weights.length - limit]!;
-  }
-  const idx: number[] = [];
-  for (const t of terms) if (dense[t]! >= floor) idx.push(t);
-  const val = new Float64Array(idx.length);
-  idx.forEach((t, i) => (val[i] = dense[t]! / live));
-  for (const t of terms) dense[t] = 0;
-  return { idx: Int32Array.from(idx), val };
-}
-
-/** Adds vector · every pool paper into `into`, recording which papers were touched. Returns the touched count. */
-function accumulate(ix: PoolIndex, v: SparseVector, into: Float64Array, touched: Int32Array, count: number, other: Float64Array): number {
-  const terms = ix.start.length - 1;
-  for (let k = 0; k < v.idx.length; k++) {
-    const t = v.idx[k]!;
-    if (t >= terms) continue;
-    const w = v.val[k]!;
-    for (let p = ix.start[t]!, end = ix.start[t + 1]!; p < end; p++) {
-      const d = ix.doc[p]!;
-      if (into[d] === 0 && other[d] === 0) touched[count++] = d;
-      into[d]! += w * ix.weight[p]!;
-    }
-  }
-  return count;
-}
 
 /**
  * Scores the pool for one reader: the best `size` papers by relevance to what they liked (less what they marked
@@ -146,19 +138,26 @@ function accumulate(ix: PoolIndex, v: SparseVector, into: Float64Array, touched:
  */
 export function scoreReader(ix: PoolIndex, profile: readonly ProfileEntry[], s: ProfileSettings, exclude: (id: string) => boolean): ReaderScores {
   const liked: ProfileEntry[] = [];
-  const disliked: SparseVector[] = [];
+  const disliked: ProfileEntry[] = [];
   for (const e of profile) {
-    if (!e.vector.idx.length) continue;
+    if (!e.near.doc.length) continue;
     if (e.signal === 1) liked.push(e);
-    else disliked.push(e.vector);
+    else disliked.push(e);
   }
-  const { pos, neg, touched, dense } = ix.scratch;
-  const likedCentroid = centroid(
-    liked.map((e) => e.vector),
-    dense,
-  );
-  let n = accumulate(ix, likedCentroid, pos, touched, 0, neg);
-  n = accumulate(ix, centroid(disliked, dense), neg, touched, n, pos);
+  const { pos, neg, touched } = ix.scratch;
+  let n = 0;
+  for (const e of liked)
+    for (let k = 0; k < e.near.doc.length; k++) {
+      const d = e.near.doc[k]!;
+      if (pos[d] === 0) touched[n++] = d;
+      pos[d]! += e.near.cos[k]! / liked.length;
+    }
+  for (const e of disliked)
+    for (let k = 0; k < e.near.doc.length; k++) {
+      const d = e.near.doc[k]!;
+      if (pos[d] === 0 && neg[d] === 0) touched[n++] = d;
+      neg[d]! += e.near.cos[k]! / disliked.length;
+    }
 
   // The best `size` by relevance relative to this reader's best, blended with trending: a bounded insertion list.
   let best = 0;
@@ -186,12 +185,12 @@ export function scoreReader(ix: PoolIndex, profile: readonly ProfileEntry[], s: 
 
   let demote: ReaderScores['demote'] = null;
   if (disliked.length) {
-    const factors = new Map<string, number>();
+    const factor = new Map<string, number>();
     for (let i = 0; i < n; i++) {
       const d = touched[i]!;
-      if (neg[d]! > 0) factors.set(ix.papers[d]!.id, Math.max(DEMOTE_FLOOR, 1 - DEMOTE_SLOPE * neg[d]!));
+      if (neg[d]! > 0) factor.set(ix.papers[d]!.id, Math.max(DEMOTE_FLOOR, 1 - DEMOTE_SLOPE * neg[d]!));
     }
-    if (factors.size) demote = (id) => factors.get(id) ?? 1;
+    demote = (id) => factor.get(id) ?? 1;
   }
   for (let i = 0; i < n; i++) {
     pos[touched[i]!] = 0;
@@ -199,7 +198,7 @@ export function scoreReader(ix: PoolIndex, profile: readonly ProfileEntry[], s: 
   }
   return {
     picked: top.map(({ d, score }) => ({ id: ix.papers[d]!.id, score })),
-    reason: (id) => reasonFor(ix.papers[ix.position.get(id)!]!.vector, liked, dense),
+    reason: (id) => reasonFor(ix.position.get(id) ?? -1, liked),
     demote,
   };
 }
@@ -209,16 +208,14 @@ function before(score: number, d: number, other: { d: number; score: number }, i
   return score > other.score || (score === other.score && ix.papers[d]!.id < ix.papers[other.d]!.id);
 }
 
-/** "like 2 papers you saved: “A”, “B”": the liked papers closest to this one, the closest first. */
-function reasonFor(v: SparseVector, liked: readonly ProfileEntry[], dense: Float64Array): string {
-  for (let k = 0; k < v.idx.length; k++) dense[v.idx[k]!] = v.val[k]!;
+/** "like 2 papers you saved: “A”, “B”": the liked papers closest to this pool paper, the closest first. */
+function reasonFor(d: number, liked: readonly ProfileEntry[]): string {
   const sims: { e: ProfileEntry; sim: number }[] = [];
   for (const e of liked) {
-    let s = 0;
-    for (let k = 0; k < e.vector.idx.length; k++) s += dense[e.vector.idx[k]!]! * e.vector.val[k]!;
-    if (s > 0) sims.push({ e, sim: s });
+    const k = e.near.doc.indexOf(d);
+    if (k >= 0) sims.push({ e, sim: e.near.cos[k]! });
   }
-  for (let k = 0; k < v.idx.length; k++) dense[v.idx[k]!] = 0;
+  if (!sims.length) return 'like papers you saved';
   sims.sort((a, b) => b.sim - a.sim);
   const close = sims.filter((x) => x.sim >= sims[0]!.sim * REASON_SHARE);
   const named = close.slice(0, 2).map((x) => `“${shortTitle(x.e.title || x.e.paperId)}”`);

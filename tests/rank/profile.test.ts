@@ -9,6 +9,7 @@ import { prepareEdition } from '../../src/digest/prepare.js';
 import type { Section } from '../../src/rank/select.js';
 import { buildTermSpace, termCounts } from '../../src/rank/text-vectors.js';
 import { buildPoolIndex, scoreReader } from '../../src/rank/profile.js';
+import { profileNeighbours } from '../../src/rank/personal.js';
 
 const DATE = '2026-08-21';
 const apps: TestApp[] = [];
@@ -119,7 +120,7 @@ describe('scoreReader', () => {
     docs.map((d) => ({ id: d.id, vector: space.vector(termCounts(d)), trend: 0 })),
     space.size,
   );
-  const entry = (title: string, signal: 1 | -1) => ({ paperId: title, signal, title, vector: space.vector(termCounts({ id: title, title })) });
+  const entry = (title: string, signal: 1 | -1) => ({ paperId: title, signal, title, near: profileNeighbours(ix, space, { id: title, title }) });
 
   it('ranks by resemblance to the liked papers, names them, honours exclusions, and scores nothing for an empty profile', () => {
     const r = scoreReader(ix, [entry('Language models for translation', 1)], { size: 2 }, () => false);
