@@ -6,6 +6,7 @@
 // instead of per topic would cost (sampled), and the size of the never-twice ledger after 30 (and 45) days at this
 // audience with retention on. Data: the recorded HF items cloned under fresh ids, ingested day by day through the
 // papers repository like the daily job does. Temp SQLite file; no network.
+// With profiles: scripts/bench-profiles.ts (30 % of the readers with 20 papers each), the same edition prepared again.
 // Usage: npm run bench:rank [-- --subscribers 100000 --per-day 200 --ledger-days 45]
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +29,7 @@ import { createSentPapersRepo, LEDGER_MARGIN_DAYS } from '../src/db/sent-papers-
 import { sendDue } from '../src/mail/send-edition.js';
 import type { Mailer } from '../src/mail/mailer.js';
 import { pruneLedger } from '../src/jobs/daily.js';
+import { benchProfiles } from './bench-profiles.js';
 
 const { values: args } = parseArgs({
   options: { subscribers: { type: 'string', default: '100000' }, 'per-day': { type: 'string', default: '200' }, 'ledger-days': { type: 'string', default: '45' } },
@@ -256,6 +258,8 @@ try {
       `${fmt(prepareMs / 1000)} s wall, ${fmt(prepareCpu / 1000)} s CPU = ${fmt((prepareMs * 1000) / SUBSCRIBERS)} µs wall, ` +
       `${fmt((prepareCpu * 1000) / SUBSCRIBERS)} µs CPU per subscriber (it writes no ledger row: papers count as sent on acceptance)`,
   );
+  // Readers with a profile ("Picked for you"): the same edition prepared again with 30 % of them holding 20 papers.
+  for (const line of benchProfiles(app, DATE, { withoutMs: { wall: prepareMs, cpu: prepareCpu } })) console.log(line);
   console.log(
     `  NAIVE     topics matched per subscriber instead: ${fmt(naiveMs)} ms for ${fmt(SAMPLE)} subscribers → ~${fmt((naiveMs / SAMPLE) * SUBSCRIBERS / 1000)} s for ${fmt(SUBSCRIBERS)} (vs ${fmt(matchMs)} ms once per topic)`,
   );

@@ -13,6 +13,7 @@ import { createWriteHealth, type WriteHealth } from './db/write-health.js';
 import { createPapersRepo } from './db/papers-repo.js';
 import { createIngestRunsRepo } from './db/ingest-runs-repo.js';
 import { createSubscriptionService } from './subscribers/service.js';
+import { createProfileService } from './profile/service.js';
 import { createSources, createSourceHttpClient } from './ingest/sources/index.js';
 import { createHttpCacheRepo } from './db/http-cache-repo.js';
 import type { Source } from './ingest/types.js';
@@ -31,6 +32,8 @@ export interface AppDeps {
   subscriptions: ReturnType<typeof createSubscriptionService>;
   /** Whether writes commit (real commits, a probe) and the disk has room: /readyz. */
   writeHealth: WriteHealth;
+  /** Readers' profiles: feedback from digests, imported papers. */
+  profiles: ReturnType<typeof createProfileService>;
   sources(only?: string): Source[];
   prepareSettings: PrepareSettings;
   sendSettings: SendSettings;
@@ -88,11 +91,13 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): AppDe
     ingestRuns: createIngestRunsRepo(db),
     subscriptions: createSubscriptionService({ db, clock, logger, intake }),
     writeHealth,
+    profiles: createProfileService({ db, clock, logger }),
     // One HTTP client for the app's lifetime: the arXiv spacing holds across runs; ETags persist in http_cache.
     sources: (only) => createSources(config, { fetch: fetchImpl, http: sourceHttp }, only),
     prepareSettings: {
       size: config.digest.size,
       topicSectionSize: config.digest.topicSectionSize,
+      pickedSectionSize: config.digest.pickedSectionSize,
       candidateWindowDays: config.digest.candidateWindowDays,
       resendStillTrending: config.digest.resendStillTrending,
       timezone: config.digest.timezone,

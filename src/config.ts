@@ -123,6 +123,7 @@ const envSchema = z
     DIGEST_TZ: timezone.default('UTC'),
     DIGEST_SIZE: int(10, 1, 100),
     TOPIC_SECTION_SIZE: int(3, 1, 20),
+    PICKED_SECTION_SIZE: int(5, 0, 20),
     CANDIDATE_WINDOW_DAYS: int(30, 1, 365),
     TREND_WINDOW_HOURS: int(72, 1, 24 * 30),
     TREND_HALF_LIFE_HOURS: num(24, 1, 24 * 30),
@@ -226,6 +227,8 @@ export interface Config {
     timezone: string;
     size: number;
     topicSectionSize: number;
+    /** PICKED_SECTION_SIZE: papers in "Picked for you" for readers with a profile (0: none; "less like this" still works). */
+    pickedSectionSize: number;
     candidateWindowDays: number;
     resendStillTrending: boolean;
     schedulerEnabled: boolean;
@@ -336,6 +339,7 @@ export function loadConfig(source: Record<string, string | undefined> = process.
       timezone: e.DIGEST_TZ,
       size: e.DIGEST_SIZE,
       topicSectionSize: e.TOPIC_SECTION_SIZE,
+      pickedSectionSize: e.PICKED_SECTION_SIZE,
       candidateWindowDays: e.CANDIDATE_WINDOW_DAYS,
       resendStillTrending: e.RESEND_STILL_TRENDING,
       schedulerEnabled: e.SCHEDULER_ENABLED,

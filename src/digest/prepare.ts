@@ -8,6 +8,8 @@ import type { Logger } from '../lib/logger.js';
 import { createCandidatesRepo } from '../db/candidates-repo.js';
 import { createPapersRepo } from '../db/papers-repo.js';
 import { createSentPapersRepo } from '../db/sent-papers-repo.js';
+import { createProfilesRepo } from '../db/profiles-repo.js';
+import { buildPersonalEdition, personalFor, personalPool, type PersonalEdition } from '../rank/personal.js';
 import { createEditionsRepo, type EditionRow } from '../db/editions-repo.js';
 import { editionWindow, rankEdition, type EditionRanking, type RankSettings } from '../rank/edition.js';
 import { selectForSubscriber, type Section } from '../rank/select.js';
@@ -20,6 +22,8 @@ import { digestMessageId } from '../lib/tokens.js';
 export interface PrepareSettings extends RankSettings {
   size: number;
   topicSectionSize: number;
+  /** PICKED_SECTION_SIZE: papers in a reader's "Picked for you" (readers with a profile only). */
+  pickedSectionSize: number;
   resendStillTrending: boolean;
   secretKey: string;
   messageIdDomain: string;
@@ -62,6 +66,7 @@ export function prepareEdition(
   const candidatesRepo = createCandidatesRepo(db);
   const sentPapers = createSentPapersRepo(db);
   const papers = createPapersRepo(db);
+  const profiles = createProfilesRepo(db);
 
   const run = db.transaction((): PrepareResult => {
     // Re-check inside the write lock: another process may have prepared it meanwhile.
@@ -112,6 +117,20 @@ export function prepareEdition(
     // Each copy is due at the subscriber's local hour, never before the edition's publication (digest/schedule.ts).
     const dueAt = deliveryTimes(date, { hour: s.defaultHour, timezone: s.timezone });
     const fromDate = daily.from.slice(0, 10);
+    // Readers with a profile: the pool, its index and the profile papers' vectors, built once per ranking on first
+    // use (an edition without profiles builds nothing).
+    const personal = new Map<DigestKind, PersonalEdition>();
+    const personalEdition = (kind: DigestKind, ranking: EditionRanking): PersonalEdition => {
+      let pe = personal.get(kind);
+      if (!pe) {
+        const since = kind === 'weekly' ? addDays(date, -7) : previous?.date;
+        const fresh = new Set((since ? newSince(candidates, since, s) : candidates).map((c) => c.id));
+        const pool = personalPool(ranking.trending, (p) => fresh.has(p.id));
+        pe = buildPersonalEdition(pool, profiles.texts(pool.map((p) => p.id)));
+        personal.set(kind, pe);
+      }
+      return pe;
+    };
     let deliveries = 0;
     let skipped = 0;
     for (let after = 0; ; ) {
@@ -123,6 +142,11 @@ export function prepareEdition(
       // or still outstanding in an earlier edition (it may yet be accepted).
       const topicsByPage = candidatesRepo.topicsOf(pageAfter, after);
       const hadByPage = sentPapers.alreadyHad(fromDate, pageAfter, after, editionId);
+      // Profiles too: one range query per page, and the text of papers not seen yet in this edition in one more.
+      const profilesByPage = profiles.inRange(pageAfter, after);
+      const pageProfileIds = new Set<string>();
+      for (const rows of profilesByPage.values()) for (const r of rows) pageProfileIds.add(r.paperId);
+      const learned = new Set<DigestKind>();
       for (const sub of subs) {
         if (sub.paused) continue;
         const kind: DigestKind = sub.frequency === 'weekly' ? 'weekly' : 'daily';
@@ -134,12 +158,23 @@ export function prepareEdition(
           const m = ranking.topic(t);
           if (m) topics.push(m);
         }
-        const sections: Section[] = selectForSubscriber(ranking.trending, topics, {
-          size: s.size,
-          topicSectionSize: s.topicSectionSize,
-          alreadySent: hadByPage.get(sub.id) ?? noneSent,
-          resendStillTrending: s.resendStillTrending && kind === 'daily',
-        });
+        const alreadySent = hadByPage.get(sub.id) ?? noneSent;
+        const profile = profilesByPage.get(sub.id);
+        let pe: PersonalEdition | undefined;
+        if (profile) {
+          pe = personalEdition(kind, ranking);
+          if (!learned.has(kind)) {
+            learned.add(kind);
+            const ask = pe.unknown(pageProfileIds);
+            if (ask.length) pe.learn(ask, profiles.texts(ask));
+          }
+        }
+        const sections: Section[] = selectForSubscriber(
+          ranking.trending,
+          topics,
+          { size: s.size, topicSectionSize: s.topicSectionSize, alreadySent, resendStillTrending: s.resendStillTrending && kind === 'daily' },
+          pe && personalFor(pe, profile, { pickedSize: s.pickedSectionSize, size: s.size, alreadySent, byId: ranking.byId }),
+        );
         const due = dueAt({ hour: sub.delivery_hour, timezone: sub.timezone });
         const messageId = digestMessageId(s.secretKey, date, sub.id, s.messageIdDomain);
         // A subscriber who has had every trending paper already gets no email (never a blank one).

@@ -15,6 +15,7 @@ import { AppError } from '../lib/errors.js';
 import { escapeHtml } from '../lib/escape-html.js';
 import { fixedRun, joinPieces, type FixedRun, type TextPiece } from '../lib/spliced-text.js';
 import { digestHeading, digestSubject, type DigestKind } from './subject.js';
+import { feedbackUrlPrefix } from '../http/links.js';
 
 export { editionUrls };
 
@@ -31,6 +32,11 @@ export interface RecipientParts {
   sections: Section[];
   unsubscribeUrl: string;
   preferencesUrl: string;
+  /**
+   * This reader's token for a paper's "More like this" / "Less like this" links (src/http/links.ts). Without it the
+   * cards carry no such links (previews of the archive's public sections).
+   */
+  feedbackToken?: ((paperId: string) => string) | undefined;
   /** A daily digest (default) or a weekly one: its own subject, heading and wording. */
   kind?: DigestKind | undefined;
 }
@@ -118,7 +124,7 @@ function hidePreheaderQuietly(html: string): string {
 
 // ---- slots -----------------------------------------------------------------------------------------
 
-const SLOT_NAMES = ['subject', 'headline', 'lead', 'cadence', 'preheader', 'heading', 'reason', 'unsubscribeUrl', 'preferencesUrl', 'confirmUrl'] as const;
+const SLOT_NAMES = ['subject', 'headline', 'lead', 'cadence', 'preheader', 'heading', 'reason', 'feedback', 'unsubscribeUrl', 'preferencesUrl', 'confirmUrl'] as const;
 type SlotName = (typeof SLOT_NAMES)[number];
 type SlotValues = Partial<Record<SlotName, string>>;
 
@@ -186,15 +192,26 @@ export async function compileEdition(edition: { date: string; subject: string; p
   const view = editionView(edition, s.publicBaseUrl);
   const byId = new Map<string, CardView>(view.cards.map((c) => [c.id, c]));
   const tokens = slotTokens();
-  const html = await compileMjml(fillTemplate('digest', { ...view, slots: tokens }));
+  // Each card's feedback links up to their token (the same for every recipient): pre-escaped, so "=" stays "=".
+  const cardsWithLinks = view.cards.map((c) => ({
+    ...c,
+    feedbackMore: escapeHtml(feedbackUrlPrefix(s.publicBaseUrl, c.id, 'more')),
+    feedbackLess: escapeHtml(feedbackUrlPrefix(s.publicBaseUrl, c.id, 'less')),
+  }));
+  const html = await compileMjml(fillTemplate('digest', { ...view, cards: cardsWithLinks, slots: tokens }));
 
   const sections = between(html, '<!--sections-->', '<!--/sections-->');
   const head = toFragment(html.slice(0, sections.startAt), tokens);
   const tail = toFragment(html.slice(sections.endAt), tokens);
   const heading = toFragment(between(sections.inner, '<!--heading-->', '<!--/heading-->').inner, tokens);
-  const cards = new Map<string, Fragment>();
-  for (const c of view.cards) cards.set(c.id, toFragment(between(sections.inner, `<!--card:${c.id}-->`, '<!--/card-->').inner, tokens));
-  const renderText = compileText(view);
+  // A card is its body, its feedback line (only when the recipient has feedback links) and its end.
+  const cards = new Map<string, { body: Fragment; feedback: Fragment; end: Fragment }>();
+  for (const c of view.cards) {
+    const inner = between(sections.inner, `<!--card:${c.id}-->`, '<!--/card-->').inner;
+    const fb = between(inner, '<!--feedback-->', '<!--/feedback-->');
+    cards.set(c.id, { body: toFragment(inner.slice(0, fb.startAt), tokens), feedback: toFragment(fb.inner, tokens), end: toFragment(inner.slice(fb.endAt), tokens) });
+  }
+  const renderText = compileText(view, s.publicBaseUrl);
 
   return {
     date: edition.date,
@@ -218,14 +235,28 @@ export async function compileEdition(edition: { date: string; subject: string; p
         unsubscribeUrl: escapeHtml(r.unsubscribeUrl),
         preferencesUrl: escapeHtml(r.preferencesUrl),
       };
+      // One token per card for both parts (an HMAC each: computed once per message).
+      const tokens = new Map<string, string>();
+      const feedbackToken =
+        r.feedbackToken &&
+        ((id: string) => {
+          let t = tokens.get(id);
+          if (t === undefined) tokens.set(id, (t = r.feedbackToken!(id)));
+          return t;
+        });
       const html: TextPiece[] = [];
       fill(head, personal, html);
       for (const sec of secs) {
         fill(heading, { heading: escapeHtml(sec.title) }, html);
-        for (const { card, reason } of sec.items) fill(cards.get(card.id)!, { reason: escapeHtml(reason) }, html);
+        for (const { card, reason } of sec.items) {
+          const f = cards.get(card.id)!;
+          fill(f.body, { reason: escapeHtml(reason) }, html);
+          if (feedbackToken) fill(f.feedback, { feedback: escapeHtml(feedbackToken(card.id)) }, html);
+          fill(f.end, personal, html);
+        }
       }
       fill(tail, personal, html);
-      const text = renderText(secs, r, kind);
+      const text = renderText(secs, { ...r, feedbackToken }, kind);
       return { subject, html: joinPieces(html), text: joinPieces(text), pieces: { html, text } };
     },
   };
@@ -257,8 +288,10 @@ const INDENT = '    ';
  */
 export function compileText(
   view: EditionView,
-): (sections: readonly SectionView[], r: Pick<RecipientParts, 'unsubscribeUrl' | 'preferencesUrl'>, kind?: DigestKind) => TextPiece[] {
+  publicBaseUrl: string,
+): (sections: readonly SectionView[], r: Pick<RecipientParts, 'unsubscribeUrl' | 'preferencesUrl' | 'feedbackToken'>, kind?: DigestKind) => TextPiece[] {
   const blocks = new Map<string, FixedRun>();
+  const feedback = new Map<string, { more: FixedRun; less: FixedRun }>();
   for (const c of view.cards) {
     const body = [
       ...wrapText(`${c.authorsLine}${c.organization ? ` · ${c.organization}` : ''}`, TEXT_WIDTH, INDENT),
@@ -271,6 +304,10 @@ export function compileText(
     ].join('\n');
     // "1.  Title" / "10. Title": the number (per recipient) sits in the indent, continuation lines keep it.
     blocks.set(c.id, fixedRun(`${wrapText(c.title, TEXT_WIDTH, INDENT).join('\n').slice(INDENT.length)}\n${body}\n${INDENT}Why: `));
+    feedback.set(c.id, {
+      more: fixedRun(`\n${INDENT}More like this: ${feedbackUrlPrefix(publicBaseUrl, c.id, 'more')}`),
+      less: fixedRun(`\n${INDENT}Less like this: ${feedbackUrlPrefix(publicBaseUrl, c.id, 'less')}`),
+    });
   }
   const head: Record<DigestKind, FixedRun> = {
     daily: fixedRun([`TRENDING PAPERS · ${view.dateLabel}`, '', `View in browser: ${view.archiveUrl}`, ''].join('\n')),
@@ -286,7 +323,15 @@ export function compileText(
     const out: TextPiece[] = [head[kind]];
     for (const sec of sections) {
       out.push(`\n${sec.title.toUpperCase()}\n${'-'.repeat(Math.min(TEXT_WIDTH, sec.title.length))}\n\n`);
-      sec.items.forEach(({ card, reason }, i) => out.push(`${i + 1}.`.padEnd(INDENT.length), blocks.get(card.id)!, `${reason}\n\n`));
+      sec.items.forEach(({ card, reason }, i) => {
+        out.push(`${i + 1}.`.padEnd(INDENT.length), blocks.get(card.id)!, reason);
+        if (r.feedbackToken) {
+          const token = r.feedbackToken(card.id);
+          const f = feedback.get(card.id)!;
+          out.push(f.more, token, f.less, token);
+        }
+        out.push('\n\n');
+      });
     }
     out.push(foot[kind], r.preferencesUrl, unsubscribe, r.unsubscribeUrl, archive);
     return out;

@@ -14,6 +14,7 @@ import { registerOpenApi } from './openapi.js';
 import { subscriptionRoutes } from './routes/subscriptions.js';
 import { unsubscribeRoutes } from './routes/unsubscribe.js';
 import { preferencesRoutes } from './routes/preferences.js';
+import { feedbackRoutes } from './routes/feedback.js';
 import { archiveRoutes } from './routes/archive.js';
 import { emailPreviewRoutes } from './routes/email-preview.js';
 import { healthRoutes } from './routes/health.js';
@@ -68,6 +69,7 @@ export async function buildHttpApp(app: AppDeps, ops: OpsHooks = {}): Promise<Fa
   await fastify.register(subscriptionRoutes, { app });
   await fastify.register(unsubscribeRoutes, { app });
   await fastify.register(preferencesRoutes, { app });
+  await fastify.register(feedbackRoutes, { app });
   await fastify.register(archiveRoutes, { app });
   await fastify.register(emailPreviewRoutes, { app }); // development only: registers nothing in production
   return fastify;

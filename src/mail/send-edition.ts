@@ -19,7 +19,7 @@ import { createSendPauseRepo, type SendPauseRow } from '../db/send-pause-repo.js
 import { createDeliveryRequeueRepo } from '../db/delivery-requeue-repo.js';
 import { newSenderIdentity, registerSender, heartbeat, releaseSender, requeueAbandonedClaims } from './send-claims.js';
 import { AppError, describeError } from '../lib/errors.js';
-import { signSubscriberToken } from '../lib/tokens.js';
+import { subscriberUrls } from '../http/links.js';
 import { createSentPapersRepo } from '../db/sent-papers-repo.js';
 
 export interface SendSettings {
@@ -98,12 +98,8 @@ export interface SendOptions {
 
 export const DEFAULT_CLAIM_LEASE_SECONDS = 60;
 
-export function subscriberUrls(baseUrl: string, secret: string, subscriberId: number) {
-  return {
-    unsubscribeUrl: `${baseUrl}/unsubscribe?token=${signSubscriberToken(secret, 'unsubscribe', subscriberId)}`,
-    preferencesUrl: `${baseUrl}/preferences?token=${signSubscriberToken(secret, 'preferences', subscriberId)}`,
-  };
-}
+// Subscriber links are owned by the HTTP side (src/http/links.ts); re-exported for the callers that import them here.
+export { subscriberUrls };
 
 interface ClaimedDelivery {
   id: number;

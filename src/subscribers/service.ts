@@ -8,6 +8,7 @@ import type { Db } from '../db/open.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { createSubscribersRepo, referencesTo, type Frequency, type Subscriber } from '../db/subscribers-repo.js';
+import { createProfilesRepo } from '../db/profiles-repo.js';
 import { hashToken } from '../lib/tokens.js';
 import type { IntakeClient } from './intake-client.js';
 import type { SubscribeInput } from './intake.js';
@@ -35,6 +36,7 @@ const MAX_CONFIRM_TOKEN = 100;
 export function createSubscriptionService(deps: { db: Db; clock: Clock; logger: Logger; intake: IntakeClient }) {
   const { db, clock, logger, intake } = deps;
   const repo = createSubscribersRepo(db);
+  const profiles = createProfilesRepo(db);
 
   /** Looks a confirmation token up without using it. */
   function checkConfirmToken(token: unknown): ConfirmResult {
@@ -137,7 +139,7 @@ export function createSubscriptionService(deps: { db: Db; clock: Clock; logger: 
     exportData(subscriberId: number): Record<string, unknown> | undefined {
       const sub = repo.get(subscriberId);
       if (!sub) return undefined;
-      const known = new Set(['subscriber_topics', 'deliveries', 'sent_papers']);
+      const known = new Set(['subscriber_topics', 'deliveries', 'sent_papers', 'profile_papers']);
       const other: Record<string, unknown[]> = {};
       for (const ref of referencesTo(db, 'subscribers')) {
         if (known.has(ref.table)) continue;
@@ -160,6 +162,14 @@ export function createSubscriptionService(deps: { db: Db; clock: Clock; logger: 
         },
         deliveries: repo.deliveries(subscriberId).map((d) => ({ edition: d.edition_date, status: d.status, sentAt: d.sent_at, messageId: d.message_id })),
         papersSent: repo.sentPapers(subscriberId).map((p) => ({ paper: p.paper_id, edition: p.edition_date })),
+        // The reader's profile: papers they like or marked "less like this" (origin: a digest's link, or an import).
+        profile: profiles.list(subscriberId).map((p) => ({
+          paper: p.paperId,
+          title: p.title,
+          signal: p.signal === 1 ? 'more like this' : 'less like this',
+          origin: p.origin,
+          addedAt: p.addedAt,
+        })),
         ...(Object.keys(other).length ? { otherRecords: other } : {}),
       };
     },

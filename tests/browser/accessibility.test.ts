@@ -206,6 +206,20 @@ describe('every public page and email passes axe-core (WCAG 2.1 AA) at 375 and 1
     await audit(page, 'preferences with an error');
   });
 
+  it('the feedback pages of a digest\'s "More like this" link, and the preferences page listing papers you like', async () => {
+    const link = /href="(http:\/\/127\.0\.0\.1:\d+\/feedback\/[^"/]+\/more\?token=[^"]+)"/.exec(digestHtml)?.[1];
+    expect(link, 'a "More like this" link in the digest').toBeDefined();
+    await openAndAudit(link!.slice(base.length), 'feedback');
+    await page.getByRole('button', { name: 'More like this' }).click();
+    await page.getByRole('heading', { name: 'Thank you' }).waitFor();
+    await audit(page, 'feedback saved');
+    await openAndAudit(linkIn(digestHtml, '/preferences').slice(base.length), 'preferences with papers you like');
+    await page.getByLabel('arXiv ids or links', { exact: false }).fill('2608.99999\nnot an id');
+    await page.getByRole('button', { name: 'Add papers' }).click();
+    await page.getByText('Added 1 paper to your profile.').waitFor();
+    await audit(page, 'preferences: papers added');
+  });
+
   it('the unsubscribe page and the unsubscribed page', async () => {
     const url = linkIn(digestHtml, '/unsubscribe');
     await openAndAudit(url.slice(base.length), 'unsubscribe');
@@ -238,7 +252,8 @@ describe('every public page and email passes axe-core (WCAG 2.1 AA) at 375 and 1
   it('covered every page it meant to', () => {
     expect(audited).toEqual([
       'home', 'check your inbox', 'home with an error', 'confirmation email', 'confirm', 'confirmed', 'confirm with a bad link',
-      'digest email', 'preferences', 'preferences saved', 'preferences with an error', 'unsubscribe', 'unsubscribed',
+      'digest email', 'preferences', 'preferences saved', 'preferences with an error', 'feedback', 'feedback saved',
+      'preferences with papers you like', 'preferences: papers added', 'unsubscribe', 'unsubscribed',
       'unsubscribe with a bad link', 'archive index', 'archive edition', 'archive: no such edition', 'not found', 'admin sign-in',
       'admin sign-in with an error',
     ]);

@@ -3,6 +3,7 @@
 import { html } from './html.js';
 import { page } from './layout.js';
 import type { Subscriber } from '../../db/subscribers-repo.js';
+import type { ProfilePaperRow } from '../../db/profiles-repo.js';
 import { MAX_TOPICS, timeZoneChoices } from '../../subscribers/preferences.js';
 
 export interface PreferencesLinks {
@@ -11,11 +12,16 @@ export interface PreferencesLinks {
   deleteData: string;
   resume: string;
   unsubscribe: string;
+  addPapers: string;
+  removePaper: string;
 }
 
 export interface PreferencesView {
   subscriber: Subscriber;
   topics: string[];
+  /** The reader's profile: every paper they like or marked "less like this", newest first. */
+  profile: ProfilePaperRow[];
+  maxPapers: number;
   links: PreferencesLinks;
   defaults: { timezone: string; hour: number; weeklyDayName: string };
   notice?: { kind: 'ok' | 'error'; text: string } | undefined;
@@ -83,9 +89,10 @@ ${
 </fieldset>
 <button type="submit">Save preferences</button>
 </form>
+${profileSection(v)}
 <section class="card" aria-labelledby="data-heading">
 <h2 id="data-heading">Your data</h2>
-<p>We keep your address, these settings and which digests we sent you.</p>
+<p>We keep your address, these settings, the papers in your profile and which digests we sent you.</p>
 <p><a class="button secondary" href="${v.links.exportData}" download>Download my data (JSON)</a></p>
 <form method="post" action="${v.links.deleteData}">
 <label class="choice"><input type="checkbox" name="confirm" value="yes" required> I understand this deletes my address and everything about me, for good.</label>
@@ -94,6 +101,32 @@ ${
 </section>
 ${s.status === 'active' || s.status === 'pending' ? html`<p>Want no more emails at all? <a href="${v.links.unsubscribe}">Unsubscribe</a>.</p>` : ''}`,
   );
+}
+
+function profileSection(v: PreferencesView) {
+  const liked = v.profile.filter((p) => p.signal === 1).length;
+  return html`<section class="card" aria-labelledby="profile-heading">
+<h2 id="profile-heading">Papers you like</h2>
+<p>Each digest picks the new papers that most resemble these for a “Picked for you” section, and moves down papers like those you marked “less like this”. Add papers with the “More like this” links of a digest, or here.</p>
+${
+  v.profile.length
+    ? html`<p class="muted">${liked} liked, ${v.profile.length - liked} marked “less like this” (at most ${v.maxPapers} in all).</p>
+<ul class="profile">${v.profile.map(
+        (p) => html`<li><span>${p.title ?? p.paperId}${p.stored ? '' : html` <span class="muted">(${p.paperId}; used once a source brings it)</span>`}${
+          p.signal === -1 ? html` <span class="badge">less like this</span>` : ''
+        }</span><form method="post" action="${v.links.removePaper}"><input type="hidden" name="paper" value="${p.paperId}"><button type="submit" class="secondary" aria-label="Remove ${p.title ?? p.paperId}">Remove</button></form></li>`,
+      )}</ul>`
+    : html`<p class="muted">No papers yet.</p>`
+}
+<form method="post" action="${v.links.addPapers}" enctype="multipart/form-data">
+<label for="paper-ids">arXiv ids or links <span class="optional">(one per line)</span></label>
+<textarea id="paper-ids" name="ids" rows="3" aria-describedby="paper-ids-hint"></textarea>
+<p class="hint" id="paper-ids-hint">Like 2401.12345 or https://arxiv.org/abs/2401.12345. A paper we do not hold yet is kept by its id and used as soon as a source brings it.</p>
+<label for="library">Or a file from your reference manager <span class="optional">(BibTeX .bib, or a Zotero / CSL-JSON .json export; up to 2 MB)</span></label>
+<input type="file" id="library" name="library" accept=".bib,.bibtex,.json,application/json,application/x-bibtex,text/x-bibtex">
+<button type="submit">Add papers</button>
+</form>
+</section>`;
 }
 
 export function deletedPage(): string {

@@ -60,6 +60,13 @@ button.danger { background: transparent; color: var(--warn-fg); border-color: va
 ol.papers { padding-left: 1.25rem; } ol.papers li { margin: .9rem 0; }
 .reason { font-size:.8rem; background: var(--chip); color: var(--chip-fg); border-radius:4px; padding: 0 .4rem; }
 .muted { color: var(--muted); font-size: .9rem; }
+h2.paper { font-size: 1.15rem; line-height: 1.35; } h2.paper a { color: var(--fg); }
+.choices { display:flex; flex-wrap:wrap; gap: 0 .75rem; } .choices form { margin: 0; }
+ul.hint { padding-left: 1.2rem; } ul.hint li { margin: .3rem 0; }
+ul.profile { list-style: none; padding: 0; margin: .5rem 0 0; }
+ul.profile li { display:flex; gap: .75rem; justify-content: space-between; align-items: center; border-top: 1px solid var(--border); padding: .45rem 0; }
+ul.profile form { margin: 0; flex: none; } ul.profile button { margin-top: 0; min-height: 2.2rem; padding: .25rem .8rem; }
+input[type=file] { font: inherit; font-size: 1rem; max-width: 100%; }
 `;
 
 export const SITE_CSS_HASH = createHash('sha256').update(SITE_CSS).digest('hex').slice(0, 12);

@@ -7,11 +7,13 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { Info } from 'luxon';
 import { z } from 'zod';
 import type { AppDeps } from '../../app.js';
-import { verifySubscriberToken, signSubscriberToken } from '../../lib/tokens.js';
+import { verifySubscriberToken } from '../../lib/tokens.js';
+import { subscriberUrls } from '../links.js';
 import { frequencySchema, hourSchema, parseTopicText, timezoneSchema } from '../../subscribers/preferences.js';
 import { sendError } from '../error-handler.js';
 import { badLinkPage } from '../pages/unsubscribe.js';
 import { deletedPage, noSubscriberPage, preferencesPage, type PreferencesView } from '../pages/preferences.js';
+import { parseIdList, parseLibraryFile, type ImportResult } from '../../profile/import-formats.js';
 
 const tokenQuery = z.object({ token: z.string().max(200).optional().meta({ description: 'The signed token from the preferences link' }) });
 
@@ -30,6 +32,16 @@ const preferencesForm = z
   .strict();
 
 const deleteForm = z.object({ confirm: z.literal('yes') }).strict();
+const removePaperForm = z.object({ paper: z.string().min(1).max(100) }).strict();
+/** A library file read whole (BibTeX or CSL-JSON): 2 MB holds several thousand entries. */
+const MAX_LIBRARY_BYTES = 2 * 1024 * 1024;
+const addPapersForm = z
+  .object({
+    ids: z.string().max(64 * 1024).optional(),
+    // multipart files arrive as a Buffer (an empty file input as an empty one)
+    library: z.union([z.instanceof(Buffer), z.string()]).optional(),
+  })
+  .strict();
 
 const HTML = 'text/html; charset=utf-8';
 
@@ -60,9 +72,14 @@ export const preferencesRoutes: FastifyPluginAsync<{ app: AppDeps }> = async (ba
       exportData: `/preferences/export${q}`,
       deleteData: `/preferences/delete${q}`,
       resume: `/preferences/resume${q}`,
-      unsubscribe: `/unsubscribe?token=${signSubscriberToken(secret, 'unsubscribe', id)}`,
+      unsubscribe: subscriberUrls('', secret, id).unsubscribeUrl,
+      addPapers: `/preferences/papers${q}`,
+      removePaper: `/preferences/papers/remove${q}`,
     };
-    return reply.code(status).type(HTML).send(preferencesPage({ ...profile, links, defaults, ...extra }));
+    return reply
+      .code(status)
+      .type(HTML)
+      .send(preferencesPage({ ...profile, profile: app.profiles.list(id), maxPapers: app.profiles.maxPapers, links, defaults, ...extra }));
   };
 
   fastify.get('/preferences', { schema: { tags: ['preferences'], summary: 'The preferences page', querystring: tokenQuery } }, async (req, reply) => {
@@ -123,6 +140,70 @@ export const preferencesRoutes: FastifyPluginAsync<{ app: AppDeps }> = async (ba
             ? { kind: 'ok', text: 'You are subscribed again.' }
             : { kind: 'error', text: 'This address cannot be resumed from here. Subscribe again from the home page.' },
       });
+    },
+  );
+
+  fastify.post(
+    '/preferences/papers',
+    {
+      bodyLimit: 64 * 1024,
+      // A library file is the one upload we take: one file, bounded; other forms accept none.
+      config: { multipartOptions: { limits: { files: 1, fileSize: MAX_LIBRARY_BYTES, fieldSize: 64 * 1024 } } },
+      schema: {
+        tags: ['preferences'],
+        summary: 'Add papers you like: arXiv ids or links one per line (field ids), or a BibTeX / CSL-JSON file (field library)',
+        querystring: tokenQuery,
+      },
+    },
+    async (req, reply) => {
+      const id = subscriberFor(req, reply);
+      if (id === null) return reply;
+      const token = req.query.token!;
+      const form = addPapersForm.safeParse(req.body ?? {});
+      if (!form.success) return render(reply, id, token, 400, { notice: { kind: 'error', text: 'Nothing added: send arXiv ids (one per line) or a BibTeX or CSL-JSON file.' } });
+      const reads: ImportResult[] = [];
+      if (form.data.ids?.trim()) reads.push(parseIdList(form.data.ids));
+      const file = form.data.library;
+      const fileText = typeof file === 'string' ? file : file?.toString('utf8');
+      if (fileText?.trim()) reads.push(parseLibraryFile('', fileText));
+      if (!reads.length) return render(reply, id, token, 400, { notice: { kind: 'error', text: 'Nothing added: paste arXiv ids or choose a file first.' } });
+      let added = 0;
+      let present = 0;
+      let overLimit = 0;
+      const skipped: ImportResult['skipped'] = [];
+      for (const read of reads) {
+        const outcome = app.profiles.importPapers(id, read);
+        if (!outcome) return reply.code(404).type(HTML).send(noSubscriberPage());
+        added += outcome.added;
+        present += outcome.present;
+        overLimit += outcome.overLimit;
+        skipped.push(...outcome.skipped);
+      }
+      const parts = [`Added ${added} paper${added === 1 ? '' : 's'} to your profile.`];
+      if (present) parts.push(`${present} ${present === 1 ? 'was' : 'were'} in it already.`);
+      if (overLimit) parts.push(`${overLimit} left out: a profile holds at most ${app.profiles.maxPapers} papers.`);
+      if (skipped.length)
+        parts.push(
+          `${skipped.length} entr${skipped.length === 1 ? 'y' : 'ies'} skipped: ${skipped
+            .slice(0, 5)
+            .map((x) => `${x.where}: ${x.reason}`)
+            .join('; ')}${skipped.length > 5 ? '; …' : ''}.`,
+        );
+      return render(reply, id, token, added || present ? 200 : 400, { notice: { kind: added || present ? 'ok' : 'error', text: parts.join(' ') } });
+    },
+  );
+
+  fastify.post(
+    '/preferences/papers/remove',
+    { bodyLimit: 1024, schema: { tags: ['preferences'], summary: 'Remove a paper from your profile (form field paper)', querystring: tokenQuery } },
+    async (req, reply) => {
+      const id = subscriberFor(req, reply);
+      if (id === null) return reply;
+      const form = removePaperForm.safeParse(req.body ?? {});
+      if (!form.success) return render(reply, id, req.query.token!, 400, { notice: { kind: 'error', text: 'Nothing removed: no paper named.' } });
+      // Idempotent: removing a paper that is not there says the same.
+      app.profiles.remove(id, form.data.paper);
+      return render(reply, id, req.query.token!, 200, { notice: { kind: 'ok', text: 'Removed from your profile.' } });
     },
   );
 

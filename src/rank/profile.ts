@@ -1,0 +1,232 @@
+// A reader's profile (pure): the papers they liked ("More like this", papers they imported) and those they marked
+// "Less like this", scored against an edition's pool of candidates. The scorer is linear over tf-idf vectors, a
+// Rocchio centroid: a candidate scores its mean cosine with the liked papers minus NEGATIVE_WEIGHT × its mean cosine
+// with the disliked ones (the same as a dot product with mean(liked) − w·mean(disliked)). Because that score is a sum
+// over profile papers, each profile paper's cosines with the pool are computed once per edition (its NEIGHBOURS
+// nearest pool papers, `neighbours`), and a reader only adds up their papers' lists: O(profile size × NEIGHBOURS)
+// per reader, never the pool's postings and never the whole history. An empty profile yields nothing, so the caller
+// leaves such readers exactly as they were.
+import type { SparseVector } from './text-vectors.js';
+
+export interface PoolPaper {
+  id: string;
+  vector: SparseVector;
+  /** The paper's trending score scaled to 0–1 within the pool (0 = nobody voted). */
+  trend: number;
+}
+
+/** The edition's pool as an inverted index: for each term, the candidates holding it and their weights. */
+export interface PoolIndex {
+  readonly papers: readonly PoolPaper[];
+  readonly position: ReadonlyMap<string, number>;
+  /** postings of term t: [start[t], start[t + 1]) in doc/weight. */
+  readonly start: Int32Array;
+  readonly doc: Int32Array;
+  readonly weight: Float64Array;
+  /** Scratch space for one computation at a time (per pool paper), left zeroed after each use. */
+  readonly scratch: { pos: Float64Array; neg: Float64Array; touched: Int32Array };
+}
+
+export function buildPoolIndex(papers: readonly PoolPaper[], termCount: number): PoolIndex {
+  const counts = new Int32Array(termCount + 1);
+  for (const p of papers) for (const t of p.vector.idx) counts[t + 1]!++;
+  const start = new Int32Array(termCount + 1);
+  for (let t = 0; t < termCount; t++) start[t + 1] = start[t]! + counts[t + 1]!;
+  const fill = start.slice(0, termCount);
+  const doc = new Int32Array(start[termCount]!);
+  const weight = new Float64Array(start[termCount]!);
+  papers.forEach((p, d) => {
+    for (let k = 0; k < p.vector.idx.length; k++) {
+      const at = fill[p.vector.idx[k]!]!++;
+      doc[at] = d;
+      weight[at] = p.vector.val[k]!;
+    }
+  });
+  return {
+    papers,
+    position: new Map(papers.map((p, i) => [p.id, i])),
+    start,
+    doc,
+    weight,
+    scratch: { pos: new Float64Array(papers.length), neg: new Float64Array(papers.length), touched: new Int32Array(papers.length) },
+  };
+}
+
+/** A profile paper's nearest pool papers: positions in the pool and cosines, most similar first. */
+export interface Neighbours {
+  doc: Int32Array;
+  cos: Float64Array;
+}
+
+export const NO_NEIGHBOURS: Neighbours = Object.freeze({ doc: new Int32Array(0), cos: new Float64Array(0) }) as Neighbours;
+
+/**
+ * Pool papers kept per profile paper (its nearest by cosine). A reader's score for a candidate is a mean over their
+ * papers, so a paper's small cosines with far-away candidates barely move it; eval:personal measures the cut.
+ */
+export const NEIGHBOURS = 200;
+
+/** The cosines of a (profile) paper's vector with every pool paper, its `limit` nearest kept. Once per paper per edition. */
+export function neighbours(ix: PoolIndex, v: SparseVector, limit = NEIGHBOURS): Neighbours {
+  const { pos, touched } = ix.scratch;
+  const terms = ix.start.length - 1;
+  let n = 0;
+  for (let k = 0; k < v.idx.length; k++) {
+    const t = v.idx[k]!;
+    if (t >= terms) continue;
+    const w = v.val[k]!;
+    for (let p = ix.start[t]!, end = ix.start[t + 1]!; p < end; p++) {
+      const d = ix.doc[p]!;
+      if (pos[d] === 0) touched[n++] = d;
+      pos[d]! += w * ix.weight[p]!;
+    }
+  }
+  const order = Array.from(touched.subarray(0, n)).sort((a, b) => pos[b]! - pos[a]! || a - b).slice(0, limit);
+  const out = { doc: Int32Array.from(order), cos: Float64Array.from(order, (d) => pos[d]!) };
+  for (let i = 0; i < n; i++) pos[touched[i]!] = 0;
+  return out;
+}
+
+export interface ProfileEntry {
+  paperId: string;
+  /** 1: liked (imported, or "More like this"); −1: "Less like this". */
+  signal: 1 | -1;
+  title: string;
+  /** Its nearest pool papers; empty when we hold no text for it yet (a pasted id no source has brought). */
+  near: Neighbours;
+}
+
+export interface ProfileSettings {
+  /** Papers to rank for "Picked for you". */
+  size: number;
+}
+
+export interface PickedPaper {
+  id: string;
+  /** Relevance relative to this reader's best candidate (≤ 1) plus TREND_BLEND × trending (0–1). */
+  score: number;
+}
+
+export interface ReaderScores {
+  /** The best candidates for "Picked for you", best first (up to the size asked for, after `exclude`). */
+  picked: PickedPaper[];
+  /** Why a picked paper is there: "like 2 papers you saved: “A”, “B”". */
+  reason(id: string): string;
+  /**
+   * How far "Less like this" pushes a pool paper down in the other sections: a factor in (0, 1] on its score
+   * (1 = untouched). Null when the reader marked nothing "less like this" (or we hold no text for those papers).
+   */
+  demote: ((id: string) => number) | null;
+}
+
+/** "Less like this" counts this much against a candidate, relative to what the liked papers count for it. */
+export const NEGATIVE_WEIGHT = 0.5;
+/** How much trending adds to the profile's relevance (scaled to 0–1 for this reader) in "Picked for you". */
+export const TREND_BLEND = 0.25;
+/** A candidate whose mean cosine with the liked papers is below this is not picked, however few others there are. */
+export const MIN_RELEVANCE = 0.02;
+/** Cosine with a liked paper from which it is named in the reason, relative to the closest one. */
+const REASON_SHARE = 0.6;
+/** Demotion: score × max(DEMOTE_FLOOR, 1 − DEMOTE_SLOPE · mean cosine with the disliked papers). */
+const DEMOTE_SLOPE = 4;
+const DEMOTE_FLOOR = 0.05;
+
+/**
+ * Scores the pool for one reader: the best `size` papers by relevance to what they liked (less what they marked
+ * "less like this"), blended with trending; and the demotion of papers like the disliked ones.
+ * `exclude`: papers the reader must not get here (already sent).
+ */
+export function scoreReader(ix: PoolIndex, profile: readonly ProfileEntry[], s: ProfileSettings, exclude: (id: string) => boolean): ReaderScores {
+  const liked: ProfileEntry[] = [];
+  const disliked: ProfileEntry[] = [];
+  for (const e of profile) {
+    if (!e.near.doc.length) continue;
+    if (e.signal === 1) liked.push(e);
+    else disliked.push(e);
+  }
+  const { pos, neg, touched } = ix.scratch;
+  let n = 0;
+  for (const e of liked)
+    for (let k = 0; k < e.near.doc.length; k++) {
+      const d = e.near.doc[k]!;
+      if (pos[d] === 0) touched[n++] = d;
+      pos[d]! += e.near.cos[k]! / liked.length;
+    }
+  for (const e of disliked)
+    for (let k = 0; k < e.near.doc.length; k++) {
+      const d = e.near.doc[k]!;
+      if (pos[d] === 0 && neg[d] === 0) touched[n++] = d;
+      neg[d]! += e.near.cos[k]! / disliked.length;
+    }
+
+  // The best `size` by relevance relative to this reader's best, blended with trending: a bounded insertion list.
+  let best = 0;
+  for (let i = 0; i < n; i++) {
+    const d = touched[i]!;
+    const rel = pos[d]! - NEGATIVE_WEIGHT * neg[d]!;
+    if (pos[d]! >= MIN_RELEVANCE && rel > best) best = rel;
+  }
+  const top: { d: number; score: number }[] = [];
+  if (best > 0 && s.size > 0)
+    for (let i = 0; i < n; i++) {
+      const d = touched[i]!;
+      const rel = pos[d]! - NEGATIVE_WEIGHT * neg[d]!;
+      if (pos[d]! < MIN_RELEVANCE || rel <= 0) continue;
+      const score = rel / best + TREND_BLEND * ix.papers[d]!.trend;
+      if (top.length === s.size && !before(score, d, top[top.length - 1]!, ix)) continue;
+      if (exclude(ix.papers[d]!.id)) continue;
+      let at = top.length === s.size ? top.length - 1 : top.length;
+      while (at > 0 && before(score, d, top[at - 1]!, ix)) {
+        top[at] = top[at - 1]!;
+        at--;
+      }
+      top[at] = { d, score };
+    }
+
+  let demote: ReaderScores['demote'] = null;
+  if (disliked.length) {
+    const factor = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      const d = touched[i]!;
+      if (neg[d]! > 0) factor.set(ix.papers[d]!.id, Math.max(DEMOTE_FLOOR, 1 - DEMOTE_SLOPE * neg[d]!));
+    }
+    demote = (id) => factor.get(id) ?? 1;
+  }
+  for (let i = 0; i < n; i++) {
+    pos[touched[i]!] = 0;
+    neg[touched[i]!] = 0;
+  }
+  return {
+    picked: top.map(({ d, score }) => ({ id: ix.papers[d]!.id, score })),
+    reason: (id) => reasonFor(ix.position.get(id) ?? -1, liked),
+    demote,
+  };
+}
+
+/** Higher score first; ties by paper id, so the same data always gives the same order. */
+function before(score: number, d: number, other: { d: number; score: number }, ix: PoolIndex): boolean {
+  return score > other.score || (score === other.score && ix.papers[d]!.id < ix.papers[other.d]!.id);
+}
+
+/** "like 2 papers you saved: “A”, “B”": the liked papers closest to this pool paper, the closest first. */
+function reasonFor(d: number, liked: readonly ProfileEntry[]): string {
+  const sims: { e: ProfileEntry; sim: number }[] = [];
+  for (const e of liked) {
+    const k = e.near.doc.indexOf(d);
+    if (k >= 0) sims.push({ e, sim: e.near.cos[k]! });
+  }
+  if (!sims.length) return 'like papers you saved';
+  sims.sort((a, b) => b.sim - a.sim);
+  const close = sims.filter((x) => x.sim >= sims[0]!.sim * REASON_SHARE);
+  const named = close.slice(0, 2).map((x) => `“${shortTitle(x.e.title || x.e.paperId)}”`);
+  const n = close.length;
+  return `like ${n === 1 ? 'a paper' : `${n} papers`} you saved: ${named.join(', ')}${n > 2 ? ` and ${n - 2} more` : ''}`;
+}
+
+function shortTitle(t: string, max = 60): string {
+  const clean = t.replace(/\s+/g, ' ').trim();
+  if (clean.length <= max) return clean;
+  const cut = clean.slice(0, max);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max * 0.6 ? cut.slice(0, space) : cut).replace(/[\s,.;:]+$/, '')}…`;
+}

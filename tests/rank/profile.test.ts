@@ -1,0 +1,148 @@
+// "Picked for you" through prepareEdition on the recorded Hugging Face week: readers without a profile get exactly the
+// selections they got before profiles existed; a reader with one gets a "Picked for you" section with reasons naming
+// their papers; "less like this" pushes similar papers down in Top trending; papers kept as ids are used once stored.
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+import { fixedClock } from '../../src/lib/clock.js';
+import { runIngest } from '../../src/ingest/run-ingest.js';
+import { prepareEdition } from '../../src/digest/prepare.js';
+import type { Section } from '../../src/rank/select.js';
+import { buildTermSpace, termCounts } from '../../src/rank/text-vectors.js';
+import { buildPoolIndex, scoreReader } from '../../src/rank/profile.js';
+import { profileNeighbours } from '../../src/rank/personal.js';
+
+const DATE = '2026-08-21';
+const apps: TestApp[] = [];
+afterEach(async () => {
+  for (const a of apps.splice(0)) await a.cleanup();
+});
+
+async function appWithReaders(): Promise<{ app: TestApp; ids: number[] }> {
+  const app = createTestApp({ SOURCES: 'file', PICKED_SECTION_SIZE: '3' }, { clock: fixedClock(`${DATE}T07:00:00.000Z`) });
+  apps.push(app);
+  const now = app.clock.now().toISOString();
+  const ids = [
+    app.subscriptions.repo.create({ email: 'plain@example.org', status: 'active', now }),
+    app.subscriptions.repo.create({ email: 'topics@example.org', status: 'active', now, topics: ['agents', 'diffusion'] }),
+    app.subscriptions.repo.create({ email: 'weekly@example.org', status: 'active', now, frequency: 'weekly' }),
+    app.subscriptions.repo.create({ email: 'profile@example.org', status: 'active', now, topics: ['agents'] }),
+  ];
+  const [r] = await runIngest({ ...app, sources: app.sources('file') }, { days: 10 });
+  expect(r?.ok).toBe(true);
+  return { app, ids };
+}
+
+const selections = (app: TestApp) =>
+  new Map(
+    (app.db.prepare('SELECT subscriber_id, selection_json FROM deliveries ORDER BY subscriber_id').all() as { subscriber_id: number; selection_json: string }[]).map(
+      (r) => [r.subscriber_id, JSON.parse(r.selection_json) as Section[]],
+    ),
+  );
+
+/** Papers of the candidate window about one subject, by their title (the recorded week is real data). */
+function papersAbout(app: TestApp, word: string): { id: string; title: string }[] {
+  return app.db.prepare("SELECT id, title FROM papers WHERE title LIKE ? AND daily_date >= '2026-08-10' ORDER BY id").all(`%${word}%`) as { id: string; title: string }[];
+}
+
+describe('Picked for you', () => {
+  it('leaves every reader without a profile exactly as they were, and gives the reader with one a section with reasons', async () => {
+    const before = await appWithReaders();
+    prepareEdition(before.app, DATE, before.app.prepareSettings);
+    const after = await appWithReaders();
+    const liked = papersAbout(after.app, 'Agent').slice(0, 3);
+    expect(liked.length).toBe(3);
+    for (const p of liked) after.app.profiles.setFeedback(after.ids[3]!, p.id, 'more');
+    // The ranking sees the same papers in both apps.
+    prepareEdition(after.app, DATE, after.app.prepareSettings);
+
+    const a = selections(before.app);
+    const b = selections(after.app);
+    for (const id of before.ids.slice(0, 3)) expect(b.get(id), `reader ${id}`).toEqual(a.get(id));
+    expect(a.get(before.ids[3]!)!.map((s) => s.kind)).not.toContain('picked');
+
+    const withProfile = b.get(after.ids[3]!)!;
+    expect(withProfile.map((s) => s.kind)).toEqual(['trending', 'picked', 'topic']);
+    const picked = withProfile.find((s) => s.kind === 'picked')!;
+    expect(picked.title).toBe('Picked for you');
+    expect(picked.papers).toHaveLength(3);
+    const titles = liked.map((p) => p.title.slice(0, 20));
+    for (const p of picked.papers) {
+      expect(p.reason).toMatch(/^like (a paper|\d papers) you saved: “/);
+      expect(titles.some((t) => p.reason.includes(t))).toBe(true);
+    }
+    // Never a paper twice, never one of their own liked papers shown as news it is not (liked ≠ excluded, but not repeated).
+    const all = withProfile.flatMap((s) => s.papers.map((p) => p.id));
+    expect(new Set(all).size).toBe(all.length);
+  });
+
+  it('"less like this" pushes similar papers down in Top trending', async () => {
+    const { app, ids } = await appWithReaders();
+    const reader = ids[0]!;
+    // Mark the edition's top trending paper "less like this": it and papers like it move down.
+    const probe = await appWithReaders();
+    prepareEdition(probe.app, DATE, probe.app.prepareSettings);
+    const top = selections(probe.app).get(probe.ids[0]!)![0]!.papers.map((p) => p.id);
+    app.profiles.setFeedback(reader, top[0]!, 'less');
+    prepareEdition(app, DATE, app.prepareSettings);
+    const mine = selections(app).get(reader)![0]!.papers.map((p) => p.id);
+    expect(mine).toHaveLength(top.length);
+    expect(mine.indexOf(top[0]!) === -1 || mine.indexOf(top[0]!) > 0).toBe(true);
+    expect(mine).not.toEqual(top);
+    // The others are untouched.
+    expect(selections(app).get(ids[1]!)).toEqual(selections(probe.app).get(probe.ids[1]!));
+  });
+
+  it('keeps a pasted id that no source brought yet, and uses it once a source does', async () => {
+    const { app, ids } = await appWithReaders();
+    const reader = ids[0]!;
+    app.profiles.importPapers(reader, { format: 'list', papers: [{ paperId: '2608.99991', title: null, abstract: null }], skipped: [] });
+    prepareEdition(app, '2026-08-20', app.prepareSettings);
+    expect(selections(app).get(reader)!.map((s) => s.kind)).toEqual(['trending']); // nothing to compare with yet
+    // A source brings it (an old paper about agents: not a candidate itself, but now the profile has its text).
+    const agent = papersAbout(app, 'Agent')[0]!;
+    const row = app.papers.get(agent.id)!;
+    app.papers.upsertBatch('arxiv', [{ id: '2608.99991', title: row.title, abstract: row.abstract ?? undefined, authors: [], aiKeywords: row.aiKeywords, categories: [], publishedAt: '2025-01-01T00:00:00.000Z' }], '2026-08-21T06:00:00.000Z');
+    prepareEdition(app, DATE, app.prepareSettings);
+    const sections = app.db.prepare('SELECT selection_json FROM deliveries d JOIN editions e ON e.id = d.edition_id WHERE e.date = ? AND d.subscriber_id = ?').get(DATE, reader) as { selection_json: string };
+    expect((JSON.parse(sections.selection_json) as Section[]).map((s) => s.kind)).toContain('picked');
+  });
+});
+
+describe('scoreReader', () => {
+  const docs = [
+    { id: 'a', title: 'Machine translation with large language models', abstract: 'We translate text between languages with language models.' },
+    { id: 'b', title: 'Image segmentation with diffusion models', abstract: 'Pixels, images and segmentation masks from diffusion.' },
+    { id: 'c', title: 'Aligning language models with human feedback', abstract: 'Preference optimization for language models.' },
+    { id: 'd', title: 'Video diffusion for image generation', abstract: 'Diffusion models generate images and videos.' },
+  ];
+  const space = buildTermSpace(docs.map(termCounts));
+  const ix = buildPoolIndex(
+    docs.map((d) => ({ id: d.id, vector: space.vector(termCounts(d)), trend: 0 })),
+    space.size,
+  );
+  const entry = (title: string, signal: 1 | -1) => ({ paperId: title, signal, title, near: profileNeighbours(ix, space, { id: title, title }) });
+
+  it('ranks by resemblance to the liked papers, names them, honours exclusions, and scores nothing for an empty profile', () => {
+    const r = scoreReader(ix, [entry('Language models for translation', 1)], { size: 2 }, () => false);
+    expect(r.picked.map((p) => p.id)).toEqual(['a', 'c']);
+    expect(r.reason('a')).toBe('like a paper you saved: “Language models for translation”');
+    expect(r.demote).toBeNull();
+    const without = scoreReader(ix, [entry('Language models for translation', 1)], { size: 2 }, (id) => id === 'a').picked.map((p) => p.id);
+    expect(without[0]).toBe('c');
+    expect(without).not.toContain('a');
+    expect(scoreReader(ix, [], { size: 5 }, () => false)).toMatchObject({ picked: [], demote: null });
+  });
+
+  it('"less like this" lowers similar candidates and yields a demotion factor only for papers like the disliked ones', () => {
+    const r = scoreReader(ix, [entry('Diffusion models for images', -1)], { size: 4 }, () => false);
+    expect(r.picked).toEqual([]);
+    // Papers about diffusion and images go down far more than one that only shares the word "models".
+    expect(r.demote!('b')).toBeLessThan(0.5);
+    expect(r.demote!('d')).toBeLessThan(0.5);
+    expect(r.demote!('a')).toBeGreaterThan(Math.max(r.demote!('b'), r.demote!('d')) + 0.2);
+    expect(r.demote!('not in the pool')).toBe(1);
+    // The scratch space is left clean: the next reader scores as if first.
+    const again = scoreReader(ix, [entry('Language models for translation', 1)], { size: 2 }, () => false);
+    expect(again.picked.map((p) => p.id)).toEqual(['a', 'c']);
+  });
+});
