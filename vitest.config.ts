@@ -35,7 +35,8 @@ export default defineConfig(async () => {
         {
           test: {
             name: 'postgres',
-            include: ['tests/postgres/**/*.test.ts'],
+            // The PostgreSQL tests and the Store's contract suite (which runs each repository on both engines).
+            include: ['tests/postgres/**/*.test.ts', 'tests/db/contract/**/*.test.ts'],
             provide: { postgres },
             globalSetup: ['tests/helpers/postgres-required.ts'],
             testTimeout: 30_000,

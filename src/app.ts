@@ -3,6 +3,7 @@
 import type { Config } from './config.js';
 import { openDatabase, type Db } from './db/open.js';
 import { migrate } from './db/migrate.js';
+import { sqliteStore, type Store } from './db/store.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import type { Mailer } from './mail/mailer.js';
@@ -22,6 +23,9 @@ import type { SendSettings } from './mail/send-edition.js';
 
 export interface AppDeps {
   config: Readonly<Config>;
+  /** Every repository, of the configured engine (src/db/store.ts). */
+  store: Store;
+  /** The SQLite connection, for code not yet moved onto the Store (issue 16 removes it). */
   db: Db;
   logger: Logger;
   clock: Clock;
@@ -80,8 +84,10 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): AppDe
   const fetchImpl = o.fetch ?? globalThis.fetch;
   const sourceHttp = createSourceHttpClient(config, { fetch: fetchImpl, httpCache: createHttpCacheRepo(db), logger, clock });
   const messageIdDomain = config.mail.dkim?.domainName ?? (config.mail.from.match(/@([^>\s]+)/)?.[1] ?? 'localhost');
+  const store = sqliteStore(db);
   const deps: AppDeps = {
     config,
+    store,
     db,
     logger,
     clock,

@@ -1,0 +1,61 @@
+// The engines a contract test runs against: SQLite always (a fresh file), PostgreSQL when a server answered the
+// probe of vitest.config.ts (a fresh database per call, dropped by cleanup). One test file, parameterized:
+//   describe.each(testEngines())('…on $name', ({ open }) => { … const { store, cleanup } = await open(); … })
+// PostgreSQL is not registered (never skipped) when no server answered: tests/helpers/postgres-suite.ts says so.
+import { inject } from 'vitest';
+import { join } from 'node:path';
+import { openDatabase } from '../../src/db/open.js';
+import { migrate } from '../../src/db/migrate.js';
+import { postgresStore, sqliteStore, type Engine, type Store } from '../../src/db/store.js';
+import { tempDir } from './app.js';
+import { createTestDatabase } from './postgres.js';
+
+export interface OpenedTestStore {
+  store: Store;
+  /** Where a second process or connection can reach the same database. */
+  location: { engine: 'sqlite'; path: string } | { engine: 'postgres'; url: string };
+  cleanup(): Promise<void>;
+}
+
+export interface TestEngine {
+  name: Engine;
+  open(): Promise<OpenedTestStore>;
+}
+
+const sqlite: TestEngine = {
+  name: 'sqlite',
+  async open() {
+    const t = tempDir('papers-store-');
+    const path = join(t.dir, 'store.db');
+    const db = openDatabase(path);
+    migrate(db);
+    const store = sqliteStore(db);
+    return {
+      store,
+      location: { engine: 'sqlite', path },
+      async cleanup() {
+        await store.close();
+        t.cleanup();
+      },
+    };
+  },
+};
+
+const postgres: TestEngine = {
+  name: 'postgres',
+  async open() {
+    const db = await createTestDatabase();
+    const store = postgresStore(db.pool);
+    return {
+      store,
+      location: { engine: 'postgres', url: db.url },
+      // drop() ends the pool the store runs on, then drops the database.
+      cleanup: () => db.drop(),
+    };
+  },
+};
+
+/** SQLite, and PostgreSQL when its server answers (the `postgres` project requires one and fails without). */
+export function testEngines(): TestEngine[] {
+  return inject('postgres').ok ? [sqlite, postgres] : [sqlite];
+}
