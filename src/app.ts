@@ -81,10 +81,10 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): AppDe
     },
     onCommit: (ok, code) => writeHealth.record(ok, code),
   });
+  const store = sqliteStore(db);
   const fetchImpl = o.fetch ?? globalThis.fetch;
   const sourceHttp = createSourceHttpClient(config, { fetch: fetchImpl, httpCache: createHttpCacheRepo(db), logger, clock });
   const messageIdDomain = config.mail.dkim?.domainName ?? (config.mail.from.match(/@([^>\s]+)/)?.[1] ?? 'localhost');
-  const store = sqliteStore(db);
   const deps: AppDeps = {
     config,
     store,
@@ -95,7 +95,7 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): AppDe
     fetch: fetchImpl,
     papers: createPapersRepo(db),
     ingestRuns: createIngestRunsRepo(db),
-    subscriptions: createSubscriptionService({ db, clock, logger, intake }),
+    subscriptions: createSubscriptionService({ store, db, clock, logger, intake }),
     writeHealth,
     profiles: createProfileService({ db, clock, logger }),
     // One HTTP client for the app's lifetime: the arXiv spacing holds across runs; ETags persist in http_cache.

@@ -10,7 +10,8 @@
 import type { Db } from '../db/open.js';
 import type { Logger } from '../lib/logger.js';
 import type { Mailer } from '../mail/mailer.js';
-import { createSubscribersRepo } from '../db/subscribers-repo.js';
+import { createSqliteSubscribersCore } from '../db/sqlite/subscribers-repo.js';
+import type { SubscribeOutcome } from '../db/stores/subscribers.js';
 import { classifyWriteError, sqliteCode } from '../db/sqlite-errors.js';
 import { newConfirmToken } from '../lib/tokens.js';
 import { renderConfirmation } from '../digest/render.js';
@@ -94,8 +95,7 @@ export function createIntake(deps: IntakeDeps, s: IntakeSettings): Intake {
 
   function connect() {
     const db = deps.openDb();
-    const repo = createSubscribersRepo(db);
-    return { db, repo, decideOne: db.transaction((input: SubscribeInput, now: Date) => decide(repo, input, now)) };
+    return { db, repo: createSqliteSubscribersCore(db) };
   }
   const connection = () => (conn ??= connect());
   const reconnect = () => {
@@ -117,37 +117,11 @@ export function createIntake(deps: IntakeDeps, s: IntakeSettings): Intake {
     setWaiting(waiting - n);
   };
 
-  function decide(repo: ReturnType<typeof createSubscribersRepo>, input: SubscribeInput, now: Date): Decision {
-    const nowIso = now.toISOString();
-    const sub = repo.getByEmail(input.email);
-    if (!sub) {
-      const id = repo.create({ email: input.email, status: 'pending', now: nowIso, timezone: input.timezone, hour: input.hour, topics: input.topics });
-      logger.info({ event: 'subscriber.created', subscriberId: id }, 'new pending subscriber');
-      return confirmationFor(repo, id, input.email, now);
-    }
-    // Active addresses get nothing (no mail, no change); bounced ones stay bounced until an admin resets them.
-    if (sub.status === 'active' || sub.status === 'bounced') return null;
-    if (sub.status === 'unsubscribed') repo.setStatus(sub.id, 'pending', nowIso);
-    if (input.topics) repo.setTopics(sub.id, input.topics);
-    if (input.timezone !== undefined || input.hour !== undefined)
-      repo.setPreferences(
-        sub.id,
-        { timezone: input.timezone ?? sub.timezone, hour: input.hour ?? sub.delivery_hour, frequency: sub.frequency, paused: sub.paused === 1 },
-        nowIso,
-      );
-    const last = sub.confirm_sent_at ? Date.parse(sub.confirm_sent_at) : Number.NEGATIVE_INFINITY;
-    if (now.getTime() - last < s.confirmResendMinutes * 60_000) {
-      logger.info({ event: 'subscriber.confirmation_throttled', subscriberId: sub.id }, 'confirmation recently sent');
-      return null;
-    }
-    return confirmationFor(repo, sub.id, sub.email, now);
-  }
-
-  function confirmationFor(repo: ReturnType<typeof createSubscribersRepo>, subscriberId: number, email: string, now: Date): Decision {
-    // The window is taken in the same transaction that decided to send: two racing requests send one email.
-    const { token, hash } = newConfirmToken();
-    repo.setConfirmToken(subscriberId, hash, new Date(now.getTime() + s.confirmTtlHours * 3_600_000).toISOString(), now.toISOString());
-    return { subscriberId, email, token, hash };
+  /** What the store did with one request, logged; a confirmation to send when it issued a token. */
+  function decisionOf(o: SubscribeOutcome, email: string, token: string, hash: string): Decision {
+    if (o.action === 'created') logger.info({ event: 'subscriber.created', subscriberId: o.subscriberId }, 'new pending subscriber');
+    if (o.action === 'throttled') logger.info({ event: 'subscriber.confirmation_throttled', subscriberId: o.subscriberId }, 'confirmation recently sent');
+    return o.action === 'created' || o.action === 'renewed' ? { subscriberId: o.subscriberId, email, token, hash } : null;
   }
 
   async function sendConfirmation(d: NonNullable<Decision>): Promise<void> {
@@ -166,24 +140,35 @@ export function createIntake(deps: IntakeDeps, s: IntakeSettings): Intake {
     }
   }
 
-  /** One batch in one transaction; a request's own error (a constraint) drops that request, never the batch. */
+  /**
+   * One batch in one transaction (the store's group commit); a request's own error (a constraint) drops that
+   * request, never the batch. Each request carries a fresh token, stored only if a confirmation is to go out.
+   */
   function writeBatch(batch: Pending[]): Decision[] {
     const c = connection();
+    const tokens = batch.map(() => newConfirmToken());
+    const outcomes = c.repo.subscribeBatch(
+      batch.map((p, i) => ({
+        request: p.input,
+        terms: {
+          now: p.at.toISOString(),
+          confirmHash: tokens[i]!.hash,
+          confirmExpiresAt: new Date(p.at.getTime() + s.confirmTtlHours * 3_600_000).toISOString(),
+          resendMinutes: s.confirmResendMinutes,
+        },
+      })),
+    );
     let invalid = 0;
-    const decisions = c.db
-      .transaction(() =>
-        batch.map((p) => {
-          try {
-            return c.decideOne(p.input, p.at);
-          } catch (err) {
-            if (classifyWriteError(err) !== 'request') throw err; // the database's condition: the whole batch waits
-            invalid++;
-            logger.error({ event: 'subscriber.subscribe_invalid', err: describeError(err) }, 'a subscribe request could not be recorded; dropped');
-            return null;
-          }
-        }),
-      )
-      .immediate();
+    const decisions = outcomes.map((o, i) => {
+      if ('failed' in o) {
+        invalid++;
+        logger.error({ event: 'subscriber.subscribe_invalid', err: describeError(o.failed) }, 'a subscribe request could not be recorded; dropped');
+        return null;
+      }
+      // The email as stored (an address known in another case keeps its spelling), or the request's for a new one.
+      const email = o.action === 'renewed' ? (c.repo.get(o.subscriberId)?.email ?? batch[i]!.input.email) : batch[i]!.input.email;
+      return decisionOf(o, email, tokens[i]!.token, tokens[i]!.hash);
+    });
     if (invalid) {
       counters.add('invalid', invalid);
     }

@@ -142,6 +142,12 @@ export function createSqliteSubscribersCore(db: Db) {
     create: tx(create),
     setStatus,
     setTopics: tx(setTopics),
+    setPreferences,
+    setConfirmToken(id: number, hash: string, expiresAt: string, now: string): void {
+      updateConfirmToken.run(hash, expiresAt, now, now, id);
+    },
+    /** Deliveries not yet claimed by a sender are skipped (unsubscribe, pause): nothing more goes out. */
+    skipPendingDeliveries: (id: number, reason: string, now: string): number => skipPending.run({ id, reason, now }).changes,
     subscribe: tx(subscribeOne),
     /** The group commit; `isRequestError` tells a request's own fault (dropped alone) from the database's condition (rethrown). */
     subscribeBatch: tx((items: readonly { request: SubscribeRequest; terms: SubscribeTerms }[]): (SubscribeOutcome | RequestFailed)[] =>
