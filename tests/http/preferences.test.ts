@@ -90,7 +90,7 @@ describe('preferences page', () => {
   });
 
   it('lets an unsubscribed, once-confirmed subscriber subscribe again; a never-confirmed one cannot', async () => {
-    h.app.subscriptions.unsubscribe(id);
+    await h.app.subscriptions.unsubscribe(id);
     const page = await h.http.inject({ method: 'GET', url: url() });
     expect(page.body).toContain('Subscribe again');
     const res = await h.http.inject({ method: 'POST', url: url('/preferences/resume'), ...browserForm({}) });
