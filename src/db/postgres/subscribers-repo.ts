@@ -160,29 +160,29 @@ async function create(c: PgClient, s: NewSubscriber): Promise<number> {
 
 async function subscribeOne(c: PgClient, request: SubscribeRequest, terms: SubscribeTerms): Promise<SubscribeOutcome> {
   const { now } = terms;
-  const issue = async (subscriberId: number, action: 'created' | 'renewed'): Promise<SubscribeOutcome> => {
+  const issue = async (subscriberId: number, email: string, action: 'created' | 'renewed'): Promise<SubscribeOutcome> => {
     // The window is taken in the same transaction that decided to send: two racing requests send one email.
     await c.query(SET_CONFIRM_TOKEN, [subscriberId, terms.confirmHash, terms.confirmExpiresAt, now]);
-    return { subscriberId, action };
+    return { subscriberId, email, action };
   };
   let sub = await one<Subscriber>(c, BY_EMAIL_LOCKED, [request.email]);
   if (!sub) {
     const inserted = await one<{ id: number }>(c, INSERT_IF_NEW, insertValues({ email: request.email, status: 'pending', now, timezone: request.timezone, hour: request.hour }));
     if (inserted) {
       if (request.topics) await setTopics(c, inserted.id, request.topics);
-      return issue(inserted.id, 'created');
+      return issue(inserted.id, request.email, 'created');
     }
     sub = (await one<Subscriber>(c, BY_EMAIL_LOCKED, [request.email]))!;
   }
   // Active addresses get nothing (no mail, no change); bounced ones stay bounced until an admin resets them.
-  if (sub.status === 'active' || sub.status === 'bounced') return { subscriberId: sub.id, action: 'ignored' };
+  if (sub.status === 'active' || sub.status === 'bounced') return { subscriberId: sub.id, email: sub.email, action: 'ignored' };
   if (sub.status === 'unsubscribed') await setStatus(c, sub.id, 'pending', now);
   if (request.topics) await setTopics(c, sub.id, request.topics);
   if (request.timezone !== undefined || request.hour !== undefined)
     await setPreferences(c, sub.id, { timezone: request.timezone ?? sub.timezone, hour: request.hour ?? sub.delivery_hour, frequency: sub.frequency, paused: sub.paused }, now);
   const last = sub.confirm_sent_at ? Date.parse(sub.confirm_sent_at) : Number.NEGATIVE_INFINITY;
-  if (Date.parse(now) - last < terms.resendMinutes * 60_000) return { subscriberId: sub.id, action: 'throttled' };
-  return issue(sub.id, 'renewed');
+  if (Date.parse(now) - last < terms.resendMinutes * 60_000) return { subscriberId: sub.id, email: sub.email, action: 'throttled' };
+  return issue(sub.id, sub.email, 'renewed');
 }
 
 function checkRow(sub: Subscriber | undefined, now: string): ConfirmCheck {

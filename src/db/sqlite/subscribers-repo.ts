@@ -103,21 +103,22 @@ export function createSqliteSubscribersCore(db: Db) {
   function subscribeOne(request: SubscribeRequest, terms: SubscribeTerms): SubscribeOutcome {
     const { now } = terms;
     const sub = toSubscriber(byEmail.get(request.email));
-    const issue = (subscriberId: number, action: 'created' | 'renewed'): SubscribeOutcome => {
+    const issue = (subscriberId: number, email: string, action: 'created' | 'renewed'): SubscribeOutcome => {
       // The window is taken in the same transaction that decided to send: two racing requests send one email.
       updateConfirmToken.run(terms.confirmHash, terms.confirmExpiresAt, now, now, subscriberId);
-      return { subscriberId, action };
+      return { subscriberId, email, action };
     };
-    if (!sub) return issue(create({ email: request.email, status: 'pending', now, timezone: request.timezone, hour: request.hour, topics: request.topics }), 'created');
+    if (!sub)
+      return issue(create({ email: request.email, status: 'pending', now, timezone: request.timezone, hour: request.hour, topics: request.topics }), request.email, 'created');
     // Active addresses get nothing (no mail, no change); bounced ones stay bounced until an admin resets them.
-    if (sub.status === 'active' || sub.status === 'bounced') return { subscriberId: sub.id, action: 'ignored' };
+    if (sub.status === 'active' || sub.status === 'bounced') return { subscriberId: sub.id, email: sub.email, action: 'ignored' };
     if (sub.status === 'unsubscribed') setStatus(sub.id, 'pending', now);
     if (request.topics) setTopics(sub.id, request.topics);
     if (request.timezone !== undefined || request.hour !== undefined)
       setPreferences(sub.id, { timezone: request.timezone ?? sub.timezone, hour: request.hour ?? sub.delivery_hour, frequency: sub.frequency, paused: sub.paused }, now);
     const last = sub.confirm_sent_at ? Date.parse(sub.confirm_sent_at) : Number.NEGATIVE_INFINITY;
-    if (Date.parse(now) - last < terms.resendMinutes * 60_000) return { subscriberId: sub.id, action: 'throttled' };
-    return issue(sub.id, 'renewed');
+    if (Date.parse(now) - last < terms.resendMinutes * 60_000) return { subscriberId: sub.id, email: sub.email, action: 'throttled' };
+    return issue(sub.id, sub.email, 'renewed');
   }
   // A nested better-sqlite3 transaction is a savepoint: a refused request rolls back its own writes only.
   const subscribeSavepoint = db.transaction(subscribeOne);

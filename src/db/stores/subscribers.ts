@@ -78,6 +78,8 @@ export interface SubscribeTerms {
  */
 export interface SubscribeOutcome {
   subscriberId: number;
+  /** The address as stored (a known address keeps its first spelling): where a confirmation goes. */
+  email: string;
   action: 'created' | 'renewed' | 'throttled' | 'ignored';
 }
 

@@ -99,12 +99,12 @@ describe.each(testEngines())('subscriber store on $name', ({ open }) => {
 
     // Within the window: topics and hour follow the new request, the token and window stay.
     const again = await store.subscribe({ email: 'NEW@example.org', topics: ['diffusion'], hour: 9 }, terms('hash-2', later(5)));
-    expect(again).toEqual({ subscriberId: sub.id, action: 'throttled' });
+    expect(again).toEqual({ subscriberId: sub.id, email: 'new@example.org', action: 'throttled' });
     expect(await store.getSubscriber(sub.id)).toMatchObject({ confirm_token_hash: 'hash-1', confirm_sent_at: NOW, delivery_hour: 9, timezone: 'UTC' });
     expect(await store.subscriberTopics(sub.id)).toEqual(['diffusion']);
 
     const renewed = await store.subscribe({ email: 'new@example.org' }, terms('hash-3', later(11)));
-    expect(renewed).toEqual({ subscriberId: sub.id, action: 'renewed' });
+    expect(renewed).toEqual({ subscriberId: sub.id, email: 'new@example.org', action: 'renewed' });
     expect(await store.getSubscriber(sub.id)).toMatchObject({ status: 'pending', confirm_token_hash: 'hash-3', confirm_sent_at: later(11) });
   });
 
@@ -117,13 +117,13 @@ describe.each(testEngines())('subscriber store on $name', ({ open }) => {
     await store.unsubscribeSubscriber(out, later(1));
     const before = [await store.getSubscriber(active), await store.getSubscriber(bounced)];
 
-    expect(await store.subscribe({ email: 'active@example.org', topics: ['other'] }, terms('h-a', later(60)))).toEqual({ subscriberId: active, action: 'ignored' });
-    expect(await store.subscribe({ email: 'bounced@example.org' }, terms('h-b', later(60)))).toEqual({ subscriberId: bounced, action: 'ignored' });
+    expect(await store.subscribe({ email: 'active@example.org', topics: ['other'] }, terms('h-a', later(60)))).toEqual({ subscriberId: active, email: 'active@example.org', action: 'ignored' });
+    expect(await store.subscribe({ email: 'bounced@example.org' }, terms('h-b', later(60)))).toEqual({ subscriberId: bounced, email: 'bounced@example.org', action: 'ignored' });
     expect([await store.getSubscriber(active), await store.getSubscriber(bounced)]).toEqual(before);
     expect(before[1]).toMatchObject({ status: 'bounced', bounced_at: NOW, bounce_reason: '550 no such user' });
     expect(await store.subscriberTopics(active)).toEqual(['agents']);
 
-    expect(await store.subscribe({ email: 'out@example.org' }, terms('h-o', later(60)))).toEqual({ subscriberId: out, action: 'renewed' });
+    expect(await store.subscribe({ email: 'out@example.org' }, terms('h-o', later(60)))).toEqual({ subscriberId: out, email: 'out@example.org', action: 'renewed' });
     expect(await store.getSubscriber(out)).toMatchObject({ status: 'pending', confirm_token_hash: 'h-o', unsubscribed_at: later(1), confirmed_at: NOW });
   });
 
