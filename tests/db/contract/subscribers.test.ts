@@ -127,6 +127,18 @@ describe.each(testEngines())('subscriber store on $name', ({ open }) => {
     expect(await store.getSubscriber(out)).toMatchObject({ status: 'pending', confirm_token_hash: 'h-o', unsubscribed_at: later(1), confirmed_at: NOW });
   });
 
+  it('two requests for one new address at once: one creates it and sends, the other finds it and is throttled', async () => {
+    const store = await fresh();
+    const both = await Promise.all([store.subscribe({ email: 'same@example.org' }, terms('s1')), store.subscribe({ email: 'Same@example.org' }, terms('s2'))]);
+    expect(both.map((o) => o.action).sort()).toEqual(['created', 'throttled']);
+    expect(new Set(both.map((o) => o.subscriberId)).size).toBe(1);
+    const created = both.find((o) => o.action === 'created')!;
+    // Both name the address as the one that created it spelled it.
+    expect(both.map((o) => o.email)).toEqual([created.email, created.email]);
+    expect((await store.getSubscriber(created.subscriberId))!.confirm_token_hash).toBe(created === both[0] ? 's1' : 's2');
+    expect(await store.countSubscribersByStatus()).toEqual({ pending: 1, active: 0, unsubscribed: 0, bounced: 0 });
+  });
+
   it('a failed confirmation email frees the window (only for its own token), so asking again sends at once', async () => {
     const store = await fresh();
     const { subscriberId } = await store.subscribe({ email: 'retry@example.org' }, terms('h1'));
