@@ -9,6 +9,7 @@ import { systemClock, type Clock } from './lib/clock.js';
 import type { Mailer } from './mail/mailer.js';
 import { createMailerFromConfig } from './mail/mailer-from-config.js';
 import { createIntakeClient } from './subscribers/intake-client.js';
+import { createLocalIntakeClient } from './subscribers/intake-local.js';
 import type { IntakeSettings } from './subscribers/intake.js';
 import { createWriteHealth, type WriteHealth } from './db/write-health.js';
 import { createPapersRepo } from './db/papers-repo.js';
@@ -68,23 +69,23 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): AppDe
     probeIntervalMs: config.health.writeProbeSeconds * 1000,
     diskFloorBytes: config.health.diskFreeFloorMb * 1024 * 1024,
   });
-  // Subscribe requests are written and confirmed in their own thread (its own connection to config.databasePath and
-  // its own mailer, built from the same config — not `o.db` or `o.mailer`): see subscribers/intake-client.ts for why.
-  const intake = createIntakeClient({
-    config,
-    logger,
-    settings: {
-      publicBaseUrl: config.publicBaseUrl,
-      confirmTtlHours: config.subscriptions.confirmTtlHours,
-      confirmResendMinutes: config.subscriptions.confirmResendMinutes,
-      ...o.intake,
-    },
-    onCommit: (ok, code) => writeHealth.record(ok, code),
-  });
+  const store = sqliteStore(db);
+  const intakeSettings: IntakeSettings = {
+    publicBaseUrl: config.publicBaseUrl,
+    confirmTtlHours: config.subscriptions.confirmTtlHours,
+    confirmResendMinutes: config.subscriptions.confirmResendMinutes,
+    ...o.intake,
+  };
+  // On SQLite, subscribe requests are written and confirmed in their own thread (its own connection to
+  // config.databasePath and its own mailer, built from the same config — not `o.db` or `o.mailer`): see
+  // subscribers/intake-client.ts for why. On PostgreSQL the intake runs in-process over the pool (intake-local.ts).
+  const intake =
+    store.engine === 'postgres'
+      ? createLocalIntakeClient({ store, mailer, logger, settings: intakeSettings, onCommit: (ok, code) => writeHealth.record(ok, code) })
+      : createIntakeClient({ config, logger, settings: intakeSettings, onCommit: (ok, code) => writeHealth.record(ok, code) });
   const fetchImpl = o.fetch ?? globalThis.fetch;
   const sourceHttp = createSourceHttpClient(config, { fetch: fetchImpl, httpCache: createHttpCacheRepo(db), logger, clock });
   const messageIdDomain = config.mail.dkim?.domainName ?? (config.mail.from.match(/@([^>\s]+)/)?.[1] ?? 'localhost');
-  const store = sqliteStore(db);
   const deps: AppDeps = {
     config,
     store,
@@ -95,7 +96,7 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): AppDe
     fetch: fetchImpl,
     papers: createPapersRepo(db),
     ingestRuns: createIngestRunsRepo(db),
-    subscriptions: createSubscriptionService({ db, clock, logger, intake }),
+    subscriptions: createSubscriptionService({ store, db, clock, logger, intake }),
     writeHealth,
     profiles: createProfileService({ db, clock, logger }),
     // One HTTP client for the app's lifetime: the arXiv spacing holds across runs; ETags persist in http_cache.

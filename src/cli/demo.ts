@@ -21,11 +21,9 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
       const app = createApp(config, { clock });
       const date = '2026-08-21';
       const email = 'demo@example.com';
-      let sub = app.subscriptions.repo.getByEmail(email);
-      if (!sub) {
-        app.subscriptions.repo.create({ email, status: 'active', now: clock.now().toISOString(), topics: ['agents', 'diffusion'] });
-        sub = app.subscriptions.repo.getByEmail(email)!;
-      }
+      const sub =
+        (await app.store.getSubscriberByEmail(email)) ??
+        { id: await app.store.createSubscriber({ email, status: 'active', now: clock.now().toISOString(), topics: ['agents', 'diffusion'] }) };
       const r = await runDailyJob(app, { date });
       printDaily(r, io);
       const urls = subscriberUrls(config.publicBaseUrl, config.secretKey, sub.id);

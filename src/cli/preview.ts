@@ -27,9 +27,12 @@ export function registerPreviewCommand(program: Command, io: CliIo): void {
         if (!edition) throw new CliError(date ? `no ready edition for ${date}` : 'no ready edition yet: run `papers run` first', EXIT.FAILED);
         let recipient: RecipientParts = previewRecipient(edition, app.config.digest.size, app.config.publicBaseUrl);
         if (o.subscriber) {
-          const repo = app.subscriptions.repo;
           const email = emailSchema.safeParse(o.subscriber);
-          const sub = /^\d+$/.test(o.subscriber) ? repo.get(Number(o.subscriber)) : email.success ? repo.getByEmail(email.data) : undefined;
+          const sub = /^\d+$/.test(o.subscriber)
+            ? await app.store.getSubscriber(Number(o.subscriber))
+            : email.success
+              ? await app.store.getSubscriberByEmail(email.data)
+              : undefined;
           if (!sub) throw new CliError(`no subscriber ${o.subscriber}`, EXIT.FAILED);
           const d = app.db
             .prepare<[number, number], { selection_json: string; kind: 'daily' | 'weekly' }>('SELECT selection_json, kind FROM deliveries WHERE edition_id = ? AND subscriber_id = ?')

@@ -1,6 +1,8 @@
 // CLI subcommand `subscribers`: add, list, import (CSV), export (CSV), remove. Every input row goes through the
-// same zod schemas as the HTTP API. Import is all-or-nothing unless --skip-invalid: one transaction, so a bad
-// file changes nothing. Export and import share one column layout, so an export re-imports as it was.
+// same zod schemas as the HTTP API. Import is all-or-nothing unless --skip-invalid: a file with an invalid row
+// changes nothing; the valid rows are written in one transaction (the store's importSubscribers), where a row the
+// database still refuses is named and the others kept. Export and import share one column layout, so an export
+// re-imports as it was.
 import { Option, type Command } from 'commander';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { once } from 'node:events';
@@ -10,7 +12,7 @@ import { withApp, parsePositive, progress, CliError, EXIT } from './shared.js';
 import { emailSchema } from '../subscribers/email-address.js';
 import { frequencySchema, timezoneSchema, topicsSchema } from '../subscribers/preferences.js';
 import { createAdminQueries } from '../db/admin-queries.js';
-import type { SubscriberStatus } from '../db/subscribers-repo.js';
+import type { SubscriberStatus, SubscriberStore } from '../db/stores/subscribers.js';
 import { csvText, parseCsv } from './csv.js';
 import type { CliIo, CliStream } from './io.js';
 
@@ -69,15 +71,15 @@ export function registerSubscribersCommand(program: Command, io: CliIo): void {
       const topics = o.topics === undefined ? undefined : topicsSchema.safeParse(splitTopics(o.topics));
       if (topics && !topics.success) throw new CliError(`--topics: ${topics.error.issues[0]!.message}`, EXIT.USAGE);
       await withApp(io, async (app) => {
-        const repo = app.subscriptions.repo;
-        const existing = repo.getByEmail(parsed.data);
+        const store = app.store;
+        const existing = await store.getSubscriberByEmail(parsed.data);
         const now = app.clock.now().toISOString();
         if (existing) {
-          repo.setStatus(existing.id, 'active', now);
-          if (topics?.data) repo.setTopics(existing.id, topics.data);
+          await store.setSubscriberStatus(existing.id, 'active', now);
+          if (topics?.data) await store.setSubscriberTopics(existing.id, topics.data);
           io.out(`subscriber ${existing.id} is active`);
         } else {
-          const id = repo.create({ email: parsed.data, status: 'active', now, topics: topics?.data });
+          const id = await store.createSubscriber({ email: parsed.data, status: 'active', now, topics: topics?.data });
           io.out(`added subscriber ${id}`);
         }
       });
@@ -116,9 +118,10 @@ export function registerSubscribersCommand(program: Command, io: CliIo): void {
       if (fatal) throw new CliError('not a CSV file this command can read; nothing imported', EXIT.USAGE);
       if (problems.length && !o.skipInvalid) throw new CliError(`${problems.length} invalid row(s); nothing imported (fix them, or use --skip-invalid)`, EXIT.USAGE);
       await withApp(io, async (app) => {
-        const r = importSubscribers(app, rows, o.status, !!o.dryRun, io.stderr);
+        const r = await importSubscribers(app, rows, o.status, !!o.dryRun, io.stderr);
+        for (const f of r.failed) io.stderr.write(`${file}:line ${f.line}: not written: ${f.error}\n`);
         io.out(
-          `${o.dryRun ? 'would import' : 'imported'} ${r.added}, already present ${r.existing}${problems.length ? `, invalid ${problems.length} (skipped)` : ''}`,
+          `${o.dryRun ? 'would import' : 'imported'} ${r.added}, already present ${r.existing}${problems.length ? `, invalid ${problems.length} (skipped)` : ''}${r.failed.length ? `, refused by the database ${r.failed.length} (skipped)` : ''}`,
         );
       });
     });
@@ -148,19 +151,16 @@ export function registerSubscribersCommand(program: Command, io: CliIo): void {
     .option('--unsubscribe', 'only mark unsubscribed (keeps the address, so an import cannot re-add them by mistake)')
     .action(async (who: string, o: { unsubscribe?: boolean }) => {
       await withApp(io, async (app) => {
-        const repo = app.subscriptions.repo;
+        const store = app.store;
         const email = emailSchema.safeParse(who);
-        const sub = /^\d+$/.test(who) ? repo.get(Number(who)) : email.success ? repo.getByEmail(email.data) : undefined;
+        const sub = /^\d+$/.test(who) ? await store.getSubscriber(Number(who)) : email.success ? await store.getSubscriberByEmail(email.data) : undefined;
         if (!sub) throw new CliError(`no subscriber ${who}`, EXIT.FAILED);
         const now = app.clock.now().toISOString();
         if (o.unsubscribe) {
-          app.db.transaction(() => {
-            repo.setStatus(sub.id, 'unsubscribed', now);
-            repo.skipPendingDeliveries(sub.id, 'unsubscribed by an operator', now);
-          }).immediate();
+          await store.unsubscribeSubscriber(sub.id, now, 'unsubscribed by an operator');
           io.out(`subscriber ${sub.id} unsubscribed`);
         } else {
-          repo.deleteCompletely(sub.id);
+          await store.deleteSubscriber(sub.id);
           io.out(`subscriber ${sub.id} deleted with all their data`);
         }
       });
@@ -214,56 +214,48 @@ export function parseImport(text: string): { rows: { line: number; row: ImportRo
 }
 
 /** Adds the rows not yet present, in one transaction; existing addresses are left as they are. */
-export function importSubscribers(app: AppDeps, rows: { row: ImportRow }[], defaultStatus: SubscriberStatus, dryRun: boolean, stderr: CliStream) {
-  const repo = app.subscriptions.repo;
+export async function importSubscribers(
+  app: { store: Pick<SubscriberStore, 'importSubscribers'>; clock: AppDeps['clock'] },
+  rows: { line?: number; row: ImportRow }[],
+  defaultStatus: SubscriberStatus,
+  dryRun: boolean,
+  stderr: CliStream,
+) {
   const now = app.clock.now().toISOString();
   const bar = progress('import', stderr);
-  let added = 0;
-  let existing = 0;
-  const run = app.db.transaction(() => {
-    rows.forEach(({ row }, i) => {
-      if (repo.getByEmail(row.email)) existing++;
-      else {
-        added++;
-        if (!dryRun) {
-          const id = repo.create({
-            email: row.email,
-            status: row.status ?? defaultStatus,
-            now,
-            topics: row.topics,
-            timezone: row.timezone ?? null,
-            hour: row.delivery_hour ?? null,
-            frequency: row.frequency,
-          });
-          if (row.paused) repo.setPreferences(id, { timezone: row.timezone ?? null, hour: row.delivery_hour ?? null, frequency: row.frequency ?? 'daily', paused: true }, now);
-        }
-      }
-      if (i % 500 === 0) bar.update(i, rows.length);
-    });
-  });
-  run.immediate();
+  bar.update(0, rows.length);
+  const r = await app.store.importSubscribers(
+    rows.map(({ line, row }, i) => ({
+      line: line ?? i + 2,
+      email: row.email,
+      status: row.status ?? defaultStatus,
+      now,
+      topics: row.topics,
+      timezone: row.timezone ?? null,
+      hour: row.delivery_hour ?? null,
+      frequency: row.frequency,
+      paused: row.paused,
+    })),
+    { dryRun },
+  );
   bar.update(rows.length, rows.length);
   bar.stop();
-  return { added, existing };
+  return r;
 }
 
 /** Streams every subscriber (or one status) as CSV, a page at a time, honouring backpressure. */
-export async function exportSubscribers(app: AppDeps, out: NodeJS.WritableStream, status?: SubscriberStatus): Promise<number> {
-  const page = app.db.prepare<{ after: number; status: string | null }, Record<string, string | number | null>>(
-    `SELECT s.id, s.email, s.status, (SELECT group_concat(topic, ';') FROM subscriber_topics t WHERE t.subscriber_id = s.id) AS topics,
-       s.timezone, s.delivery_hour, s.frequency, s.paused, s.created_at, s.confirmed_at
-     FROM subscribers s WHERE s.id > @after AND (@status IS NULL OR s.status = @status) ORDER BY s.id LIMIT 1000`,
-  );
+export async function exportSubscribers(app: { store: Pick<SubscriberStore, 'exportSubscribersPage'> }, out: NodeJS.WritableStream, status?: SubscriberStatus): Promise<number> {
   const write = async (chunk: string) => {
     if (!out.write(chunk)) await once(out, 'drain');
   };
   await write(csvText([[...CSV_COLUMNS]]));
   let n = 0;
   for (let after = 0; ; ) {
-    const rows = page.all({ after, status: status ?? null });
+    const rows = await app.store.exportSubscribersPage(after, status ?? null, 1000);
     if (!rows.length) break;
-    after = rows.at(-1)!.id as number;
-    await write(csvText(rows.map((r) => CSV_COLUMNS.map((c) => r[c]))));
+    after = rows.at(-1)!.id;
+    // Topics joined as the import splits them; paused as 1/0 (the import also takes true/false).
+    await write(csvText(rows.map((r) => CSV_COLUMNS.map((c) => (c === 'topics' ? r.topics.join(';') : c === 'paused' ? (r.paused ? 1 : 0) : r[c])))));
     n += rows.length;
   }
   return n;

@@ -46,7 +46,7 @@ export async function prepareSampleEdition(
 ): Promise<{ edition: StoredEdition; deliveries: SampleDelivery[] }> {
   const now = app.clock.now().toISOString();
   for (const s of subscribers)
-    if (!app.subscriptions.repo.getByEmail(s.email)) app.subscriptions.repo.create({ email: s.email, status: 'active', now, topics: s.topics ?? [] });
+    if (!(await app.store.getSubscriberByEmail(s.email))) await app.store.createSubscriber({ email: s.email, status: 'active', now, topics: s.topics ?? [] });
   await runIngest({ ...app, sources: app.sources() }, {});
   const prepared = prepareEdition(app, date, app.prepareSettings);
   const edition = loadEdition(app.db, date);

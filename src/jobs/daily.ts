@@ -10,7 +10,6 @@ import { createSentPapersRepo, LEDGER_MARGIN_DAYS } from '../db/sent-papers-repo
 import { editionWindow } from '../rank/edition.js';
 import { withLock } from './lock.js';
 import { createJobRunsRepo, type JobRunRow, type JobTrigger } from '../db/job-runs-repo.js';
-import { recordSubscriberCounts } from './subscriber-counts.js';
 import { AppError, describeError } from '../lib/errors.js';
 import { closeAbandonedRuns, DAILY_JOB, DAILY_LOCK, isAbandonedOutcome } from './abandoned-runs.js';
 
@@ -115,7 +114,8 @@ async function runLocked(app: AppDeps, date: string, owner: string, options: Dai
       app.prepareSettings,
       allFailed ? { emptyReason: 'every source failed to ingest' } : failedParts.length ? { failedParts } : {},
     );
-    recordSubscriberCounts(app.db, date);
+    // The day's subscribers by status, for the admin chart (the subscribers table only knows the present).
+    await app.store.recordSubscriberCounts(date);
     let send: SendOutcome | null = null;
     if (prepared.edition.status === 'ready') {
       options.onStage?.('send', { total: countDue(app, prepared.edition.id) });

@@ -1,16 +1,19 @@
-// The subscribe intake: records subscribe requests (group commit: one transaction per batch within a tick), decides
-// per request whether a confirmation email goes out, and sends it. It runs in its own thread (intake-worker.ts), so
-// none of this work shares the HTTP thread's time: a request for a new address and one for a confirmed address
-// cost the HTTP thread the same (nothing but a message), whatever happens here afterwards.
+// The subscribe intake: records subscribe requests (group commit: one transaction per batch within a tick, the
+// store's subscribeBatch), decides per request whether a confirmation email goes out, and sends it. On SQLite it
+// runs in its own thread with its own connection (intake-worker.ts), so none of this work shares the HTTP thread's
+// time: a request for a new address and one for a confirmed address cost the HTTP thread the same (nothing but a
+// message), whatever happens here afterwards. On PostgreSQL it runs in-process over the pool (intake-local.ts):
+// the database work happens on the server, and the HTTP thread only queues the request.
 // Invariants: a request answered 202 is written, or counted as dropped (never forgotten silently): a batch that
 // meets a database that cannot take it (busy, read-only, full, I/O error) is kept and tried again every
 // `writeRetryDelayMs`, `writeRetries` times (about a minute), reopening the connection after errors other than
 // contention; at most `maxWaiting` requests wait, a request beyond that is dropped at once. One email per address
 // per CONFIRM_RESEND_MINUTES (decided in the same transaction that records the request).
 import type { Db } from '../db/open.js';
+import type { RequestFailed, SubscriberStore, SubscribeOutcome, SubscribeRequest, SubscribeTerms } from '../db/stores/subscribers.js';
 import type { Logger } from '../lib/logger.js';
 import type { Mailer } from '../mail/mailer.js';
-import { createSubscribersRepo } from '../db/subscribers-repo.js';
+import { createSqliteSubscribersCore } from '../db/sqlite/subscribers-repo.js';
 import { classifyWriteError, sqliteCode } from '../db/sqlite-errors.js';
 import { newConfirmToken } from '../lib/tokens.js';
 import { renderConfirmation } from '../digest/render.js';
@@ -44,15 +47,69 @@ export const DEFAULT_WRITE_RETRIES = 12;
 export const DEFAULT_WRITE_RETRY_DELAY_MS = 5_000;
 export const DEFAULT_MAX_WAITING = 10_000;
 
-export interface IntakeDeps {
-  /** Opens the intake's own connection; called again after a write error other than contention. */
-  openDb: () => Db;
+/** Where the intake writes: its own SQLite connection, or a Store (PostgreSQL, over its pool). */
+export type IntakeDatabase =
+  | {
+      /** Opens the intake's own connection; called again after a write error other than contention. */
+      openDb: () => Db;
+    }
+  | { store: Pick<SubscriberStore, 'subscribeBatch' | 'releaseConfirmWindow'> };
+
+/** The intake's view of its database: the group commit, the window release, and what a failure means. */
+interface IntakeWriter {
+  subscribeBatch(items: { request: SubscribeRequest; terms: SubscribeTerms }[]): Promise<(SubscribeOutcome | RequestFailed)[]>;
+  releaseConfirmWindow(id: number, hash: string): Promise<void>;
+  /** After a failed commit: the code readiness records, and whether to wait and retry (contention) or reconnect. */
+  failure(err: unknown): { code: string; contention: boolean };
+  reconnect(): void;
+}
+
+function sqliteWriter(openDb: () => Db): IntakeWriter {
+  let conn: { db: Db; repo: ReturnType<typeof createSqliteSubscribersCore> } | undefined;
+  const connection = () => {
+    if (conn) return conn;
+    const db = openDb();
+    return (conn = { db, repo: createSqliteSubscribersCore(db) });
+  };
+  return {
+    // Synchronous underneath: the batch is written within the call, as the intake thread has nothing else to do.
+    subscribeBatch: async (items) => connection().repo.subscribeBatch(items),
+    releaseConfirmWindow: async (id, hash) => connection().repo.releaseConfirmWindow(id, hash),
+    failure: (err) => ({ code: sqliteCode(err) ?? 'UNKNOWN', contention: classifyWriteError(err) === 'contention' }),
+    reconnect() {
+      try {
+        if (conn?.db.open) conn.db.close();
+      } catch {
+        // closing a broken connection may fail too; a fresh one is opened below either way
+      }
+      conn = undefined;
+    },
+  };
+}
+
+/** PostgreSQL's SQLSTATE classes of contention: serialization failures and deadlocks (40), lock waits (55P03). */
+function storeWriter(store: Pick<SubscriberStore, 'subscribeBatch' | 'releaseConfirmWindow'>): IntakeWriter {
+  return {
+    subscribeBatch: (items) => store.subscribeBatch(items),
+    releaseConfirmWindow: (id, hash) => store.releaseConfirmWindow(id, hash),
+    failure(err) {
+      const code = (err as { code?: unknown } | null)?.code;
+      const c = typeof code === 'string' ? code : 'UNKNOWN';
+      return { code: c, contention: c.startsWith('40') || c === '55P03' };
+    },
+    reconnect() {
+      // the pool replaces broken connections by itself
+    },
+  };
+}
+
+export type IntakeDeps = IntakeDatabase & {
   mailer: Mailer;
   logger: Logger;
   counters: IntakeCounters;
-  /** The outcome of every real commit attempt (for readiness): ok, or the SQLite code that stopped it. */
+  /** The outcome of every real commit attempt (for readiness): ok, or the database's code that stopped it. */
   onCommit?: ((ok: boolean, code: string | null) => void) | undefined;
-}
+};
 
 export interface Intake {
   /** A subscribe request that arrived (and was answered 202) at `at`. */
@@ -86,26 +143,12 @@ export function createIntake(deps: IntakeDeps, s: IntakeSettings): Intake {
     yieldIntervalMs: 100,
   });
 
-  let conn: ReturnType<typeof connect> | undefined;
+  const writer = 'openDb' in deps ? sqliteWriter(deps.openDb) : storeWriter(deps.store);
   const writes: Pending[] = [];
   let waiting = 0;
   let flushScheduled = false;
+  let flushing: Promise<void> | undefined;
   let closed = false;
-
-  function connect() {
-    const db = deps.openDb();
-    const repo = createSubscribersRepo(db);
-    return { db, repo, decideOne: db.transaction((input: SubscribeInput, now: Date) => decide(repo, input, now)) };
-  }
-  const connection = () => (conn ??= connect());
-  const reconnect = () => {
-    try {
-      if (conn?.db.open) conn.db.close();
-    } catch {
-      // closing a broken connection may fail too; a fresh one is opened below either way
-    }
-    conn = undefined;
-  };
 
   const setWaiting = (n: number) => {
     counters.add('waiting', n - waiting);
@@ -117,37 +160,11 @@ export function createIntake(deps: IntakeDeps, s: IntakeSettings): Intake {
     setWaiting(waiting - n);
   };
 
-  function decide(repo: ReturnType<typeof createSubscribersRepo>, input: SubscribeInput, now: Date): Decision {
-    const nowIso = now.toISOString();
-    const sub = repo.getByEmail(input.email);
-    if (!sub) {
-      const id = repo.create({ email: input.email, status: 'pending', now: nowIso, timezone: input.timezone, hour: input.hour, topics: input.topics });
-      logger.info({ event: 'subscriber.created', subscriberId: id }, 'new pending subscriber');
-      return confirmationFor(repo, id, input.email, now);
-    }
-    // Active addresses get nothing (no mail, no change); bounced ones stay bounced until an admin resets them.
-    if (sub.status === 'active' || sub.status === 'bounced') return null;
-    if (sub.status === 'unsubscribed') repo.setStatus(sub.id, 'pending', nowIso);
-    if (input.topics) repo.setTopics(sub.id, input.topics);
-    if (input.timezone !== undefined || input.hour !== undefined)
-      repo.setPreferences(
-        sub.id,
-        { timezone: input.timezone ?? sub.timezone, hour: input.hour ?? sub.delivery_hour, frequency: sub.frequency, paused: sub.paused === 1 },
-        nowIso,
-      );
-    const last = sub.confirm_sent_at ? Date.parse(sub.confirm_sent_at) : Number.NEGATIVE_INFINITY;
-    if (now.getTime() - last < s.confirmResendMinutes * 60_000) {
-      logger.info({ event: 'subscriber.confirmation_throttled', subscriberId: sub.id }, 'confirmation recently sent');
-      return null;
-    }
-    return confirmationFor(repo, sub.id, sub.email, now);
-  }
-
-  function confirmationFor(repo: ReturnType<typeof createSubscribersRepo>, subscriberId: number, email: string, now: Date): Decision {
-    // The window is taken in the same transaction that decided to send: two racing requests send one email.
-    const { token, hash } = newConfirmToken();
-    repo.setConfirmToken(subscriberId, hash, new Date(now.getTime() + s.confirmTtlHours * 3_600_000).toISOString(), now.toISOString());
-    return { subscriberId, email, token, hash };
+  /** What the store did with one request, logged; a confirmation to send when it issued a token. */
+  function decisionOf(o: SubscribeOutcome, token: string, hash: string): Decision {
+    if (o.action === 'created') logger.info({ event: 'subscriber.created', subscriberId: o.subscriberId }, 'new pending subscriber');
+    if (o.action === 'throttled') logger.info({ event: 'subscriber.confirmation_throttled', subscriberId: o.subscriberId }, 'confirmation recently sent');
+    return o.action === 'created' || o.action === 'renewed' ? { subscriberId: o.subscriberId, email: o.email, token, hash } : null;
   }
 
   async function sendConfirmation(d: NonNullable<Decision>): Promise<void> {
@@ -158,7 +175,7 @@ export function createIntake(deps: IntakeDeps, s: IntakeSettings): Intake {
     } catch (err) {
       // Not sent: free the per-address window so that asking again works at once.
       try {
-        connection().repo.releaseConfirmWindow(d.subscriberId, d.hash);
+        await writer.releaseConfirmWindow(d.subscriberId, d.hash);
       } catch (releaseErr) {
         logger.warn({ event: 'subscriber.confirmation_window_kept', subscriberId: d.subscriberId, err: describeError(releaseErr) }, 'could not free the window');
       }
@@ -166,43 +183,63 @@ export function createIntake(deps: IntakeDeps, s: IntakeSettings): Intake {
     }
   }
 
-  /** One batch in one transaction; a request's own error (a constraint) drops that request, never the batch. */
-  function writeBatch(batch: Pending[]): Decision[] {
-    const c = connection();
+  /**
+   * One batch in one transaction (the store's group commit); a request's own error (a constraint) drops that
+   * request, never the batch. Each request carries a fresh token, stored only if a confirmation is to go out.
+   */
+  async function writeBatch(batch: Pending[]): Promise<Decision[]> {
+    const tokens = batch.map(() => newConfirmToken());
+    const outcomes = await writer.subscribeBatch(
+      batch.map((p, i) => ({
+        request: p.input,
+        terms: {
+          now: p.at.toISOString(),
+          confirmHash: tokens[i]!.hash,
+          confirmExpiresAt: new Date(p.at.getTime() + s.confirmTtlHours * 3_600_000).toISOString(),
+          resendMinutes: s.confirmResendMinutes,
+        },
+      })),
+    );
     let invalid = 0;
-    const decisions = c.db
-      .transaction(() =>
-        batch.map((p) => {
-          try {
-            return c.decideOne(p.input, p.at);
-          } catch (err) {
-            if (classifyWriteError(err) !== 'request') throw err; // the database's condition: the whole batch waits
-            invalid++;
-            logger.error({ event: 'subscriber.subscribe_invalid', err: describeError(err) }, 'a subscribe request could not be recorded; dropped');
-            return null;
-          }
-        }),
-      )
-      .immediate();
+    const decisions = outcomes.map((o, i) => {
+      if ('failed' in o) {
+        invalid++;
+        logger.error({ event: 'subscriber.subscribe_invalid', err: describeError(o.failed) }, 'a subscribe request could not be recorded; dropped');
+        return null;
+      }
+      return decisionOf(o, tokens[i]!.token, tokens[i]!.hash);
+    });
     if (invalid) {
       counters.add('invalid', invalid);
     }
     return decisions;
   }
 
-  function flushWrites(): void {
+  /** Writes what is buffered, batch after batch; one flush at a time (a call during a flush joins it). */
+  function flushWrites(): Promise<void> {
     flushScheduled = false;
+    return (flushing ??= writeAll().finally(() => {
+      flushing = undefined;
+      // Requests that arrived as the loop ended are not left waiting for the next one.
+      if (writes.length && !closed && !flushScheduled) {
+        flushScheduled = true;
+        setImmediate(() => void flushWrites());
+      }
+    }));
+  }
+
+  async function writeAll(): Promise<void> {
     while (writes.length && !closed) {
       const batch = writes.splice(0, WRITE_BATCH);
       let decisions: Decision[];
       try {
-        decisions = writeBatch(batch);
+        decisions = await writeBatch(batch);
         deps.onCommit?.(true, null);
       } catch (err) {
-        deps.onCommit?.(false, sqliteCode(err) ?? 'UNKNOWN');
+        const { code, contention } = writer.failure(err);
+        deps.onCommit?.(false, code);
         // Answered 202 already: keep them and try again shortly; drop (and count) only after a while.
-        const cls = classifyWriteError(err);
-        if (cls !== 'contention') reconnect(); // a connection opened read-only stays read-only: open it again
+        if (!contention) writer.reconnect(); // a connection opened read-only stays read-only: open it again
         const retry = batch.filter((p) => ++p.tries <= writeRetries);
         const given = batch.length - retry.length;
         if (given) {
@@ -210,13 +247,13 @@ export function createIntake(deps: IntakeDeps, s: IntakeSettings): Intake {
           logger.error({ event: 'subscriber.subscribe_dropped', count: given, reason: 'write_failed', err: describeError(err) }, 'gave up writing subscribe requests');
         }
         logger.error(
-          { event: 'subscriber.batch_failed', count: batch.length, retrying: retry.length, code: sqliteCode(err), err: describeError(err) },
+          { event: 'subscriber.batch_failed', count: batch.length, retrying: retry.length, code, err: describeError(err) },
           'could not record subscribe requests; will try again',
         );
         if (retry.length)
           setTimeout(() => {
             writes.unshift(...retry);
-            flushWrites();
+            void flushWrites();
           }, retryDelayMs).unref();
         continue;
       }
@@ -227,11 +264,8 @@ export function createIntake(deps: IntakeDeps, s: IntakeSettings): Intake {
         if (!d) continue;
         if (!queue.push(() => sendConfirmation(d))) {
           counters.add('confirmationsDropped');
-          try {
-            connection().repo.releaseConfirmWindow(d.subscriberId, d.hash);
-          } catch {
-            // the window expires by itself
-          }
+          // the window expires by itself if this fails too
+          writer.releaseConfirmWindow(d.subscriberId, d.hash).catch(() => undefined);
           logger.warn({ event: 'subscriber.confirmation_dropped', subscriberId: d.subscriberId }, 'confirmation queue full');
         }
       }
@@ -249,14 +283,14 @@ export function createIntake(deps: IntakeDeps, s: IntakeSettings): Intake {
       }
       writes.push({ input, at, tries: 0 });
       setWaiting(waiting + 1);
-      if (writes.length >= WRITE_BATCH) flushWrites();
+      if (writes.length >= WRITE_BATCH) void flushWrites();
       else if (!flushScheduled) {
         flushScheduled = true;
-        setImmediate(flushWrites);
+        setImmediate(() => void flushWrites());
       }
     },
-    drain() {
-      flushWrites();
+    async drain() {
+      await flushWrites();
       return queue.drain();
     },
     close() {
@@ -266,7 +300,7 @@ export function createIntake(deps: IntakeDeps, s: IntakeSettings): Intake {
         logger.error({ event: 'subscriber.subscribe_dropped', count: waiting, reason: 'write_failed' }, 'stopping with subscribe requests not written');
         drop('write_failed', waiting);
       }
-      reconnect();
+      writer.reconnect();
     },
   };
 }

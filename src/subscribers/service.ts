@@ -7,13 +7,28 @@
 import type { Db } from '../db/open.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import { createSubscribersRepo, referencesTo, type Frequency, type Subscriber } from '../db/subscribers-repo.js';
+import type { ConfirmCheck, Frequency, Subscriber, SubscriberStore } from '../db/stores/subscribers.js';
 import { createProfilesRepo } from '../db/profiles-repo.js';
+import { createSqliteSubscribersCore } from '../db/sqlite/subscribers-repo.js';
 import { hashToken } from '../lib/tokens.js';
 import type { IntakeClient } from './intake-client.js';
 import type { SubscribeInput } from './intake.js';
 
 export type { SubscribeInput };
+
+/** What the subscription lifecycle needs of the Store (the Store satisfies it). */
+export type SubscriptionStore = Pick<
+  SubscriberStore,
+  | 'getSubscriber'
+  | 'subscriberTopics'
+  | 'checkConfirmation'
+  | 'confirmSubscriber'
+  | 'unsubscribeSubscriber'
+  | 'updateSubscriberPreferences'
+  | 'resumeSubscriber'
+  | 'subscriberExport'
+  | 'deleteSubscriber'
+>;
 
 export interface PreferencesInput {
   topics: string[];
@@ -23,30 +38,23 @@ export interface PreferencesInput {
   paused: boolean;
 }
 
-export type ConfirmResult =
-  | { ok: true; subscriberId: number }
-  | { ok: false; reason: 'invalid' | 'expired' }
-  | { ok: false; reason: 'used'; subscriberId: number; active: boolean };
+export type ConfirmResult = ConfirmCheck;
 
 export type UnsubscribeResult = 'unsubscribed' | 'already' | 'unknown';
 
 /** Anything longer cannot be one of our tokens (43 base64url characters); skip hashing attacker-sized input. */
 const MAX_CONFIRM_TOKEN = 100;
 
-export function createSubscriptionService(deps: { db: Db; clock: Clock; logger: Logger; intake: IntakeClient }) {
-  const { db, clock, logger, intake } = deps;
-  const repo = createSubscribersRepo(db);
-  const profiles = createProfilesRepo(db);
+/** The token's hash, or null when the input cannot be one of our tokens. */
+const confirmHash = (token: unknown): string | null =>
+  typeof token !== 'string' || token.length === 0 || token.length > MAX_CONFIRM_TOKEN ? null : hashToken(token);
 
-  /** Looks a confirmation token up without using it. */
-  function checkConfirmToken(token: unknown): ConfirmResult {
-    if (typeof token !== 'string' || token.length === 0 || token.length > MAX_CONFIRM_TOKEN) return { ok: false, reason: 'invalid' };
-    const sub = repo.getByConfirmHash(hashToken(token));
-    if (!sub) return { ok: false, reason: 'invalid' };
-    if (sub.status !== 'pending') return { ok: false, reason: 'used', subscriberId: sub.id, active: sub.status === 'active' };
-    if (!sub.confirm_expires_at || sub.confirm_expires_at <= clock.now().toISOString()) return { ok: false, reason: 'expired' };
-    return { ok: true, subscriberId: sub.id };
-  }
+// Reader profiles (the export's "profile" part) are still read through the SQLite connection: their repository
+// moves onto the Store with the profiles area.
+export function createSubscriptionService(deps: { store: SubscriptionStore; db: Db; clock: Clock; logger: Logger; intake: IntakeClient }) {
+  const { store, db, clock, logger, intake } = deps;
+  const profiles = createProfilesRepo(db);
+  const now = () => clock.now().toISOString();
 
   return {
     /**
@@ -64,90 +72,60 @@ export function createSubscriptionService(deps: { db: Db; clock: Clock; logger: 
     /** What the intake did with the requests: received, written or dropped by reason (for /metrics). */
     intakeCounters: intake.counters,
 
-    checkConfirmToken,
+    /** Looks a confirmation token up without using it. */
+    async checkConfirmToken(token: unknown): Promise<ConfirmResult> {
+      const hash = confirmHash(token);
+      return hash === null ? { ok: false, reason: 'invalid' } : store.checkConfirmation(hash, now());
+    },
 
     /** Activates a pending subscriber. The token is single-use: a replay reports 'used'. */
-    confirm(token: unknown): ConfirmResult {
-      return db
-        .transaction((): ConfirmResult => {
-          const check = checkConfirmToken(token);
-          if (!check.ok) return check;
-          repo.setStatus(check.subscriberId, 'active', clock.now().toISOString());
-          logger.info({ event: 'subscriber.confirmed', subscriberId: check.subscriberId }, 'subscriber confirmed');
-          return check;
-        })
-        .immediate();
+    async confirm(token: unknown): Promise<ConfirmResult> {
+      const hash = confirmHash(token);
+      if (hash === null) return { ok: false, reason: 'invalid' };
+      const result = await store.confirmSubscriber(hash, now());
+      if (result.ok) logger.info({ event: 'subscriber.confirmed', subscriberId: result.subscriberId }, 'subscriber confirmed');
+      return result;
     },
 
     /** Idempotent: a second unsubscribe, or one for a bounced address, changes nothing and is still fine. */
-    unsubscribe(subscriberId: number): UnsubscribeResult {
-      return db
-        .transaction((): UnsubscribeResult => {
-          const sub = repo.get(subscriberId);
-          if (!sub) return 'unknown';
-          if (sub.status !== 'active' && sub.status !== 'pending') return 'already';
-          const now = clock.now().toISOString();
-          repo.setStatus(subscriberId, 'unsubscribed', now);
-          // Anything not yet claimed by a sender stops at once.
-          repo.skipPendingDeliveries(subscriberId, 'unsubscribed', now);
-          logger.info({ event: 'subscriber.unsubscribed', subscriberId }, 'subscriber unsubscribed');
-          return 'unsubscribed';
-        })
-        .immediate();
+    async unsubscribe(subscriberId: number): Promise<UnsubscribeResult> {
+      // Anything not yet claimed by a sender stops at once (the store skips those deliveries).
+      const result = await store.unsubscribeSubscriber(subscriberId, now());
+      if (result === 'unsubscribed') logger.info({ event: 'subscriber.unsubscribed', subscriberId }, 'subscriber unsubscribed');
+      return result;
     },
 
     /** A subscriber and their topics, for the preferences page. */
-    profile(subscriberId: number): { subscriber: Subscriber; topics: string[] } | undefined {
-      const subscriber = repo.get(subscriberId);
-      return subscriber ? { subscriber, topics: repo.topics(subscriberId) } : undefined;
+    async profile(subscriberId: number): Promise<{ subscriber: Subscriber; topics: string[] } | undefined> {
+      const subscriber = await store.getSubscriber(subscriberId);
+      return subscriber ? { subscriber, topics: await store.subscriberTopics(subscriberId) } : undefined;
     },
 
-    updatePreferences(subscriberId: number, p: PreferencesInput): boolean {
-      return db
-        .transaction((): boolean => {
-          const sub = repo.get(subscriberId);
-          if (!sub) return false;
-          const now = clock.now().toISOString();
-          repo.setTopics(subscriberId, p.topics);
-          repo.setPreferences(subscriberId, { timezone: p.timezone, hour: p.hour, frequency: p.frequency, paused: p.paused }, now);
-          if (p.paused && !sub.paused) repo.skipPendingDeliveries(subscriberId, 'paused', now);
-          logger.info({ event: 'subscriber.preferences_saved', subscriberId, paused: p.paused, frequency: p.frequency }, 'preferences saved');
-          return true;
-        })
-        .immediate();
+    async updatePreferences(subscriberId: number, p: PreferencesInput): Promise<boolean> {
+      const saved = await store.updateSubscriberPreferences(subscriberId, p, now());
+      if (saved) logger.info({ event: 'subscriber.preferences_saved', subscriberId, paused: p.paused, frequency: p.frequency }, 'preferences saved');
+      return saved;
     },
 
     /**
      * Subscribes again from the preferences page. The signed link proves the mailbox, so an address that was
      * confirmed before becomes active at once; a bounced address needs an admin, a never-confirmed one a confirmation.
      */
-    resume(subscriberId: number): 'active' | 'not_allowed' | 'unknown' {
-      return db
-        .transaction(() => {
-          const sub = repo.get(subscriberId);
-          if (!sub) return 'unknown' as const;
-          if (sub.status === 'active') return 'active' as const;
-          if (sub.status !== 'unsubscribed' || !sub.confirmed_at) return 'not_allowed' as const;
-          repo.setStatus(subscriberId, 'active', clock.now().toISOString());
-          logger.info({ event: 'subscriber.resumed', subscriberId }, 'subscriber resumed from preferences');
-          return 'active' as const;
-        })
-        .immediate();
+    async resume(subscriberId: number): Promise<'active' | 'not_allowed' | 'unknown'> {
+      const before = await store.getSubscriber(subscriberId);
+      const outcome = await store.resumeSubscriber(subscriberId, now());
+      if (outcome === 'active' && before && before.status !== 'active')
+        logger.info({ event: 'subscriber.resumed', subscriberId }, 'subscriber resumed from preferences');
+      return outcome;
     },
 
     /** Everything we hold about a subscriber, as plain JSON (the "download my data" file). */
-    exportData(subscriberId: number): Record<string, unknown> | undefined {
-      const sub = repo.get(subscriberId);
-      if (!sub) return undefined;
-      const known = new Set(['subscriber_topics', 'deliveries', 'sent_papers', 'profile_papers']);
-      const other: Record<string, unknown[]> = {};
-      for (const ref of referencesTo(db, 'subscribers')) {
-        if (known.has(ref.table)) continue;
-        const rows = db.prepare(`SELECT * FROM "${ref.table.replace(/"/g, '""')}" WHERE "${ref.from.replace(/"/g, '""')}" = ?`).all(subscriberId);
-        if (rows.length) other[ref.table] = rows;
-      }
+    async exportData(subscriberId: number): Promise<Record<string, unknown> | undefined> {
+      const data = await store.subscriberExport(subscriberId);
+      if (!data) return undefined;
+      const sub = data.subscriber;
       return {
-        exportedAt: clock.now().toISOString(),
+        exportedAt: now(),
         subscriber: {
           email: sub.email,
           status: sub.status,
@@ -157,11 +135,11 @@ export function createSubscriptionService(deps: { db: Db; clock: Clock; logger: 
           bouncedAt: sub.bounced_at,
           bounceReason: sub.bounce_reason,
           confirmationEmailSentAt: sub.confirm_sent_at,
-          preferences: { timezone: sub.timezone, deliveryHour: sub.delivery_hour, frequency: sub.frequency, paused: sub.paused === 1 },
-          topics: repo.topics(subscriberId),
+          preferences: { timezone: sub.timezone, deliveryHour: sub.delivery_hour, frequency: sub.frequency, paused: sub.paused },
+          topics: data.topics,
         },
-        deliveries: repo.deliveries(subscriberId).map((d) => ({ edition: d.edition_date, status: d.status, sentAt: d.sent_at, messageId: d.message_id })),
-        papersSent: repo.sentPapers(subscriberId).map((p) => ({ paper: p.paper_id, edition: p.edition_date })),
+        deliveries: data.deliveries.map((d) => ({ edition: d.edition_date, status: d.status, sentAt: d.sent_at, messageId: d.message_id })),
+        papersSent: data.sentPapers.map((p) => ({ paper: p.paper_id, edition: p.edition_date })),
         // The reader's profile: papers they like or marked "less like this" (origin: a digest's link, or an import).
         profile: profiles.list(subscriberId).map((p) => ({
           paper: p.paperId,
@@ -170,13 +148,13 @@ export function createSubscriptionService(deps: { db: Db; clock: Clock; logger: 
           origin: p.origin,
           addedAt: p.addedAt,
         })),
-        ...(Object.keys(other).length ? { otherRecords: other } : {}),
+        ...(Object.keys(data.otherRecords).length ? { otherRecords: data.otherRecords } : {}),
       };
     },
 
     /** Hard delete of the subscriber and every row about them. Idempotent (false when nothing was there). */
-    deleteData(subscriberId: number): boolean {
-      const removed = db.transaction(() => (repo.get(subscriberId) ? repo.deleteCompletely(subscriberId) : 0)).immediate();
+    async deleteData(subscriberId: number): Promise<boolean> {
+      const removed = await store.deleteSubscriber(subscriberId);
       if (removed) logger.info({ event: 'subscriber.deleted', subscriberId, rows: removed }, 'subscriber data deleted');
       return removed > 0;
     },
@@ -186,7 +164,13 @@ export function createSubscriptionService(deps: { db: Db; clock: Clock; logger: 
 
     /** Drains, then stops the intake thread (the app's close). */
     close: (): Promise<void> => intake.close(),
-    repo,
+
+    /**
+     * The SQLite connection's synchronous subscribers repository, for code and test set-ups not yet on the Store
+     * (demo, preview, feedback, sample editions, benches); it goes with `app.db` (issue 16). The lifecycle above
+     * uses only `store`.
+     */
+    repo: createSqliteSubscribersCore(db),
   };
 }
 

@@ -182,7 +182,7 @@ describe('every public page and email passes axe-core (WCAG 2.1 AA) at 375 and 1
       '2026-08-21T06:30:00.000Z',
     );
     const reader = app.subscriptions.repo.getByEmail('reader@example.org')!;
-    app.subscriptions.updatePreferences(reader.id, { topics: ['quokka'], timezone: 'UTC', hour: 7, frequency: 'daily', paused: false });
+    await app.subscriptions.updatePreferences(reader.id, { topics: ['quokka'], timezone: 'UTC', hour: 7, frequency: 'daily', paused: false });
     const run = await runDailyJob(app, { date: '2026-08-21', skipIngest: true });
     expect(run.send?.sent, JSON.stringify(run)).toBe(1);
     await smtp.waitFor(2);

@@ -42,7 +42,7 @@ describe('confirm', () => {
     expect(replay.statusCode).toBe(200);
     expect(replay.body).toContain('already subscribed');
     // Unsubscribed later: the old link must not resubscribe them.
-    h.app.subscriptions.unsubscribe(id);
+    await h.app.subscriptions.unsubscribe(id);
     const late = await h.http.inject({ method: 'POST', url: '/confirm', ...form({ token }) });
     expect(late.statusCode).toBe(410);
     expect(late.body).toContain('already used');

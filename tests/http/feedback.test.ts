@@ -132,7 +132,7 @@ describe('feedback links', () => {
   });
 
   it('a deleted reader\'s link records nothing', async () => {
-    h.app.subscriptions.deleteData(id);
+    await h.app.subscriptions.deleteData(id);
     const res = await post('more');
     expect(res.statusCode).toBe(404);
     expect(rows()).toEqual([]);

@@ -56,13 +56,13 @@ describe('preferences page', () => {
     });
     expect(save.statusCode).toBe(200);
     expect(save.body).toContain('Saved.');
-    expect(row()).toMatchObject({ frequency: 'weekly', delivery_hour: 18, timezone: 'America/New_York', paused: 1 });
+    expect(row()).toMatchObject({ frequency: 'weekly', delivery_hour: 18, timezone: 'America/New_York', paused: true });
     expect(h.app.subscriptions.repo.topics(id)).toEqual(['cs.CL', 'diffusion', 'long context']);
     expect(save.body).toContain('<option value="18" selected>18:00</option>');
 
     const resume = await h.http.inject({ method: 'POST', url: url(), ...multipart({ topics: '', frequency: 'daily', hour: '6', timezone: 'Asia/Tokyo' }) });
     expect(resume.statusCode).toBe(200);
-    expect(row()).toMatchObject({ frequency: 'daily', delivery_hour: 6, timezone: 'Asia/Tokyo', paused: 0 });
+    expect(row()).toMatchObject({ frequency: 'daily', delivery_hour: 6, timezone: 'Asia/Tokyo', paused: false });
     expect(h.app.subscriptions.repo.topics(id)).toEqual([]);
   });
 
@@ -85,12 +85,12 @@ describe('preferences page', () => {
     expect(res.body).toContain('role="alert"');
     expect(res.body).toMatch(mentions);
     expect(res.body).not.toMatch(LEAK);
-    expect(row()).toMatchObject({ frequency: 'daily', delivery_hour: null, timezone: null, paused: 0 });
+    expect(row()).toMatchObject({ frequency: 'daily', delivery_hour: null, timezone: null, paused: false });
     expect(h.app.subscriptions.repo.topics(id)).toEqual(['agents']);
   });
 
   it('lets an unsubscribed, once-confirmed subscriber subscribe again; a never-confirmed one cannot', async () => {
-    h.app.subscriptions.unsubscribe(id);
+    await h.app.subscriptions.unsubscribe(id);
     const page = await h.http.inject({ method: 'GET', url: url() });
     expect(page.body).toContain('Subscribe again');
     const res = await h.http.inject({ method: 'POST', url: url('/preferences/resume'), ...browserForm({}) });

@@ -53,7 +53,7 @@ describe('one-click unsubscribe (RFC 8058)', () => {
     h.app.subscriptions.repo.setStatus(id, 'bounced', new Date().toISOString());
     expect((await h.http.inject({ method: 'POST', url: unsubscribePath(), headers: ONE_CLICK_FORM, payload: 'List-Unsubscribe=One-Click' })).statusCode).toBe(200);
     expect(status()).toBe('bounced');
-    h.app.subscriptions.deleteData(id);
+    await h.app.subscriptions.deleteData(id);
     expect((await h.http.inject({ method: 'POST', url: unsubscribePath(), headers: ONE_CLICK_FORM, payload: 'List-Unsubscribe=One-Click' })).statusCode).toBe(200);
   });
 

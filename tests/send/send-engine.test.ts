@@ -204,7 +204,7 @@ describe('sendDue against a faulty SMTP server', () => {
   it('people who unsubscribe after the edition was prepared are skipped, and the progress callback counts down', async () => {
     f = await sendFixture({ subscribers: 10 });
     const leaving = [...f.emails.keys()].slice(2, 5);
-    for (const id of leaving) f.app.subscriptions.unsubscribe(id);
+    for (const id of leaving) await f.app.subscriptions.unsubscribe(id);
     const seen: number[] = [];
     const r = await sendDue(f.app, f.app.sendSettings, { editionId: f.edition.id, onProgress: (p) => seen.push(p.remaining) });
     expect(r).toMatchObject({ sent: 7, remaining: 0, total: 7 });

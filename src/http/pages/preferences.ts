@@ -2,7 +2,7 @@
 // "download my data" and "delete my data". Reached only through a signed link; nothing here needs a login.
 import { html } from './html.js';
 import { page } from './layout.js';
-import type { Subscriber } from '../../db/subscribers-repo.js';
+import type { Subscriber } from '../../db/stores/subscribers.js';
 import type { ProfilePaperRow } from '../../db/profiles-repo.js';
 import { MAX_TOPICS, timeZoneChoices } from '../../subscribers/preferences.js';
 
@@ -47,7 +47,7 @@ export function preferencesPage(v: PreferencesView): string {
     timezone: s.timezone ?? v.defaults.timezone,
     hour: s.delivery_hour ?? v.defaults.hour,
     frequency: s.frequency,
-    paused: s.paused === 1,
+    paused: s.paused,
   };
   const zones = (zoneOptionsCache ??= timeZoneChoices());
   const zoneList = zones.includes(current.timezone) ? zones : [current.timezone, ...zones];

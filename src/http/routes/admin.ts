@@ -6,7 +6,6 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../../app.js';
-import { createSubscribersRepo } from '../../db/subscribers-repo.js';
 import { createEditionsRepo } from '../../db/editions-repo.js';
 import { localDate } from '../../digest/schedule.js';
 import { DAILY_JOB, DAILY_LOCK, runDailyJob } from '../../jobs/daily.js';
@@ -15,7 +14,6 @@ import { lockHolder } from '../../jobs/lock.js';
 import { truthfulRun } from '../../jobs/abandoned-runs.js';
 import { createJobRunner, type JobRunner } from '../../jobs/runner.js';
 import { nextRunAfter, parseDailySchedule } from '../../jobs/cron-schedule.js';
-import { activeSubscribersHistory } from '../../jobs/subscriber-counts.js';
 import { createAdminQueries } from '../../db/admin-queries.js';
 import {
   bearerMatches,
@@ -47,7 +45,6 @@ export const adminRoutes: FastifyPluginAsync<AdminOptions> = async (base, opts) 
   const isoDate = isoDateSchema(() => app.clock.now());
   const runner = opts.runner ?? createJobRunner(app.logger);
   const queries = createAdminQueries(app.db);
-  const subscribers = createSubscribersRepo(app.db);
   const editions = createEditionsRepo(app.db);
   const runs = createJobRunsRepo(app.db);
   const throttle = createLoginThrottle();
@@ -101,7 +98,7 @@ export const adminRoutes: FastifyPluginAsync<AdminOptions> = async (base, opts) 
     );
 
     r.get('/api/admin/subscribers/counts', { schema: { tags, security, summary: 'Subscribers by status' } }, async () => ({
-      counts: subscribers.countByStatus(),
+      counts: await app.store.countSubscribersByStatus(),
     }));
 
     r.post(
@@ -181,8 +178,8 @@ export const adminRoutes: FastifyPluginAsync<AdminOptions> = async (base, opts) 
         .send(
           adminDashboardPage({
             now,
-            counts: subscribers.countByStatus(),
-            activeHistory: activeSubscribersHistory(app.db, 90),
+            counts: await app.store.countSubscribersByStatus(),
+            activeHistory: await app.store.activeSubscribersHistory(90),
             editions: queries.editionSends(30),
             runs: runs.recent(DAILY_JOB, 15).map((r) => truthfulRun(app.db, r, now)),
             lock: lockHolder(app.db, DAILY_LOCK, now),

@@ -5,8 +5,9 @@
 // before the server closes.
 import type { FastifyPluginAsync } from 'fastify';
 import type { AppDeps } from '../../app.js';
-import type { Db } from '../../db/open.js';
+import type { SubscriberStore } from '../../db/stores/subscribers.js';
 import { readMigrations } from '../../db/migrate.js';
+import { PG_MIGRATIONS_DIR } from '../../db/postgres/migrate.js';
 
 export interface Lifecycle {
   /** True from the moment a shutdown signal arrived. */
@@ -14,11 +15,12 @@ export interface Lifecycle {
 }
 
 export const healthRoutes: FastifyPluginAsync<{ app: AppDeps; lifecycle?: Lifecycle | undefined }> = async (fastify, { app, lifecycle }) => {
-  const expected = readMigrations().map((m) => m.version);
+  // Each engine has its own migrations directory (the PostgreSQL twins).
+  const expected = readMigrations(app.store.engine === 'postgres' ? PG_MIGRATIONS_DIR : undefined).map((m) => m.version);
 
   fastify.get('/healthz', async (_req, reply) => {
     try {
-      app.db.prepare('SELECT 1').get();
+      await app.store.pingDatabase();
       return { status: 'ok', uptimeSeconds: Math.round(process.uptime()) };
     } catch {
       return reply.code(503).send({ status: 'error', error: { code: 'DB_UNAVAILABLE', message: 'database not reachable' } });
@@ -26,7 +28,7 @@ export const healthRoutes: FastifyPluginAsync<{ app: AppDeps; lifecycle?: Lifecy
   });
 
   fastify.get('/readyz', async (_req, reply) => {
-    const pending = pendingMigrations(app.db, expected);
+    const pending = await pendingMigrations(app.store, expected);
     const writes = app.writeHealth.check();
     const checks = {
       migrations: pending === null ? { ok: false, error: 'database not reachable' } : { ok: pending.length === 0, pending },
@@ -39,9 +41,10 @@ export const healthRoutes: FastifyPluginAsync<{ app: AppDeps; lifecycle?: Lifecy
   });
 };
 
-function pendingMigrations(db: Db, expected: number[]): number[] | null {
+/** Expected versions not recorded as applied; null when the database cannot be read. */
+async function pendingMigrations(store: Pick<SubscriberStore, 'appliedMigrations'>, expected: number[]): Promise<number[] | null> {
   try {
-    const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+    const applied = new Set(await store.appliedMigrations());
     return expected.filter((v) => !applied.has(v));
   } catch {
     return null;

@@ -1,11 +1,11 @@
-// Prometheus metrics on a per-app registry (never prom-client's global one). Counts come from SQLite at scrape
-// time, so they are right whichever process did the work and survive restarts; only the SMTP send duration
+// Prometheus metrics on a per-app registry (never prom-client's global one). Counts come from the database at scrape
+// time (one read of the store's metrics read model per scrape, shared by every metric), so they are right whichever process did the work and survive restarts; only the SMTP send duration
 // (observed by wrapping the mailer) and the subscribe intake's counters (shared with its thread) are per process.
 import type { FastifyPluginAsync } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AppDeps } from '../../app.js';
 import type { Mailer } from '../../mail/mailer.js';
-import { createSubscribersRepo } from '../../db/subscribers-repo.js';
+import type { MetricsCounts, SubscriberStore } from '../../db/stores/subscribers.js';
 import { createIngestRunsRepo } from '../../db/ingest-runs-repo.js';
 import { DAILY_JOB } from '../../jobs/daily.js';
 import { createSendPauseRepo } from '../../db/send-pause-repo.js';
@@ -20,20 +20,24 @@ export interface Metrics {
 const TERMINAL = ['sent', 'failed', 'bounced', 'skipped'] as const;
 const QUEUED = ['pending', 'sending'] as const;
 
-export function createMetrics(app: Pick<AppDeps, 'db' | 'subscriptions'>, options: { processMetrics?: boolean } = {}): Metrics {
+export function createMetrics(
+  app: Pick<AppDeps, 'db' | 'subscriptions'> & { store: Pick<SubscriberStore, 'metricsCounts' | 'lastSuccessfulRun'> },
+  options: { processMetrics?: boolean } = {},
+): Metrics {
   const registry = new Registry();
-  const { db } = app;
+  const { db, store } = app;
   const intake = app.subscriptions.intakeCounters;
   const pauses = createSendPauseRepo(db);
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
 
-  const ingested = db.prepare<[], { source: string; n: number }>('SELECT source, coalesce(sum(inserted), 0) AS n FROM ingest_runs GROUP BY source');
-  const papers = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM papers');
-  const deliveries = db.prepare<[], { status: string; n: number }>('SELECT status, count(*) AS n FROM deliveries GROUP BY status');
-  const lastOk = db.prepare<[string], { finished_at: string; started_at: string }>(
-    "SELECT started_at, finished_at FROM job_runs WHERE job = ? AND status = 'ok' ORDER BY finished_at DESC LIMIT 1",
-  );
-  const subscribers = createSubscribersRepo(db);
+  // prom-client starts every metric's collect() in the same turn of a scrape: they share one read while it runs.
+  let inflight: Promise<{ counts: MetricsCounts; lastOk: { started_at: string; finished_at: string } | undefined }> | undefined;
+  const scrape = () =>
+    (inflight ??= Promise.all([store.metricsCounts(), store.lastSuccessfulRun(DAILY_JOB)])
+      .then(([counts, lastOk]) => ({ counts, lastOk }))
+      .finally(() => {
+        inflight = undefined;
+      }));
   const ingestRuns = createIngestRunsRepo(db);
 
   new Counter({
@@ -41,9 +45,10 @@ export function createMetrics(app: Pick<AppDeps, 'db' | 'subscriptions'>, option
     help: 'New papers stored by ingestion, by source',
     labelNames: ['source'],
     registers: [registry],
-    collect() {
+    async collect() {
+      const { counts } = await scrape();
       this.reset();
-      for (const r of ingested.all()) this.inc({ source: r.source }, r.n);
+      for (const r of counts.ingestedBySource) this.inc({ source: r.source }, r.n);
     },
   });
   new Counter({
@@ -60,18 +65,18 @@ export function createMetrics(app: Pick<AppDeps, 'db' | 'subscriptions'>, option
     name: 'papers_stored',
     help: 'Papers in the database',
     registers: [registry],
-    collect() {
-      this.set(papers.get()!.n);
+    async collect() {
+      this.set((await scrape()).counts.papersStored);
     },
   });
-  const byStatus = () => new Map(deliveries.all().map((r) => [r.status, r.n]));
+  const byStatus = async () => new Map(Object.entries((await scrape()).counts.deliveriesByStatus));
   new Counter({
     name: 'papers_deliveries_total',
     help: 'Deliveries that reached a final state: sent (accepted by the SMTP server), failed, bounced, skipped',
     labelNames: ['status'],
     registers: [registry],
-    collect() {
-      const m = byStatus();
+    async collect() {
+      const m = await byStatus();
       this.reset();
       for (const s of TERMINAL) this.inc({ status: s }, m.get(s) ?? 0);
     },
@@ -81,8 +86,8 @@ export function createMetrics(app: Pick<AppDeps, 'db' | 'subscriptions'>, option
     help: 'Deliveries waiting (pending) or being sent (sending)',
     labelNames: ['status'],
     registers: [registry],
-    collect() {
-      const m = byStatus();
+    async collect() {
+      const m = await byStatus();
       for (const s of QUEUED) this.set({ status: s }, m.get(s) ?? 0);
     },
   });
@@ -91,16 +96,16 @@ export function createMetrics(app: Pick<AppDeps, 'db' | 'subscriptions'>, option
     help: 'Subscribers by status',
     labelNames: ['status'],
     registers: [registry],
-    collect() {
-      for (const [status, n] of Object.entries(subscribers.countByStatus())) this.set({ status }, n);
+    async collect() {
+      for (const [status, n] of Object.entries((await scrape()).counts.subscribersByStatus)) this.set({ status }, n);
     },
   });
   new Gauge({
     name: 'papers_daily_job_last_success_timestamp_seconds',
     help: 'When the daily job last finished successfully (Unix time; 0 = never)',
     registers: [registry],
-    collect() {
-      const r = lastOk.get(DAILY_JOB);
+    async collect() {
+      const r = (await scrape()).lastOk;
       this.set(r ? Date.parse(r.finished_at) / 1000 : 0);
     },
   });
@@ -108,8 +113,8 @@ export function createMetrics(app: Pick<AppDeps, 'db' | 'subscriptions'>, option
     name: 'papers_daily_job_last_success_duration_seconds',
     help: 'How long the last successful daily job took',
     registers: [registry],
-    collect() {
-      const r = lastOk.get(DAILY_JOB);
+    async collect() {
+      const r = (await scrape()).lastOk;
       this.set(r ? (Date.parse(r.finished_at) - Date.parse(r.started_at)) / 1000 : 0);
     },
   });

@@ -63,8 +63,8 @@ export const preferencesRoutes: FastifyPluginAsync<{ app: AppDeps }> = async (ba
     return id;
   };
 
-  const render = (reply: FastifyReply, id: number, token: string, status: number, extra: Pick<PreferencesView, 'notice' | 'draft'> = {}) => {
-    const profile = service.profile(id);
+  const render = async (reply: FastifyReply, id: number, token: string, status: number, extra: Pick<PreferencesView, 'notice' | 'draft'> = {}) => {
+    const profile = await service.profile(id);
     if (!profile) return reply.code(404).type(HTML).send(noSubscriberPage());
     const q = `?token=${encodeURIComponent(token)}`;
     const links = {
@@ -104,7 +104,7 @@ export const preferencesRoutes: FastifyPluginAsync<{ app: AppDeps }> = async (ba
       if (!form.success || !topics?.ok) {
         const issue = form.success ? undefined : form.error.issues[0];
         const message = topics && !topics.ok ? topics.message : `${issue?.path.join('.') || 'form'}: ${issue?.message ?? 'not valid'}`;
-        const profile = service.profile(id);
+        const profile = await service.profile(id);
         const draft = profile && {
           topics: text('topics'),
           timezone: form.success ? form.data.timezone : (profile.subscriber.timezone ?? defaults.timezone),
@@ -114,7 +114,7 @@ export const preferencesRoutes: FastifyPluginAsync<{ app: AppDeps }> = async (ba
         };
         return render(reply, id, token, 400, { notice: { kind: 'error', text: `Not saved. ${message}` }, draft: draft || undefined });
       }
-      const saved = service.updatePreferences(id, {
+      const saved = await service.updatePreferences(id, {
         topics: topics.topics,
         timezone: form.data.timezone,
         hour: form.data.hour,
@@ -132,7 +132,7 @@ export const preferencesRoutes: FastifyPluginAsync<{ app: AppDeps }> = async (ba
     async (req, reply) => {
       const id = subscriberFor(req, reply);
       if (id === null) return reply;
-      const outcome = service.resume(id);
+      const outcome = await service.resume(id);
       if (outcome === 'unknown') return reply.code(404).type(HTML).send(noSubscriberPage());
       return render(reply, id, req.query.token!, outcome === 'active' ? 200 : 409, {
         notice:
@@ -214,7 +214,7 @@ export const preferencesRoutes: FastifyPluginAsync<{ app: AppDeps }> = async (ba
       reply.header('cache-control', 'no-store');
       const id = verifySubscriberToken(secret, 'preferences', req.query.token ?? '');
       if (id === null) return sendError(req, reply, 404, 'INVALID_TOKEN', 'This link is not valid.');
-      const data = service.exportData(id);
+      const data = await service.exportData(id);
       if (!data) return sendError(req, reply, 404, 'NOT_FOUND', 'We hold no data for this link.');
       req.log.info({ event: 'subscriber.exported', subscriberId: id }, 'subscriber downloaded their data');
       return reply
@@ -233,7 +233,7 @@ export const preferencesRoutes: FastifyPluginAsync<{ app: AppDeps }> = async (ba
       if (!deleteForm.safeParse(req.body ?? {}).success)
         return render(reply, id, req.query.token!, 400, { notice: { kind: 'error', text: 'Nothing deleted: tick the box to confirm that you want your data deleted.' } });
       // Idempotent: a second click finds nothing and shows the same page.
-      service.deleteData(id);
+      await service.deleteData(id);
       return reply.code(200).type(HTML).send(deletedPage());
     },
   );

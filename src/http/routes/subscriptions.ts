@@ -111,7 +111,7 @@ export const subscriptionRoutes: FastifyPluginAsync<{ app: AppDeps }> = async (b
     { schema: { tags: ['pages'], summary: 'Shows a confirm button (never confirms by itself)', querystring: tokenQuery } },
     async (req, reply) => {
       const token = req.query.token ?? '';
-      const check = service.checkConfirmToken(token);
+      const check = await service.checkConfirmToken(token);
       if (!check.ok) return sendProblem(reply, check);
       return reply.type(HTML).header('cache-control', 'no-store').send(confirmPage(token));
     },
@@ -122,7 +122,7 @@ export const subscriptionRoutes: FastifyPluginAsync<{ app: AppDeps }> = async (b
     { bodyLimit: SMALL_BODY, schema: { tags: ['pages'], summary: 'Confirms the subscription (form field "token")' } },
     async (req, reply) => {
       const body = confirmForm.safeParse(req.body ?? {});
-      const result: ConfirmResult = body.success ? service.confirm(body.data.token) : { ok: false, reason: 'invalid' };
+      const result: ConfirmResult = body.success ? await service.confirm(body.data.token) : { ok: false, reason: 'invalid' };
       if (!result.ok) return sendProblem(reply, result);
       const { preferencesUrl } = subscriberUrls('', app.config.secretKey, result.subscriberId);
       return reply.type(HTML).header('cache-control', 'no-store').send(confirmedPage(preferencesUrl));

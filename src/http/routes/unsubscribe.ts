@@ -31,7 +31,7 @@ export const unsubscribeRoutes: FastifyPluginAsync<{ app: AppDeps }> = async (ba
       const id = verifySubscriberToken(secret, 'unsubscribe', token);
       reply.type(HTML).header('cache-control', 'no-store');
       if (id === null) return reply.code(404).send(badLinkPage());
-      const sub = service.repo.get(id);
+      const sub = await app.store.getSubscriber(id);
       const { preferencesUrl } = subscriberUrls('', secret, id);
       return reply.send(
         unsubscribePage({
@@ -65,7 +65,7 @@ export const unsubscribeRoutes: FastifyPluginAsync<{ app: AppDeps }> = async (ba
         return sendError(req, reply, 404, 'INVALID_TOKEN', 'This unsubscribe link is not valid.');
       }
       // 'unknown' (the subscriber deleted their data) is still a success: nothing will be sent to them.
-      const outcome = service.unsubscribe(id);
+      const outcome = await service.unsubscribe(id);
       if (outcome === 'unsubscribed') req.log.info({ event: 'http.unsubscribed', subscriberId: id, oneClick: !wantsHtml(req) }, 'unsubscribe request');
       if (wantsHtml(req)) return page(200, unsubscribedPage(subscriberUrls('', secret, id).preferencesUrl));
       return reply.code(200).send({ status: 'unsubscribed' as const });
