@@ -149,6 +149,9 @@ export function createIntake(deps: IntakeDeps, s: IntakeSettings): Intake {
   let flushScheduled = false;
   let flushing: Promise<void> | undefined;
   let closed = false;
+  // Requests whose write failed and that wait for a retry: while any does, a smaller batch that happens to commit
+  // (a nearly full disk still takes a short row) does not tell readiness the database is writable again.
+  const failedWaiting = new Set<Pending>();
 
   const setWaiting = (n: number) => {
     counters.add('waiting', n - waiting);
@@ -234,13 +237,16 @@ export function createIntake(deps: IntakeDeps, s: IntakeSettings): Intake {
       let decisions: Decision[];
       try {
         decisions = await writeBatch(batch);
-        deps.onCommit?.(true, null);
+        for (const p of batch) failedWaiting.delete(p);
+        if (failedWaiting.size === 0) deps.onCommit?.(true, null);
       } catch (err) {
         const { code, contention } = writer.failure(err);
         deps.onCommit?.(false, code);
         // Answered 202 already: keep them and try again shortly; drop (and count) only after a while.
         if (!contention) writer.reconnect(); // a connection opened read-only stays read-only: open it again
         const retry = batch.filter((p) => ++p.tries <= writeRetries);
+        for (const p of batch) failedWaiting.delete(p);
+        for (const p of retry) failedWaiting.add(p);
         const given = batch.length - retry.length;
         if (given) {
           drop('write_failed', given);
