@@ -35,9 +35,9 @@ const MAX_RATE = 30_000;
 const ROUNDS = 6;
 const ROUND_SECONDS = 4;
 const LOAD_SHARE = 0.5; // of hello-world's capacity, for the rounds
-// The generator must keep its schedule: a ramp step whose requests were issued later than this (p99) says the
-// generator, not the app, is the limit, and the ramp stops there with that said.
-const MAX_LAG_MS = 5;
+// A generator using this share of its core (one JavaScript thread) may be the limit rather than the app: the ramp
+// stops there and says that the capacity is at least the rate that held.
+const GENERATOR_SATURATED = 0.8;
 
 interface Usage {
   cpuMs: number;
@@ -57,7 +57,7 @@ async function serve(smtpPort: number) {
     DATABASE_PATH: join(dir, 'bench.db'),
     SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
     SCHEDULER_ENABLED: 'false',
-    SUBSCRIBE_RATE_LIMIT_PER_MINUTE: '100000000',
+    SUBSCRIBE_RATE_LIMIT_PER_MINUTE: '1000000',
   });
   const app = createApp(config, { logger: silentLogger() });
   const http = await buildHttpApp(app);
@@ -193,42 +193,36 @@ async function main() {
       const low = await measure(kind, LOW_RATE, LOW_SECONDS);
       console.log(line(`${kind} low`, low));
       const limit = 2 * low.p99;
-      const verdict = (r: Run) => (r.genLagP99 > MAX_LAG_MS ? 'generator' : r.errors === 0 && r.p99 <= limit ? 'held' : 'broke');
+      const held = (r: Run) => r.errors === 0 && r.p99 <= limit;
+      // Did the generator, rather than the app, run out of CPU? Then the step says nothing about the app.
+      let generatorBound = false;
       const step = async (rate: number) => {
         let r = await measure(kind, rate, STEP_SECONDS);
-        let v = verdict(r);
-        console.log(line(kind, r) + `  ${v}`);
-        if (v === 'broke') {
+        console.log(line(kind, r) + `  ${held(r) ? 'held' : 'broke'}`);
+        if (!held(r)) {
           // Once more: on a shared machine one step can be hit by someone else's burst.
           r = await measure(kind, rate, STEP_SECONDS);
-          v = verdict(r);
-          console.log(line(kind, r) + `  ${v} (retry)`);
+          console.log(line(kind, r) + `  ${held(r) ? 'held' : 'broke'} (retry)`);
         }
-        return v;
+        if (r.genCpu >= GENERATOR_SATURATED) generatorBound = true;
+        return held(r);
       };
-      let held = LOW_RATE;
+      let ok = LOW_RATE;
       let broke: number | null = null;
-      let generatorBound = false;
-      for (let rate = FIRST_STEP; rate <= MAX_RATE; rate = Math.round(rate * STEP_FACTOR)) {
-        const v = await step(rate);
-        if (v === 'held') held = rate;
+      for (let rate = FIRST_STEP; rate <= MAX_RATE && !generatorBound; rate = Math.round(rate * STEP_FACTOR)) {
+        if (await step(rate)) ok = rate;
         else {
-          generatorBound = v === 'generator';
           broke = rate;
           break;
         }
       }
       // Two bisection steps between the last rate that held and the first that broke.
-      for (let k = 0; k < 2 && broke !== null && !generatorBound && broke - held > 50; k++) {
-        const mid = Math.round((held + broke) / 2);
-        const v = await step(mid);
-        if (v === 'held') held = mid;
-        else if (v === 'generator') {
-          generatorBound = true;
-          break;
-        } else broke = mid;
+      for (let k = 0; k < 2 && broke !== null && !generatorBound && broke - ok > 50; k++) {
+        const mid = Math.round((ok + broke) / 2);
+        if (await step(mid)) ok = mid;
+        else broke = mid;
       }
-      return { low, limit, capacity: held, broke, generatorBound };
+      return { low, limit, capacity: ok, broke, generatorBound };
     };
 
     console.log(`bench:http — loopback, the app, the load generator and the SMTP sink each in its own process; open-loop fixed-rate load`);
@@ -241,7 +235,7 @@ async function main() {
     const hello = await ramp('hello');
     console.log(
       `  → hello-world holds ${hello.capacity} req/s (p99 limit ${ms(hello.limit)} ms${hello.broke ? `; broke at ${hello.broke} req/s` : `; not broken up to ${MAX_RATE}`})` +
-        (hello.generatorBound ? ' — the GENERATOR could not keep its schedule beyond this: the capacity is at least this' : ''),
+        (hello.generatorBound ? ' — the GENERATOR was near saturation: the capacity is at least this' : ''),
     );
 
     const rate = Math.max(LOW_RATE, Math.round((hello.capacity * LOAD_SHARE) / 10) * 10);
@@ -282,14 +276,21 @@ async function main() {
     console.log(line('OURS subscribe', s));
     console.log(`  p99 of each round, ms: hello ${h.roundP99s.map(ms).join(' ')} · subscribe ${s.roundP99s.map(ms).join(' ')}`);
     if (h.errors + s.errors) console.log(`  error samples: ${[...h.errorSamples, ...s.errorSamples].join('; ')}`);
-    const p99Ratio = s.p99 / h.p99;
-    console.log(`  subscribe p99 / hello p99 at the same offered rate: ${p99Ratio.toFixed(2)} (target ≤ 1.50) · errors ${s.errors + h.errors} (target 0)`);
+    // The target compares the medians of the rounds' p99: a burst from another process on a shared machine that
+    // lands in one round then decides nothing. The p99 of all requests pooled is printed in the rows above.
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+    const hP99 = median(h.roundP99s);
+    const sP99 = median(s.roundP99s);
+    const p99Ratio = sP99 / hP99;
+    console.log(
+      `  p99, median of the rounds: hello ${ms(hP99)} ms, subscribe ${ms(sP99)} ms → subscribe / hello ${p99Ratio.toFixed(2)} (target ≤ 1.50; pooled ${(s.p99 / h.p99).toFixed(2)}) · errors ${s.errors + h.errors} (target 0)`,
+    );
 
     console.log(`\n3. subscribe's max sustainable rate, the same way (its p99 doubling over its own p99 at ${LOW_RATE} req/s)`);
     const sub = await ramp('subscribe');
     console.log(
       `  → subscribe holds ${sub.capacity} req/s (p99 limit ${ms(sub.limit)} ms${sub.broke ? `; broke at ${sub.broke} req/s` : `; not broken up to ${MAX_RATE}`})` +
-        (sub.generatorBound ? ' — the GENERATOR could not keep its schedule beyond this: the capacity is at least this' : ''),
+        (sub.generatorBound ? ' — the GENERATOR was near saturation: the capacity is at least this' : ''),
     );
     const tputRatio = sub.capacity / hello.capacity;
     console.log(`\nmax sustainable rate: hello-world ${hello.capacity} req/s, subscribe ${sub.capacity} req/s → throughput ratio ${tputRatio.toFixed(2)} (target ≥ 0.30)`);
