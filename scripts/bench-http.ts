@@ -23,6 +23,7 @@ import { createApp } from '../src/app.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { buildHttpApp } from '../src/http/build-app.js';
 import type { LoadJob, LoadResult } from './bench-http-load.js';
+import { between, snapshot } from './bench-http-cpu.js';
 
 const HELLO = '/__bench/hello';
 const SUBSCRIBE = '/api/subscriptions';
@@ -131,7 +132,9 @@ interface Run {
   genCpu: number; // share of one core
   genLagP99: number;
   appCpu: number; // share of one core, whole process
-  appElu: number; // HTTP thread busy share
+  appElu: number; // HTTP thread busy share (event-loop utilisation: running or waiting for a CPU)
+  httpThreadCpu: number | null; // HTTP thread on a CPU, share of one (Linux)
+  others: number | null; // other processes' CPU, share of the whole machine (Linux)
 }
 
 /** Nearest-rank percentile of an ascending array. */
@@ -157,6 +160,8 @@ async function main() {
 
     const measure = async (kind: LoadJob['kind'], rate: number, seconds: number): Promise<Run> => {
       await app.ask('settle');
+      const pids = [process.pid, app.proc.pid!, gen.proc.pid!, sink.proc.pid!];
+      const c0 = snapshot(pids, app.proc.pid!);
       const u0 = await app.ask<Usage>('usage');
       const r = await gen.ask<LoadResult>({
         origin,
@@ -168,6 +173,7 @@ async function main() {
         tag: `${runId}-${jobs++}`,
       } satisfies LoadJob);
       const u1 = await app.ask<Usage>('usage');
+      const cpu = between(c0, snapshot(pids, app.proc.pid!));
       const lat = r.latencies;
       return {
         rate,
@@ -182,11 +188,14 @@ async function main() {
         genLagP99: r.lagP99Ms,
         appCpu: (u1.cpuMs - u0.cpuMs) / (u1.at - u0.at),
         appElu: (u1.eluActive - u0.eluActive) / (u1.eluActive - u0.eluActive + u1.eluIdle - u0.eluIdle),
+        ...cpu,
       };
     };
     const line = (name: string, r: Run) =>
       `  ${name.padEnd(16)} ${String(r.rate).padStart(6)} req/s  p50 ${ms(r.p50).padStart(6)}  p99 ${ms(r.p99).padStart(6)}  max ${ms(r.max).padStart(6)} ms  errors ${r.errors}/${r.offered}` +
-      `  · generator CPU ${share(r.genCpu)}, lag p99 ${ms(r.genLagP99)} ms · app CPU ${share(r.appCpu)}, HTTP thread ${share(r.appElu)}`;
+      `  · generator CPU ${share(r.genCpu)}, lag p99 ${ms(r.genLagP99)} ms · app CPU ${share(r.appCpu)}, HTTP thread busy ${share(r.appElu)}` +
+      (r.httpThreadCpu === null ? '' : `, on a CPU ${share(r.httpThreadCpu)}`) +
+      (r.others === null ? '' : ` · others ${share(r.others)} of the machine`);
 
     /** The highest rate whose p99 stays within twice the low-rate p99 with no errors (a failing step is tried twice). */
     const ramp = async (kind: LoadJob['kind']) => {
@@ -227,6 +236,12 @@ async function main() {
 
     console.log(`bench:http — loopback, the app, the load generator and the SMTP sink each in its own process; open-loop fixed-rate load`);
     console.log(`machine: ${availableParallelism()} CPUs, load average ${load0.map((x) => x.toFixed(2)).join(' ')} at the start`);
+    console.log(
+      `each run: latency from the request handed to the connection pool to the end of the response, successful ones only; errors = wrong status or failed/timed-out requests.\n` +
+        `  generator CPU = its CPU time over the run, share of one core (one JavaScript thread: near 100 % it would be the limit); lag = how late it issued requests against its schedule.\n` +
+        `  app CPU = the app's process (HTTP thread, intake thread, GC), share of one core; HTTP thread busy = its event-loop utilisation (running or waiting for a CPU), on a CPU = its own CPU time;\n` +
+        `  others = CPU time of every other process on the machine, share of all its CPUs (this machine may be shared).`,
+    );
     // Warm-up (JIT, SQLite page cache, SMTP pool, connections), not reported.
     await measure('hello', 1000, 2);
     await measure('subscribe', 500, 2);
@@ -267,6 +282,8 @@ async function main() {
         genLagP99: Math.max(...rs.map((r) => r.genLagP99)),
         appCpu: mean((r) => r.appCpu),
         appElu: mean((r) => r.appElu),
+        httpThreadCpu: rs.some((r) => r.httpThreadCpu === null) ? null : mean((r) => r.httpThreadCpu!),
+        others: rs.some((r) => r.others === null) ? null : mean((r) => r.others!),
         roundP99s: rs.map((r) => r.p99),
       };
     };
