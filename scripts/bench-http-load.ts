@@ -5,12 +5,13 @@
 // rate option is not used because it sends each connection's per-second quota back to back at the top of each
 // second (bursts, not a rate). Requests go through one undici Pool (keep-alive connections, opened as needed).
 //
-// Message in: a LoadJob. Message out: a LoadResult. 'exit' ends the process.
+// As a child process: message in, a LoadJob; message out, a LoadResult; 'exit' ends the process.
 // Latency is measured from the moment the request is handed to the pool (so it includes waiting for a free
 // connection: a server that falls behind makes it grow), to the end of the response body. How late the generator
 // itself issued requests against its schedule is reported apart (`lagP99Ms`), with its CPU time: a generator that
 // keeps its schedule and has CPU to spare is not what is being measured.
 import { Pool } from 'undici';
+import { pathToFileURL } from 'node:url';
 
 export interface LoadJob {
   origin: string;
@@ -52,7 +53,8 @@ function poolFor(origin: string): Pool {
 
 let serial = 0;
 
-async function run(job: LoadJob): Promise<LoadResult> {
+/** Offers `job` and resolves when every request has been answered (or has failed). */
+export async function runLoad(job: LoadJob): Promise<LoadResult> {
   const p = poolFor(job.origin);
   const total = Math.max(1, Math.round(job.rate * job.seconds));
   const interval = 1000 / job.rate;
@@ -127,12 +129,21 @@ async function run(job: LoadJob): Promise<LoadResult> {
   };
 }
 
-process.on('message', (m: LoadJob | 'exit') => {
-  if (m === 'exit') {
-    void Promise.all([...pools.values()].map((x) => x.close())).finally(() => process.exit(0));
-    return;
-  }
-  void run(m).then((r) => process.send?.(r));
-});
-process.on('disconnect', () => process.exit(0));
-process.send?.({ ready: true });
+/** Closes the keep-alive connections (the pools are kept between jobs, as a client keeps its connections). */
+export async function closeLoad(): Promise<void> {
+  await Promise.all([...pools.values()].map((x) => x.close()));
+  pools.clear();
+}
+
+// Run as a child process (bench-http.ts forks this file): one job per message, its result as the reply.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.on('message', (m: LoadJob | 'exit') => {
+    if (m === 'exit') {
+      void closeLoad().finally(() => process.exit(0));
+      return;
+    }
+    void runLoad(m).then((r) => process.send?.(r));
+  });
+  process.on('disconnect', () => process.exit(0));
+  process.send?.({ ready: true });
+}
