@@ -8,11 +8,13 @@
 //   1. hello-world's capacity: its p99 at a low rate, then the rate raised step by step until p99 doubles or
 //      errors appear; the capacity is the last rate that held.
 //   2. alternating rounds (hello first, then subscribe first, …) at 50 % of that capacity: p50/p99/max and errors
-//      for each side; target subscribe p99 ≤ 1.5 × hello p99, 0 errors.
+//      for each side; target subscribe p99 ≤ 1.5 × hello p99 (medians of the rounds' p99s), 0 errors.
 //   3. subscribe's own max sustainable rate, the same way (its p99 doubling over its own low-rate p99); the
 //      throughput ratio subscribe / hello, target ≥ 0.3.
-// Every run also prints how busy the generator was (CPU, schedule lag) and the app (CPU, event-loop utilisation).
-// Between runs the app's confirmation-email queue is drained, so no run pays for the one before. About 3 minutes.
+// Every run also prints how busy the generator was (CPU, schedule lag), the app (process CPU, the HTTP thread's
+// event-loop utilisation and CPU time) and, on Linux, the share of the machine other processes took meanwhile.
+// Between runs the app's confirmation-email queue is drained, so no run pays for the one before. About 3 to 4
+// minutes; the ramps stop at MAX_RATE, and a request with no answer after 10 s counts as an error, so it always ends.
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
