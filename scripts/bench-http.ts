@@ -1,46 +1,56 @@
-// `npm run bench:http [-- COUNT]`: POST /api/subscriptions (a unique address per request) at 50 concurrent
-// connections for COUNT requests (default 12,000), beside a BASELINE measured in the same run: a hello-world
-// route registered on the same app only for this benchmark, in alternating rounds. Prints req/s, p99 latency
-// (median of the rounds' p99, and the worst) and errors for each. The app runs in a child process (its own event loop, as in production) with rate limits
-// raised; its confirmation emails go to an SMTP sink in a third process. Loopback only; temp database.
+// `npm run bench:http`: POST /api/subscriptions (a unique address per request) beside a BASELINE measured in the
+// same run — a hello-world GET route registered on the same app only for this benchmark — at the SAME FIXED
+// OFFERED RATE, so that the figure is about the app and not about the load generator.
+//
+// Three processes besides this driver: the app (real createApp + buildHttpApp, temp SQLite database, rate limits
+// raised, listening on 127.0.0.1:0), the load generator (scripts/bench-http-load.ts: open loop, fixed rate, its
+// own CPU measured), and an SMTP sink for the confirmation emails (scripts/bench-send-sink.ts). Steps:
+//   1. hello-world's capacity: its p99 at a low rate, then the rate raised step by step until p99 doubles or
+//      errors appear; the capacity is the last rate that held.
+//   2. alternating rounds (hello first, then subscribe first, …) at 50 % of that capacity: p50/p99/max and errors
+//      for each side; target subscribe p99 ≤ 1.5 × hello p99 (medians of the rounds' p99s), 0 errors.
+//   3. subscribe's own max sustainable rate, the same way (its p99 doubling over its own low-rate p99); the
+//      throughput ratio subscribe / hello, target ≥ 0.3.
+// Every run also prints how busy the generator was (CPU, schedule lag), the app (process CPU, the HTTP thread's
+// event-loop utilisation and CPU time) and, on Linux, the share of the machine other processes took meanwhile.
+// Between runs the app's confirmation-email queue is drained, so no run pays for the one before. About 3 to 4
+// minutes; the ramps stop at MAX_RATE, and a request with no answer after 10 s counts as an error, so it always ends.
 import { fork, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.js';
 import { createApp } from '../src/app.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { buildHttpApp } from '../src/http/build-app.js';
-
-interface CannonResult {
-  requests: { average: number; total: number };
-  latency: { p50: number; p99: number; max: number };
-  errors: number;
-  timeouts: number;
-  non2xx: number;
-  duration: number;
-}
-interface CannonRequest {
-  method: string;
-  path: string;
-  headers?: Record<string, string>;
-  setupRequest?: (req: Record<string, unknown>) => Record<string, unknown>;
-}
-interface CannonOptions {
-  url: string;
-  connections: number;
-  amount: number;
-  requests?: CannonRequest[];
-}
-const autocannon = createRequire(import.meta.url)('autocannon') as (o: CannonOptions) => Promise<CannonResult>;
+import type { LoadJob, LoadResult } from './bench-http-load.js';
+import { between, snapshot } from './bench-http-cpu.js';
 
 const HELLO = '/__bench/hello';
-const CONNECTIONS = 50;
+const SUBSCRIBE = '/api/subscriptions';
+const LOW_RATE = 200; // req/s: the "unloaded" p99 each route is compared with
+const LOW_SECONDS = 2;
+const LOW_RUNS = 3;
+const FIRST_STEP = 400;
+const STEP_FACTOR = 1.5;
+const STEP_SECONDS = 3;
+const MAX_RATE = 30_000;
 const ROUNDS = 6;
+const ROUND_SECONDS = 4;
+const LOAD_SHARE = 0.5; // of hello-world's capacity, for the rounds
+// A generator using this share of its core (one JavaScript thread) may be the limit rather than the app: the ramp
+// stops there and says that the capacity is at least the rate that held.
+const GENERATOR_SATURATED = 0.8;
 
-// ---- the server child: the real app plus the hello-world route, listening on 127.0.0.1:0 ----
+interface Usage {
+  cpuMs: number;
+  eluActive: number;
+  eluIdle: number;
+  at: number;
+}
+
+// ---- the app's process: the real app plus the hello-world route ----
 async function serve(smtpPort: number) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-http-'));
   const config = loadConfig({
@@ -58,111 +68,283 @@ async function serve(smtpPort: number) {
   http.get(HELLO, { schema: { hide: true } }, async () => ({ hello: 'world' }));
   await http.listen({ host: '127.0.0.1', port: 0 });
   const { port } = http.server.address() as { port: number };
-  process.send?.({ port });
-  process.on('message', async (m) => {
-    if (m !== 'stop') return;
-    const t0 = performance.now();
-    await http.close(); // drains the confirmation-email queue
-    const stats = { pending: app.db.prepare("SELECT count(*) AS n FROM subscribers WHERE status = 'pending'").get() as { n: number }, drainMs: performance.now() - t0 };
-    await app.close();
-    rmSync(dir, { recursive: true, force: true });
-    process.send?.({ subscribers: stats.pending.n, drainMs: stats.drainMs }, () => process.exit(0));
+  const usage = (): Usage => {
+    const c = process.cpuUsage(); // the whole process: HTTP thread, intake thread, GC and libuv threads
+    const e = performance.eventLoopUtilization(); // the HTTP thread alone
+    return { cpuMs: (c.user + c.system) / 1000, eluActive: e.active, eluIdle: e.idle, at: performance.now() };
+  };
+  process.on('message', async (m: string) => {
+    if (m === 'usage') process.send?.(usage());
+    else if (m === 'settle') {
+      const t0 = performance.now();
+      await app.subscriptions.drain(); // queued subscribe requests written, their confirmation emails handed over
+      process.send?.({ ms: performance.now() - t0 });
+    } else if (m === 'stop') {
+      await http.close(); // drains the confirmation-email queue
+      const { n } = app.db.prepare("SELECT count(*) AS n FROM subscribers WHERE status = 'pending'").get() as { n: number };
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+      process.send?.({ subscribers: n }, () => process.exit(0));
+    }
   });
+  process.send?.({ port });
 }
 
 // ---- the driver ----
-function child(script: string, args: string[]): { proc: ChildProcess; next<T>(): Promise<T> } {
-  const proc = fork(script, args, { execArgv: ['--import', 'tsx'] });
+/** A child process spoken to by request and reply, one at a time. */
+function child(script: string, args: string[] = []) {
+  const proc: ChildProcess = fork(script, args, { execArgv: ['--import', 'tsx'] });
+  const waiting: { resolve: (m: unknown) => void; reject: (e: Error) => void }[] = [];
+  const inbox: unknown[] = []; // messages that came before anyone asked (a child's "ready")
+  let exited: Error | null = null;
+  proc.on('message', (m) => {
+    const w = waiting.shift();
+    if (w) w.resolve(m);
+    else inbox.push(m);
+  });
+  proc.on('exit', (code) => {
+    exited = new Error(`${script} exited with ${code}`);
+    for (const w of waiting.splice(0)) w.reject(exited);
+  });
+  const next = <T>() =>
+    new Promise<T>((resolve, reject) => {
+      if (inbox.length) resolve(inbox.shift() as T);
+      else if (exited) reject(exited);
+      else waiting.push({ resolve: resolve as (m: unknown) => void, reject });
+    });
   return {
     proc,
-    next: <T>() =>
-      new Promise<T>((resolve, reject) => {
-        proc.once('message', (m) => resolve(m as T));
-        proc.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-      }),
+    next,
+    ask: <T>(m: unknown) => {
+      const reply = next<T>();
+      proc.send(m as string);
+      return reply;
+    },
   };
 }
 
-async function main(count: number) {
-  const sink = child(fileURLToPath(new URL('./bench-send-sink.ts', import.meta.url)), []);
-  const { port: smtpPort } = await sink.next<{ port: number }>();
-  const server = child(fileURLToPath(import.meta.url), ['--serve', String(smtpPort)]);
-  const { port } = await server.next<{ port: number }>();
-  const base = `http://127.0.0.1:${port}`;
-  const runId = Date.now().toString(36);
-  let n = 0;
-  const hello = (amount: number) => autocannon({ url: base + HELLO, connections: CONNECTIONS, amount });
-  const subscribe = (amount: number) =>
-    autocannon({
-      url: base,
-      connections: CONNECTIONS,
-      amount,
-      requests: [
-        {
-          method: 'POST',
-          path: '/api/subscriptions',
-          headers: { 'content-type': 'application/json' },
-          // A unique address per request: every one is a new subscriber, an insert and a queued confirmation.
-          setupRequest: (req) => ({ ...req, body: JSON.stringify({ email: `bench-${runId}-${n++}@example.org`, topics: ['agents'] }) }),
-        },
-      ],
-    });
+interface Run {
+  rate: number;
+  lat: number[]; // sorted
+  p50: number;
+  p99: number;
+  max: number;
+  errors: number;
+  errorSamples: string[];
+  offered: number;
+  genCpu: number; // share of one core
+  genLagP99: number;
+  appCpu: number; // share of one core, whole process
+  appElu: number; // HTTP thread busy share (event-loop utilisation: running or waiting for a CPU)
+  httpThreadCpu: number | null; // HTTP thread on a CPU, share of one (Linux)
+  others: number | null; // other processes' CPU, share of the whole machine (Linux)
+}
 
+/** Nearest-rank percentile of an ascending array. */
+const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]! : NaN);
+const ms = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
+const share = (x: number) => `${Math.round(x * 100)} %`;
+
+async function main() {
+  const started = performance.now();
+  const load0 = loadavg();
+  const sink = child(fileURLToPath(new URL('./bench-send-sink.ts', import.meta.url)));
+  const gen = child(fileURLToPath(new URL('./bench-http-load.ts', import.meta.url)));
+  let server: ReturnType<typeof child> | undefined;
   try {
-    // Warm-up (JIT, SQLite page cache, SMTP pool), not reported.
-    await hello(2000);
-    await subscribe(1000);
-    // Alternating rounds (hello first, then ours first, …), so that load from other processes on a shared
-    // machine falls on both sides alike.
-    const rounds: { hello: CannonResult; ours: CannonResult }[] = [];
-    const chunk = Math.ceil(count / ROUNDS);
-    for (let i = 0; i < ROUNDS; i++) {
-      if (i % 2 === 0) {
-        const h = await hello(chunk);
-        rounds.push({ hello: h, ours: await subscribe(chunk) });
-      } else {
-        const o = await subscribe(chunk);
-        rounds.push({ ours: o, hello: await hello(chunk) });
-      }
-    }
-    const side = (pick: (r: (typeof rounds)[number]) => CannonResult) => {
-      const rs = rounds.map(pick);
-      const p99s = rs.map((r) => r.latency.p99).sort((x, y) => x - y);
+    const { port: smtpPort } = await sink.next<{ port: number }>();
+    server = child(fileURLToPath(import.meta.url), ['--serve', String(smtpPort)]);
+    const { port } = await server.next<{ port: number }>();
+    await gen.next<{ ready: true }>();
+    const app = server;
+    const origin = `http://127.0.0.1:${port}`;
+    const runId = Date.now().toString(36);
+    let jobs = 0;
+    const othersSeen: number[] = []; // other processes' share of the machine, per run
+    let genBusiest = 0; // the generator's highest CPU share in any run
+
+    const measure = async (kind: LoadJob['kind'], rate: number, seconds: number): Promise<Run> => {
+      await app.ask('settle');
+      const pids = [process.pid, app.proc.pid!, gen.proc.pid!, sink.proc.pid!];
+      const c0 = snapshot(pids, app.proc.pid!);
+      const u0 = await app.ask<Usage>('usage');
+      const r = await gen.ask<LoadResult>({
+        origin,
+        kind,
+        path: kind === 'hello' ? HELLO : SUBSCRIBE,
+        rate,
+        seconds,
+        expectStatus: kind === 'hello' ? 200 : 202,
+        tag: `${runId}-${jobs++}`,
+      } satisfies LoadJob);
+      const u1 = await app.ask<Usage>('usage');
+      const cpu = between(c0, snapshot(pids, app.proc.pid!));
+      if (cpu.others !== null) othersSeen.push(cpu.others);
+      genBusiest = Math.max(genBusiest, r.cpuMs / r.wallMs);
+      const lat = r.latencies;
       return {
-        // Rate over the whole side (requests / seconds): autocannon's per-second average is coarse for short runs.
-        rps: rs.reduce((n, r) => n + r.requests.total, 0) / rs.reduce((t, r) => t + r.duration, 0),
-        p99: p99s[Math.floor(p99s.length / 2)]!,
-        worstP99: p99s[p99s.length - 1]!,
-        errors: rs.reduce((n, r) => n + r.errors + r.timeouts + r.non2xx, 0),
-        total: rs.reduce((n, r) => n + r.requests.total, 0),
+        rate,
+        lat,
+        p50: pct(lat, 0.5),
+        p99: pct(lat, 0.99),
+        max: lat[lat.length - 1] ?? NaN,
+        errors: r.errors,
+        errorSamples: r.errorSamples,
+        offered: r.offered,
+        genCpu: r.cpuMs / r.wallMs,
+        genLagP99: r.lagP99Ms,
+        appCpu: (u1.cpuMs - u0.cpuMs) / (u1.at - u0.at),
+        appElu: (u1.eluActive - u0.eluActive) / (u1.eluActive - u0.eluActive + u1.eluIdle - u0.eluIdle),
+        ...cpu,
       };
     };
-    const base = side((r) => r.hello);
-    const ours = side((r) => r.ours);
-    const row = (name: string, x: ReturnType<typeof side>, expectedStatus: string) =>
-      `${name.padEnd(32)} ${x.rps.toFixed(0).padStart(7)} req/s   p99 ${String(x.p99).padStart(4)} ms (worst round ${x.worstP99} ms)   errors ${x.errors} (of ${x.total}, expected ${expectedStatus})`;
-    console.log(`bench:http — ${rounds.length * chunk} requests per side in ${ROUNDS} alternating rounds, ${CONNECTIONS} connections, loopback, app in its own process`);
-    console.log(row('BASELINE hello-world (GET)', base, '200'));
-    console.log(row('OURS POST /api/subscriptions', ours, '202'));
-    const ratio = ours.rps / base.rps;
-    console.log(`ratio to hello-world: ${ratio.toFixed(2)} (target ≥ 0.30) · p99 ${ours.p99} ms (target < 50) · errors ${ours.errors} (target 0)`);
-    server.proc.send('stop');
-    const { subscribers, drainMs } = await server.next<{ subscribers: number; drainMs: number }>();
-    sink.proc.send('count');
-    const { count: mails } = await sink.next<{ count: number }>();
-    console.log(`subscribers recorded: ${subscribers} · confirmation emails received by the SMTP sink: ${mails} (queue drained ${(drainMs / 1000).toFixed(1)} s after the load)`);
-    const ok = ratio >= 0.3 && ours.p99 < 50 && ours.errors === 0;
+    const line = (name: string, r: Run) =>
+      `  ${name.padEnd(16)} ${String(r.rate).padStart(6)} req/s  p50 ${ms(r.p50).padStart(6)}  p99 ${ms(r.p99).padStart(6)}  max ${ms(r.max).padStart(6)} ms  errors ${r.errors}/${r.offered}` +
+      `  · generator CPU ${share(r.genCpu)}, lag p99 ${ms(r.genLagP99)} ms · app CPU ${share(r.appCpu)}, HTTP thread busy ${share(r.appElu)}` +
+      (r.httpThreadCpu === null ? '' : `, on a CPU ${share(r.httpThreadCpu)}`) +
+      (r.others === null ? '' : ` · others ${share(r.others)} of the machine`);
+
+    /** The highest rate whose p99 stays within twice the low-rate p99 with no errors (a failing step is tried twice). */
+    const ramp = async (kind: LoadJob['kind']) => {
+      // The low-rate p99 is the median of three short runs: one burst from another process must not set the bar.
+      const lows: Run[] = [];
+      for (let k = 0; k < LOW_RUNS; k++) {
+        lows.push(await measure(kind, LOW_RATE, LOW_SECONDS));
+        console.log(line(`${kind} low`, lows[k]!));
+      }
+      const low = [...lows].sort((x, y) => x.p99 - y.p99)[Math.floor(LOW_RUNS / 2)]!;
+      const limit = 2 * low.p99;
+      const held = (r: Run) => r.errors === 0 && r.p99 <= limit;
+      // Did the generator, rather than the app, run out of CPU? Then the step says nothing about the app.
+      let generatorBound = false;
+      const step = async (rate: number) => {
+        let r = await measure(kind, rate, STEP_SECONDS);
+        console.log(line(kind, r) + `  ${held(r) ? 'held' : 'broke'}`);
+        if (!held(r)) {
+          // Once more: on a shared machine one step can be hit by someone else's burst.
+          r = await measure(kind, rate, STEP_SECONDS);
+          console.log(line(kind, r) + `  ${held(r) ? 'held' : 'broke'} (retry)`);
+        }
+        if (r.genCpu >= GENERATOR_SATURATED) generatorBound = true;
+        return held(r);
+      };
+      let ok = LOW_RATE;
+      let broke: number | null = null;
+      for (let rate = FIRST_STEP; rate <= MAX_RATE && !generatorBound; rate = Math.round(rate * STEP_FACTOR)) {
+        if (await step(rate)) ok = rate;
+        else {
+          broke = rate;
+          break;
+        }
+      }
+      // Two bisection steps between the last rate that held and the first that broke.
+      for (let k = 0; k < 2 && broke !== null && !generatorBound && broke - ok > 50; k++) {
+        const mid = Math.round((ok + broke) / 2);
+        if (await step(mid)) ok = mid;
+        else broke = mid;
+      }
+      return { low, limit, capacity: ok, broke, generatorBound };
+    };
+
+    console.log(`bench:http — loopback, the app, the load generator and the SMTP sink each in its own process; open-loop fixed-rate load`);
+    console.log(`machine: ${availableParallelism()} CPUs, load average ${load0.map((x) => x.toFixed(2)).join(' ')} at the start`);
+    console.log(
+      `each run: latency from the request handed to the connection pool to the end of the response, successful ones only; errors = wrong status or failed/timed-out requests.\n` +
+        `  generator CPU = its CPU time over the run, share of one core (one JavaScript thread: near 100 % it would be the limit); lag = how late it issued requests against its schedule.\n` +
+        `  app CPU = the app's process (HTTP thread, intake thread, GC), share of one core; HTTP thread busy = its event-loop utilisation (running or waiting for a CPU), on a CPU = its own CPU time;\n` +
+        `  others = CPU time of every other process on the machine, share of all its CPUs (this machine may be shared).`,
+    );
+    // Warm-up (JIT, SQLite page cache, SMTP pool, connections), not reported.
+    await measure('hello', 1000, 2);
+    await measure('subscribe', 500, 2);
+
+    console.log(`\n1. hello-world's capacity: p99 at ${LOW_RATE} req/s (median of ${LOW_RUNS} runs), then ×${STEP_FACTOR} steps of ${STEP_SECONDS} s until p99 doubles or errors appear`);
+    const hello = await ramp('hello');
+    console.log(
+      `  → hello-world holds ${hello.capacity} req/s (p99 limit ${ms(hello.limit)} ms${hello.broke ? `; broke at ${hello.broke} req/s` : `; not broken up to ${MAX_RATE}`})` +
+        (hello.generatorBound ? ' — the GENERATOR was near saturation: the capacity is at least this' : ''),
+    );
+
+    const rate = Math.max(LOW_RATE, Math.round((hello.capacity * LOAD_SHARE) / 10) * 10);
+    console.log(`\n2. ${ROUNDS} alternating rounds of ${ROUND_SECONDS} s per side at ${rate} req/s (${share(LOAD_SHARE)} of hello-world's capacity)`);
+    const rounds: { hello: Run; subscribe: Run }[] = [];
+    for (let i = 0; i < ROUNDS; i++) {
+      if (i % 2 === 0) {
+        const h = await measure('hello', rate, ROUND_SECONDS);
+        rounds.push({ hello: h, subscribe: await measure('subscribe', rate, ROUND_SECONDS) });
+      } else {
+        const s = await measure('subscribe', rate, ROUND_SECONDS);
+        rounds.push({ subscribe: s, hello: await measure('hello', rate, ROUND_SECONDS) });
+      }
+    }
+    const pooled = (pick: (r: (typeof rounds)[number]) => Run): Run & { roundP99s: number[] } => {
+      const rs = rounds.map(pick);
+      const lat = rs.flatMap((r) => r.lat).sort((a, b) => a - b);
+      const mean = (f: (r: Run) => number) => rs.reduce((t, r) => t + f(r), 0) / rs.length;
+      return {
+        rate,
+        lat,
+        p50: pct(lat, 0.5),
+        p99: pct(lat, 0.99),
+        max: lat[lat.length - 1] ?? NaN,
+        errors: rs.reduce((n, r) => n + r.errors, 0),
+        errorSamples: rs.flatMap((r) => r.errorSamples).slice(0, 3),
+        offered: rs.reduce((n, r) => n + r.offered, 0),
+        genCpu: mean((r) => r.genCpu),
+        genLagP99: Math.max(...rs.map((r) => r.genLagP99)),
+        appCpu: mean((r) => r.appCpu),
+        appElu: mean((r) => r.appElu),
+        httpThreadCpu: rs.some((r) => r.httpThreadCpu === null) ? null : mean((r) => r.httpThreadCpu!),
+        others: rs.some((r) => r.others === null) ? null : mean((r) => r.others!),
+        roundP99s: rs.map((r) => r.p99),
+      };
+    };
+    const h = pooled((r) => r.hello);
+    const s = pooled((r) => r.subscribe);
+    console.log(line('BASELINE hello', h));
+    console.log(line('OURS subscribe', s));
+    console.log(`  p99 of each round, ms: hello ${h.roundP99s.map(ms).join(' ')} · subscribe ${s.roundP99s.map(ms).join(' ')}`);
+    if (h.errors + s.errors) console.log(`  error samples: ${[...h.errorSamples, ...s.errorSamples].join('; ')}`);
+    // The target compares the medians of the rounds' p99: a burst from another process on a shared machine that
+    // lands in one round then decides nothing. The p99 of all requests pooled is printed in the rows above.
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+    const hP99 = median(h.roundP99s);
+    const sP99 = median(s.roundP99s);
+    const p99Ratio = sP99 / hP99;
+    console.log(
+      `  p99, median of the rounds: hello ${ms(hP99)} ms, subscribe ${ms(sP99)} ms → subscribe / hello ${p99Ratio.toFixed(2)} (target ≤ 1.50; pooled ${(s.p99 / h.p99).toFixed(2)}) · errors ${s.errors + h.errors} (target 0)`,
+    );
+
+    console.log(`\n3. subscribe's max sustainable rate, the same way (its p99 doubling over its own p99 at ${LOW_RATE} req/s, median of ${LOW_RUNS} runs)`);
+    const sub = await ramp('subscribe');
+    console.log(
+      `  → subscribe holds ${sub.capacity} req/s (p99 limit ${ms(sub.limit)} ms${sub.broke ? `; broke at ${sub.broke} req/s` : `; not broken up to ${MAX_RATE}`})` +
+        (sub.generatorBound ? ' — the GENERATOR was near saturation: the capacity is at least this' : ''),
+    );
+    const tputRatio = sub.capacity / hello.capacity;
+    console.log(`\nmax sustainable rate: hello-world ${hello.capacity} req/s, subscribe ${sub.capacity} req/s → throughput ratio ${tputRatio.toFixed(2)} (target ≥ 0.30)`);
+
+    const stop = app.ask<{ subscribers: number }>('stop');
+    const { subscribers } = await stop;
+    const { count: mails } = await sink.ask<{ count: number }>('count');
+    console.log(`subscribers recorded: ${subscribers} · confirmation emails received by the SMTP sink: ${mails}`);
+    const load1 = loadavg();
+    console.log(`load average at the end ${load1.map((x) => x.toFixed(2)).join(' ')} · ${((performance.now() - started) / 1000).toFixed(0)} s in all`);
+    const meanOthers = othersSeen.length ? othersSeen.reduce((a, b) => a + b, 0) / othersSeen.length : null;
+    console.log(
+      `the generator used at most ${share(genBusiest)} of its core in any run` +
+        (meanOthers === null ? '' : ` · other processes took ${share(meanOthers)} of the machine on average`) +
+        (meanOthers !== null && meanOthers > 0.25 ? ' — a busy machine: the p99s measure its CPU queue as much as the app' : ''),
+    );
+    const ok = p99Ratio <= 1.5 && s.errors + h.errors === 0 && tputRatio >= 0.3;
     console.log(ok ? 'targets met' : 'TARGETS MISSED');
     process.exitCode = ok ? 0 : 1;
   } finally {
-    server.proc.kill();
+    gen.proc.kill();
+    server?.proc.kill();
     sink.proc.kill();
   }
 }
 
 if (process.argv[2] === '--serve') await serve(Number(process.argv[3]));
-else {
-  const count = Number(process.argv[2] ?? 12_000);
-  if (!Number.isInteger(count) || count < 1000 || count > 200_000) throw new Error('usage: npm run bench:http [-- COUNT between 1000 and 200000]');
-  await main(count);
-}
+else await main();
