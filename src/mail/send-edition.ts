@@ -129,6 +129,8 @@ function ledgerStatements(db: Db) {
          SELECT d.id FROM deliveries d INDEXED BY deliveries_claim JOIN subscribers s ON s.id = d.subscriber_id
          WHERE d.status = 'pending' AND d.id > @cursor AND d.due_at <= @now
            AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= @now) AND s.status = 'active' AND ${editionFilter}
+           -- An edition still being prepared (its papers not all stored yet) is not sent from.
+           AND d.edition_id IN (SELECT id FROM editions WHERE status = 'ready')
          ORDER BY d.id LIMIT @limit)
        RETURNING id, edition_id, subscriber_id, selection_json, message_id, attempts, kind`,
     ),
