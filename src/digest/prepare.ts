@@ -24,7 +24,7 @@ import type { Candidate, ScoredPaper, TopicMatches, TrendParams } from '../rank/
 import { snapshotPaper } from './snapshot.js';
 import { addDays, deliveryTimes, weekday } from './schedule.js';
 import { digestSubject, type DigestKind } from './subject.js';
-import { digestMessageId } from '../lib/tokens.js';
+import { digestMessageIds } from '../lib/tokens.js';
 import { newLockOwner, releaseLock, tryAcquireLock } from '../jobs/lock.js';
 import { AppError } from '../lib/errors.js';
 
@@ -255,6 +255,7 @@ function start(
   // Each copy is due at the subscriber's local hour, never before the edition's publication (digest/schedule.ts).
   const dueAt = deliveryTimes(date, { hour: s.defaultHour, timezone: s.timezone });
   const fromDate = daily.from.slice(0, 10);
+  const messageIdOf = digestMessageIds(s.secretKey, date, s.messageIdDomain);
   // Readers with a profile: the pool, its index and the profile papers' vectors, built once per ranking on first
   // use (an edition without profiles builds nothing).
   const personal = new Map<DigestKind, PersonalEdition>();
@@ -273,11 +274,16 @@ function start(
   let skipped = 0;
   const shownCount = () => stored.size;
 
-  /** One page of subscribers after `after`: their deliveries written; returns the last id read, or null at the end. */
-  const preparePage = (after: number): number | null => {
+  /**
+   * Up to a page of subscribers after `after`: their deliveries written; returns the last id done, or null at the end.
+   * Past the deadline it stops after the subscriber in hand (a page's first readers can each match topics never
+   * seen before, an FTS query each): a step never runs much past its budget.
+   */
+  const preparePage = (after: number, deadline: number): number | null => {
     const subs = page.all(after, audienceMaxId, audienceAt, pageSize);
     if (!subs.length) return null;
     const last = subs[subs.length - 1]!.id;
+    let doneThrough = after;
     // Two range queries per page instead of two queries per subscriber. Already had = accepted (the ledger)
     // or still outstanding in an earlier edition (it may yet be accepted).
     const topicsByPage = candidatesRepo.topicsOf(after, last);
@@ -289,6 +295,8 @@ function start(
     const learned = new Set<DigestKind>();
     const shown = new Set<string>();
     for (const sub of subs) {
+      if (doneThrough !== after && performance.now() > deadline) break;
+      doneThrough = sub.id;
       if (sub.paused) continue;
       const kind: DigestKind = sub.frequency === 'weekly' ? 'weekly' : 'daily';
       if (kind === 'weekly' ? !weeklyFresh : !dailyFresh) continue;
@@ -317,7 +325,7 @@ function start(
         pe && personalFor(pe, profile, { pickedSize: s.pickedSectionSize, size: s.size, alreadySent, byId: ranking.byId }),
       );
       const due = dueAt({ hour: sub.delivery_hour, timezone: sub.timezone });
-      const messageId = digestMessageId(s.secretKey, date, sub.id, s.messageIdDomain);
+      const messageId = messageIdOf(sub.id);
       // A subscriber who has had every trending paper already gets no email (never a blank one).
       const status = sections.length ? 'pending' : 'skipped';
       if (insertDelivery.run(editionId, sub.id, status, JSON.stringify(sections), due, messageId, nowIso, kind).changes) {
@@ -327,7 +335,7 @@ function start(
       for (const sec of sections) for (const p of sec.papers) shown.add(p.id);
     }
     storeShown(shown);
-    return last;
+    return doneThrough;
   };
 
   const guard = () => {
@@ -343,17 +351,17 @@ function start(
       storeShown(main.trending.slice(0, s.size).map((p) => p.id));
       first = false;
     }
-    const started = performance.now();
+    const deadline = performance.now() + budgetMs;
     let through = preparedThrough;
     let done = false;
     do {
-      const last = preparePage(through);
+      const last = preparePage(through, deadline);
       if (last === null) {
         done = true;
         break;
       }
       through = last;
-    } while (performance.now() - started < budgetMs);
+    } while (performance.now() < deadline);
     moveOn.run(done ? audienceMaxId : through, editionId);
     preparedThrough = done ? audienceMaxId : through;
     return done;
