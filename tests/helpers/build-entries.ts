@@ -18,6 +18,7 @@ export const ENTRY_POINTS = {
   'send-child': 'tests/send/send-child.ts',
   'tick-child': 'tests/jobs/tick-child.ts',
   'daily-child': 'tests/jobs/daily-child.ts',
+  'prepare-child': 'tests/digest/prepare-child.ts',
   // Started by the server (and the test apps) as the subscribe intake thread, beside the chunks that import it.
   'intake-worker': 'src/subscribers/intake-worker.ts',
 } as const;
