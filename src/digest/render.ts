@@ -2,7 +2,8 @@
 // each recipient's message is then assembled from those fragments by concatenation only, never MJML:
 // renderFor is synchronous, and MJML 5 is async, so a recipient cannot trigger a compile.
 // Per-recipient values go into slots whose names carry a random nonce, so paper text can never fake one.
-import type mjml2htmlType from 'mjml';
+import { Worker } from 'node:worker_threads';
+import type { FromMjml, ToMjml } from './mjml-worker.js';
 import Handlebars from 'handlebars';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -82,20 +83,66 @@ export function fillTemplate(name: string, data: unknown): string {
   return templates().compile(source, { strict: true })(data);
 }
 
+/** The compile thread (mjml-worker.ts), started on first use and stopped after a while idle (it holds MJML's memory). */
+interface MjmlThread {
+  worker: Worker;
+  waiting: Map<number, (m: FromMjml) => void>;
+  idle?: NodeJS.Timeout;
+}
+let mjmlThread: MjmlThread | undefined;
+let nextCompile = 1;
+const MJML_IDLE_MS = 10_000;
+
+function mjmlWorker(): MjmlThread {
+  if (mjmlThread) return mjmlThread;
+  // Running from TypeScript sources (tsx, vitest) the thread needs tsx registered first; the build runs the .js.
+  const fromSources = import.meta.url.endsWith('.ts');
+  const worker = new Worker(new URL(fromSources ? './mjml-worker-dev.mjs' : './mjml-worker.js', import.meta.url));
+  const t: MjmlThread = { worker, waiting: new Map() };
+  const fail = (error: string) => {
+    if (mjmlThread === t) mjmlThread = undefined;
+    for (const [id, resolve] of t.waiting) resolve({ id, error });
+    t.waiting.clear();
+  };
+  worker.on('message', (m: FromMjml) => {
+    const resolve = t.waiting.get(m.id);
+    t.waiting.delete(m.id);
+    resolve?.(m);
+    if (t.waiting.size === 0) {
+      worker.unref();
+      t.idle = setTimeout(() => {
+        if (t.waiting.size === 0 && mjmlThread === t) {
+          mjmlThread = undefined;
+          void worker.terminate();
+        }
+      }, MJML_IDLE_MS).unref();
+    }
+  });
+  worker.on('error', (err) => fail(`the MJML thread failed: ${err.message}`));
+  worker.on('exit', () => fail('the MJML thread exited'));
+  mjmlThread = t;
+  return t;
+}
+
+/** MJML → HTML on the compile thread, so that a large digest never holds the server's event loop. */
+function mjmlOnThread(mjml: string, options: Record<string, unknown>): Promise<FromMjml> {
+  const t = mjmlWorker();
+  clearTimeout(t.idle);
+  t.worker.ref(); // a compile in progress keeps the process alive until it answers
+  const id = nextCompile++;
+  return new Promise((resolve) => {
+    t.waiting.set(id, resolve);
+    t.worker.postMessage({ id, mjml, options } satisfies ToMjml);
+  });
+}
+
 export async function compileMjml(mjml: string): Promise<string> {
-  // Loaded on first use: mjml is the heaviest module we have, and most CLI commands never compile a template.
-  const mjml2html = (await import('mjml')).default;
-  let out: Awaited<ReturnType<typeof mjml2htmlType>>;
-  try {
-    // fonts: {} — MJML would otherwise add a Google Fonts <link> for "Roboto" in our font stack: a remote
-    // fetch on open (privacy, and one more thing for spam filters to weigh) for a font we only fall back to.
-    out = await mjml2html(mjml, { validationLevel: 'strict', keepComments: true, minify: false, fonts: {} });
-  } catch (err) {
-    // Strict validation throws a ValidationError listing every problem.
-    throw new AppError('MJML_INVALID', `MJML is invalid: ${(err as Error).message.trim()}`, { cause: err });
-  }
-  if (out.errors?.length)
-    throw new AppError('MJML_INVALID', `MJML errors: ${out.errors.map((e: { formattedMessage: string }) => e.formattedMessage).join('; ')}`);
+  // fonts: {} — MJML would otherwise add a Google Fonts <link> for "Roboto" in our font stack: a remote
+  // fetch on open (privacy, and one more thing for spam filters to weigh) for a font we only fall back to.
+  const out = await mjmlOnThread(mjml, { validationLevel: 'strict', keepComments: true, minify: false, fonts: {} });
+  // Strict validation throws a ValidationError listing every problem.
+  if ('error' in out) throw new AppError('MJML_INVALID', `MJML is invalid: ${out.error.trim()}`);
+  if (out.errors.length) throw new AppError('MJML_INVALID', `MJML errors: ${out.errors.join('; ')}`);
   // Drop the template's indentation (whitespace runs that contain a newline, between tags or at line
   // starts): a 20-paper digest must stay far below Gmail's ~102 KB clip. Single spaces between inline
   // elements carry meaning and are kept.

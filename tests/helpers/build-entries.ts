@@ -21,6 +21,8 @@ export const ENTRY_POINTS = {
   'prepare-child': 'tests/digest/prepare-child.ts',
   // Started by the server (and the test apps) as the subscribe intake thread, beside the chunks that import it.
   'intake-worker': 'src/subscribers/intake-worker.ts',
+  // Started by render.ts as the MJML compile thread.
+  'mjml-worker': 'src/digest/mjml-worker.ts',
 } as const;
 
 declare module 'vitest' {
