@@ -16,7 +16,6 @@ import { silentLogger } from '../src/lib/logger.js';
 import type { Clock } from '../src/lib/clock.js';
 import { buildHttpApp } from '../src/http/build-app.js';
 import { runDailyJob } from '../src/jobs/daily.js';
-import { subscriberUrls } from '../src/http/links.js';
 import { addBenchSubscribers, fmt, ingestBenchPapers, seeded } from './bench-data.js';
 
 const N = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 200_000);
@@ -70,36 +69,16 @@ try {
   await http.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(http.server.address() as AddressInfo).port}`;
 
-  // The trickle, timed from the client's side.
-  const latencies: number[] = [];
-  const errors: string[] = [];
-  const inFlight = new Set<Promise<void>>();
-  let sent = 0;
-  const timed = (url: string, init: RequestInit, ok: number) => {
-    const t0 = performance.now();
-    const p = fetch(url, { ...init, signal: AbortSignal.timeout(10_000) })
-      .then(async (r) => {
-        await r.arrayBuffer();
-        if (r.status !== ok) errors.push(`${init.method} ${new URL(url).pathname}: ${r.status}`);
-      })
-      .catch((err: Error) => void errors.push(`${init.method} ${new URL(url).pathname}: ${err.message}`))
-      .finally(() => {
-        latencies.push(performance.now() - t0);
-        inFlight.delete(p);
-      });
-    inFlight.add(p);
-  };
-  const form = { 'content-type': 'application/x-www-form-urlencoded' };
-  const trickle = setInterval(() => {
-    const i = sent++;
-    if (i % 2 === 0) timed(`${base}/subscribe`, { method: 'POST', headers: form, body: `email=soak${i}%40example.org&topics=agents` }, 202);
-    else {
-      // One-click unsubscribe of a reader anywhere in the audience (prepared already or not yet).
-      const id = 1 + Math.floor(random() * N);
-      const path = new URL(subscriberUrls('https://papers.example.org', secret, id).unsubscribeUrl);
-      timed(`${base}${path.pathname}${path.search}`, { method: 'POST', headers: form, body: 'List-Unsubscribe=One-Click' }, 200);
-    }
-  }, INTERVAL_MS);
+  // The trickle, from another process (its timings are not held up by this process's event loop).
+  const client: ChildProcess = fork(fileURLToPath(new URL('./soak-client.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'] });
+  client.send({ base, secret, subscribers: N, intervalMs: INTERVAL_MS });
+  const stopClient = () =>
+    new Promise<{ latencies: number[]; errors: string[] }>((resolve) => {
+      client.once('message', (m) => resolve(m as { latencies: number[]; errors: string[] }));
+      client.send('stop');
+    });
+  // Let the trickle run a moment before the job starts.
+  await new Promise((resolve) => setTimeout(resolve, 2000));
 
   const loop = monitorEventLoopDelay({ resolution: 10 });
   let peakRss = process.memoryUsage.rss();
@@ -114,8 +93,7 @@ try {
     onStage: (stage) => (stages[stage] = performance.now() - t),
   });
   const jobS = (performance.now() - t) / 1000;
-  clearInterval(trickle);
-  await Promise.all(inFlight);
+  const { latencies, errors } = await stopClient();
   loop.disable();
   clearInterval(sampler);
   await http.close();

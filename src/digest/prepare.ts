@@ -18,7 +18,8 @@ import { createSentPapersRepo } from '../db/sent-papers-repo.js';
 import { createProfilesRepo } from '../db/profiles-repo.js';
 import { buildPersonalEdition, personalFor, personalPool, type PersonalEdition } from '../rank/personal.js';
 import { createEditionsRepo, type EditionRow } from '../db/editions-repo.js';
-import { editionWindow, rankEdition, type EditionRanking, type RankSettings } from '../rank/edition.js';
+import { editionWindow, rankEdition, type EditionRanking, type Precomputed, type RankSettings } from '../rank/edition.js';
+import { rankOffThread } from '../rank/off-thread.js';
 import { selectForSubscriber, type Section } from '../rank/select.js';
 import type { Candidate, ScoredPaper, TopicMatches, TrendParams } from '../rank/types.js';
 import { snapshotPaper } from './snapshot.js';
@@ -94,7 +95,16 @@ export function prepareEdition(deps: Deps, date: string, s: PrepareSettings, opt
 
 /** Prepares the edition a step at a time, letting the event loop run between steps (the server's daily job). */
 export async function prepareEditionInSteps(deps: Deps, date: string, s: PrepareSettings, options: PrepareOptions & StepOptions = {}): Promise<PrepareResult> {
-  const p = begin(deps, date, s, options);
+  const existing = createEditionsRepo(deps.db).getByDate(date);
+  if (existing?.status === 'ready') return { edition: existing, created: false, deliveries: 0, skipped: 0 };
+  // Loading and scoring the candidate window is one long synchronous run: on its own thread, over its own connection
+  // (an in-memory database has no file to share: ranked here).
+  const file = deps.db.name;
+  const pre =
+    file && file !== ':memory:'
+      ? await rankOffThread({ databasePath: file, date, settings: rankSettings(s), trends: weekday(date) === s.weeklyDay ? [s.trend, weeklyTrend(s.trend)] : [s.trend] })
+      : undefined;
+  const p = begin(deps, date, s, options, pre);
   if ('done' in p) return p.done;
   try {
     for (;;) {
@@ -121,7 +131,12 @@ interface Preparation {
   release(): void;
 }
 
-function begin(deps: Deps, date: string, s: PrepareSettings, options: PrepareOptions & StepOptions): Preparation | { done: PrepareResult } {
+/** The ranking's own settings, as plain data (they cross to the ranking thread). */
+function rankSettings(s: PrepareSettings): RankSettings {
+  return { candidateWindowDays: s.candidateWindowDays, trend: s.trend, timezone: s.timezone, defaultHour: s.defaultHour };
+}
+
+function begin(deps: Deps, date: string, s: PrepareSettings, options: PrepareOptions & StepOptions, pre?: Precomputed): Preparation | { done: PrepareResult } {
   const { db, clock, logger } = deps;
   const editions = createEditionsRepo(db);
   // A ready edition is frozen. An empty one is not: it holds no papers and no deliveries, so preparing the date
@@ -137,7 +152,7 @@ function begin(deps: Deps, date: string, s: PrepareSettings, options: PrepareOpt
     if (db.open) releaseLock(db, lockName, owner);
   };
   try {
-    const p = start(deps, date, s, options, owner);
+    const p = start(deps, date, s, options, owner, pre);
     if ('done' in p) release();
     return 'done' in p ? p : { ...p, release };
   } catch (err) {
@@ -152,6 +167,7 @@ function start(
   s: PrepareSettings,
   options: PrepareOptions & StepOptions,
   owner: string,
+  pre: Precomputed | undefined,
 ): Omit<Preparation, 'release'> | { done: PrepareResult } {
   const { db, clock, logger } = deps;
   const editions = createEditionsRepo(db);
@@ -166,7 +182,7 @@ function start(
 
   // Rank as of the edition's cut-off (the end of its date): the same whenever this runs (rank/edition.ts), so a
   // resumed preparation ranks exactly as the one that started it. Read before any write lock is taken.
-  const daily = rankEdition(candidatesRepo, date, s);
+  const daily = rankEdition(candidatesRepo, date, s, pre);
   const { candidates } = daily;
   const previous = editions.latestReadyBefore(date);
   const dailyFresh = (previous ? newSince(candidates, previous.date, s) : candidates).length > 0;

@@ -23,6 +23,8 @@ export const ENTRY_POINTS = {
   'intake-worker': 'src/subscribers/intake-worker.ts',
   // Started by render.ts as the MJML compile thread.
   'mjml-worker': 'src/digest/mjml-worker.ts',
+  // Started by rank/off-thread.ts as the ranking thread of the daily job's preparation.
+  'rank-worker': 'src/rank/rank-worker.ts',
 } as const;
 
 declare module 'vitest' {
