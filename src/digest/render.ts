@@ -2,7 +2,7 @@
 // each recipient's message is then assembled from those fragments by concatenation only, never MJML:
 // renderFor is synchronous, and MJML 5 is async, so a recipient cannot trigger a compile.
 // Per-recipient values go into slots whose names carry a random nonce, so paper text can never fake one.
-import { Worker } from 'node:worker_threads';
+import { workerThread, workerUrl } from '../lib/worker-thread.js';
 import type { FromMjml, ToMjml } from './mjml-worker.js';
 import Handlebars from 'handlebars';
 import { randomBytes } from 'node:crypto';
@@ -83,63 +83,13 @@ export function fillTemplate(name: string, data: unknown): string {
   return templates().compile(source, { strict: true })(data);
 }
 
-/** The compile thread (mjml-worker.ts), started on first use and stopped after a while idle (it holds MJML's memory). */
-interface MjmlThread {
-  worker: Worker;
-  waiting: Map<number, (m: FromMjml) => void>;
-  idle?: NodeJS.Timeout;
-}
-let mjmlThread: MjmlThread | undefined;
-let nextCompile = 1;
-const MJML_IDLE_MS = 10_000;
-
-function mjmlWorker(): MjmlThread {
-  if (mjmlThread) return mjmlThread;
-  // Running from TypeScript sources (tsx, vitest) the thread needs tsx registered first; the build runs the .js.
-  const fromSources = import.meta.url.endsWith('.ts');
-  const worker = new Worker(new URL(fromSources ? './mjml-worker-dev.mjs' : './mjml-worker.js', import.meta.url));
-  const t: MjmlThread = { worker, waiting: new Map() };
-  const fail = (error: string) => {
-    if (mjmlThread === t) mjmlThread = undefined;
-    for (const [id, resolve] of t.waiting) resolve({ id, error });
-    t.waiting.clear();
-  };
-  worker.on('message', (m: FromMjml) => {
-    const resolve = t.waiting.get(m.id);
-    t.waiting.delete(m.id);
-    resolve?.(m);
-    if (t.waiting.size === 0) {
-      worker.unref();
-      t.idle = setTimeout(() => {
-        if (t.waiting.size === 0 && mjmlThread === t) {
-          mjmlThread = undefined;
-          void worker.terminate();
-        }
-      }, MJML_IDLE_MS).unref();
-    }
-  });
-  worker.on('error', (err) => fail(`the MJML thread failed: ${err.message}`));
-  worker.on('exit', () => fail('the MJML thread exited'));
-  mjmlThread = t;
-  return t;
-}
-
-/** MJML → HTML on the compile thread, so that a large digest never holds the server's event loop. */
-function mjmlOnThread(mjml: string, options: Record<string, unknown>): Promise<FromMjml> {
-  const t = mjmlWorker();
-  clearTimeout(t.idle);
-  t.worker.ref(); // a compile in progress keeps the process alive until it answers
-  const id = nextCompile++;
-  return new Promise((resolve) => {
-    t.waiting.set(id, resolve);
-    t.worker.postMessage({ id, mjml, options } satisfies ToMjml);
-  });
-}
+/** The MJML compile thread (mjml-worker.ts). */
+const mjmlOnThread = workerThread<Omit<ToMjml, 'id'>, FromMjml>(workerUrl('mjml-worker', import.meta.url));
 
 export async function compileMjml(mjml: string): Promise<string> {
   // fonts: {} — MJML would otherwise add a Google Fonts <link> for "Roboto" in our font stack: a remote
   // fetch on open (privacy, and one more thing for spam filters to weigh) for a font we only fall back to.
-  const out = await mjmlOnThread(mjml, { validationLevel: 'strict', keepComments: true, minify: false, fonts: {} });
+  const out = await mjmlOnThread({ mjml, options: { validationLevel: 'strict', keepComments: true, minify: false, fonts: {} } });
   // Strict validation throws a ValidationError listing every problem.
   if ('error' in out) throw new AppError('MJML_INVALID', `MJML is invalid: ${out.error.trim()}`);
   if (out.errors.length) throw new AppError('MJML_INVALID', `MJML errors: ${out.errors.join('; ')}`);
