@@ -19,7 +19,7 @@ import { createProfilesRepo } from '../db/profiles-repo.js';
 import { buildPersonalEdition, personalFor, personalPool, type PersonalEdition } from '../rank/personal.js';
 import { createEditionsRepo, type EditionRow } from '../db/editions-repo.js';
 import { editionWindow, rankEdition, type EditionRanking, type Precomputed, type RankSettings } from '../rank/edition.js';
-import { rankOffThread } from '../rank/off-thread.js';
+import { checkpointsOffThread, rankOffThread } from './prepare-thread.js';
 import { selectForSubscriber, type Section } from '../rank/select.js';
 import type { Candidate, ScoredPaper, TopicMatches, TrendParams } from '../rank/types.js';
 import { snapshotPaper } from './snapshot.js';
@@ -106,15 +106,19 @@ export async function prepareEditionInSteps(deps: Deps, date: string, s: Prepare
       : undefined;
   const p = begin(deps, date, s, options, pre);
   if ('done' in p) return p.done;
+  // Thousands of commits: their checkpoints (copying the WAL into the file, an fsync) run on another thread.
+  const checkpoints = checkpointsOffThread(deps.db);
   try {
     for (;;) {
       // setImmediate, not a promise tick: pending I/O (HTTP requests, the intake thread's answers) runs first.
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (options.signal?.aborted) throw interrupted(date, options.signal);
       if (p.step()) break;
+      checkpoints.tick();
     }
     return p.finish();
   } finally {
+    checkpoints.stop();
     p.release();
   }
 }

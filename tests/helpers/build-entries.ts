@@ -23,8 +23,8 @@ export const ENTRY_POINTS = {
   'intake-worker': 'src/subscribers/intake-worker.ts',
   // Started by render.ts as the MJML compile thread.
   'mjml-worker': 'src/digest/mjml-worker.ts',
-  // Started by rank/off-thread.ts as the ranking thread of the daily job's preparation.
-  'rank-worker': 'src/rank/rank-worker.ts',
+  // Started by digest/prepare-thread.ts: the daily job's ranking and WAL checkpoints while an edition is prepared.
+  'prepare-worker': 'src/digest/prepare-worker.ts',
 } as const;
 
 declare module 'vitest' {
