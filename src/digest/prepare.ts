@@ -100,9 +100,14 @@ export async function prepareEditionInSteps(deps: Deps, date: string, s: Prepare
   // Loading and scoring the candidate window is one long synchronous run: on its own thread, over its own connection
   // (an in-memory database has no file to share: ranked here).
   const file = deps.db.name;
+  const trends = weekday(date) === s.weeklyDay ? [s.trend, weeklyTrend(s.trend)] : [s.trend];
   const pre =
-    file && file !== ':memory:'
-      ? await rankOffThread({ databasePath: file, date, settings: rankSettings(s), trends: weekday(date) === s.weeklyDay ? [s.trend, weeklyTrend(s.trend)] : [s.trend] })
+    file && !deps.db.memory
+      ? await rankOffThread({ databasePath: file, date, settings: rankSettings(s), trends }).catch((err: unknown) => {
+          // The same ranking is computed here then (slower for the event loop, never wrong).
+          deps.logger.warn({ event: 'edition.rank_thread_failed', date, err: (err as Error).message }, 'ranking on the server thread instead');
+          return undefined;
+        })
       : undefined;
   const p = begin(deps, date, s, options, pre);
   if ('done' in p) return p.done;
