@@ -83,6 +83,8 @@ describe('preparing an edition in steps', () => {
 
     expect(result.edition.status).toBe('ready');
     expect(steps).toBeGreaterThanOrEqual(5);
+    // The automatic checkpoint, off while the helper thread checkpointed, is back on.
+    expect(app.db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
     // The old single transaction held the loop for the whole preparation (seconds here); a step is ~40 ms of work.
     // The bound leaves room for a loaded machine and stays far below the preparation's own length.
     expect(loop.max / 1e6).toBeLessThan(Math.min(500, elapsed / 2));
