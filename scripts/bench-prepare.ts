@@ -45,10 +45,21 @@ try {
   let peakRss = process.memoryUsage.rss();
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50);
   let steps = 0;
+  // Gaps between the ends of consecutive steps longer than 250 ms: a step that ran long (or this process not
+  // getting a CPU on a loaded machine), told apart from the rest of the run.
+  let lastStep = 0;
+  let longGaps = 0;
+  let longestGap = 0;
+  const onStep = () => {
+    const now = performance.now();
+    if (steps++ && now - lastStep > 250) longGaps++;
+    if (steps > 1) longestGap = Math.max(longestGap, now - lastStep);
+    lastStep = now;
+  };
   loop.enable();
   const cpu0 = process.cpuUsage();
   t = performance.now();
-  const result = await prepareEditionInSteps(app, DATE, app.prepareSettings, { onStep: () => steps++, stepBudgetMs: Number(process.env.BENCH_STEP_MS ?? 40), pageSize: Number(process.env.BENCH_PAGE ?? 500) });
+  const result = await prepareEditionInSteps(app, DATE, app.prepareSettings, { onStep });
   const oursMs = performance.now() - t;
   const oursCpu = process.cpuUsage(cpu0);
   loop.disable();
@@ -81,6 +92,10 @@ try {
   console.log(
     `            event loop: max delay ${fmt(maxDelayMs)} ms, p99 ${fmt(loop.percentile(99) / 1e6)} ms, mean ${fmt(loop.mean / 1e6)} ms; ` +
       `peak RSS during it ${fmt(peakRss / MB)} MB (process lifetime peak ${fmt(process.resourceUsage().maxRSS / 1024)} MB)`,
+  );
+  console.log(
+    `            steps: longest from the end of one to the end of the next ${fmt(longestGap)} ms; ${fmt(longGaps, 0)} of ${fmt(steps, 0)} over 250 ms; ` +
+      `CPU time ${fmt(cpuMs(oursCpu) / 1000, 2)} s of ${fmt(oursMs / 1000, 2)} s wall (${fmt((100 * cpuMs(oursCpu)) / oursMs, 0)} %: less than 100 % on a loaded machine)`,
   );
   console.log(`            database: ${fmt(before / MB)} MB before, ${fmt(after / MB)} MB after (+${fmt((after - before) / MB)} MB, ${fmt((after - before) / N, 0)} bytes per subscriber)`);
   console.log(

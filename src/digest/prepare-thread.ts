@@ -25,24 +25,27 @@ const CHECKPOINT_EVERY_MS = 1000;
  * Turns this connection's automatic checkpoint off; `tick` (called between commits) asks the helper thread for a
  * PASSIVE checkpoint at most every CHECKPOINT_EVERY_MS, one at a time; `stop` turns the automatic one back on.
  */
-export function checkpointsOffThread(db: Db): { tick(): void; stop(): void } {
+export function checkpointsOffThread(db: Db): { tick(): void; stop(): Promise<void> } {
   const file = db.name;
-  if (!file || db.memory) return { tick() {}, stop() {} };
+  if (!file || db.memory) return { tick() {}, stop: async () => {} };
   const before = db.pragma('wal_autocheckpoint', { simple: true }) as number;
   db.pragma('wal_autocheckpoint = 0');
-  let inFlight = false;
+  let inFlight: Promise<unknown> | undefined;
   let last = performance.now();
+  // A failed checkpoint only leaves the WAL longer: the next one, or SQLite's own once restored, catches up.
+  const checkpoint = () =>
+    (inFlight = ask({ kind: 'checkpoint', databasePath: file }).finally(() => {
+      inFlight = undefined;
+      last = performance.now();
+    }));
   return {
     tick() {
-      if (inFlight || performance.now() - last < CHECKPOINT_EVERY_MS) return;
-      inFlight = true;
-      // A failed checkpoint only leaves the WAL longer: the next one, or SQLite's own once restored, catches up.
-      void ask({ kind: 'checkpoint', databasePath: file }).finally(() => {
-        inFlight = false;
-        last = performance.now();
-      });
+      if (!inFlight && performance.now() - last >= CHECKPOINT_EVERY_MS) void checkpoint();
     },
-    stop() {
+    /** A last checkpoint on the thread first: else the next commit here would copy what the WAL still holds. */
+    async stop() {
+      await inFlight;
+      await checkpoint();
       if (db.open) db.pragma(`wal_autocheckpoint = ${before}`);
     },
   };

@@ -123,7 +123,7 @@ export async function prepareEditionInSteps(deps: Deps, date: string, s: Prepare
     }
     return p.finish();
   } finally {
-    checkpoints.stop();
+    await checkpoints.stop();
     p.release();
   }
 }
