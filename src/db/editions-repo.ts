@@ -7,9 +7,15 @@ export interface EditionRow {
   id: number;
   date: string;
   prepared_at: string;
-  status: 'ready' | 'empty';
+  /** 'preparing' until every subscriber of its frozen audience has a delivery (src/digest/prepare.ts). */
+  status: 'preparing' | 'ready' | 'empty';
   reason: string | null;
   subject: string;
+  /** The frozen audience of a prepared edition: subscriber ids up to this, confirmed at or before audience_at. */
+  audience_max_id: number | null;
+  audience_at: string | null;
+  /** Subscribers with an id up to this are prepared (a crashed preparation resumes after it). */
+  prepared_through: number | null;
 }
 
 export interface EditionPaperRow {

@@ -19,6 +19,14 @@ export interface Migration {
 
 const NAME = /^(\d{4})_[\w-]+\.sql$/;
 
+/**
+ * A migration whose first line is this marker runs with foreign keys off: SQLite's way to change a table it cannot
+ * ALTER (rebuild it, drop the old one, rename the new one) would otherwise cascade the drop into the child tables.
+ * PRAGMA foreign_keys is a no-op inside a transaction, so it is set around it, and the transaction commits only when
+ * `PRAGMA foreign_key_check` finds nothing broken.
+ */
+const FOREIGN_KEYS_OFF = /^-- migrate: foreign_keys=off\s*$/m;
+
 /** The migration files sorted by number. A .sql file not named NNNN_name.sql, or two files with one number, throw. */
 export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
   const sql = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
@@ -49,18 +57,26 @@ export function migrate(db: Db, dir = MIGRATIONS_DIR): string[] {
   const done: string[] = [];
   for (const m of readMigrations(dir)) {
     if (applied.has(m.version)) continue;
+    const keysOff = FOREIGN_KEYS_OFF.test(m.sql.split('\n', 1)[0] ?? '') && db.pragma('foreign_keys', { simple: true }) === 1;
     const apply = db.transaction(() => {
       db.exec(m.sql);
+      if (keysOff) {
+        const broken = db.pragma('foreign_key_check') as unknown[];
+        if (broken.length) throw new Error(`foreign key check failed after the migration: ${JSON.stringify(broken.slice(0, 3))}`);
+      }
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
         m.version,
         m.name,
         new Date().toISOString(),
       );
     });
+    if (keysOff) db.pragma('foreign_keys = OFF');
     try {
       apply.immediate();
     } catch (err) {
       throw new AppError('MIGRATION_FAILED', `migration ${m.name} failed: ${(err as Error).message}`, { cause: err });
+    } finally {
+      if (keysOff) db.pragma('foreign_keys = ON');
     }
     done.push(m.name);
   }

@@ -2,7 +2,8 @@
 // each recipient's message is then assembled from those fragments by concatenation only, never MJML:
 // renderFor is synchronous, and MJML 5 is async, so a recipient cannot trigger a compile.
 // Per-recipient values go into slots whose names carry a random nonce, so paper text can never fake one.
-import type mjml2htmlType from 'mjml';
+import { workerThread, workerUrl } from '../lib/worker-thread.js';
+import type { FromMjml, ToMjml } from './mjml-worker.js';
 import Handlebars from 'handlebars';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -82,20 +83,16 @@ export function fillTemplate(name: string, data: unknown): string {
   return templates().compile(source, { strict: true })(data);
 }
 
+/** The MJML compile thread (mjml-worker.ts). */
+const mjmlOnThread = workerThread<Omit<ToMjml, 'id'>, FromMjml>(workerUrl('mjml-worker', import.meta.url));
+
 export async function compileMjml(mjml: string): Promise<string> {
-  // Loaded on first use: mjml is the heaviest module we have, and most CLI commands never compile a template.
-  const mjml2html = (await import('mjml')).default;
-  let out: Awaited<ReturnType<typeof mjml2htmlType>>;
-  try {
-    // fonts: {} — MJML would otherwise add a Google Fonts <link> for "Roboto" in our font stack: a remote
-    // fetch on open (privacy, and one more thing for spam filters to weigh) for a font we only fall back to.
-    out = await mjml2html(mjml, { validationLevel: 'strict', keepComments: true, minify: false, fonts: {} });
-  } catch (err) {
-    // Strict validation throws a ValidationError listing every problem.
-    throw new AppError('MJML_INVALID', `MJML is invalid: ${(err as Error).message.trim()}`, { cause: err });
-  }
-  if (out.errors?.length)
-    throw new AppError('MJML_INVALID', `MJML errors: ${out.errors.map((e: { formattedMessage: string }) => e.formattedMessage).join('; ')}`);
+  // fonts: {} — MJML would otherwise add a Google Fonts <link> for "Roboto" in our font stack: a remote
+  // fetch on open (privacy, and one more thing for spam filters to weigh) for a font we only fall back to.
+  const out = await mjmlOnThread({ mjml, options: { validationLevel: 'strict', keepComments: true, minify: false, fonts: {} } });
+  // Strict validation throws a ValidationError listing every problem.
+  if ('error' in out) throw new AppError('MJML_INVALID', `MJML is invalid: ${out.error.trim()}`);
+  if (out.errors.length) throw new AppError('MJML_INVALID', `MJML errors: ${out.errors.join('; ')}`);
   // Drop the template's indentation (whitespace runs that contain a newline, between tags or at line
   // starts): a 20-paper digest must stay far below Gmail's ~102 KB clip. Single spaces between inline
   // elements carry meaning and are kept.

@@ -3,7 +3,7 @@
 // job_runs. An interrupted run (shutdown, lost lock) is recorded as such and never freezes an empty edition.
 import type { AppDeps } from '../app.js';
 import { runIngest, type SourceOutcome } from '../ingest/run-ingest.js';
-import { prepareEdition, type PrepareResult } from '../digest/prepare.js';
+import { prepareEditionInSteps, type PrepareResult } from '../digest/prepare.js';
 import { sendDue, type SendOutcome, type SendProgress } from '../mail/send-edition.js';
 import { addDays, localDate } from '../digest/schedule.js';
 import { createSentPapersRepo, LEDGER_MARGIN_DAYS } from '../db/sent-papers-repo.js';
@@ -16,7 +16,7 @@ import { closeAbandonedRuns, DAILY_JOB, DAILY_LOCK, isAbandonedOutcome } from '.
 export interface DailyOutcome {
   date: string;
   ingest: SourceOutcome[];
-  edition: { id: number; status: 'ready' | 'empty'; reason: string | null; created: boolean; deliveries: number };
+  edition: { id: number; status: PrepareResult['edition']['status']; reason: string | null; created: boolean; deliveries: number };
   send: SendOutcome | null;
   /** Ledger rows (accepted digests) older than the retention, deleted by this run. */
   ledgerPruned: number;
@@ -108,12 +108,11 @@ async function runLocked(app: AppDeps, date: string, owner: string, options: Dai
     // because today's list failed, and an empty edition can be prepared again once the source works.
     const failedParts = ingest.flatMap((o) => o.failures.map((f) => `${o.source} ${f.part}`));
     options.onStage?.('prepare', {});
-    const prepared: PrepareResult = prepareEdition(
-      app,
-      date,
-      app.prepareSettings,
-      allFailed ? { emptyReason: 'every source failed to ingest' } : failedParts.length ? { failedParts } : {},
-    );
+    // In short steps that yield between them: the server keeps answering while a large audience is prepared.
+    const prepared: PrepareResult = await prepareEditionInSteps(app, date, app.prepareSettings, {
+      ...(allFailed ? { emptyReason: 'every source failed to ingest' } : failedParts.length ? { failedParts } : {}),
+      signal,
+    });
     // The day's subscribers by status, for the admin chart (the subscribers table only knows the present).
     await app.store.recordSubscriberCounts(date);
     let send: SendOutcome | null = null;

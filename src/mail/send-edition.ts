@@ -97,6 +97,8 @@ export interface SendOptions {
 }
 
 export const DEFAULT_CLAIM_LEASE_SECONDS = 60;
+/** Deliveries checked for subscribers who left, per statement (a few milliseconds each). */
+const SKIP_WINDOW = 20_000;
 
 // Subscriber links are owned by the HTTP side (src/http/links.ts); re-exported for the callers that import them here.
 export { subscriberUrls };
@@ -116,9 +118,11 @@ function ledgerStatements(db: Db) {
   const editionFilter = '(@editionId IS NULL OR d.edition_id = @editionId)';
   return {
     // Deliveries to people who left since the edition was prepared are skipped, never sent.
+    // A window of ids at a time (deliveries_claim walks it), so a million pending rows are never one statement.
     skipInactive: db.prepare(`UPDATE deliveries SET status = 'skipped', error = 'subscriber no longer active', updated_at = @now
-      WHERE id IN (SELECT d.id FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
-        WHERE d.status = 'pending' AND s.status <> 'active' AND ${editionFilter})`),
+      WHERE id IN (SELECT d.id FROM deliveries d INDEXED BY deliveries_claim JOIN subscribers s ON s.id = d.subscriber_id
+        WHERE d.status = 'pending' AND d.id > @lo AND d.id <= @hi AND s.status <> 'active' AND ${editionFilter})`),
+    pendingIds: db.prepare<[], { lo: number | null; hi: number | null }>("SELECT min(id) AS lo, max(id) AS hi FROM deliveries WHERE status = 'pending'"),
     countDue: db.prepare<{ now: string; editionId: number | null }, { n: number }>(`SELECT count(*) AS n FROM deliveries d
       WHERE d.status IN ('pending', 'sending') AND d.due_at <= @now AND ${editionFilter}`),
     // Walks the queue in id order from a checkpoint (deliveries_claim index): each claim touches only the rows
@@ -129,6 +133,8 @@ function ledgerStatements(db: Db) {
          SELECT d.id FROM deliveries d INDEXED BY deliveries_claim JOIN subscribers s ON s.id = d.subscriber_id
          WHERE d.status = 'pending' AND d.id > @cursor AND d.due_at <= @now
            AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= @now) AND s.status = 'active' AND ${editionFilter}
+           -- An edition still being prepared (its papers not all stored yet) is not sent from.
+           AND d.edition_id IN (SELECT id FROM editions WHERE status = 'ready')
          ORDER BY d.id LIMIT @limit)
        RETURNING id, edition_id, subscriber_id, selection_json, message_id, attempts, kind`,
     ),
@@ -424,7 +430,12 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
   };
 
   try {
-    progress.skipped = q.skipInactive.run({ now: nowIso(), editionId }).changes;
+    const { lo, hi } = q.pendingIds.get()!;
+    if (lo !== null && hi !== null)
+      for (let from = lo - 1; from < hi; from += SKIP_WINDOW) {
+        progress.skipped += q.skipInactive.run({ now: nowIso(), editionId, lo: from, hi: from + SKIP_WINDOW }).changes;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
     recount();
     report();
     for (;;) {

@@ -55,9 +55,15 @@ export function editionWindow(date: string, s: Pick<RankSettings, 'candidateWind
   };
 }
 
-export function rankEdition(repo: Pick<CandidatesRepo, 'load' | 'matchTopic'>, date: string, s: RankSettings): EditionRanking {
+/** Candidates and trending lists ranked elsewhere (rank/off-thread.ts), for the trend parameters they were ranked with. */
+export interface Precomputed {
+  candidates: Candidate[];
+  trending: { trend: TrendParams; list: ScoredPaper[] }[];
+}
+
+export function rankEdition(repo: Pick<CandidatesRepo, 'load' | 'matchTopic'>, date: string, s: RankSettings, pre?: Precomputed): EditionRanking {
   const w = editionWindow(date, s);
-  const candidates = repo.load(w.from, w.asOf, w.asOf);
+  const candidates = pre?.candidates ?? repo.load(w.from, w.asOf, w.asOf);
   // FTS5 hits depend on the window only, not on the trend parameters: shared by derived rankings.
   const hitsByQuery = new Map<string, TopicHit[]>();
   const hits = (q: NonNullable<ReturnType<typeof parseTopic>>) => {
@@ -66,7 +72,8 @@ export function rankEdition(repo: Pick<CandidatesRepo, 'load' | 'matchTopic'>, d
     return h;
   };
   const build = (trend: TrendParams): EditionRanking => {
-    const trending = rankTrending(candidates, { asOf: new Date(w.asOf), publication: new Date(w.publication) }, trend);
+    const trending =
+      pre?.trending.find((t) => sameTrend(t.trend, trend))?.list ?? rankTrending(candidates, { asOf: new Date(w.asOf), publication: new Date(w.publication) }, trend);
     const byId = new Map(trending.map((p) => [p.id, p]));
     const byQuery = new Map<string, TopicMatches['papers']>();
     const byTopic = new Map<string, TopicMatches | null>();
@@ -98,4 +105,10 @@ export function rankEdition(repo: Pick<CandidatesRepo, 'load' | 'matchTopic'>, d
     };
   };
   return build(s.trend);
+}
+
+function sameTrend(a: TrendParams, b: TrendParams): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof TrendParams>;
+  for (const k of keys) if (!Object.is(a[k], b[k])) return false;
+  return true;
 }

@@ -18,8 +18,13 @@ export const ENTRY_POINTS = {
   'send-child': 'tests/send/send-child.ts',
   'tick-child': 'tests/jobs/tick-child.ts',
   'daily-child': 'tests/jobs/daily-child.ts',
+  'prepare-child': 'tests/digest/prepare-child.ts',
   // Started by the server (and the test apps) as the subscribe intake thread, beside the chunks that import it.
   'intake-worker': 'src/subscribers/intake-worker.ts',
+  // Started by render.ts as the MJML compile thread.
+  'mjml-worker': 'src/digest/mjml-worker.ts',
+  // Started by digest/prepare-thread.ts: the daily job's ranking and WAL checkpoints while an edition is prepared.
+  'prepare-worker': 'src/digest/prepare-worker.ts',
 } as const;
 
 declare module 'vitest' {

@@ -1,0 +1,53 @@
+// The soak's client, in its own process so that its timings are not held up by the server's event loop: a steady
+// trickle of subscribe form posts and RFC 8058 one-click unsubscribes, in turn, to the server of scripts/soak.ts.
+// Started through fork (IPC): gets { base, secret, subscribers, intervalMs }, answers 'stop' with what it measured.
+import { subscriberUrls } from '../src/http/links.js';
+import { seeded } from './bench-data.js';
+
+interface Start {
+  base: string;
+  secret: string;
+  subscribers: number;
+  intervalMs: number;
+}
+
+const latencies: number[] = [];
+const errors: string[] = [];
+const inFlight = new Set<Promise<void>>();
+const random = seeded(8058);
+const form = { 'content-type': 'application/x-www-form-urlencoded' };
+
+const timed = (url: string, init: RequestInit, ok: number) => {
+  const t0 = performance.now();
+  const p = fetch(url, { ...init, signal: AbortSignal.timeout(10_000) })
+    .then(async (r) => {
+      await r.arrayBuffer();
+      if (r.status !== ok) errors.push(`${init.method} ${new URL(url).pathname}: ${r.status}`);
+    })
+    .catch((err: Error) => void errors.push(`${init.method} ${new URL(url).pathname}: ${err.message}`))
+    .finally(() => {
+      latencies.push(performance.now() - t0);
+      inFlight.delete(p);
+    });
+  inFlight.add(p);
+};
+
+let timer: NodeJS.Timeout | undefined;
+process.on('message', async (m: Start | 'stop') => {
+  if (m === 'stop') {
+    clearInterval(timer);
+    await Promise.all(inFlight);
+    process.send!({ latencies, errors }, () => process.exit(0));
+    return;
+  }
+  let sent = 0;
+  timer = setInterval(() => {
+    const i = sent++;
+    if (i % 2 === 0) timed(`${m.base}/subscribe`, { method: 'POST', headers: form, body: `email=soak${i}%40example.org&topics=agents` }, 202);
+    else {
+      // One-click unsubscribe of a reader anywhere in the audience (prepared or sent already, or not yet).
+      const link = new URL(subscriberUrls('https://papers.example.org', m.secret, 1 + Math.floor(random() * m.subscribers)).unsubscribeUrl);
+      timed(`${m.base}${link.pathname}${link.search}`, { method: 'POST', headers: form, body: 'List-Unsubscribe=One-Click' }, 200);
+    }
+  }, m.intervalMs);
+});

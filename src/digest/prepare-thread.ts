@@ -1,0 +1,52 @@
+// The server thread's side of the preparation's helper thread (prepare-worker.ts): the ranking of an edition date,
+// and WAL checkpoints while the preparation's steps commit, both off the event loop.
+import type { Db } from '../db/open.js';
+import { workerThread, workerUrl } from '../lib/worker-thread.js';
+import type { Precomputed, RankSettings } from '../rank/edition.js';
+import type { TrendParams } from '../rank/types.js';
+import type { PrepareThreadAnswer, PrepareThreadRequest } from './prepare-worker.js';
+
+const ask = workerThread<PrepareThreadRequest, PrepareThreadAnswer>(workerUrl('prepare-worker', import.meta.url));
+
+/**
+ * Ranks `date` on the helper thread, for each of `trends`. The same answer as ranking here: the ranking of a date is
+ * a function of the stored observations and the date (rank/edition.ts).
+ */
+export async function rankOffThread(r: { databasePath: string; date: string; settings: RankSettings; trends: TrendParams[] }): Promise<Precomputed> {
+  const a = await ask({ kind: 'rank', ...r });
+  if ('error' in a) throw new Error(`ranking ${r.date} failed: ${a.error}`);
+  if (!('candidates' in a)) throw new Error('the preparation thread answered a ranking with something else');
+  return { candidates: a.candidates, trending: r.trends.map((trend, i) => ({ trend, list: a.trending[i]! })) };
+}
+
+const CHECKPOINT_EVERY_MS = 1000;
+
+/**
+ * Turns this connection's automatic checkpoint off; `tick` (called between commits) asks the helper thread for a
+ * PASSIVE checkpoint at most every CHECKPOINT_EVERY_MS, one at a time; `stop` turns the automatic one back on.
+ */
+export function checkpointsOffThread(db: Db): { tick(): void; stop(): Promise<void> } {
+  const file = db.name;
+  if (!file || db.memory) return { tick() {}, stop: async () => {} };
+  const before = db.pragma('wal_autocheckpoint', { simple: true }) as number;
+  db.pragma('wal_autocheckpoint = 0');
+  let inFlight: Promise<unknown> | undefined;
+  let last = performance.now();
+  // A failed checkpoint only leaves the WAL longer: the next one, or SQLite's own once restored, catches up.
+  const checkpoint = () =>
+    (inFlight = ask({ kind: 'checkpoint', databasePath: file }).finally(() => {
+      inFlight = undefined;
+      last = performance.now();
+    }));
+  return {
+    tick() {
+      if (!inFlight && performance.now() - last >= CHECKPOINT_EVERY_MS) void checkpoint();
+    },
+    /** A last checkpoint on the thread first: else the next commit here would copy what the WAL still holds. */
+    async stop() {
+      await inFlight;
+      await checkpoint();
+      if (db.open) db.pragma(`wal_autocheckpoint = ${before}`);
+    },
+  };
+}
