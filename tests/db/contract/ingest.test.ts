@@ -3,7 +3,8 @@
 // idempotent re-ingest of the same day, update-only entries, one refused entry undone alone while its batch lands,
 // the HTTP cache (validators, body, touch, 30-day retention) and the ingest-run records — with the same values on
 // SQLite and PostgreSQL. Observations and category rows have no read method (the ranking reads them): they are
-// checked with plain SQL.
+// checked with plain SQL. Last, the real fixture week through runIngest (HF source over HTTP, ETags kept in the
+// store's HTTP cache) leaves the same papers on both engines.
 import { afterEach, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { openDatabase } from '../../../src/db/open.js';
@@ -12,6 +13,13 @@ import type { Store } from '../../../src/db/store.js';
 import type { PaperEntry, SkippedEntry, SourceFailure } from '../../../src/ingest/types.js';
 import type { CachedResponse } from '../../../src/ingest/http-cache.js';
 import { testEngines, type OpenedTestStore } from '../../helpers/engines.js';
+import { startFixtureServer } from '../../helpers/fixture-server.js';
+import { serveHfDaily } from '../../ingest/harness.js';
+import { createHttpClient } from '../../../src/ingest/http-client.js';
+import { createHfSource } from '../../../src/ingest/sources/hf.js';
+import { runIngest } from '../../../src/ingest/run-ingest.js';
+import { fixedClock } from '../../../src/lib/clock.js';
+import { silentLogger } from '../../../src/lib/logger.js';
 
 const NOW = '2026-08-21T07:00:00.000Z';
 const LATER = '2026-08-22T07:00:00.000Z';
@@ -261,5 +269,44 @@ describe.each(testEngines())('ingest store on $name', ({ open }) => {
       { source: 'file', n: 0 },
       { source: 'hf', n: 120 },
     ]);
+  });
+});
+
+describe('the ingest pipeline on every engine', () => {
+  it('the fixture week through the hf source and runIngest: same outcomes and same papers on each engine; a second run is answered 304 from the store cache', async () => {
+    const server = await startFixtureServer();
+    serveHfDaily(server, { etag: true });
+    const clock = fixedClock('2026-08-21T12:00:00.000Z');
+    const stored: Record<string, unknown>[][] = [];
+    try {
+      for (const engine of testEngines()) {
+        const opened = await engine.open();
+        try {
+          const { store } = opened;
+          const http = createHttpClient({ timeoutMs: 5000, retries: 0, retryBaseMs: 5, maxRetryAfterMs: 1000, userAgent: 'contract/1' }, { fetch, cache: store });
+          const deps = { sources: [createHfSource({ baseUrl: server.url, days: 5 }, http)], store, clock, logger: silentLogger() };
+          const before = server.requests.length;
+          const [first] = await runIngest(deps);
+          expect(first, engine.name).toMatchObject({ source: 'hf', ok: true, updated: 0, unchanged: 0, failures: [] });
+          expect(first!.inserted, engine.name).toBeGreaterThan(20);
+          const [again] = await runIngest(deps);
+          expect(again, engine.name).toMatchObject({ ok: true, inserted: 0, updated: 0, unchanged: first!.inserted });
+          // The second run sent the stored validators and every day came back 304.
+          const second = server.requests.slice(before).slice(5);
+          expect(second.map((r) => typeof r.headers['if-none-match']), engine.name).toEqual(Array(5).fill('string'));
+          expect(await store.countPapers()).toBe(first!.inserted);
+          const ids = (await sql(opened.location, 'SELECT id FROM papers ORDER BY id')).map((r) => r.id as string);
+          stored.push(await Promise.all(ids.map(async (id) => ({ ...(await store.getPaper(id)), observations: await sql(opened.location, 'SELECT source, observed_at, upvotes, comments, github_stars FROM observations WHERE paper_id = ? ORDER BY id', [id]) }))));
+          const runs = await store.recentIngestRuns(2);
+          expect(runs.map((r) => [r.status, r.inserted, r.failures])).toEqual([['ok', 0, 0], ['ok', first!.inserted, 0]]);
+        } finally {
+          await opened.cleanup();
+        }
+      }
+    } finally {
+      await server.close();
+    }
+    expect(stored).toHaveLength(testEngines().length);
+    for (const other of stored.slice(1)) expect(other).toEqual(stored[0]);
   });
 });
