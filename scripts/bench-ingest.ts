@@ -1,5 +1,5 @@
 // Benchmark: ingest 10,000 papers generated from the recorded HF payloads, served over loopback HTTP, through the
-// real hf source (HTTP client → JSON → zod → normalize → papers-repo, one transaction), beside a BASELINE measured
+// real hf source (HTTP client → JSON → zod → normalize → the Store's upsertPapers, one transaction), beside a BASELINE measured
 // in the same run: a plain better-sqlite3 insert of the same rows, in one transaction, into the same schema.
 // Each figure is the median of ROUNDS fresh databases. Usage: npm run bench:ingest [-- --papers 10000 --rounds 3]
 import { Worker } from 'node:worker_threads';
@@ -19,7 +19,7 @@ import { runIngest } from '../src/ingest/run-ingest.js';
 import { parseHfItem } from '../src/ingest/hf-item.js';
 import { lastDays } from '../src/ingest/dates.js';
 import type { PaperEntry } from '../src/ingest/types.js';
-import { createPapersRepo } from '../src/db/papers-repo.js';
+import { sqliteStore } from '../src/db/store.js';
 
 const { values: args } = parseArgs({ options: { papers: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '3' } } });
 const PAPERS = Number(args.papers);
@@ -66,7 +66,7 @@ function tempDb() {
   return { path: join(dir, 'bench.db'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** OURS: the real hf source and papers-repo through runIngest, as the daily job runs them. */
+/** OURS: the real hf source and the SQLite store through runIngest, as the daily job runs them. */
 async function ours(reingest = true): Promise<{ first: number; again: number; stored: number }> {
   const t = tempDb();
   const config = loadConfig({ NODE_ENV: 'test', DATABASE_PATH: t.path, SOURCES: 'hf', HF_BASE_URL: baseUrl, HF_DAYS: String(days.length), HTTP_RETRIES: '2', HTTP_RETRY_BASE_MS: '50' });
@@ -79,7 +79,7 @@ async function ours(reingest = true): Promise<{ first: number; again: number; st
     const t2 = performance.now();
     if (!first?.ok || first.inserted !== PAPERS || !again?.ok || (reingest && again.unchanged !== PAPERS))
       throw new Error(`unexpected outcome: ${JSON.stringify({ first, again })}`);
-    return { first: t1 - t0, again: t2 - t1, stored: app.papers.count() };
+    return { first: t1 - t0, again: t2 - t1, stored: await app.store.countPapers() };
   } finally {
     await app.close();
     t.cleanup();
@@ -101,15 +101,15 @@ const rows = entries.map((e) => ({
   sources_json: '["hf"]', upvotes: e.counters?.upvotes ?? null, comments: e.counters?.comments ?? null, stars: e.counters?.githubStars ?? null,
 }));
 
-/** OURS, write stage only: papers-repo.upsertBatch of the already validated entries (what the baseline compares to). */
-function oursWrite(): number {
+/** OURS, write stage only: the store's upsertPapers of the already validated entries (what the baseline compares to). */
+async function oursWrite(): Promise<number> {
   const t = tempDb();
   const db = openDatabase(t.path);
   try {
     migrate(db);
-    const repo = createPapersRepo(db);
+    const store = sqliteStore(db);
     const t0 = performance.now();
-    const counts = repo.upsertBatch('hf', entries, stamp);
+    const counts = await store.upsertPapers('hf', entries, stamp);
     const ms = performance.now() - t0;
     if (counts.inserted !== PAPERS) throw new Error(`write stage inserted ${counts.inserted}`);
     return ms;
@@ -152,7 +152,7 @@ await ours(false); // warm-up: module loading, JIT, page cache
 baseline();
 for (let i = 0; i < ROUNDS; i++) {
   oursRuns.push(await ours());
-  writeRuns.push(oursWrite());
+  writeRuns.push(await oursWrite());
   baseRuns.push(baseline());
 }
 await server.terminate();
@@ -165,7 +165,7 @@ const ratio = perSec(oursMs) / perSec(baseMs);
 console.log(`bench:ingest — ${PAPERS} papers over ${days.length} days (${PER_DAY}/day) from ${recorded.length} recorded HF items; median of ${ROUNDS} rounds`);
 console.log(`  OURS      hf source over loopback HTTP → validate → merge/insert + observations: ${perSec(oursMs).toLocaleString('en-US')} papers/s (${oursMs.toFixed(0)} ms)`);
 console.log(`  OURS      re-ingest of the same papers (all unchanged, new observations):      ${perSec(againMs).toLocaleString('en-US')} papers/s (${againMs.toFixed(0)} ms)`);
-console.log(`  OURS      write stage alone (papers-repo upsertBatch of the validated entries):  ${perSec(writeMs).toLocaleString('en-US')} papers/s (${writeMs.toFixed(0)} ms)`);
+console.log(`  OURS      write stage alone (store upsertPapers of the validated entries):         ${perSec(writeMs).toLocaleString('en-US')} papers/s (${writeMs.toFixed(0)} ms)`);
 console.log(`  BASELINE  plain better-sqlite3 INSERT of the same rows, one transaction:          ${perSec(baseMs).toLocaleString('en-US')} papers/s (${baseMs.toFixed(0)} ms)`);
 console.log(`  ratio ours/baseline: whole first ingest ${ratio.toFixed(2)} (target ≥ 0.50: ${ratio >= 0.5 ? 'met' : 'NOT met'}), write stage ${(perSec(writeMs) / perSec(baseMs)).toFixed(2)}`);
 if (oursRuns.some((r) => r.stored !== PAPERS)) process.exitCode = 1;

@@ -13,11 +13,9 @@ import { createLocalIntakeClient } from './subscribers/intake-local.js';
 import type { IntakeSettings } from './subscribers/intake.js';
 import { createWriteHealth, type WriteHealth } from './db/write-health.js';
 import { createPapersRepo } from './db/papers-repo.js';
-import { createIngestRunsRepo } from './db/ingest-runs-repo.js';
 import { createSubscriptionService } from './subscribers/service.js';
 import { createProfileService } from './profile/service.js';
 import { createSources, createSourceHttpClient } from './ingest/sources/index.js';
-import { createHttpCacheRepo } from './db/http-cache-repo.js';
 import type { Source } from './ingest/types.js';
 import type { PrepareSettings } from './digest/prepare.js';
 import type { SendSettings } from './mail/send-edition.js';
@@ -32,8 +30,8 @@ export interface AppDeps {
   clock: Clock;
   mailer: Mailer;
   fetch: typeof globalThis.fetch;
+  /** The synchronous SQLite papers repository, for code not yet moved onto the Store (ingest writes through `store`). */
   papers: ReturnType<typeof createPapersRepo>;
-  ingestRuns: ReturnType<typeof createIngestRunsRepo>;
   subscriptions: ReturnType<typeof createSubscriptionService>;
   /** Whether writes commit (real commits, a probe) and the disk has room: /readyz. */
   writeHealth: WriteHealth;
@@ -84,7 +82,7 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): AppDe
       ? createLocalIntakeClient({ store, mailer, logger, settings: intakeSettings, onCommit: (ok, code) => writeHealth.record(ok, code) })
       : createIntakeClient({ config, logger, settings: intakeSettings, onCommit: (ok, code) => writeHealth.record(ok, code) });
   const fetchImpl = o.fetch ?? globalThis.fetch;
-  const sourceHttp = createSourceHttpClient(config, { fetch: fetchImpl, httpCache: createHttpCacheRepo(db), logger, clock });
+  const sourceHttp = createSourceHttpClient(config, { fetch: fetchImpl, httpCache: store, logger, clock });
   const messageIdDomain = config.mail.dkim?.domainName ?? (config.mail.from.match(/@([^>\s]+)/)?.[1] ?? 'localhost');
   const deps: AppDeps = {
     config,
@@ -95,7 +93,6 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): AppDe
     mailer,
     fetch: fetchImpl,
     papers: createPapersRepo(db),
-    ingestRuns: createIngestRunsRepo(db),
     subscriptions: createSubscriptionService({ store, db, clock, logger, intake }),
     writeHealth,
     profiles: createProfileService({ db, clock, logger }),

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError, describeError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Clock } from '../lib/clock.js';
-import type { HttpCache } from '../db/http-cache-repo.js';
+import type { HttpCache } from './http-cache.js';
 
 export interface HttpClientSettings {
   timeoutMs: number;
@@ -113,7 +113,7 @@ export function createHttpClient(settings: HttpClientSettings, deps: HttpClientD
 
   async function get(url: string, options: GetOptions = {}): Promise<HttpResponse> {
     const gate = gateFor(new URL(url).host);
-    const cached = options.conditional ? deps.cache?.get(url) : undefined;
+    const cached = options.conditional ? await lookUp(url) : undefined;
     const usable = cached && cached.body !== null ? cached : undefined;
     const headers: Record<string, string> = { 'user-agent': settings.userAgent, accept: options.accept ?? '*/*' };
     if (usable?.etag) headers['if-none-match'] = usable.etag;
@@ -132,14 +132,14 @@ export function createHttpClient(settings: HttpClientSettings, deps: HttpClientD
         const body = await res.text();
         const contentType = res.headers.get('content-type') ?? '';
         if (res.status === 304 && usable) {
-          remember(() => deps.cache?.touch(url, now()));
+          await remember(() => deps.cache?.touchCachedResponse(url, now()));
           return { url, status: 200, contentType: usable.contentType ?? '', body: usable.body!, fromCache: true, attempts: attempt };
         }
         if (!RETRYABLE_STATUS(res.status)) {
           const etag = res.headers.get('etag');
           const lastModified = res.headers.get('last-modified');
           if (options.conditional && res.ok && (etag || lastModified))
-            remember(() => deps.cache?.put({ url, etag, lastModified, body, contentType, fetchedAt: now() }));
+            await remember(() => deps.cache?.storeCachedResponse({ url, etag, lastModified, body, contentType, fetchedAt: now() }));
           return { url, status: res.status, contentType, body, fromCache: false, attempts: attempt };
         }
         const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
@@ -171,11 +171,21 @@ export function createHttpClient(settings: HttpClientSettings, deps: HttpClientD
   }
 
   /** The cache only saves bandwidth: failing to write it must not fail (or retry) a good response. */
-  function remember(write: () => void): void {
+  async function remember(write: () => Promise<void> | undefined): Promise<void> {
     try {
-      write();
+      await write();
     } catch (err) {
       deps.logger?.warn({ event: 'http.cache_write_failed', err }, 'could not store the conditional-request cache');
+    }
+  }
+
+  /** Nor must failing to read it: the request goes out unconditional. */
+  async function lookUp(url: string) {
+    try {
+      return await deps.cache?.cachedResponse(url);
+    } catch (err) {
+      deps.logger?.warn({ event: 'http.cache_read_failed', err }, 'could not read the conditional-request cache');
+      return undefined;
     }
   }
 

@@ -4,9 +4,8 @@
 import type { Logger } from '../lib/logger.js';
 import type { Clock } from '../lib/clock.js';
 import { describeError } from '../lib/errors.js';
-import type { PapersRepo } from '../db/papers-repo.js';
-import type { IngestRunsRepo } from '../db/ingest-runs-repo.js';
-import type { FetchOptions, SkippedEntry, Source, SourceFailure, SourceName, SourceProgress } from './types.js';
+import type { FetchOptions, PaperEntry, SkippedEntry, Source, SourceFailure, SourceName, SourceProgress } from './types.js';
+import type { IngestRunEnd, UpsertResult } from '../db/stores/ingest.js';
 import { describeFailures } from './parts.js';
 
 export interface SourceOutcome {
@@ -34,10 +33,19 @@ export function ingestFailed(outcomes: readonly SourceOutcome[]): boolean {
   return outcomes.some((o) => !o.ok || o.failures.length > 0);
 }
 
+/**
+ * What an ingest writes: its source's papers (one transaction per batch) and a run record per source. The Store
+ * satisfies it (`app.store`, either engine); the ingest needs nothing else of it.
+ */
+export interface IngestWriter {
+  upsertPapers(source: SourceName, entries: readonly PaperEntry[], now: string): Promise<UpsertResult>;
+  startIngestRun(source: SourceName, at: string): Promise<number>;
+  finishIngestRun(id: number, end: IngestRunEnd): Promise<void>;
+}
+
 export interface IngestDeps {
   sources: Source[];
-  papers: PapersRepo;
-  ingestRuns: IngestRunsRepo;
+  store: IngestWriter;
   clock: Clock;
   logger: Logger;
 }
@@ -59,7 +67,7 @@ export async function runIngest(deps: IngestDeps, options: IngestOptions = {}): 
   for (const source of deps.sources) {
     const startedAt = deps.clock.now();
     const t0 = performance.now();
-    const runId = deps.ingestRuns.start(source.name, startedAt.toISOString());
+    const runId = await deps.store.startIngestRun(source.name, startedAt.toISOString());
     options.onSourceStart?.(source.name);
     let outcome: SourceOutcome;
     try {
@@ -71,7 +79,9 @@ export async function runIngest(deps: IngestDeps, options: IngestOptions = {}): 
         onProgress: options.onProgress && ((p) => options.onProgress!(source.name, p)),
       });
       // What the good parts brought lands even when other parts failed.
-      const counts = deps.papers.upsertBatch(source.name, batch.entries, deps.clock.now().toISOString());
+      const { refused, ...counts } = await deps.store.upsertPapers(source.name, batch.entries, deps.clock.now().toISOString());
+      // An entry the database refused is a skipped item with its reason, like one the source rejected.
+      const skipped = refused.length ? [...batch.skipped, ...refused.map((r) => ({ where: `paper ${r.id}`, reason: `not stored: ${r.error}` }))] : batch.skipped;
       const failed = batch.parts > 0 && batch.failures.length >= batch.parts;
       const error = batch.failures.length ? describeFailures(batch.failures) : undefined;
       outcome = {
@@ -79,23 +89,23 @@ export async function runIngest(deps: IngestDeps, options: IngestOptions = {}): 
         ok: !failed,
         fetched: batch.fetched,
         ...counts,
-        skipped: batch.skipped.length,
-        skippedExamples: batch.skipped.slice(0, 5),
+        skipped: skipped.length,
+        skippedExamples: skipped.slice(0, 5),
         durationMs: Math.round(performance.now() - t0),
         failures: batch.failures,
         ...(error ? { error } : {}),
       };
-      deps.ingestRuns.finish(runId, {
+      await deps.store.finishIngestRun(runId, {
         finishedAt: deps.clock.now().toISOString(),
         status: failed ? 'failed' : 'ok',
         fetched: batch.fetched,
         inserted: counts.inserted,
         updated: counts.updated,
-        skipped: batch.skipped,
+        skipped,
         failures: batch.failures,
         error: error ?? null,
       });
-      for (const s of batch.skipped.slice(0, 10))
+      for (const s of skipped.slice(0, 10))
         deps.logger.warn({ event: 'ingest.item_skipped', source: source.name, where: s.where, reason: s.reason }, 'skipped a bad item');
       for (const f of batch.failures)
         deps.logger.error({ event: 'ingest.part_failed', source: source.name, part: f.part, code: f.code, error: f.error }, 'a part of the source failed');
@@ -116,7 +126,7 @@ export async function runIngest(deps: IngestDeps, options: IngestOptions = {}): 
         failures: [failure],
         error,
       };
-      deps.ingestRuns.finish(runId, {
+      await deps.store.finishIngestRun(runId, {
         finishedAt: deps.clock.now().toISOString(),
         status: 'failed',
         fetched: 0,

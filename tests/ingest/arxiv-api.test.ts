@@ -46,7 +46,7 @@ describe('arxiv api source', () => {
       const [out] = await h.ingest();
       expect(out).toMatchObject({ source: 'arxiv', ok: true, fetched: 10, inserted: 10, skipped: 0 });
       for (const e of entries) {
-        const p = h.app.papers.get(e.id)!;
+        const p = (await h.app.store.getPaper(e.id))!;
         expect(p, e.id).toBeDefined();
         expect(p.title).toBe(fold(e.title));
         expect(p.abstract).toBe(fold(e.summary));
@@ -62,9 +62,9 @@ describe('arxiv api source', () => {
     h.server.route('/api/query', (req, res) => send(req, res, arxivFixture('api-query-2025-11-11-nolinkrel.xml'), atom));
     await h.ingest();
     // Old-style ids keep their archive; the version is gone.
-    expect(h.app.papers.get('nucl-ex/0408020')).toMatchObject({ categories: ['nucl-ex', 'hep-ph'], pdfUrl: 'https://arxiv.org/pdf/nucl-ex/0408020' });
-    expect(h.app.papers.get('nucl-th/9910021')).toBeDefined();
-    expect(h.app.papers.get('1309.4668')!.authors).toEqual(['A. Pertica', 'S. J. Payne']);
+    expect((await h.app.store.getPaper('nucl-ex/0408020'))).toMatchObject({ categories: ['nucl-ex', 'hep-ph'], pdfUrl: 'https://arxiv.org/pdf/nucl-ex/0408020' });
+    expect((await h.app.store.getPaper('nucl-th/9910021'))).toBeDefined();
+    expect((await h.app.store.getPaper('1309.4668'))!.authors).toEqual(['A. Pertica', 'S. J. Payne']);
   });
 
   it('puts the primary category first even when the API lists it later', async () => {
@@ -74,7 +74,7 @@ describe('arxiv api source', () => {
       <category term="cs.LG"/><category term="cs.CL"/><arxiv:primary_category term="cs.CL"/><author><name>Jane Roe</name></author></entry></feed>`;
     h.server.route('/api/query', (req, res) => send(req, res, feed, atom));
     await h.ingest();
-    expect(h.app.papers.get('2608.00009')).toMatchObject({ categories: ['cs.CL', 'cs.LG'], pdfUrl: null });
+    expect((await h.app.store.getPaper('2608.00009'))).toMatchObject({ categories: ['cs.CL', 'cs.LG'], pdfUrl: null });
   });
 
   it('queries each configured category over the last ARXIV_DAYS days, newest first', async () => {
@@ -99,8 +99,8 @@ describe('arxiv api source', () => {
     expect(out).toMatchObject({ ok: true, fetched: 10, inserted: 10 });
     expect(out!.failures).toEqual([{ part: 'cs.LG', code: 'HTTP_STATUS', error: expect.stringMatching(/^HTTP_STATUS: arxiv: API query cs\.LG page 1 \(start=0\): GET .* answered HTTP 503 \(overloaded\) after 2 attempts$/) }]);
     expect(h.count('SELECT count(*) FROM papers')).toBe(10);
-    expect(h.app.ingestRuns.recent(1)[0]).toMatchObject({ status: 'ok', failures: 1 });
-    expect(JSON.parse(h.app.ingestRuns.recent(1)[0]!.failures_json)).toEqual([expect.objectContaining({ part: 'cs.LG' })]);
+    expect((await h.app.store.recentIngestRuns(1))[0]).toMatchObject({ status: 'ok', failures: 1 });
+    expect((await h.app.store.recentIngestRuns(1))[0]!.failed_parts).toEqual([expect.objectContaining({ part: 'cs.LG' })]);
   });
 
   it('reports the API error feed of an HTTP 400 with the API\'s own message', async () => {

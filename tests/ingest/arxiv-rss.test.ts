@@ -47,7 +47,7 @@ describe('arxiv rss source', () => {
     expect(h.count('SELECT count(*) FROM observations')).toBe(0); // arXiv has no counters
 
     for (const i of fresh) {
-      const p = h.app.papers.get(i.id)!;
+      const p = (await h.app.store.getPaper(i.id))!;
       expect(p, i.id).toBeDefined();
       expect(p.title).toBe(fold(i.title));
       expect(p.categories).toEqual(i.categories); // primary first, as listed
@@ -61,15 +61,15 @@ describe('arxiv rss source', () => {
       expect(h.count('SELECT count(*) FROM paper_categories WHERE paper_id = ?', i.id)).toBe(i.categories.length);
     }
     // Spot checks read off the fixture by hand: TeX accents decoded, a cross-list keeps its own primary first.
-    expect(h.app.papers.get('2608.18083')!.authors).toEqual(['Karolina Drożdż', 'Micha Heilbron']);
+    expect((await h.app.store.getPaper('2608.18083'))!.authors).toEqual(['Karolina Drożdż', 'Micha Heilbron']);
     // "Shayan Shahrabi-Farahani (Shahid Beheshti University, Tehran, Iran), Dara Rahmati (…)": two authors, not six.
     const withAffiliations = fresh.find((i) => i.creators.startsWith('Shayan Shahrabi-Farahani'))!;
-    expect(h.app.papers.get(withAffiliations.id)!.authors).toEqual(['Shayan Shahrabi-Farahani', 'Dara Rahmati']);
-    expect(h.app.papers.get('2608.18082')!.abstract).toMatch(/^Although context windows have expanded significantly/);
+    expect((await h.app.store.getPaper(withAffiliations.id))!.authors).toEqual(['Shayan Shahrabi-Farahani', 'Dara Rahmati']);
+    expect((await h.app.store.getPaper('2608.18082'))!.abstract).toMatch(/^Although context windows have expanded significantly/);
     const cross = fresh.find((i) => i.type === 'cross')!;
-    expect(h.app.papers.get(cross.id)!.categories[0]).not.toBe('cs.CL');
+    expect((await h.app.store.getPaper(cross.id))!.categories[0]).not.toBe('cs.CL');
     // Replacements of papers we never had are not added.
-    for (const i of items.filter((x) => x.type.startsWith('replace'))) expect(h.app.papers.get(i.id)).toBeUndefined();
+    for (const i of items.filter((x) => x.type.startsWith('replace'))) expect((await h.app.store.getPaper(i.id))).toBeUndefined();
   });
 
   it('replace and replace-cross update papers we already have; new items seen again are unchanged', async () => {
@@ -80,7 +80,8 @@ describe('arxiv rss source', () => {
     const [hf, arxiv] = await h.ingest();
     expect(hf!.ok && arxiv!.ok).toBe(true);
     // Five papers of the listing are also in the HF week: 2 new, 1 cross, 2 replace.
-    const overlap = items.filter((i) => h.app.papers.get(i.id)?.sources.includes('hf'));
+    const stored = await Promise.all(items.map((i) => h.app.store.getPaper(i.id)));
+    const overlap = items.filter((_i, k) => stored[k]?.sources.includes('hf'));
     expect(overlap.map((i) => [i.id, i.type])).toEqual([
       ['2608.18115', 'new'],
       ['2608.19197', 'new'],
@@ -90,7 +91,7 @@ describe('arxiv rss source', () => {
     ]);
     expect(arxiv).toMatchObject({ updated: 5, ignored: items.filter((i) => i.type.startsWith('replace')).length - 2 });
     for (const i of overlap) {
-      const p = h.app.papers.get(i.id)!;
+      const p = (await h.app.store.getPaper(i.id))!;
       expect(p.sources).toEqual(['hf', 'arxiv']);
       expect(p.categories).toEqual(i.categories);
       expect(p.hfUrl).toBe(`https://huggingface.co/papers/${i.id}`);
@@ -111,7 +112,7 @@ describe('arxiv rss source', () => {
       { part: 'cs.LG', code: 'HTTP_STATUS', error: expect.stringMatching(/^HTTP_STATUS: arxiv: RSS feed cs\.LG: GET .*\/rss\/cs\.LG answered HTTP 503 \(maintenance\) after 2 attempts$/) },
     ]);
     expect(h.count('SELECT count(*) FROM papers')).toBe(fresh.length);
-    const run = h.app.ingestRuns.recent(1)[0]!;
+    const run = (await h.app.store.recentIngestRuns(1))[0]!;
     expect(run).toMatchObject({ source: 'arxiv', status: 'ok', failures: 1, error: out!.failures[0]!.error });
   });
 
@@ -158,7 +159,7 @@ Abstract: Fine.</description><category>cs.CL</category><dc:creator>A. B\\"ohm, C
     h.server.route('/rss/cs.CL', (req, res) => send(req, res, feed, 'text/xml'));
     const [out] = await h.ingest();
     expect(out).toMatchObject({ ok: true, fetched: 4, inserted: 1, ignored: 1, skipped: 2 });
-    expect(h.app.papers.get('2608.00001')).toMatchObject({ title: 'Good', abstract: 'Fine.', authors: ['A. Böhm', 'C. D'], categories: ['cs.CL'] });
+    expect((await h.app.store.getPaper('2608.00001'))).toMatchObject({ title: 'Good', abstract: 'Fine.', authors: ['A. Böhm', 'C. D'], categories: ['cs.CL'] });
     expect(out!.skippedExamples.map((s) => s.reason)).toEqual([expect.stringMatching(/no arXiv id/), expect.stringMatching(/title/)]);
   });
 });
@@ -175,14 +176,14 @@ describe('author lists and TeX in the listing', () => {
     h.server.route('/rss/cs.AI', (req, res) => send(req, res, arxivFixture('rss-tex-authors-2026-05.xml'), 'application/rss+xml'));
     const [out] = await h.ingest();
     expect(out).toMatchObject({ ok: true, fetched: 12, skipped: 0, updated: 2 });
-    expect(h.app.papers.get('2605.10035')!.authors).toEqual([
+    expect((await h.app.store.getPaper('2605.10035'))!.authors).toEqual([
       'Haojie Rao', 'Kun Li', 'Yida Xiong', 'Jiameng Chen', 'Wenbin Hu', 'Yizhen Zheng', 'Jiajun Yu', 'Duanhua Cao',
     ]);
-    expect(h.app.papers.get('2605.10169')!.authors).toEqual([
+    expect((await h.app.store.getPaper('2605.10169'))!.authors).toEqual([
       'Krishnendu Chatterjee', 'Ehsan Kafshdar Goharshady', 'Mehrdad Karrabi', 'Maximilian Seeliger', 'Đorđe Žikelić',
     ]);
     // Titles keep their TeX: the views make it readable, so a better converter later improves old papers too.
-    expect(h.app.papers.get('2605.06924')!.title).toBe('A$^2$RD: Agentic Autoregressive Diffusion for Long Video Consistency');
-    expect(h.app.papers.get('2605.07841')!.title).toBe('\\mathsf{VISTA}: Decentralized Machine Learning in Adversary Dominated Environments');
+    expect((await h.app.store.getPaper('2605.06924'))!.title).toBe('A$^2$RD: Agentic Autoregressive Diffusion for Long Video Consistency');
+    expect((await h.app.store.getPaper('2605.07841'))!.title).toBe('\\mathsf{VISTA}: Decentralized Machine Learning in Adversary Dominated Environments');
   });
 });

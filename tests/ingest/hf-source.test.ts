@@ -10,11 +10,11 @@ afterEach(async () => {
 const WEEK = ['2026-08-17', '2026-08-18', '2026-08-19', '2026-08-20', '2026-08-21'];
 
 /** Every item of a fixture day is stored with the fields it carried (whichever schema year it comes from). */
-function expectDayStored(date: string) {
+async function expectDayStored(date: string) {
   const raw = hfFixture(date);
   for (const item of raw) {
     const p = item.paper as HfRawItem['paper'] & Record<string, any>;
-    const row = h.app.papers.get(p.id);
+    const row = (await h.app.store.getPaper(p.id));
     expect(row, `${date} ${p.id}`).toBeDefined();
     expect(row).toMatchObject({
       title: fold(p.title),
@@ -50,18 +50,19 @@ describe('hf source: the recorded week', () => {
     expect(out).toMatchObject({ source: 'hf', ok: true, skipped: 0, updated: 0 });
     expect(h.server.requests.map((r) => r.path)).toEqual(WEEK.map((d) => `/api/daily_papers?date=${d}`));
     expect(h.server.requests[0]!.headers['user-agent']).toMatch(/^trending-papers-digest\//);
-    const total = WEEK.reduce((n, d) => n + expectDayStored(d), 0);
+    let total = 0;
+    for (const d of WEEK) total += await expectDayStored(d);
     expect(out!.fetched).toBe(total);
     expect(out!.inserted).toBe(total);
     expect(h.count('SELECT count(*) FROM papers')).toBe(total);
 
     // A spot check with the values read off the 2026-08-18 fixture by hand.
-    const vibe = h.app.papers.get('2608.15265')!;
+    const vibe = (await h.app.store.getPaper('2608.15265'))!;
     expect(vibe).toMatchObject({ title: 'VibeWorlding: Can Multimodal Agents Construct 3D Open Worlds End-to-End?', organization: 'Tencent', dailyDate: '2026-08-18' });
     expect(vibe.githubUrl).toBe('https://github.com/usail-hkust/VibeWorlding-Gym');
     expect(h.app.db.prepare("SELECT upvotes, github_stars FROM observations WHERE paper_id = '2608.15265'").get()).toEqual({ upvotes: 39, github_stars: 24 });
 
-    const run = h.app.ingestRuns.recent(1)[0]!;
+    const run = (await h.app.store.recentIngestRuns(1))[0]!;
     expect(run).toMatchObject({ source: 'hf', status: 'ok', fetched: total, inserted: total, skipped: 0, error: null });
   });
 
@@ -71,11 +72,11 @@ describe('hf source: the recorded week', () => {
     for (const date of ['2024-05-27', '2025-10-29']) {
       const [out] = await h.ingest({ date });
       expect(out).toMatchObject({ ok: true, skipped: 0 });
-      expect(out!.inserted).toBe(expectDayStored(date));
+      expect(out!.inserted).toBe(await expectDayStored(date));
     }
     expect(h.server.requests.map((r) => r.path)).toEqual(['/api/daily_papers?date=2024-05-27', '/api/daily_papers?date=2025-10-29']);
     // The 2024 schema has no submittedOnDailyAt: the requested day stands in.
-    expect(h.app.papers.get('2405.15738')!.dailyDate).toBe('2024-05-27');
+    expect((await h.app.store.getPaper('2405.15738'))!.dailyDate).toBe('2024-05-27');
   });
 
   it('re-ingesting is idempotent for papers and adds one observation per paper', async () => {
@@ -126,9 +127,9 @@ describe('hf source: the recorded week', () => {
     const [out] = await h.ingest();
     expect(out).toMatchObject({ ok: true, fetched: 9, inserted: 4, skipped: 5 });
     // Malformed optional fields are dropped, not fatal; the version is stripped from the id.
-    expect(h.app.papers.get('2608.00002')).toMatchObject({ title: 'Weird optional fields', githubUrl: null, authors: [], aiKeywords: [] });
+    expect((await h.app.store.getPaper('2608.00002'))).toMatchObject({ title: 'Weird optional fields', githubUrl: null, authors: [], aiKeywords: [] });
     expect(h.count("SELECT count(*) FROM observations WHERE paper_id = '2608.00002'")).toBe(0);
-    const reasons = JSON.parse(h.app.db.prepare('SELECT skip_reasons_json FROM ingest_runs').pluck().get() as string) as { where: string; reason: string }[];
+    const reasons = (await h.app.store.recentIngestRuns(1))[0]!.skip_reasons;
     expect(reasons.map((r) => r.where)).toEqual(['2026-08-21#3', '2026-08-21#4', '2026-08-21#5', '2026-08-21#6', '2026-08-21#7']);
     expect(reasons[2]!.reason).toMatch(/^paper\.id/);
     expect(reasons[3]!.reason).toMatch(/^paper\.title/);

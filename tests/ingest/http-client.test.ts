@@ -5,7 +5,7 @@ import { createHttpClient, parseRetryAfter, type HttpClientSettings } from '../.
 import { startFixtureServer, type FixtureServer } from '../helpers/fixture-server.js';
 import { openDatabase } from '../../src/db/open.js';
 import { migrate } from '../../src/db/migrate.js';
-import { createHttpCacheRepo } from '../../src/db/http-cache-repo.js';
+import { sqliteStore } from '../../src/db/store.js';
 
 const settings: HttpClientSettings = { timeoutMs: 1000, retries: 1, retryBaseMs: 5, maxRetryAfterMs: 5000, userAgent: 'test-agent/1' };
 
@@ -77,7 +77,7 @@ describe('conditional requests', () => {
   it('stores validators and body from a 200, sends them back, and answers a 304 from the cache', async () => {
     const db = openDatabase(':memory:');
     migrate(db);
-    const cache = createHttpCacheRepo(db);
+    const cache = sqliteStore(db);
     const http = createHttpClient(settings, { fetch, cache });
     server.route('/feed', (req, res) => {
       if (req.headers['if-modified-since'] === 'Thu, 20 Aug 2026 04:00:01 GMT') return void res.writeHead(304).end();
@@ -92,33 +92,33 @@ describe('conditional requests', () => {
     const third = await http.get(url);
     expect(third.fromCache).toBe(false);
     expect(server.requests.map((r) => r.headers['if-modified-since'] ?? null)).toEqual([null, 'Thu, 20 Aug 2026 04:00:01 GMT', null]);
-    expect(cache.get(url)).toMatchObject({ lastModified: 'Thu, 20 Aug 2026 04:00:01 GMT', etag: null, body: '<rss/>' });
+    expect(await cache.cachedResponse(url)).toMatchObject({ lastModified: 'Thu, 20 Aug 2026 04:00:01 GMT', etag: null, body: '<rss/>' });
     db.close();
   });
 
-  it('forgets URLs not fetched for 30 days, so one URL per day does not grow the table forever', () => {
+  it('forgets URLs not fetched for 30 days, so one URL per day does not grow the table forever', async () => {
     const db = openDatabase(':memory:');
     migrate(db);
-    const cache = createHttpCacheRepo(db);
+    const cache = sqliteStore(db);
     const row = (url: string, fetchedAt: string) => ({ url, etag: '"e"', lastModified: null, body: '[]', contentType: 'application/json', fetchedAt });
-    cache.put(row('http://x/a', '2026-07-01T00:00:00.000Z'));
-    cache.put(row('http://x/b', '2026-07-25T00:00:00.000Z'));
-    cache.put(row('http://x/c', '2026-08-21T00:00:00.000Z'));
-    expect(cache.get('http://x/a')).toBeUndefined();
-    expect(cache.get('http://x/b')?.body).toBe('[]');
-    expect(cache.get('http://x/c')?.body).toBe('[]');
+    await cache.storeCachedResponse(row('http://x/a', '2026-07-01T00:00:00.000Z'));
+    await cache.storeCachedResponse(row('http://x/b', '2026-07-25T00:00:00.000Z'));
+    await cache.storeCachedResponse(row('http://x/c', '2026-08-21T00:00:00.000Z'));
+    expect(await cache.cachedResponse('http://x/a')).toBeUndefined();
+    expect((await cache.cachedResponse('http://x/b'))?.body).toBe('[]');
+    expect((await cache.cachedResponse('http://x/c'))?.body).toBe('[]');
     db.close();
   });
 
   it('does not cache error responses', async () => {
     const db = openDatabase(':memory:');
     migrate(db);
-    const cache = createHttpCacheRepo(db);
+    const cache = sqliteStore(db);
     const http = createHttpClient(settings, { fetch, cache });
     server.route('/gone', (_req, res) => void res.writeHead(404, { etag: '"x"' }).end('nope'));
     const res = await http.get(`${server.url}/gone`, { conditional: true });
     expect(res.status).toBe(404);
-    expect(cache.get(`${server.url}/gone`)).toBeUndefined();
+    expect(await cache.cachedResponse(`${server.url}/gone`)).toBeUndefined();
     db.close();
   });
 });

@@ -39,7 +39,7 @@ describe('merging sources into one paper', () => {
     expect(file!.skippedExamples[0]).toMatchObject({ where: 'custom.jsonl#1' });
     expect(arxiv).toMatchObject({ ok: true, fetched: 1, inserted: 0, updated: 1 });
 
-    const p = h.app.papers.get('2605.13301')!;
+    const p = (await h.app.store.getPaper('2605.13301'))!;
     expect(p.sources).toEqual(['file', 'arxiv']);
     // From the HF payload (kept: the arXiv entry does not know them).
     expect(p).toMatchObject({
@@ -69,7 +69,7 @@ describe('merging sources into one paper', () => {
     h.server.route('/api/daily_papers', (req, res, url) => send(req, res, JSON.stringify([url.searchParams.get('date') === '2026-08-20' ? item : later]), 'application/json'));
     const [out] = await h.ingest();
     expect(out).toMatchObject({ ok: true, fetched: 2, inserted: 1 });
-    expect(h.app.papers.get(item.paper.id)!.dailyDate).toBe('2026-08-20');
+    expect((await h.app.store.getPaper(item.paper.id))!.dailyDate).toBe('2026-08-20');
     expect(h.app.db.prepare('SELECT upvotes FROM observations').pluck().all()).toEqual([(item.paper.upvotes ?? 0) + 10]);
   });
 });

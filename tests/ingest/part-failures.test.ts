@@ -53,9 +53,9 @@ describe('hf: one bad day fails alone', () => {
     expect(stored).toEqual(idsOf('2026-08-21'));
 
     // The ingest run says which days failed and why.
-    const run = h.app.ingestRuns.recent(1)[0]!;
+    const run = (await h.app.store.recentIngestRuns(1))[0]!;
     expect(run).toMatchObject({ source: 'hf', status: 'ok', failures: 3, error: out!.error });
-    expect((JSON.parse(run.failures_json) as { part: string }[]).map((f) => f.part)).toEqual(['2026-08-17', '2026-08-19', '2026-08-20']);
+    expect(run.failed_parts.map((f) => f.part)).toEqual(['2026-08-17', '2026-08-19', '2026-08-20']);
     expect(out!.error).toContain('2026-08-17');
   });
 
@@ -78,7 +78,7 @@ describe('hf: one bad day fails alone', () => {
     const [out] = await h.ingest();
     expect(out).toMatchObject({ ok: false, inserted: 0 });
     expect(out!.failures.map((f) => f.part)).toEqual(['2026-08-19', '2026-08-20', '2026-08-21']);
-    expect(h.app.ingestRuns.recent(1)[0]).toMatchObject({ status: 'failed', failures: 3 });
+    expect((await h.app.store.recentIngestRuns(1))[0]).toMatchObject({ status: 'failed', failures: 3 });
 
     serveHfDaily(h.server);
     h.server.route((u) => u.searchParams.get('date') === '2026-08-19', (req, res) => send(req, res, ENVELOPE, 'application/json'));

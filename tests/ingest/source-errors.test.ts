@@ -21,7 +21,7 @@ async function expectHfFails(pattern: RegExp) {
   expect(out!.error).toMatch(pattern);
   expect(h.count('SELECT count(*) FROM papers')).toBe(0);
   expect(h.count('SELECT count(*) FROM observations')).toBe(0);
-  expect(h.app.ingestRuns.recent(1)[0]).toMatchObject({ source: 'hf', status: 'failed', error: out!.error });
+  expect((await h.app.store.recentIngestRuns(1))[0]).toMatchObject({ source: 'hf', status: 'failed', error: out!.error });
   return out!;
 }
 
@@ -148,7 +148,7 @@ describe('one source failing', () => {
     expect(h.count("SELECT count(*) FROM papers WHERE sources_json LIKE '%hf%'")).toBe(new Set(good).size);
     expect(h.count("SELECT count(*) FROM papers WHERE daily_date = '2026-08-20' AND sources_json LIKE '%hf%'")).toBe(0);
     expect(outcomes[1]!.inserted).toBeGreaterThan(0);
-    expect(h.app.ingestRuns.recent(3).map((r) => [r.source, r.status, r.failures])).toEqual([
+    expect((await h.app.store.recentIngestRuns(3)).map((r) => [r.source, r.status, r.failures])).toEqual([
       ['arxiv', 'ok', 0],
       ['file', 'ok', 0],
       ['hf', 'ok', 1],

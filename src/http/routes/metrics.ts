@@ -6,7 +6,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { AppDeps } from '../../app.js';
 import type { Mailer } from '../../mail/mailer.js';
 import type { MetricsCounts, SubscriberStore } from '../../db/stores/subscribers.js';
-import { createIngestRunsRepo } from '../../db/ingest-runs-repo.js';
+import type { IngestStore } from '../../db/stores/ingest.js';
 import { DAILY_JOB } from '../../jobs/daily.js';
 import { createSendPauseRepo } from '../../db/send-pause-repo.js';
 import { bearerMatches } from './admin-auth.js';
@@ -21,7 +21,7 @@ const TERMINAL = ['sent', 'failed', 'bounced', 'skipped'] as const;
 const QUEUED = ['pending', 'sending'] as const;
 
 export function createMetrics(
-  app: Pick<AppDeps, 'db' | 'subscriptions'> & { store: Pick<SubscriberStore, 'metricsCounts' | 'lastSuccessfulRun'> },
+  app: Pick<AppDeps, 'db' | 'subscriptions'> & { store: Pick<SubscriberStore, 'metricsCounts' | 'lastSuccessfulRun'> & Pick<IngestStore, 'failedIngestPartsBySource'> },
   options: { processMetrics?: boolean } = {},
 ): Metrics {
   const registry = new Registry();
@@ -38,7 +38,6 @@ export function createMetrics(
       .finally(() => {
         inflight = undefined;
       }));
-  const ingestRuns = createIngestRunsRepo(db);
 
   new Counter({
     name: 'papers_ingested_total',
@@ -56,9 +55,10 @@ export function createMetrics(
     help: 'Source days that failed to ingest (an HF day, an arXiv category, a feed file; a source that failed as a whole counts one), by source',
     labelNames: ['source'],
     registers: [registry],
-    collect() {
+    async collect() {
+      const parts = await store.failedIngestPartsBySource();
       this.reset();
-      for (const r of ingestRuns.failedPartsBySource()) this.inc({ source: r.source }, r.n);
+      for (const r of parts) this.inc({ source: r.source }, r.n);
     },
   });
   new Gauge({

@@ -4,7 +4,7 @@ import type { Config } from '../../config.js';
 import type { Source } from '../types.js';
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
-import type { HttpCache } from '../../db/http-cache-repo.js';
+import type { HttpCache } from '../http-cache.js';
 import { createHttpClient, type HttpClient } from '../http-client.js';
 import { createFileSource } from './file.js';
 import { createHfSource } from './hf.js';
