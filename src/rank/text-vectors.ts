@@ -111,36 +111,39 @@ export function buildTermSpace(docs: Iterable<ReadonlyMap<string, number>>): Ter
   }
   const idf = new Float64Array(df.length);
   for (let i = 0; i < df.length; i++) idf[i] = Math.log((1 + n) / (1 + df[i]!)) + 1;
+  // Scratch for vector(): a weight per term id, left zeroed after each use. Vectors are made once per paper per
+  // edition (every pool paper and every profile paper), so this avoids sorting [id, weight] pairs with a comparator:
+  // the ids sort as a typed array (native numeric sort) and the weights are read back by id.
+  const weights = new Float64Array(df.length);
   return {
     size: df.length,
     id: (t) => ids.get(t),
     idf: (i) => idf[i]!,
     vector(counts) {
-      const pairs: [number, number][] = [];
+      const found = new Int32Array(counts.size);
+      let k = 0;
       for (const [t, c] of counts) {
         const id = ids.get(t);
+        if (id === undefined) continue;
         // Sublinear tf (1 + ln tf): the tenth mention of a word says less than the first.
-        if (id !== undefined) pairs.push([id, (1 + Math.log(c)) * idf[id]!]);
+        weights[id] = (1 + Math.log(c)) * idf[id]!;
+        found[k++] = id;
       }
-      return toUnitVector(pairs);
+      const idx = found.subarray(0, k).sort();
+      let norm = 0;
+      for (let i = 0; i < k; i++) {
+        const w = weights[idx[i]!]!;
+        norm += w * w;
+      }
+      const val = new Float64Array(k);
+      if (norm > 0) {
+        norm = Math.sqrt(norm);
+        for (let i = 0; i < k; i++) val[i] = weights[idx[i]!]! / norm;
+      }
+      for (let i = 0; i < k; i++) weights[idx[i]!] = 0;
+      return norm === 0 ? EMPTY_VECTOR : { idx: idx.slice(), val };
     },
   };
-}
-
-/** Sorted by term id and scaled to unit length (an all-zero input gives the empty vector). */
-export function toUnitVector(pairs: [number, number][]): SparseVector {
-  pairs.sort((a, b) => a[0] - b[0]);
-  let norm = 0;
-  for (const [, v] of pairs) norm += v * v;
-  if (norm === 0) return EMPTY_VECTOR;
-  norm = Math.sqrt(norm);
-  const idx = new Int32Array(pairs.length);
-  const val = new Float64Array(pairs.length);
-  pairs.forEach(([i, v], k) => {
-    idx[k] = i;
-    val[k] = v / norm;
-  });
-  return { idx, val };
 }
 
 /** Dot product of two sparse vectors (both sorted by term id): cosine similarity for unit vectors. */
