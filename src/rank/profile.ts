@@ -189,18 +189,23 @@ export function scoreReader(ix: PoolIndex, profile: readonly ProfileEntry[], s: 
   }
   const { pos, neg, touched } = ix.scratch;
   let n = 0;
-  for (const e of liked)
-    for (let k = 0; k < e.near.doc.length; k++) {
-      const d = e.near.doc[k]!;
+  // The hot loop of a reader (profile size × NEIGHBOURS adds): the lists' arrays read into locals once per paper.
+  for (let j = 0, L = liked.length; j < L; j++) {
+    const { doc, cos } = liked[j]!.near;
+    for (let k = 0, m = doc.length; k < m; k++) {
+      const d = doc[k]!;
       if (pos[d] === 0) touched[n++] = d;
-      pos[d]! += e.near.cos[k]! / liked.length;
+      pos[d]! += cos[k]! / L;
     }
-  for (const e of disliked)
-    for (let k = 0; k < e.near.doc.length; k++) {
-      const d = e.near.doc[k]!;
+  }
+  for (let j = 0, D = disliked.length; j < D; j++) {
+    const { doc, cos } = disliked[j]!.near;
+    for (let k = 0, m = doc.length; k < m; k++) {
+      const d = doc[k]!;
       if (pos[d] === 0 && neg[d] === 0) touched[n++] = d;
-      neg[d]! += e.near.cos[k]! / disliked.length;
+      neg[d]! += cos[k]! / D;
     }
+  }
 
   // The best `size` by relevance relative to this reader's best, blended with trending: a bounded insertion list.
   let best = 0;
