@@ -123,12 +123,32 @@ export function createTerms(): Terms {
     });
     return out;
   };
+  // One count at a time: a weight per term number (left zeroed) and the terms in the order first seen, so a paper's
+  // ~500 term occurrences cost typed-array additions and only its distinct terms a Map entry.
+  let weights = new Float64Array(1 << 12);
+  let order = new Int32Array(1 << 9);
+  let seen = 0;
+  const bump = (term: number, weight: number) => {
+    if (term >= weights.length) {
+      const grown = new Float64Array(Math.max(weights.length * 2, term + 1));
+      grown.set(weights);
+      weights = grown;
+    }
+    if (weights[term] === 0) {
+      if (seen === order.length) {
+        const grown = new Int32Array(order.length * 2);
+        grown.set(order);
+        order = grown;
+      }
+      order[seen++] = term;
+    }
+    weights[term]! += weight;
+  };
   const count = (p: PaperText, numberPairs: boolean) => {
-    const counts = new Map<number, number>();
     const add = (stems: number[], weight: number) => {
       for (let i = 0; i < stems.length; i++) {
         const w = stems[i]!;
-        counts.set(w, (counts.get(w) ?? 0) + weight);
+        bump(w, weight);
         if (i + 1 === stems.length) continue;
         let after = pairs.get(w);
         let pair = after?.get(stems[i + 1]!);
@@ -137,18 +157,22 @@ export function createTerms(): Terms {
           if (!after) pairs.set(w, (after = new Map()));
           after.set(stems[i + 1]!, (pair = next++));
         }
-        counts.set(pair, (counts.get(pair) ?? 0) + weight);
+        bump(pair, weight);
       }
     };
+    seen = 0;
     add(ids(p.title), TITLE_WEIGHT);
     if (p.abstract) add(ids(p.abstract), 1);
     for (const k of p.keywords ?? []) add(ids(k), KEYWORD_WEIGHT);
     // The paper's arXiv categories, as its authors filed it: the primary one counts like a title word said
     // CATEGORY_WEIGHT times, cross-lists half that (README, "Picked for you"). "cat:" cannot be a word's stem.
-    (p.categories ?? []).forEach((c, i) => {
-      const term = number(`cat:${c}`);
-      counts.set(term, (counts.get(term) ?? 0) + (i === 0 ? CATEGORY_WEIGHT : CATEGORY_WEIGHT / 2));
-    });
+    (p.categories ?? []).forEach((c, i) => bump(number(`cat:${c}`), i === 0 ? CATEGORY_WEIGHT : CATEGORY_WEIGHT / 2));
+    const counts = new Map<number, number>();
+    for (let i = 0; i < seen; i++) {
+      const t = order[i]!;
+      counts.set(t, weights[t]!);
+      weights[t] = 0;
+    }
     return counts;
   };
   return { count: (p) => count(p, true), countKnown: (p) => count(p, false) };
