@@ -132,12 +132,18 @@ export async function benchProfiles(app: AppDeps, date: string, o: ProfilesBench
   run(true); // warm-up
   const [, , plainCpu] = run(false);
   const [, personalWall, personalCpu] = run(true);
+  // The learned part alone: scoring the reader's profile against the pool (personalFor), without the selection.
+  let scored = 0;
+  const [, , learnedCpu] = time(() => {
+    for (const [id, rows] of profiles) scored += personalFor(pe, rows, { pickedSize: s.pickedSectionSize, size: s.size, alreadySent: sent.get(id) ?? none, byId: ranking.byId })!.scores.picked.length;
+  });
   const n = profiles.size;
   lines.push(
     `  OURS      the edition's side, once: pool of ${fmt(pe.index.papers.length)} papers (new since yesterday + top ${300}), ${fmt(pe.space.size)} terms, built in ${fmt(buildMs)} ms CPU; ` +
       `${fmt(ids.size)} profile papers read and vectorised, their neighbours found, in ${fmt(learnMs)} ms CPU (${fmt((learnMs * 1000) / Math.max(1, ids.size))} µs each)`,
     `  OURS      per reader with a profile: selection with "Picked for you" ${((personalCpu * 1000) / n).toFixed(1)} µs CPU (${((personalWall * 1000) / n).toFixed(1)} µs wall, ` +
-      `${fmt(picked / n)} picked each) vs ${((plainCpu * 1000) / n).toFixed(1)} µs CPU for the plain selection of the same readers`,
+      `${fmt(picked / n)} picked each) vs ${((plainCpu * 1000) / n).toFixed(1)} µs CPU for the plain selection of the same readers; ` +
+      `of which scoring the profile alone (personalFor: ${fmt(scored / n)} candidates ranked) ${((learnedCpu * 1000) / n).toFixed(1)} µs CPU`,
   );
   if (cpuProfile) {
     for (const l of lines) console.log(l);
