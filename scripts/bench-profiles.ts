@@ -11,6 +11,7 @@ import { editionWindow, rankEdition } from '../src/rank/edition.js';
 import { buildPersonalEdition, personalFor, personalPool } from '../src/rank/personal.js';
 import { selectForSubscriber } from '../src/rank/select.js';
 import { addDays } from '../src/digest/schedule.js';
+import { printProfile, profileCpu, type CpuProfile, type ProfileAreas } from './cpu-profile.js';
 
 export interface ProfilesBenchOptions {
   /** The edition prepared without profiles, as the caller measured it (ms). */
@@ -18,7 +19,23 @@ export interface ProfilesBenchOptions {
   share?: number;
   papers?: number;
   seed?: number;
+  /** Run the prepare with profiles under the CPU profiler and print where its time goes (--profile). */
+  profile?: boolean;
 }
+
+// Where an edition's preparation spends its time, by area (self time; native frames count for their caller).
+const RANK_AREAS: ProfileAreas = [
+  ['idle', (f) => f.functionName === '(idle)'],
+  ['garbage collector', (f) => f.functionName === '(garbage collector)'],
+  ['JSON (stringify/parse)', (f) => !f.url && ['stringify', 'parse'].includes(f.functionName)],
+  ['SQLite (better-sqlite3, src/db)', (f) => f.url.includes('better-sqlite3') || f.url.includes('src/db/') || (!f.url && ['run', 'all', 'get', 'iterate', 'exec'].includes(f.functionName))],
+  ['text vectors (src/rank/text-vectors.ts, stemmer, stopword)', (f) => /src\/rank\/text-vectors|node_modules\/(stemmer|stopword)\//.test(f.url)],
+  ['profile scoring (src/rank/profile.ts)', (f) => f.url.includes('src/rank/profile.ts')],
+  ['personal edition (src/rank/personal.ts)', (f) => f.url.includes('src/rank/personal.ts')],
+  ['selection (src/rank/select.ts)', (f) => f.url.includes('src/rank/select.ts')],
+  ['ranking, topics (src/rank, other)', (f) => f.url.includes('src/rank/')],
+  ['prepare (src/digest)', (f) => f.url.includes('src/digest/')],
+];
 
 const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 1 });
 
@@ -30,7 +47,7 @@ function time<T>(fn: () => T): [T, number, number] {
   return [r, performance.now() - t, (cpu.user + cpu.system) / 1000];
 }
 
-export function benchProfiles(app: AppDeps, date: string, o: ProfilesBenchOptions): string[] {
+export async function benchProfiles(app: AppDeps, date: string, o: ProfilesBenchOptions): Promise<string[]> {
   const share = o.share ?? 0.3;
   const perReader = o.papers ?? 20;
   let seed = o.seed ?? 17;
@@ -69,25 +86,33 @@ export function benchProfiles(app: AppDeps, date: string, o: ProfilesBenchOption
 
   // The same edition again, now with profiles (its deliveries and papers go with it: ON DELETE CASCADE).
   app.db.prepare('DELETE FROM editions WHERE date = ?').run(date);
-  const [prepared, withMs, withCpu] = time(() => prepareEdition(app, date, s));
+  let cpuProfile: CpuProfile | undefined;
+  let prepared!: ReturnType<typeof prepareEdition>;
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  if (o.profile) ({ result: prepared, profile: cpuProfile } = await profileCpu(async () => prepareEdition(app, date, s)));
+  else prepared = prepareEdition(app, date, s);
+  const c1 = process.cpuUsage(c0);
+  const withMs = performance.now() - t0;
+  const withCpu = (c1.user + c1.system) / 1000;
   const lines = [
     `  PROFILES  ${fmt(readers.length)} of the readers (${Math.round(share * 100)} %) with a profile of ${perReader} papers (${perReader / 10} "less like this"), drawn from ${fmt(paperIds.length)} papers; written in ${fmt(writeMs / 1000)} s`,
     `  BASELINE  prepareEdition without profiles (above): ${fmt(o.withoutMs.wall / 1000)} s wall, ${fmt(o.withoutMs.cpu / 1000)} s CPU`,
     `  OURS      prepareEdition with profiles: ${fmt(withMs / 1000)} s wall, ${fmt(withCpu / 1000)} s CPU (${fmt(prepared.deliveries)} deliveries) = ` +
-      `${(withMs / o.withoutMs.wall).toFixed(2)}× wall, ${(withCpu / o.withoutMs.cpu).toFixed(2)}× CPU (target ≤ 2×)`,
+      `${(withMs / o.withoutMs.wall).toFixed(2)}× wall, ${(withCpu / o.withoutMs.cpu).toFixed(2)}× CPU (target ≤ 2×)${cpuProfile ? ' [profiled: the run carries the profiler]' : ''}`,
   ];
 
   // Per reader: the learned section beside the plain selection of the same readers, both pure, same inputs.
   const ranking = rankEdition(repo, date, s);
   const previous = editionWindow(addDays(date, -1), s).asOf;
-  const [pe, buildMs] = time(() => {
+  const [pe, , buildMs] = time(() => {
     const pool = personalPool(ranking.trending, (p) => p.appearedAt > previous);
     return buildPersonalEdition(pool, app.profiles.repo.texts(pool.map((p) => p.id)));
   });
   const profiles = app.profiles.repo.inRange(0, Number.MAX_SAFE_INTEGER);
   const ids = new Set<string>();
   for (const rows of profiles.values()) for (const r of rows) ids.add(r.paperId);
-  const [, learnMs] = time(() => {
+  const [, , learnMs] = time(() => {
     const ask = pe.unknown(ids);
     pe.learn(ask, app.profiles.repo.texts(ask));
   });
@@ -107,12 +132,23 @@ export function benchProfiles(app: AppDeps, date: string, o: ProfilesBenchOption
   run(true); // warm-up
   const [, , plainCpu] = run(false);
   const [, personalWall, personalCpu] = run(true);
+  // The learned part alone: scoring the reader's profile against the pool (personalFor), without the selection.
+  let scored = 0;
+  const [, , learnedCpu] = time(() => {
+    for (const [id, rows] of profiles) scored += personalFor(pe, rows, { pickedSize: s.pickedSectionSize, size: s.size, alreadySent: sent.get(id) ?? none, byId: ranking.byId })!.scores.picked.length;
+  });
   const n = profiles.size;
   lines.push(
-    `  OURS      the edition's side, once: pool of ${fmt(pe.index.papers.length)} papers (new since yesterday + top ${300}), ${fmt(pe.space.size)} terms, built in ${fmt(buildMs)} ms; ` +
-      `${fmt(ids.size)} profile papers vectorised in ${fmt(learnMs)} ms`,
+    `  OURS      the edition's side, once: pool of ${fmt(pe.index.papers.length)} papers (new since yesterday + top ${300}), ${fmt(pe.space.size)} terms, built in ${fmt(buildMs)} ms CPU; ` +
+      `${fmt(ids.size)} profile papers read and vectorised, their neighbours found, in ${fmt(learnMs)} ms CPU (${fmt((learnMs * 1000) / Math.max(1, ids.size))} µs each)`,
     `  OURS      per reader with a profile: selection with "Picked for you" ${((personalCpu * 1000) / n).toFixed(1)} µs CPU (${((personalWall * 1000) / n).toFixed(1)} µs wall, ` +
-      `${fmt(picked / n)} picked each) vs ${((plainCpu * 1000) / n).toFixed(1)} µs CPU for the plain selection of the same readers`,
+      `${fmt(picked / n)} picked each) vs ${((plainCpu * 1000) / n).toFixed(1)} µs CPU for the plain selection of the same readers; ` +
+      `of which scoring the profile alone (personalFor: ${fmt(scored / n)} candidates ranked) ${((learnedCpu * 1000) / n).toFixed(1)} µs CPU`,
   );
+  if (cpuProfile) {
+    for (const l of lines) console.log(l);
+    lines.length = 0;
+    printProfile(cpuProfile, readers.length, { areas: RANK_AREAS, unit: 'reader with a profile', title: 'prepareEdition with profiles' });
+  }
   return lines;
 }

@@ -7,7 +7,9 @@
 // audience with retention on. Data: the recorded HF items cloned under fresh ids, ingested day by day through the
 // papers repository like the daily job does. Temp SQLite file; no network.
 // With profiles: scripts/bench-profiles.ts (30 % of the readers with 20 papers each), the same edition prepared again.
-// Usage: npm run bench:rank [-- --subscribers 100000 --per-day 200 --ledger-days 45]
+// --profile: the prepare with profiles runs under the CPU profiler, its time printed by area and function.
+// --skip-ledger: stop before the ledger simulation (quicker runs while working on the rest).
+// Usage: npm run bench:rank [-- --subscribers 100000 --per-day 200 --ledger-days 45 --profile --skip-ledger]
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,7 +34,7 @@ import { pruneLedger } from '../src/jobs/daily.js';
 import { benchProfiles } from './bench-profiles.js';
 
 const { values: args } = parseArgs({
-  options: { subscribers: { type: 'string', default: '100000' }, 'per-day': { type: 'string', default: '200' }, 'ledger-days': { type: 'string', default: '45' } },
+  options: { subscribers: { type: 'string', default: '100000' }, 'per-day': { type: 'string', default: '200' }, 'ledger-days': { type: 'string', default: '45' }, profile: { type: 'boolean', default: false }, 'skip-ledger': { type: 'boolean', default: false } },
 });
 const SUBSCRIBERS = Number(args.subscribers);
 const PER_DAY = Number(args['per-day']);
@@ -259,42 +261,44 @@ try {
       `${fmt((prepareCpu * 1000) / SUBSCRIBERS)} µs CPU per subscriber (it writes no ledger row: papers count as sent on acceptance)`,
   );
   // Readers with a profile ("Picked for you"): the same edition prepared again with 30 % of them holding 20 papers.
-  for (const line of benchProfiles(app, DATE, { withoutMs: { wall: prepareMs, cpu: prepareCpu } })) console.log(line);
+  for (const line of await benchProfiles(app, DATE, { withoutMs: { wall: prepareMs, cpu: prepareCpu }, profile: args.profile })) console.log(line);
   console.log(
     `  NAIVE     topics matched per subscriber instead: ${fmt(naiveMs)} ms for ${fmt(SAMPLE)} subscribers → ~${fmt((naiveMs / SAMPLE) * SUBSCRIBERS / 1000)} s for ${fmt(SUBSCRIBERS)} (vs ${fmt(matchMs)} ms once per topic)`,
   );
 
-  // LEDGER: the never-twice ledger over LEDGER_DAYS days at this audience, with retention on. Day 1 is yesterday's
-  // edition, really sent above; each later day an edition, every subscriber's accepted digest (the papers of their
-  // real digest) and the daily job's prune.
-  const ledger = createSentPapersRepo(app.db);
-  const digests = [...ledger.sentSince(addDays(DATE, -1), 0, Number.MAX_SAFE_INTEGER)].map(([id, papers]) => [id, [...papers]] as const);
-  const keep = app.config.digest.candidateWindowDays + LEDGER_MARGIN_DAYS;
-  const report: string[] = [];
-  let writeMs = 0;
-  let pruneMs = 0;
-  for (let d = 2; d <= LEDGER_DAYS; d++) {
-    const date = addDays(DATE, d - 1);
-    clock.set(at7(date));
-    const { edition } = prepareEdition(app, date, app.prepareSettings, { emptyReason: 'ledger simulation' });
-    const w = performance.now();
-    app.db.transaction(() => {
-      for (const [id, papers] of digests) ledger.recordDigest(edition.id, id, papers);
-    }).immediate();
-    writeMs += performance.now() - w;
-    const p = performance.now();
-    await pruneLedger(app, date);
-    pruneMs += performance.now() - p;
-    if (d === 30 || d === LEDGER_DAYS) {
-      const size = ledger.size();
-      report.push(`after ${d} days: ${fmt(size.digests)} rows (${fmt(size.papers)} papers sent), ${fmt(ledger.diskBytes() / 1024 / 1024)} MB`);
+  if (!args['skip-ledger']) {
+    // LEDGER: the never-twice ledger over LEDGER_DAYS days at this audience, with retention on. Day 1 is yesterday's
+    // edition, really sent above; each later day an edition, every subscriber's accepted digest (the papers of their
+    // real digest) and the daily job's prune.
+    const ledger = createSentPapersRepo(app.db);
+    const digests = [...ledger.sentSince(addDays(DATE, -1), 0, Number.MAX_SAFE_INTEGER)].map(([id, papers]) => [id, [...papers]] as const);
+    const keep = app.config.digest.candidateWindowDays + LEDGER_MARGIN_DAYS;
+    const report: string[] = [];
+    let writeMs = 0;
+    let pruneMs = 0;
+    for (let d = 2; d <= LEDGER_DAYS; d++) {
+      const date = addDays(DATE, d - 1);
+      clock.set(at7(date));
+      const { edition } = prepareEdition(app, date, app.prepareSettings, { emptyReason: 'ledger simulation' });
+      const w = performance.now();
+      app.db.transaction(() => {
+        for (const [id, papers] of digests) ledger.recordDigest(edition.id, id, papers);
+      }).immediate();
+      writeMs += performance.now() - w;
+      const p = performance.now();
+      await pruneLedger(app, date);
+      pruneMs += performance.now() - p;
+      if (d === 30 || d === LEDGER_DAYS) {
+        const size = ledger.size();
+        report.push(`after ${d} days: ${fmt(size.digests)} rows (${fmt(size.papers)} papers sent), ${fmt(ledger.diskBytes() / 1024 / 1024)} MB`);
+      }
     }
+    console.log(
+      `  LEDGER    sent papers at ${fmt(digests.length)} subscribers (${fmt(digests.reduce((n, [, p]) => n + p.length, 0) / digests.length)} papers a digest), ` +
+        `retention: the edition's date and the ${keep} days before (CANDIDATE_WINDOW_DAYS + ${LEDGER_MARGIN_DAYS}): ${report.join('; ')}`,
+    );
+    console.log(`            per day: ${fmt(writeMs / (LEDGER_DAYS - 1))} ms to write a day's digests, ${fmt(pruneMs / (LEDGER_DAYS - 1))} ms to prune (daily job, batches of 2,000)`);
   }
-  console.log(
-    `  LEDGER    sent papers at ${fmt(digests.length)} subscribers (${fmt(digests.reduce((n, [, p]) => n + p.length, 0) / digests.length)} papers a digest), ` +
-      `retention: the edition's date and the ${keep} days before (CANDIDATE_WINDOW_DAYS + ${LEDGER_MARGIN_DAYS}): ${report.join('; ')}`,
-  );
-  console.log(`            per day: ${fmt(writeMs / (LEDGER_DAYS - 1))} ms to write a day's digests, ${fmt(pruneMs / (LEDGER_DAYS - 1))} ms to prune (daily job, batches of 2,000)`);
 } finally {
   await app.close();
   rmSync(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 // person can see where the rest of the time goes without opening a .cpuprofile. Samples are self time.
 import { Session } from 'node:inspector/promises';
 
-interface CallFrame {
+export interface CallFrame {
   functionName: string;
   url: string;
   lineNumber: number;
@@ -34,8 +34,11 @@ export async function profileCpu<T>(fn: () => Promise<T>): Promise<{ result: T; 
   }
 }
 
+/** Named areas of a profile: first match wins. */
+export type ProfileAreas = [string, (f: CallFrame) => boolean][];
+
 // First match wins. Native frames without a rule (regular expressions, buffer copies) count for their caller's area.
-const AREAS: [string, (f: CallFrame) => boolean][] = [
+const SEND_AREAS: ProfileAreas = [
   ['idle (waiting for the network)', (f) => f.functionName === '(idle)'],
   ['garbage collector', (f) => f.functionName === '(garbage collector)'],
   ['socket writes (syscalls)', (f) => ['writeBuffer', 'writev', 'writeUtf8String', 'writeLatin1String', 'writeAsciiString'].includes(f.functionName) && !f.url],
@@ -60,7 +63,10 @@ const short = (f: CallFrame) => {
   return `${f.functionName || '(anonymous)'} ${where}`;
 };
 
-export function printProfile(profile: CpuProfile, messages: number): void {
+/** Prints the profile by area and by function; `units` are what per-unit figures divide by (messages, readers). */
+export function printProfile(profile: CpuProfile, units: number, o: { areas?: ProfileAreas; unit?: string; title?: string } = {}): void {
+  const AREAS = o.areas ?? SEND_AREAS;
+  const unit = o.unit ?? 'message';
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, ProfileNode>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n);
@@ -87,8 +93,8 @@ export function printProfile(profile: CpuProfile, messages: number): void {
     busy += us;
     functions.set(short(n.callFrame), (functions.get(short(n.callFrame)) ?? 0) + us);
   }
-  const line = (name: string, us: number) => `  ${((100 * us) / busy).toFixed(1).padStart(5)} %  ${(us / messages).toFixed(1).padStart(6)} µs/message  ${name}`;
-  console.log(`CPU profile of the engine run (self time, ${(busy / 1000).toFixed(0)} ms busy; % of busy time):`);
+  const line = (name: string, us: number) => `  ${((100 * us) / busy).toFixed(1).padStart(5)} %  ${(us / units).toFixed(1).padStart(6)} µs/${unit}  ${name}`;
+  console.log(`CPU profile of ${o.title ?? 'the engine run'} (self time, ${(busy / 1000).toFixed(0)} ms busy; % of busy time):`);
   for (const [name, us] of [...areas].filter(([n]) => !n.startsWith('idle')).sort((a, b) => b[1] - a[1])) console.log(line(name, us));
   console.log('  top functions:');
   for (const [name, us] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, 15)) console.log(line(name, us));

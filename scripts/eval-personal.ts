@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createArxivXmlParser } from '../src/ingest/arxiv-xml.js';
 import { parseRssItem } from '../src/ingest/arxiv-rss-item.js';
 import { parseHfItem } from '../src/ingest/hf-item.js';
-import { buildTermSpace, termCounts, type PaperText } from '../src/rank/text-vectors.js';
+import { buildTermSpace, createTerms, type PaperText } from '../src/rank/text-vectors.js';
 import { buildPoolIndex, scoreReader, type ProfileEntry } from '../src/rank/profile.js';
 import { profileNeighbours } from '../src/rank/personal.js';
 
@@ -107,19 +107,21 @@ export function runPersonalEval(fixtures = fileURLToPath(new URL('../tests/fixtu
   const byId = new Map(candidates.map((p) => [p.id, p]));
 
   // The edition's side, as prepare builds it: one term space and one pool index over the candidates.
-  const space = buildTermSpace(candidates.map(termCounts));
+  const terms = createTerms();
+  const space = buildTermSpace(candidates.map((p) => terms.count(p)));
   const maxVotes = Math.max(1, ...candidates.map((p) => p.upvotes ?? 0));
   const ix = buildPoolIndex(
-    candidates.map((p) => ({ id: p.id, vector: space.vector(termCounts(p)), trend: (p.upvotes ?? 0) / maxVotes })),
+    candidates.map((p) => ({ id: p.id, vector: space.vector(terms.count(p)), trend: (p.upvotes ?? 0) / maxVotes })),
     space.size,
   );
   // Profile papers as the digest reads them: their nearest pool papers (rank/personal.ts).
-  const entry = (p: EvalPaper, signal: 1 | -1): ProfileEntry => ({ paperId: p.id, signal, title: p.title, near: profileNeighbours(ix, space, p) });
+  const entry = (p: EvalPaper, signal: 1 | -1): ProfileEntry => ({ paperId: p.id, signal, title: p.title, near: profileNeighbours(ix, space, terms, p) });
   // The text-only variant: the same papers without their categories.
   const bare = (p: EvalPaper): EvalPaper => ({ ...p, categories: [] });
-  const textSpace = buildTermSpace(candidates.map((p) => termCounts(bare(p))));
+  const textTerms = createTerms();
+  const textSpace = buildTermSpace(candidates.map((p) => textTerms.count(bare(p))));
   const textIx = buildPoolIndex(
-    candidates.map((p) => ({ id: p.id, vector: textSpace.vector(termCounts(bare(p))), trend: (p.upvotes ?? 0) / maxVotes })),
+    candidates.map((p) => ({ id: p.id, vector: textSpace.vector(textTerms.count(bare(p))), trend: (p.upvotes ?? 0) / maxVotes })),
     textSpace.size,
   );
 
@@ -141,7 +143,7 @@ export function runPersonalEval(fixtures = fileURLToPath(new URL('../tests/fixtu
       const liked = chosen.map((p) => entry(p, 1));
       const disliked = sample(negPool, NEGATIVES, random).map((p) => entry(p, -1));
       const top = scoreReader(ix, liked, { size: TOP }, () => false).picked.map((p) => p.id);
-      const textProfile = chosen.map((p): ProfileEntry => ({ paperId: p.id, signal: 1, title: p.title, near: profileNeighbours(textIx, textSpace, bare(p)) }));
+      const textProfile = chosen.map((p): ProfileEntry => ({ paperId: p.id, signal: 1, title: p.title, near: profileNeighbours(textIx, textSpace, textTerms, bare(p)) }));
       textOnly += share(scoreReader(textIx, textProfile, { size: TOP }, () => false).picked.map((p) => p.id), byId, category);
       const topNeg = scoreReader(ix, [...liked, ...disliked], { size: TOP }, () => false).picked.map((p) => p.id);
       ours += share(top, byId, category);

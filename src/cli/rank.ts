@@ -9,8 +9,10 @@ import { createPapersRepo } from '../db/papers-repo.js';
 import { createSentPapersRepo } from '../db/sent-papers-repo.js';
 import { createEditionsRepo } from '../db/editions-repo.js';
 import { localDate } from '../digest/schedule.js';
-import { rankEdition, type EditionRanking } from '../rank/edition.js';
-import { selectForSubscriber } from '../rank/select.js';
+import { createProfilesRepo } from '../db/profiles-repo.js';
+import { editionWindow, rankEdition, type EditionRanking } from '../rank/edition.js';
+import { buildPersonalEdition, personalFor, personalPool } from '../rank/personal.js';
+import { selectForSubscriber, type PersonalOptions } from '../rank/select.js';
 import { formatSpan } from '../rank/score.js';
 import type { ScoredPaper, TopicMatches } from '../rank/types.js';
 import { AppError } from '../lib/errors.js';
@@ -27,7 +29,7 @@ export function registerRankCommand(program: Command, io: CliIo): void {
     .command('rank')
     .description('show the ranked papers for a date with score, its parts and the reason')
     .option('--date <date>', 'edition date (default: today in DIGEST_TZ)', parseDate)
-    .option('--subscriber <email>', "that subscriber's digest: top trending not yet sent, then their topics")
+    .option('--subscriber <email>', "that subscriber's digest: top trending not yet sent, Picked for you (with a profile), then their topics")
     .option('--limit <n>', 'papers in the trending list (default: DIGEST_SIZE)', parsePositive)
     .action(async (o: RankOptions) => {
       await withApp(io, async (app) => {
@@ -66,14 +68,31 @@ export function rankReport(app: RankDeps, o: RankOptions): string {
   // Sent before this date: the digest as it would be prepared for it, whether or not it already was.
   const own = createEditionsRepo(app.db).getByDate(date)?.id ?? -1;
   const alreadySent = createSentPapersRepo(app.db).alreadyHad(ranking.from.slice(0, 10), sub.id - 1, sub.id, own, date).get(sub.id) ?? new Set<string>();
-  const sections = selectForSubscriber(ranking.trending, topics, {
-    size: limit,
-    topicSectionSize: s.topicSectionSize,
-    alreadySent,
-    resendStillTrending: s.resendStillTrending,
-  });
+  // A reader with a profile: "Picked for you" from the pool prepare would build (new since the previous edition,
+  // plus the top of the ranking), this reader's profile papers scored against it.
+  const profiles = createProfilesRepo(app.db);
+  const profile = profiles.inRange(sub.id - 1, sub.id).get(sub.id) ?? [];
+  let personal: PersonalOptions | undefined;
+  if (profile.length) {
+    const previous = createEditionsRepo(app.db).latestReadyBefore(date);
+    const cutoff = previous ? editionWindow(previous.date, s).asOf : null;
+    const fresh = new Set(ranking.candidates.filter((c) => cutoff === null || c.firstSeenAt > cutoff || c.appearedAt > cutoff).map((c) => c.id));
+    const pool = personalPool(ranking.trending, (p) => fresh.has(p.id));
+    const pe = buildPersonalEdition(pool, profiles.texts(pool.map((p) => p.id)));
+    const ask = pe.unknown(profile.map((r) => r.paperId));
+    pe.learn(ask, profiles.texts(ask));
+    personal = personalFor(pe, profile, { pickedSize: s.pickedSectionSize, size: limit, alreadySent, byId: ranking.byId });
+  }
+  const sections = selectForSubscriber(
+    ranking.trending,
+    topics,
+    { size: limit, topicSectionSize: s.topicSectionSize, alreadySent, resendStillTrending: s.resendStillTrending },
+    personal,
+  );
+  const disliked = profile.filter((r) => r.signal === -1).length;
   lines.push(
-    `Subscriber #${sub.id} (${sub.status}), topics: ${topicNames.length ? topicNames.join(', ') : 'none'}; ${alreadySent.size} candidates already sent`,
+    `Subscriber #${sub.id} (${sub.status}), topics: ${topicNames.length ? topicNames.join(', ') : 'none'}; ` +
+      `profile: ${profile.length ? `${profile.length} papers (${disliked} less like this)` : 'none'}; ${alreadySent.size} candidates already sent`,
     '',
   );
   if (!sections.length) lines.push('(nothing to send: every candidate was sent already, or there are none)');
@@ -83,6 +102,9 @@ export function rankReport(app: RankDeps, o: RankOptions): string {
     const picked = section.papers.map((p) => ranking.byId.get(p.id)!);
     if (section.kind === 'trending') {
       lines.push(...trendTable(picked, (p) => ranking.trending.indexOf(p) + 1, titles, reasons));
+    } else if (section.kind === 'picked') {
+      const scores = new Map(personal!.scores.picked.map((p) => [p.id, p.score]));
+      lines.push(...table(['id', 'picked', 'trend', 'trend #', 'reason', 'title'], picked.map((p) => [p.id, fixed(scores.get(p.id) ?? 0), fixed(p.score), String(ranking.trending.indexOf(p) + 1), reasons.get(p.id) ?? '', titles(p.id)])));
     } else {
       const matches = topics.find((m) => m.topic === section.topic)!;
       lines.push(...topicTable(matches, new Set(reasons.keys()), ranking, titles, reasons));

@@ -45,9 +45,11 @@ export function createProfilesRepo(db: Db) {
   );
   const remove = db.prepare<[number, string]>('DELETE FROM profile_papers WHERE subscriber_id = ? AND paper_id = ?');
   const count = db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM profile_papers WHERE subscriber_id = ?');
-  // A page of subscribers is an id range: one range query serves the whole page (like topicsOf).
-  const inRange = db.prepare<[number, number], { subscriber_id: number; paper_id: string; signal: ProfileSignal }>(
-    'SELECT subscriber_id, paper_id, signal FROM profile_papers WHERE subscriber_id > ? AND subscriber_id <= ? ORDER BY subscriber_id, paper_id',
+  // A page of subscribers is an id range: one range query serves the whole page (like topicsOf). One row per reader,
+  // their papers and signals as JSON arrays: stepping and converting a row per paper cost ~2.5× as much (bench:rank).
+  const inRange = db.prepare<[number, number], { subscriber_id: number; ids: string; signals: string }>(
+    `SELECT subscriber_id, json_group_array(paper_id ORDER BY paper_id) AS ids, json_group_array(signal ORDER BY paper_id) AS signals
+     FROM profile_papers WHERE subscriber_id > ? AND subscriber_id <= ? GROUP BY subscriber_id ORDER BY subscriber_id`,
   );
   // Text of stored papers by id (one statement for a whole list: the ids arrive as a JSON array).
   const storedTexts = db.prepare<[string], { id: string; title: string; abstract: string | null; ai_summary: string | null; ai_keywords_json: string; categories_json: string }>(
@@ -118,11 +120,10 @@ export function createProfilesRepo(db: Db) {
     /** The profiles of every subscriber with an id in (afterId, lastId]: paper ids and signals, no text. */
     inRange(afterId: number, lastId: number): Map<number, { paperId: string; signal: ProfileSignal }[]> {
       const out = new Map<number, { paperId: string; signal: ProfileSignal }[]>();
-      for (const r of inRange.iterate(afterId, lastId)) {
-        const row = { paperId: r.paper_id, signal: r.signal };
-        const list = out.get(r.subscriber_id);
-        if (list) list.push(row);
-        else out.set(r.subscriber_id, [row]);
+      for (const r of inRange.all(afterId, lastId)) {
+        const ids = JSON.parse(r.ids) as string[];
+        const signals = JSON.parse(r.signals) as ProfileSignal[];
+        out.set(r.subscriber_id, ids.map((paperId, i) => ({ paperId, signal: signals[i]! })));
       }
       return out;
     },

@@ -3,7 +3,7 @@
 // and a cache of each profile paper's nearest pool papers. Invariant: built once per edition and ranking (daily,
 // weekly); the per-reader work (scoreReader) then only reads it, so its cost does not grow with the audience.
 import type { ScoredPaper } from './types.js';
-import { buildTermSpace, termCounts, type PaperText, type TermSpace } from './text-vectors.js';
+import { buildTermSpace, createTerms, type PaperText, type Terms, type TermSpace } from './text-vectors.js';
 import { buildPoolIndex, neighbours, NO_NEIGHBOURS, scoreReader, type Neighbours, type PoolIndex, type ProfileEntry } from './profile.js';
 import type { PersonalOptions } from './select.js';
 
@@ -13,6 +13,8 @@ export const POOL_TOP = 300;
 export interface PersonalEdition {
   readonly index: PoolIndex;
   readonly space: TermSpace;
+  /** The term numbers the space was built with (profile papers are counted with them too). */
+  readonly terms: Terms;
   /** Profile paper ids whose text has not been looked up yet in this edition (the caller reads them in one query). */
   unknown(ids: Iterable<string>): string[];
   /** Scores looked-up texts against the pool (their neighbours); ids asked for without text are remembered as empty. */
@@ -22,8 +24,8 @@ export interface PersonalEdition {
 }
 
 /** A profile paper as the scorer reads it: its nearest pool papers (computed once per edition, rank/profile.ts). */
-export function profileNeighbours(ix: PoolIndex, space: TermSpace, text: PaperText): Neighbours {
-  return neighbours(ix, space.vector(termCounts(text)));
+export function profileNeighbours(ix: PoolIndex, space: TermSpace, terms: Terms, text: PaperText): Neighbours {
+  return neighbours(ix, space.vector(terms.countKnown(text)));
 }
 
 /**
@@ -37,7 +39,8 @@ export function personalPool(trending: readonly ScoredPaper[], isNew: (p: Scored
 /** Builds the edition's side from the pool and the pool papers' texts (a pool paper without text is left out). */
 export function buildPersonalEdition(pool: readonly ScoredPaper[], texts: ReadonlyMap<string, PaperText>): PersonalEdition {
   const withText = pool.filter((p) => texts.has(p.id));
-  const counts = withText.map((p) => termCounts(texts.get(p.id)!));
+  const terms = createTerms();
+  const counts = withText.map((p) => terms.count(texts.get(p.id)!));
   const space = buildTermSpace(counts);
   // Trending on a log scale within the pool: one paper with 500 votes must not flatten the rest to zero.
   const maxScore = Math.max(0, ...withText.map((p) => p.score));
@@ -50,6 +53,7 @@ export function buildPersonalEdition(pool: readonly ScoredPaper[], texts: Readon
   return {
     index,
     space,
+    terms,
     unknown(ids) {
       const out: string[] = [];
       for (const id of ids) if (!known.has(id)) out.push(id);
@@ -58,7 +62,7 @@ export function buildPersonalEdition(pool: readonly ScoredPaper[], texts: Readon
     learn(asked, found) {
       for (const id of asked) {
         const t = found.get(id);
-        known.set(id, t ? { near: profileNeighbours(index, space, t), title: t.title } : { near: NO_NEIGHBOURS, title: '' });
+        known.set(id, t ? { near: profileNeighbours(index, space, terms, t), title: t.title } : { near: NO_NEIGHBOURS, title: '' });
       }
     },
     profileOf(rows) {

@@ -24,7 +24,7 @@ export interface PoolIndex {
   readonly doc: Int32Array;
   readonly weight: Float64Array;
   /** Scratch space for one computation at a time (per pool paper), left zeroed after each use. */
-  readonly scratch: { pos: Float64Array; neg: Float64Array; touched: Int32Array };
+  readonly scratch: { pos: Float64Array; neg: Float64Array; touched: Int32Array; values: Float64Array };
 }
 
 export function buildPoolIndex(papers: readonly PoolPaper[], termCount: number): PoolIndex {
@@ -42,17 +42,21 @@ export function buildPoolIndex(papers: readonly PoolPaper[], termCount: number):
       weight[at] = p.vector.val[k]!;
     }
   });
+  const n = papers.length;
   return {
     papers,
     position: new Map(papers.map((p, i) => [p.id, i])),
     start,
     doc,
     weight,
-    scratch: { pos: new Float64Array(papers.length), neg: new Float64Array(papers.length), touched: new Int32Array(papers.length) },
+    scratch: { pos: new Float64Array(n), neg: new Float64Array(n), touched: new Int32Array(n), values: new Float64Array(n) },
   };
 }
 
-/** A profile paper's nearest pool papers: positions in the pool and cosines, most similar first. */
+/**
+ * A profile paper's nearest pool papers: their positions in the pool in ascending order (so a reader's lookups of
+ * one pool paper, for a reason or a demotion, are binary searches) and the cosines with them.
+ */
 export interface Neighbours {
   doc: Int32Array;
   cos: Float64Array;
@@ -66,9 +70,13 @@ export const NO_NEIGHBOURS: Neighbours = Object.freeze({ doc: new Int32Array(0),
  */
 export const NEIGHBOURS = 200;
 
-/** The cosines of a (profile) paper's vector with every pool paper, its `limit` nearest kept. Once per paper per edition. */
+/**
+ * The cosines of a (profile) paper's vector with every pool paper, its `limit` nearest kept (ties: the earlier pool
+ * position). Once per paper per edition, for every distinct profile paper of the audience: so no comparator sorts
+ * here, only native typed-array sorts.
+ */
 export function neighbours(ix: PoolIndex, v: SparseVector, limit = NEIGHBOURS): Neighbours {
-  const { pos, touched } = ix.scratch;
+  const { pos, touched, values } = ix.scratch;
   const terms = ix.start.length - 1;
   let n = 0;
   for (let k = 0; k < v.idx.length; k++) {
@@ -81,10 +89,45 @@ export function neighbours(ix: PoolIndex, v: SparseVector, limit = NEIGHBOURS): 
       pos[d]! += w * ix.weight[p]!;
     }
   }
-  const order = Array.from(touched.subarray(0, n)).sort((a, b) => pos[b]! - pos[a]! || a - b).slice(0, limit);
-  const out = { doc: Int32Array.from(order), cos: Float64Array.from(order, (d) => pos[d]!) };
-  for (let i = 0; i < n; i++) pos[touched[i]!] = 0;
+  const docs = touched.subarray(0, n).sort();
+  // The cut: the limit-th largest cosine; all above it are kept, and as many equal to it as fit, earliest first.
+  let cut = -1;
+  let tiesLeft = 0;
+  if (n > limit) {
+    for (let i = 0; i < n; i++) values[i] = pos[docs[i]!]!;
+    const sorted = values.subarray(0, n).sort();
+    cut = sorted[n - limit]!;
+    let above = 0;
+    for (let i = n - 1; i >= 0 && sorted[i]! > cut; i--) above++;
+    tiesLeft = limit - above;
+    values.fill(0, 0, n);
+  }
+  const size = Math.min(n, limit);
+  const out = { doc: new Int32Array(size), cos: new Float64Array(size) };
+  for (let i = 0, k = 0; i < n; i++) {
+    const d = docs[i]!;
+    const c = pos[d]!;
+    pos[d] = 0;
+    if (c > cut || (c === cut && tiesLeft-- > 0)) {
+      out.doc[k] = d;
+      out.cos[k++] = c;
+    }
+  }
   return out;
+}
+
+/** The cosine a neighbour list holds for pool position d (0 when d is not among its nearest). */
+export function cosineWith(near: Neighbours, d: number): number {
+  let lo = 0;
+  let hi = near.doc.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const x = near.doc[mid]!;
+    if (x === d) return near.cos[mid]!;
+    if (x < d) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return 0;
 }
 
 export interface ProfileEntry {
@@ -146,18 +189,23 @@ export function scoreReader(ix: PoolIndex, profile: readonly ProfileEntry[], s: 
   }
   const { pos, neg, touched } = ix.scratch;
   let n = 0;
-  for (const e of liked)
-    for (let k = 0; k < e.near.doc.length; k++) {
-      const d = e.near.doc[k]!;
+  // The hot loop of a reader (profile size × NEIGHBOURS adds): the lists' arrays read into locals once per paper.
+  for (let j = 0, L = liked.length; j < L; j++) {
+    const { doc, cos } = liked[j]!.near;
+    for (let k = 0, m = doc.length; k < m; k++) {
+      const d = doc[k]!;
       if (pos[d] === 0) touched[n++] = d;
-      pos[d]! += e.near.cos[k]! / liked.length;
+      pos[d]! += cos[k]! / L;
     }
-  for (const e of disliked)
-    for (let k = 0; k < e.near.doc.length; k++) {
-      const d = e.near.doc[k]!;
+  }
+  for (let j = 0, D = disliked.length; j < D; j++) {
+    const { doc, cos } = disliked[j]!.near;
+    for (let k = 0, m = doc.length; k < m; k++) {
+      const d = doc[k]!;
       if (pos[d] === 0 && neg[d] === 0) touched[n++] = d;
-      neg[d]! += e.near.cos[k]! / disliked.length;
+      neg[d]! += cos[k]! / D;
     }
+  }
 
   // The best `size` by relevance relative to this reader's best, blended with trending: a bounded insertion list.
   let best = 0;
@@ -183,19 +231,21 @@ export function scoreReader(ix: PoolIndex, profile: readonly ProfileEntry[], s: 
       top[at] = { d, score };
     }
 
-  let demote: ReaderScores['demote'] = null;
-  if (disliked.length) {
-    const factor = new Map<string, number>();
-    for (let i = 0; i < n; i++) {
-      const d = touched[i]!;
-      if (neg[d]! > 0) factor.set(ix.papers[d]!.id, Math.max(DEMOTE_FLOOR, 1 - DEMOTE_SLOPE * neg[d]!));
-    }
-    demote = (id) => factor.get(id) ?? 1;
-  }
   for (let i = 0; i < n; i++) {
     pos[touched[i]!] = 0;
     neg[touched[i]!] = 0;
   }
+  // Reasons and demotions are asked for a few papers per reader (those shown, those near the top of a section), so
+  // they are looked up then in the papers' neighbour lists instead of kept for the whole pool.
+  const demote: ReaderScores['demote'] = disliked.length
+    ? (id) => {
+        const d = ix.position.get(id);
+        if (d === undefined) return 1;
+        let mean = 0;
+        for (const e of disliked) mean += cosineWith(e.near, d) / disliked.length;
+        return mean > 0 ? Math.max(DEMOTE_FLOOR, 1 - DEMOTE_SLOPE * mean) : 1;
+      }
+    : null;
   return {
     picked: top.map(({ d, score }) => ({ id: ix.papers[d]!.id, score })),
     reason: (id) => reasonFor(ix.position.get(id) ?? -1, liked),
@@ -212,8 +262,8 @@ function before(score: number, d: number, other: { d: number; score: number }, i
 function reasonFor(d: number, liked: readonly ProfileEntry[]): string {
   const sims: { e: ProfileEntry; sim: number }[] = [];
   for (const e of liked) {
-    const k = e.near.doc.indexOf(d);
-    if (k >= 0) sims.push({ e, sim: e.near.cos[k]! });
+    const sim = cosineWith(e.near, d);
+    if (sim > 0) sims.push({ e, sim });
   }
   if (!sims.length) return 'like papers you saved';
   sims.sort((a, b) => b.sim - a.sim);

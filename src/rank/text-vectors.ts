@@ -28,7 +28,7 @@ const STOP = new Set([...eng, ...PAPER_WORDS]);
 // A title says what the paper is about in a few words: its words count like this many mentions in the abstract.
 const TITLE_WEIGHT = 3;
 const KEYWORD_WEIGHT = 2;
-/** Mentions a primary arXiv category counts as (its cross-lists half): see termCounts. */
+/** Mentions a primary arXiv category counts as (its cross-lists half): see Terms.count. */
 const CATEGORY_WEIGHT = 5;
 
 const stems = new Map<string, string>();
@@ -43,41 +43,139 @@ function stem(word: string): string {
   return s;
 }
 
-/** The words of a text as stems, in order: letters and digits (any script), lower case, accents folded. */
-export function stemsOf(text: string): string[] {
-  const out: string[] = [];
-  const folded = text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
-  for (const w of folded.split(/[^\p{L}\p{N}]+/u)) {
-    // Single letters, bare numbers and TeX leftovers carry no subject.
-    if (w.length < 2 || /^\d+$/.test(w) || STOP.has(w)) continue;
-    out.push(stem(w));
+const LETTER_OR_DIGIT = /^[\p{L}\p{N}]$/u;
+const beyondAscii = new Map<number, boolean>();
+function isLetterOrDigit(cp: number): boolean {
+  let r = beyondAscii.get(cp);
+  if (r === undefined) {
+    r = LETTER_OR_DIGIT.test(String.fromCodePoint(cp));
+    if (beyondAscii.size > 100_000) beyondAscii.clear();
+    beyondAscii.set(cp, r);
   }
-  return out;
+  return r;
 }
 
-/** Term counts of a paper: stems and adjacent-stem pairs ("languag model" says more than either word). */
-export function termCounts(p: PaperText): Map<string, number> {
-  const counts = new Map<string, number>();
-  const add = (words: string[], weight: number) => {
-    for (let i = 0; i < words.length; i++) {
-      const w = words[i]!;
-      counts.set(w, (counts.get(w) ?? 0) + weight);
-      if (i + 1 < words.length) {
-        const pair = `${w} ${words[i + 1]}`;
-        counts.set(pair, (counts.get(pair) ?? 0) + weight);
-      }
+/**
+ * Calls `fn` with each run of letters and digits (any script) of a text, in order: what text.split(/[^\p{L}\p{N}]+/u)
+ * gives without its empty strings, by a scan instead of the regular expression (which costs most of counting a
+ * paper's terms; tests/rank/text-vectors.test.ts holds the two equal).
+ */
+export function forEachWord(text: string, fn: (word: string) => void): void {
+  let start = -1;
+  for (let i = 0; i < text.length; ) {
+    const c = text.charCodeAt(i);
+    let width = 1;
+    let word: boolean;
+    if (c < 128) word = (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
+    else {
+      const cp = text.codePointAt(i)!;
+      if (cp > 0xffff) width = 2;
+      word = isLetterOrDigit(cp);
     }
+    if (word) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      fn(text.slice(start, i));
+      start = -1;
+    }
+    i += width;
+  }
+  if (start >= 0) fn(text.slice(start));
+}
+
+/**
+ * Numbers for the terms of one edition's papers (make one per edition and count all its papers with it): a stem, an
+ * arXiv category or a pair of adjacent stems gets a small integer the first time it is counted. Counting a paper's
+ * terms and placing them in the term space then look numbers up, never a string built per pair: this runs for every
+ * pool paper and every distinct profile paper of the audience, each edition.
+ */
+export interface Terms {
+  /** Term counts of a paper: stems and adjacent-stem pairs ("languag model" says more than either word). */
+  count(p: PaperText): Map<number, number>;
+  /**
+   * The same for a paper scored in a space already built from papers counted here: pairs none of them had are left
+   * out (the space would drop them anyway), so a whole audience's profile papers do not number their every pair.
+   */
+  countKnown(p: PaperText): Map<number, number>;
+}
+
+export function createTerms(): Terms {
+  let next = 0;
+  // A word as it appears (folded, lower case) → its stem's number, or −1 when it is no term (too short, a number, a stop word).
+  const words = new Map<string, number>();
+  const named = new Map<string, number>(); // stem or "cat:…" → number
+  const pairs = new Map<number, Map<number, number>>(); // first stem → second stem → number
+  const number = (term: string) => {
+    let id = named.get(term);
+    if (id === undefined) named.set(term, (id = next++));
+    return id;
   };
-  add(stemsOf(p.title), TITLE_WEIGHT);
-  if (p.abstract) add(stemsOf(p.abstract), 1);
-  for (const k of p.keywords ?? []) add(stemsOf(k), KEYWORD_WEIGHT);
-  // The paper's arXiv categories, as its authors filed it: the primary one counts like a title word said
-  // CATEGORY_WEIGHT times, cross-lists half that (README, "Picked for you").
-  (p.categories ?? []).forEach((c, i) => {
-    const term = `cat:${c}`;
-    counts.set(term, (counts.get(term) ?? 0) + (i === 0 ? CATEGORY_WEIGHT : CATEGORY_WEIGHT / 2));
-  });
-  return counts;
+  const ids = (text: string): number[] => {
+    const out: number[] = [];
+    forEachWord(text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase(), (w) => {
+      let id = words.get(w);
+      if (id === undefined) {
+        // Single letters, bare numbers and TeX leftovers carry no subject.
+        id = w.length < 2 || /^\d+$/.test(w) || STOP.has(w) ? -1 : number(stem(w));
+        words.set(w, id);
+      }
+      if (id >= 0) out.push(id);
+    });
+    return out;
+  };
+  // One count at a time: a weight per term number (left zeroed) and the terms in the order first seen, so a paper's
+  // ~500 term occurrences cost typed-array additions and only its distinct terms a Map entry.
+  let weights = new Float64Array(1 << 12);
+  let order = new Int32Array(1 << 9);
+  let seen = 0;
+  const bump = (term: number, weight: number) => {
+    if (term >= weights.length) {
+      const grown = new Float64Array(Math.max(weights.length * 2, term + 1));
+      grown.set(weights);
+      weights = grown;
+    }
+    if (weights[term] === 0) {
+      if (seen === order.length) {
+        const grown = new Int32Array(order.length * 2);
+        grown.set(order);
+        order = grown;
+      }
+      order[seen++] = term;
+    }
+    weights[term]! += weight;
+  };
+  const count = (p: PaperText, numberPairs: boolean) => {
+    const add = (stems: number[], weight: number) => {
+      for (let i = 0; i < stems.length; i++) {
+        const w = stems[i]!;
+        bump(w, weight);
+        if (i + 1 === stems.length) continue;
+        let after = pairs.get(w);
+        let pair = after?.get(stems[i + 1]!);
+        if (pair === undefined) {
+          if (!numberPairs) continue;
+          if (!after) pairs.set(w, (after = new Map()));
+          after.set(stems[i + 1]!, (pair = next++));
+        }
+        bump(pair, weight);
+      }
+    };
+    seen = 0;
+    add(ids(p.title), TITLE_WEIGHT);
+    if (p.abstract) add(ids(p.abstract), 1);
+    for (const k of p.keywords ?? []) add(ids(k), KEYWORD_WEIGHT);
+    // The paper's arXiv categories, as its authors filed it: the primary one counts like a title word said
+    // CATEGORY_WEIGHT times, cross-lists half that (README, "Picked for you"). "cat:" cannot be a word's stem.
+    (p.categories ?? []).forEach((c, i) => bump(number(`cat:${c}`), i === 0 ? CATEGORY_WEIGHT : CATEGORY_WEIGHT / 2));
+    const counts = new Map<number, number>();
+    for (let i = 0; i < seen; i++) {
+      const t = order[i]!;
+      counts.set(t, weights[t]!);
+      weights[t] = 0;
+    }
+    return counts;
+  };
+  return { count: (p) => count(p, true), countKnown: (p) => count(p, false) };
 }
 
 /**
@@ -87,16 +185,17 @@ export function termCounts(p: PaperText): Map<string, number> {
  */
 export interface TermSpace {
   readonly size: number;
-  id(term: string): number | undefined;
   idf(id: number): number;
   /** A paper's counts as a unit vector in this space; terms the space does not know are dropped (no candidate has them). */
-  vector(counts: ReadonlyMap<string, number>): SparseVector;
+  vector(counts: ReadonlyMap<number, number>): SparseVector;
 }
 
-export function buildTermSpace(docs: Iterable<ReadonlyMap<string, number>>): TermSpace {
-  const ids = new Map<string, number>();
+/** The space of documents counted with the same Terms (createTerms). */
+export function buildTermSpace(docs: Iterable<ReadonlyMap<number, number>>): TermSpace {
+  const ids = new Map<number, number>();
   const df: number[] = [];
   let n = 0;
+  let maxTerm = -1;
   for (const d of docs) {
     n++;
     for (const t of d.keys()) {
@@ -105,42 +204,48 @@ export function buildTermSpace(docs: Iterable<ReadonlyMap<string, number>>): Ter
         id = df.length;
         ids.set(t, id);
         df.push(0);
+        if (t > maxTerm) maxTerm = t;
       }
       df[id]!++;
     }
   }
+  // Term number → id in this space (−1: not in it); numbers given after the space was built are past its end.
+  const idOf = new Int32Array(maxTerm + 1).fill(-1);
+  for (const [t, id] of ids) idOf[t] = id;
   const idf = new Float64Array(df.length);
   for (let i = 0; i < df.length; i++) idf[i] = Math.log((1 + n) / (1 + df[i]!)) + 1;
+  // Scratch for vector(): a weight per term id, left zeroed after each use. Vectors are made once per paper per
+  // edition (every pool paper and every profile paper), so this avoids sorting [id, weight] pairs with a comparator:
+  // the ids sort as a typed array (native numeric sort) and the weights are read back by id.
+  const weights = new Float64Array(df.length);
   return {
     size: df.length,
-    id: (t) => ids.get(t),
     idf: (i) => idf[i]!,
     vector(counts) {
-      const pairs: [number, number][] = [];
+      const found = new Int32Array(counts.size);
+      let k = 0;
       for (const [t, c] of counts) {
-        const id = ids.get(t);
+        const id = t < idOf.length ? idOf[t]! : -1;
+        if (id < 0) continue;
         // Sublinear tf (1 + ln tf): the tenth mention of a word says less than the first.
-        if (id !== undefined) pairs.push([id, (1 + Math.log(c)) * idf[id]!]);
+        weights[id] = (1 + Math.log(c)) * idf[id]!;
+        found[k++] = id;
       }
-      return toUnitVector(pairs);
+      const idx = found.subarray(0, k).sort();
+      let norm = 0;
+      for (let i = 0; i < k; i++) {
+        const w = weights[idx[i]!]!;
+        norm += w * w;
+      }
+      const val = new Float64Array(k);
+      if (norm > 0) {
+        norm = Math.sqrt(norm);
+        for (let i = 0; i < k; i++) val[i] = weights[idx[i]!]! / norm;
+      }
+      for (let i = 0; i < k; i++) weights[idx[i]!] = 0;
+      return norm === 0 ? EMPTY_VECTOR : { idx: idx.slice(), val };
     },
   };
-}
-
-/** Sorted by term id and scaled to unit length (an all-zero input gives the empty vector). */
-export function toUnitVector(pairs: [number, number][]): SparseVector {
-  pairs.sort((a, b) => a[0] - b[0]);
-  let norm = 0;
-  for (const [, v] of pairs) norm += v * v;
-  if (norm === 0) return EMPTY_VECTOR;
-  norm = Math.sqrt(norm);
-  const idx = new Int32Array(pairs.length);
-  const val = new Float64Array(pairs.length);
-  pairs.forEach(([i, v], k) => {
-    idx[k] = i;
-    val[k] = v / norm;
-  });
-  return { idx, val };
 }
 
 /** Dot product of two sparse vectors (both sorted by term id): cosine similarity for unit vectors. */

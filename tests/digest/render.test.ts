@@ -5,6 +5,7 @@ import { compileEdition, compileMjml, renderConfirmation, type RenderedMessage }
 import type { PaperSnapshot } from '../../src/digest/snapshot.js';
 import { formatDateLabel } from '../../src/digest/view.js';
 import { linksIn, NO_TOPICS, READER, sampleEdition, type SampleEdition } from './sample-edition.js';
+import { subscriberUrls } from '../../src/http/links.js';
 
 const BASE = 'https://papers.example.org';
 
@@ -119,7 +120,7 @@ describe('the digest of a real edition', () => {
 });
 
 describe('size, escaping and errors', () => {
-  it('keeps a 20-paper digest of maximum-length cards under 100 KB', async () => {
+  it('keeps a 20-paper digest of maximum-length cards under 100 KB, with every card\'s feedback links and a Picked for you section', async () => {
     const long = 'Lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut labore '.repeat(6);
     const papers = Array.from({ length: 20 }, (_, i) =>
       snapshot(i, {
@@ -135,12 +136,28 @@ describe('size, escaping and errors', () => {
       }),
     );
     const compiled = await compileEdition({ date: '2026-08-21', subject: 'Trending papers for 2026-08-21: a long subject line', papers }, { publicBaseUrl: BASE });
+    // A reader with a profile: Top trending, Picked for you (reasons naming two saved papers, at their longest), a topic.
+    const saved = 'A Rather Long Title About Scaling Laws For Very Large…';
     const sections = [
-      { kind: 'trending' as const, title: 'Top trending', papers: papers.slice(0, 14).map((p) => ({ id: p.id, reason: '+1,234 upvotes in 24 h' })) },
-      { kind: 'topic' as const, title: 'For you: mixture of experts', papers: papers.slice(14).map((p) => ({ id: p.id, reason: 'matches: mixture of experts' })) },
+      { kind: 'trending' as const, title: 'Top trending', papers: papers.slice(0, 10).map((p) => ({ id: p.id, reason: '+1,234 upvotes in 24 h' })) },
+      {
+        kind: 'picked' as const,
+        title: 'Picked for you',
+        papers: papers.slice(10, 15).map((p) => ({ id: p.id, reason: `like 3 papers you saved: “${saved}”, “${saved}” and 1 more · +1,234 upvotes in 24 h` })),
+      },
+      { kind: 'topic' as const, title: 'For you: mixture of experts', papers: papers.slice(15).map((p) => ({ id: p.id, reason: 'matches: mixture of experts' })) },
     ];
-    const { html } = compiled.renderFor({ sections, ...urls });
+    // The real per-reader links: unsubscribe, preferences and an HMAC token per card for More / Less like this.
+    const links = subscriberUrls(BASE, 'a-secret-key-of-thirty-two-bytes!!', 123456);
+    const { html, text } = compiled.renderFor({ sections, ...links });
     expect((html.match(/class="card"/g) ?? []).length).toBe(20);
+    for (const p of papers) {
+      const token = links.feedbackToken(p.id);
+      expect(html).toContain(`${BASE}/feedback/${p.id}/more?token=${token}`);
+      expect(html).toContain(`${BASE}/feedback/${p.id}/less?token=${token}`);
+      expect(text).toContain(`More like this: ${BASE}/feedback/${p.id}/more?token=${token}`);
+    }
+    expect(html).toContain('>Picked for you<');
     expect(Buffer.byteLength(html)).toBeLessThan(100 * 1024);
   });
 

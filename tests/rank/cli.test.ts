@@ -17,7 +17,12 @@ describe('rank command', () => {
     app = createTestApp({}, { clock: fixedClock(MORNING) });
     await runIngest({ ...app, sources: app.sources('file') }, { days: 7 });
     app.subscriptions.repo.create({ email: 'fan@example.org', status: 'active', now: MORNING, topics: ['long context'] });
+    // A reader with a profile: three papers about agents liked from a digest ("More like this").
+    const reader = app.subscriptions.repo.create({ email: 'reader@example.org', status: 'active', now: MORNING });
+    for (const p of agentPapers().slice(0, 3)) app.profiles.setFeedback(reader, p.id, 'more');
   });
+  const agentPapers = () =>
+    app.db.prepare("SELECT id, title FROM papers WHERE title LIKE '%Agent%' ORDER BY id").all() as { id: string; title: string }[];
   afterAll(() => app.cleanup());
 
   it('prints the trending list with score, its parts and the reason', () => {
@@ -38,12 +43,34 @@ describe('rank command', () => {
 
   it("prints a subscriber's digest section by section", () => {
     const report = rankReport(app, { date: '2026-08-21', subscriber: 'fan@example.org', limit: 3 });
-    expect(report).toContain('topics: long context; 0 candidates already sent');
+    expect(report).toContain('topics: long context; profile: none; 0 candidates already sent');
     expect(report).toContain('== Top trending ==');
     expect(report).toContain('== For you: long context ==');
     expect(report).toMatch(/id\s+blended\s+trend\s+relevance\s+trend #\s+reason\s+title/);
     expect(report).toContain('matches: long context · ');
     expect(() => rankReport(app, { subscriber: 'nobody@example.org' })).toThrow(expect.objectContaining({ code: 'RANK_UNKNOWN_SUBSCRIBER' }));
+  });
+
+  it("shows a reader's Picked for you, with reasons naming their papers, in process and as `papers rank --subscriber`", async () => {
+    const liked = agentPapers().slice(0, 3);
+    expect(liked).toHaveLength(3);
+    const { code, stdout, stderr } = await papers(['rank', '--date', '2026-08-21', '--subscriber', 'reader@example.org'], {
+      LOG_LEVEL: 'silent',
+      DATABASE_PATH: app.config.databasePath,
+    });
+    expect(code, stderr).toBe(0);
+    for (const report of [rankReport(app, { date: '2026-08-21', subscriber: 'reader@example.org' }), stdout]) {
+      expect(report).toContain('topics: none; profile: 3 papers (0 less like this)');
+      expect(report.indexOf('== Top trending ==')).toBeGreaterThan(-1);
+      const picked = report.slice(report.indexOf('== Picked for you =='));
+      expect(report.indexOf('== Picked for you ==')).toBeGreaterThan(report.indexOf('== Top trending =='));
+      expect(picked).toMatch(/id\s+picked\s+trend\s+trend #\s+reason\s+title/);
+      const rows = picked.split('\n').slice(2).filter((l) => /^\d{4}\.\d{5}\s/.test(l));
+      expect(rows.length).toBe(app.prepareSettings.pickedSectionSize);
+      for (const row of rows) expect(liked.some((p) => / like (a paper|\d papers) you saved: “/.test(row) && row.includes(p.title.slice(0, 15)))).toBe(true);
+    }
+    // A reader without a profile has no such section.
+    expect(rankReport(app, { date: '2026-08-21', subscriber: 'fan@example.org' })).not.toContain('Picked for you');
   });
 
   it('runs as `papers rank` from the command line', async () => {

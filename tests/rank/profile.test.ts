@@ -7,7 +7,7 @@ import { fixedClock } from '../../src/lib/clock.js';
 import { runIngest } from '../../src/ingest/run-ingest.js';
 import { prepareEdition } from '../../src/digest/prepare.js';
 import type { Section } from '../../src/rank/select.js';
-import { buildTermSpace, termCounts } from '../../src/rank/text-vectors.js';
+import { buildTermSpace, createTerms } from '../../src/rank/text-vectors.js';
 import { buildPoolIndex, scoreReader } from '../../src/rank/profile.js';
 import { profileNeighbours } from '../../src/rank/personal.js';
 
@@ -115,12 +115,13 @@ describe('scoreReader', () => {
     { id: 'c', title: 'Aligning language models with human feedback', abstract: 'Preference optimization for language models.' },
     { id: 'd', title: 'Video diffusion for image generation', abstract: 'Diffusion models generate images and videos.' },
   ];
-  const space = buildTermSpace(docs.map(termCounts));
+  const terms = createTerms();
+  const space = buildTermSpace(docs.map((d) => terms.count(d)));
   const ix = buildPoolIndex(
-    docs.map((d) => ({ id: d.id, vector: space.vector(termCounts(d)), trend: 0 })),
+    docs.map((d) => ({ id: d.id, vector: space.vector(terms.count(d)), trend: 0 })),
     space.size,
   );
-  const entry = (title: string, signal: 1 | -1) => ({ paperId: title, signal, title, near: profileNeighbours(ix, space, { id: title, title }) });
+  const entry = (title: string, signal: 1 | -1) => ({ paperId: title, signal, title, near: profileNeighbours(ix, space, terms, { id: title, title }) });
 
   it('ranks by resemblance to the liked papers, names them, honours exclusions, and scores nothing for an empty profile', () => {
     const r = scoreReader(ix, [entry('Language models for translation', 1)], { size: 2 }, () => false);
