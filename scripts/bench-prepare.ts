@@ -43,7 +43,12 @@ try {
   clock.set(at7(DATE));
   const loop = monitorEventLoopDelay({ resolution: 10 });
   let peakRss = process.memoryUsage.rss();
-  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50);
+  // What the peak is made of: this thread's JS heap, and the rest (helper threads' heaps, SQLite's page caches).
+  let atPeak = process.memoryUsage();
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    if (m.rss > peakRss) [peakRss, atPeak] = [m.rss, m];
+  }, 50);
   let steps = 0;
   // Gaps between the ends of consecutive steps longer than 250 ms: a step that ran long (or this process not
   // getting a CPU on a loaded machine), told apart from the rest of the run.
@@ -91,7 +96,7 @@ try {
   );
   console.log(
     `            event loop: max delay ${fmt(maxDelayMs)} ms, p99 ${fmt(loop.percentile(99) / 1e6)} ms, mean ${fmt(loop.mean / 1e6)} ms; ` +
-      `peak RSS during it ${fmt(peakRss / MB)} MB (process lifetime peak ${fmt(process.resourceUsage().maxRSS / 1024)} MB)`,
+      `peak RSS during it ${fmt(peakRss / MB)} MB (this thread's JS heap ${fmt(atPeak.heapTotal / MB)} MB, buffers ${fmt(atPeak.external / MB)} MB; process lifetime peak ${fmt(process.resourceUsage().maxRSS / 1024)} MB)`,
   );
   console.log(
     `            steps: longest from the end of one to the end of the next ${fmt(longestGap)} ms; ${fmt(longGaps, 0)} of ${fmt(steps, 0)} over 250 ms; ` +
