@@ -256,7 +256,7 @@ try {
   console.log(`            with 10× the candidates (${fmt(padded.length)}): ${((paddedCpu * 1000) / topicsOf.size).toFixed(2)} µs CPU per subscriber`);
   console.log(`  OURS      topic matching, once per distinct query: ${queries} FTS5/category queries in ${fmt(matchMs)} ms`);
   console.log(
-    `  OURS      prepareEdition end to end (one transaction, ${fmt(today.deliveries)} deliveries, ${fmt(today.skipped)} skipped): ` +
+    `  OURS      prepareEdition end to end (every step at once, ${fmt(today.deliveries)} deliveries, ${fmt(today.skipped)} skipped): ` +
       `${fmt(prepareMs / 1000)} s wall, ${fmt(prepareCpu / 1000)} s CPU = ${fmt((prepareMs * 1000) / SUBSCRIBERS)} µs wall, ` +
       `${fmt((prepareCpu * 1000) / SUBSCRIBERS)} µs CPU per subscriber (it writes no ledger row: papers count as sent on acceptance)`,
   );
