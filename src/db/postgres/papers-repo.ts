@@ -9,30 +9,14 @@ import type { PaperEntry, SourceName } from '../../ingest/types.js';
 import type { CachedResponse } from '../../ingest/http-cache.js';
 import type { IngestRun, IngestStore, PaperRow, UpsertOutcome, UpsertResult } from '../stores/ingest.js';
 import { httpCacheCutoff, keptFailures, keptSkipReasons } from '../stores/ingest-rules.js';
+import { freshPaper, mergedPaper, MERGED_FIELDS, sameInstant, type ListCodec, type PaperFields } from '../stores/paper-merge.js';
 
 /** A stored paper as PostgreSQL returns it: jsonb lists parsed, times as ISO strings, dates as YYYY-MM-DD. */
-interface PgPaper {
-  id: string;
-  title: string;
-  abstract: string | null;
-  authors_json: string[];
-  published_at: string | null;
-  daily_date: string | null;
+interface PgPaper extends PaperFields<string[]> {
   first_seen_at: string;
-  ai_summary: string | null;
-  ai_keywords_json: string[];
-  categories_json: string[];
-  thumbnail_url: string | null;
-  hf_url: string | null;
-  arxiv_url: string | null;
-  pdf_url: string | null;
-  github_url: string | null;
-  project_url: string | null;
-  organization: string | null;
-  sources_json: string[];
 }
 
-type Merged = Omit<PgPaper, 'first_seen_at'>;
+type Merged = PaperFields<string[]>;
 
 const COLUMNS = `id, title, abstract, authors_json, published_at, daily_date, first_seen_at, ai_summary, ai_keywords_json,
   categories_json, thumbnail_url, hf_url, arxiv_url, pdf_url, github_url, project_url, organization, sources_json`;
@@ -94,52 +78,9 @@ const toPaperRow = (r: PgPaper): PaperRow => ({
   sources: r.sources_json,
 });
 
-/** The row a first sighting creates: only what this source knows. */
-const fresh = (source: SourceName, e: PaperEntry): Merged => ({
-  id: e.id,
-  title: e.title,
-  abstract: e.abstract ?? null,
-  authors_json: e.authors,
-  published_at: e.publishedAt ?? null,
-  daily_date: e.dailyDate ?? null,
-  ai_summary: e.aiSummary ?? null,
-  ai_keywords_json: e.aiKeywords,
-  categories_json: e.categories,
-  thumbnail_url: e.thumbnailUrl ?? null,
-  hf_url: e.hfUrl ?? null,
-  arxiv_url: e.arxivUrl ?? null,
-  pdf_url: e.pdfUrl ?? null,
-  github_url: e.githubUrl ?? null,
-  project_url: e.projectUrl ?? null,
-  organization: e.organization ?? null,
-  sources_json: [source],
-});
-
-/** The same merge as SQLite's (src/db/sqlite/papers-repo.ts), over parsed lists; times compared as instants. */
-const merged = (source: SourceName, e: PaperEntry, old: PgPaper): Merged => ({
-  id: e.id,
-  title: e.title || old.title,
-  abstract: e.abstract ?? old.abstract,
-  authors_json: e.authors.length ? e.authors : old.authors_json,
-  published_at: earliest(old.published_at, e.publishedAt),
-  daily_date: old.daily_date ?? e.dailyDate ?? null,
-  ai_summary: e.aiSummary ?? old.ai_summary,
-  ai_keywords_json: e.aiKeywords.length ? e.aiKeywords : old.ai_keywords_json,
-  categories_json: union(old.categories_json, e.categories),
-  thumbnail_url: e.thumbnailUrl ?? old.thumbnail_url,
-  hf_url: e.hfUrl ?? old.hf_url,
-  arxiv_url: e.arxivUrl ?? old.arxiv_url,
-  pdf_url: e.pdfUrl ?? old.pdf_url,
-  github_url: e.githubUrl ?? old.github_url,
-  project_url: e.projectUrl ?? old.project_url,
-  organization: e.organization ?? old.organization,
-  sources_json: union(old.sources_json, [source]),
-});
-
-const MERGED_FIELDS = [
-  'title', 'abstract', 'authors_json', 'published_at', 'daily_date', 'ai_summary', 'ai_keywords_json', 'categories_json',
-  'thumbnail_url', 'hf_url', 'arxiv_url', 'pdf_url', 'github_url', 'project_url', 'organization', 'sources_json',
-] as const satisfies readonly (keyof Merged)[];
+const LISTS: ListCodec<string[]> = { of: (values) => [...values], union };
+const fresh = (source: SourceName, e: PaperEntry): Merged => freshPaper(LISTS, source, e);
+const merged = (source: SourceName, e: PaperEntry, old: PgPaper): Merged => mergedPaper(LISTS, source, e, old);
 
 function same(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((v, i) => v === b[i]);
@@ -243,18 +184,6 @@ export function createPostgresIngestStore(pool: PgPool): IngestStore {
       await pool.query(TOUCH_CACHED, [url, at]);
     },
   };
-}
-
-const instant = (t: string) => Date.parse(t);
-
-function sameInstant(a: string | null, b: string | null): boolean {
-  return a === null || b === null ? a === b : instant(a) === instant(b);
-}
-
-function earliest(a: string | null, b: string | undefined): string | null {
-  if (a === null) return b ?? null;
-  if (b === undefined) return a;
-  return instant(a) <= instant(b) ? a : b;
 }
 
 /** The stored list with the new values appended (order kept: the primary category stays first). */

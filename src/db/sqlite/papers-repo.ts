@@ -7,29 +7,14 @@ import type { Db } from '../open.js';
 import { classifyWriteError } from '../sqlite-errors.js';
 import { describeError } from '../../lib/errors.js';
 import type { PaperEntry, SkippedEntry, SourceFailure, SourceName } from '../../ingest/types.js';
+import { freshPaper, mergedPaper, MERGED_FIELDS, type ListCodec, type PaperFields } from '../stores/paper-merge.js';
 import type { CachedResponse } from '../../ingest/http-cache.js';
 import type { IngestRun, IngestRunEnd, IngestStore, PaperRow, UpsertOutcome, UpsertResult } from '../stores/ingest.js';
 import { httpCacheCutoff, keptFailures, keptSkipReasons } from '../stores/ingest-rules.js';
 
-interface RawPaperRow {
-  id: string;
-  title: string;
-  abstract: string | null;
-  authors_json: string;
-  published_at: string | null;
-  daily_date: string | null;
+/** A stored paper as SQLite returns it: list columns as JSON text. */
+interface RawPaperRow extends PaperFields<string> {
   first_seen_at: string;
-  ai_summary: string | null;
-  ai_keywords_json: string;
-  categories_json: string;
-  thumbnail_url: string | null;
-  hf_url: string | null;
-  arxiv_url: string | null;
-  pdf_url: string | null;
-  github_url: string | null;
-  project_url: string | null;
-  organization: string | null;
-  sources_json: string;
 }
 
 export function toPaperRow(r: RawPaperRow): PaperRow {
@@ -56,10 +41,6 @@ export function toPaperRow(r: RawPaperRow): PaperRow {
 }
 
 type Params = Omit<RawPaperRow, 'first_seen_at'> & { now: string };
-const MERGED_FIELDS = [
-  'title', 'abstract', 'authors_json', 'published_at', 'daily_date', 'ai_summary', 'ai_keywords_json', 'categories_json',
-  'thumbnail_url', 'hf_url', 'arxiv_url', 'pdf_url', 'github_url', 'project_url', 'organization', 'sources_json',
-] as const satisfies readonly (keyof Params)[];
 
 interface RawIngestRun extends Omit<IngestRun, 'skip_reasons' | 'failed_parts'> {
   skip_reasons_json: string;
@@ -117,56 +98,8 @@ export function createSqlitePapersCore(db: Db) {
   const touchCached = db.prepare('UPDATE http_cache SET fetched_at = ? WHERE url = ?');
   const pruneCached = db.prepare('DELETE FROM http_cache WHERE fetched_at < ?');
 
-  /** The row a first sighting creates: only what this source knows. */
-  function fresh(source: SourceName, e: PaperEntry, now: string): Params {
-    return {
-      id: e.id,
-      title: e.title,
-      abstract: e.abstract ?? null,
-      authors_json: JSON.stringify(e.authors),
-      published_at: e.publishedAt ?? null,
-      daily_date: e.dailyDate ?? null,
-      ai_summary: e.aiSummary ?? null,
-      ai_keywords_json: JSON.stringify(e.aiKeywords),
-      categories_json: JSON.stringify(e.categories),
-      thumbnail_url: e.thumbnailUrl ?? null,
-      hf_url: e.hfUrl ?? null,
-      arxiv_url: e.arxivUrl ?? null,
-      pdf_url: e.pdfUrl ?? null,
-      github_url: e.githubUrl ?? null,
-      project_url: e.projectUrl ?? null,
-      organization: e.organization ?? null,
-      sources_json: JSON.stringify([source]),
-      now,
-    };
-  }
-
-  /**
-   * Each source adds what it knows (see IngestStore.upsertPapers). JSON columns are only parsed when a union needs
-   * them: this is the hot path of a 10,000-paper ingest.
-   */
-  function merged(source: SourceName, e: PaperEntry, old: RawPaperRow, now: string): Params {
-    return {
-      id: e.id,
-      title: e.title || old.title,
-      abstract: e.abstract ?? old.abstract,
-      authors_json: e.authors.length ? JSON.stringify(e.authors) : old.authors_json,
-      published_at: earliest(old.published_at, e.publishedAt),
-      daily_date: old.daily_date ?? e.dailyDate ?? null,
-      ai_summary: e.aiSummary ?? old.ai_summary,
-      ai_keywords_json: e.aiKeywords.length ? JSON.stringify(e.aiKeywords) : old.ai_keywords_json,
-      categories_json: e.categories.length ? unionJson(old.categories_json, e.categories) : old.categories_json,
-      thumbnail_url: e.thumbnailUrl ?? old.thumbnail_url,
-      hf_url: e.hfUrl ?? old.hf_url,
-      arxiv_url: e.arxivUrl ?? old.arxiv_url,
-      pdf_url: e.pdfUrl ?? old.pdf_url,
-      github_url: e.githubUrl ?? old.github_url,
-      project_url: e.projectUrl ?? old.project_url,
-      organization: e.organization ?? old.organization,
-      sources_json: unionJson(old.sources_json, [source]),
-      now,
-    };
-  }
+  const fresh = (source: SourceName, e: PaperEntry, now: string): Params => ({ ...freshPaper(JSON_LISTS, source, e), now });
+  const merged = (source: SourceName, e: PaperEntry, old: RawPaperRow, now: string): Params => ({ ...mergedPaper(JSON_LISTS, source, e, old), now });
 
   /** Merges one entry into the stored paper and records its counters. Call inside a transaction. */
   function upsertEntry(source: SourceName, e: PaperEntry, now: string): UpsertOutcome {
@@ -271,14 +204,11 @@ export function createSqliteIngestStore(db: Db): IngestStore {
   };
 }
 
-function earliest(a: string | null, b: string | undefined): string | null {
-  if (a === null) return b ?? null;
-  if (b === undefined) return a;
-  return a <= b ? a : b;
-}
+/** Lists as JSON text: parsed only when a union needs them (the hot path of a 10,000-paper ingest). */
+const JSON_LISTS: ListCodec<string> = { of: (values) => JSON.stringify(values), union: (json, add) => unionJson(json, add) };
 
 /** A JSON string array with the new values appended (order kept: the primary category stays first). */
-function unionJson(json: string, add: string[]): string {
+function unionJson(json: string, add: readonly string[]): string {
   const list = JSON.parse(json) as string[];
   let grew = false;
   for (const v of add)
