@@ -3,6 +3,8 @@
 //   describe.each(testEngines())('…on $name', ({ open }) => { … const { store, cleanup } = await open(); … })
 // PostgreSQL is not registered (never skipped) when no server answered: tests/helpers/postgres-suite.ts says so.
 import { inject } from 'vitest';
+import pg from 'pg';
+import { PG_TYPES } from '../../src/db/postgres/pool.js';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/db/open.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -58,4 +60,28 @@ const postgres: TestEngine = {
 /** SQLite, and PostgreSQL when its server answers (the `postgres` project requires one and fails without). */
 export function testEngines(): TestEngine[] {
   return inject('postgres').ok ? [sqlite, postgres] : [sqlite];
+}
+
+/**
+ * Plain SQL on a test store's database through a second connection, to set up or look at rows a contract test needs
+ * beside the store (`?` placeholders, numbered for PostgreSQL). Reads return their rows, writes none.
+ */
+export async function sql(location: OpenedTestStore['location'], text: string, values: unknown[] = []): Promise<Record<string, unknown>[]> {
+  if (location.engine === 'sqlite') {
+    const db = openDatabase(location.path);
+    try {
+      const st = db.prepare(text);
+      return st.reader ? (st.all(...values) as Record<string, unknown>[]) : (st.run(...values), []);
+    } finally {
+      db.close();
+    }
+  }
+  let n = 0;
+  const client = new pg.Client({ connectionString: location.url, types: PG_TYPES });
+  await client.connect();
+  try {
+    return (await client.query(text.replace(/\?/g, () => `$${++n}`), values)).rows as Record<string, unknown>[];
+  } finally {
+    await client.end();
+  }
 }

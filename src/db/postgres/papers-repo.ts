@@ -9,7 +9,7 @@ import type { PaperEntry, SourceName } from '../../ingest/types.js';
 import type { CachedResponse } from '../../ingest/http-cache.js';
 import type { IngestRun, IngestStore, PaperRow, UpsertOutcome, UpsertResult } from '../stores/ingest.js';
 import { httpCacheCutoff, keptFailures, keptSkipReasons } from '../stores/ingest-rules.js';
-import { freshPaper, mergedPaper, MERGED_FIELDS, sameInstant, type ListCodec, type PaperFields } from '../stores/paper-merge.js';
+import { freshPaper, mergedPaper, MERGED_FIELDS, paperRowOf, sameInstant, type ListCodec, type PaperFields } from '../stores/paper-merge.js';
 
 /** A stored paper as PostgreSQL returns it: jsonb lists parsed, times as ISO strings, dates as YYYY-MM-DD. */
 interface PgPaper extends PaperFields<string[]> {
@@ -57,26 +57,7 @@ const UPSERT_CACHED = `INSERT INTO http_cache (url, etag, last_modified, body, c
 const TOUCH_CACHED = 'UPDATE http_cache SET fetched_at = $2 WHERE url = $1';
 const PRUNE_CACHED = 'DELETE FROM http_cache WHERE fetched_at < $1';
 
-const toPaperRow = (r: PgPaper): PaperRow => ({
-  id: r.id,
-  title: r.title,
-  abstract: r.abstract,
-  authors: r.authors_json,
-  publishedAt: r.published_at,
-  dailyDate: r.daily_date,
-  firstSeenAt: r.first_seen_at,
-  aiSummary: r.ai_summary,
-  aiKeywords: r.ai_keywords_json,
-  categories: r.categories_json,
-  thumbnailUrl: r.thumbnail_url,
-  hfUrl: r.hf_url,
-  arxivUrl: r.arxiv_url,
-  pdfUrl: r.pdf_url,
-  githubUrl: r.github_url,
-  projectUrl: r.project_url,
-  organization: r.organization,
-  sources: r.sources_json,
-});
+const toPaperRow = (r: PgPaper): PaperRow => paperRowOf(r, (list) => list);
 
 const LISTS: ListCodec<string[]> = { of: (values) => [...values], union };
 const fresh = (source: SourceName, e: PaperEntry): Merged => freshPaper(LISTS, source, e);

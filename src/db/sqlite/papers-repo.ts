@@ -7,7 +7,7 @@ import type { Db } from '../open.js';
 import { classifyWriteError } from '../sqlite-errors.js';
 import { describeError } from '../../lib/errors.js';
 import type { PaperEntry, SkippedEntry, SourceFailure, SourceName } from '../../ingest/types.js';
-import { freshPaper, mergedPaper, MERGED_FIELDS, type ListCodec, type PaperFields } from '../stores/paper-merge.js';
+import { freshPaper, mergedPaper, MERGED_FIELDS, paperRowOf, type ListCodec, type PaperFields } from '../stores/paper-merge.js';
 import type { CachedResponse } from '../../ingest/http-cache.js';
 import type { IngestRun, IngestRunEnd, IngestStore, PaperRow, UpsertOutcome, UpsertResult } from '../stores/ingest.js';
 import { httpCacheCutoff, keptFailures, keptSkipReasons } from '../stores/ingest-rules.js';
@@ -17,28 +17,7 @@ interface RawPaperRow extends PaperFields<string> {
   first_seen_at: string;
 }
 
-export function toPaperRow(r: RawPaperRow): PaperRow {
-  return {
-    id: r.id,
-    title: r.title,
-    abstract: r.abstract,
-    authors: JSON.parse(r.authors_json) as string[],
-    publishedAt: r.published_at,
-    dailyDate: r.daily_date,
-    firstSeenAt: r.first_seen_at,
-    aiSummary: r.ai_summary,
-    aiKeywords: JSON.parse(r.ai_keywords_json) as string[],
-    categories: JSON.parse(r.categories_json) as string[],
-    thumbnailUrl: r.thumbnail_url,
-    hfUrl: r.hf_url,
-    arxivUrl: r.arxiv_url,
-    pdfUrl: r.pdf_url,
-    githubUrl: r.github_url,
-    projectUrl: r.project_url,
-    organization: r.organization,
-    sources: JSON.parse(r.sources_json) as string[],
-  };
-}
+export const toPaperRow = (r: RawPaperRow): PaperRow => paperRowOf(r, (json) => JSON.parse(json) as string[]);
 
 type Params = Omit<RawPaperRow, 'first_seen_at'> & { now: string };
 

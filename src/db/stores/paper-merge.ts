@@ -2,6 +2,7 @@
 // columns (SQLite keeps them as JSON text and parses only when a union needs it — the hot path of a large ingest;
 // PostgreSQL gets them parsed from jsonb). Each source adds what it knows; see IngestStore.upsertPapers.
 import type { PaperEntry, SourceName } from '../../ingest/types.js';
+import type { PaperRow } from './ingest.js';
 
 /** The paper's columns that ingest writes, with each list column in the engine's form L. */
 export interface PaperFields<L> {
@@ -95,4 +96,28 @@ export function earliestTime(a: string | null, b: string | undefined): string | 
 /** Two times that name the same instant (or are both absent). */
 export function sameInstant(a: string | null, b: string | null): boolean {
   return a === null || b === null ? a === b : Date.parse(a) === Date.parse(b);
+}
+
+/** A stored paper at the store's interface, the same on both engines; `list` reads a list column in the engine's form. */
+export function paperRowOf<L>(r: PaperFields<L> & { first_seen_at: string }, list: (stored: L) => string[]): PaperRow {
+  return {
+    id: r.id,
+    title: r.title,
+    abstract: r.abstract,
+    authors: list(r.authors_json),
+    publishedAt: r.published_at,
+    dailyDate: r.daily_date,
+    firstSeenAt: r.first_seen_at,
+    aiSummary: r.ai_summary,
+    aiKeywords: list(r.ai_keywords_json),
+    categories: list(r.categories_json),
+    thumbnailUrl: r.thumbnail_url,
+    hfUrl: r.hf_url,
+    arxivUrl: r.arxiv_url,
+    pdfUrl: r.pdf_url,
+    githubUrl: r.github_url,
+    projectUrl: r.project_url,
+    organization: r.organization,
+    sources: list(r.sources_json),
+  };
 }

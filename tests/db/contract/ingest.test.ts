@@ -6,13 +6,10 @@
 // checked with plain SQL. Last, the real fixture week through runIngest (HF source over HTTP, ETags kept in the
 // store's HTTP cache) leaves the same papers on both engines.
 import { afterEach, describe, expect, it } from 'vitest';
-import pg from 'pg';
-import { openDatabase } from '../../../src/db/open.js';
-import { PG_TYPES } from '../../../src/db/postgres/pool.js';
 import type { Store } from '../../../src/db/store.js';
 import type { PaperEntry, SkippedEntry, SourceFailure } from '../../../src/ingest/types.js';
 import type { CachedResponse } from '../../../src/ingest/http-cache.js';
-import { testEngines, type OpenedTestStore } from '../../helpers/engines.js';
+import { sql, testEngines, type OpenedTestStore } from '../../helpers/engines.js';
 import { startFixtureServer } from '../../helpers/fixture-server.js';
 import { serveHfDaily } from '../../ingest/harness.js';
 import { createHttpClient } from '../../../src/ingest/http-client.js';
@@ -24,25 +21,6 @@ import { silentLogger } from '../../../src/lib/logger.js';
 const NOW = '2026-08-21T07:00:00.000Z';
 const LATER = '2026-08-22T07:00:00.000Z';
 
-/** Plain SQL on the test database through a second connection (`?` placeholders; numbered for PostgreSQL). */
-async function sql(location: OpenedTestStore['location'], text: string, values: unknown[] = []): Promise<Record<string, unknown>[]> {
-  if (location.engine === 'sqlite') {
-    const db = openDatabase(location.path);
-    try {
-      return db.prepare(text).all(...values) as Record<string, unknown>[];
-    } finally {
-      db.close();
-    }
-  }
-  let n = 0;
-  const client = new pg.Client({ connectionString: location.url, types: PG_TYPES });
-  await client.connect();
-  try {
-    return (await client.query(text.replace(/\?/g, () => `$${++n}`), values)).rows as Record<string, unknown>[];
-  } finally {
-    await client.end();
-  }
-}
 
 const entry = (id: string, over: Partial<PaperEntry> = {}): PaperEntry => ({
   id,

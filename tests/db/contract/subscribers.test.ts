@@ -4,37 +4,14 @@
 // and PostgreSQL. Rows of other areas (editions, deliveries, job runs) are seeded with plain SQL until those areas
 // have store methods.
 import { afterEach, describe, expect, it } from 'vitest';
-import pg from 'pg';
-import { openDatabase } from '../../../src/db/open.js';
-import { PG_TYPES } from '../../../src/db/postgres/pool.js';
 import type { Store } from '../../../src/db/store.js';
 import type { SubscribeTerms } from '../../../src/db/stores/subscribers.js';
-import { testEngines, type OpenedTestStore } from '../../helpers/engines.js';
+import { sql, testEngines, type OpenedTestStore } from '../../helpers/engines.js';
 
 const NOW = '2026-08-21T07:00:00.000Z';
 const later = (minutes: number, from = NOW) => new Date(Date.parse(from) + minutes * 60_000).toISOString();
 const terms = (hash: string, now = NOW): SubscribeTerms => ({ now, confirmHash: hash, confirmExpiresAt: later(48 * 60, now), resendMinutes: 10 });
 
-/** Plain SQL on the test database through a second connection (`?` placeholders; numbered for PostgreSQL). */
-async function sql(location: OpenedTestStore['location'], text: string, values: unknown[] = []): Promise<Record<string, unknown>[]> {
-  if (location.engine === 'sqlite') {
-    const db = openDatabase(location.path);
-    try {
-      const st = db.prepare(text);
-      return st.reader ? (st.all(...values) as Record<string, unknown>[]) : (st.run(...values), []);
-    } finally {
-      db.close();
-    }
-  }
-  let n = 0;
-  const client = new pg.Client({ connectionString: location.url, types: PG_TYPES });
-  await client.connect();
-  try {
-    return (await client.query(text.replace(/\?/g, () => `$${++n}`), values)).rows as Record<string, unknown>[];
-  } finally {
-    await client.end();
-  }
-}
 
 async function seedEdition(location: OpenedTestStore['location'], date: string): Promise<number> {
   await sql(location, "INSERT INTO editions (date, prepared_at, status, subject) VALUES (?, ?, 'ready', 'Digest')", [date, NOW]);
