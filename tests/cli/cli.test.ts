@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestApp, FIXTURES, HF_FIXTURES, type TestApp } from '../helpers/app.js';
 import { papers, type CliResult } from '../helpers/cli.js';
+import { entryPath } from '../helpers/entries.js';
 import { fixedClock } from '../../src/lib/clock.js';
 import { runDailyJob } from '../../src/jobs/daily.js';
 import { openDatabase } from '../../src/db/open.js';
@@ -43,12 +44,15 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Runs the real binary (`node --import tsx src/cli.ts`, what `npm run cli` runs) as a child process. */
+/**
+ * Runs the real binary as a child process: src/cli.ts as bundled once per run (tests/helpers/build-entries.ts), plain
+ * JavaScript, so the child does not transpile ~100 TypeScript files through tsx first (what `npm run cli` does).
+ */
 function binary(args: string[], env: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', 'src/cli.ts', ...args],
+      [entryPath('cli'), ...args],
       { cwd: ROOT, timeout: 60_000, env: { PATH: process.env.PATH, ENV_FILE: 'none', NODE_ENV: 'test', ...env } },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
@@ -91,7 +95,7 @@ describe('papers (the CLI entry)', () => {
     const dir = join(app.dir, 'demo');
     const port = await freePort();
     const env = { HOST: '127.0.0.1', PORT: String(port), DATABASE_PATH: join(dir, 'demo.db'), OUTBOX_DIR: join(dir, 'outbox') };
-    const demo = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'demo'], {
+    const demo = spawn(process.execPath, [entryPath('cli'), 'demo'], {
       cwd: ROOT,
       env: { PATH: process.env.PATH, ENV_FILE: 'none', NODE_ENV: 'test', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
