@@ -1,5 +1,7 @@
 // Test harness for PostgreSQL: the server in PG_TEST_URL (default: the local one), a quick reachability probe, and
-// a fresh migrated database per test file (CREATE DATABASE with a random name), dropped in afterAll.
+// a fresh migrated database per test file (CREATE DATABASE with a random name), dropped in afterAll. Migrated ones are
+// copies of a template that the run's globalSetup migrated once (createMigratedTemplate): CREATE DATABASE … TEMPLATE
+// copies its files, instead of every test database running every migration again.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openPostgres, type PgPool } from '../../src/db/postgres/pool.js';
@@ -44,14 +46,44 @@ export function databaseUrl(name: string, base = PG_TEST_URL): string {
   return u.toString();
 }
 
-/** A fresh database with a random name; migrated by our migrations unless `migrate: false`. */
+/**
+ * A migrated database nobody connects to, for createTestDatabase to copy (a template must have no sessions while it
+ * is copied). Returns its name and a function that drops it.
+ */
+export async function createMigratedTemplate(): Promise<{ name: string; drop(): Promise<void> }> {
+  const name = `papers_template_${randomBytes(6).toString('hex')}`;
+  await admin(`CREATE DATABASE ${name}`);
+  const drop = () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  const pool = await openPostgres(databaseUrl(name), { max: 1, applicationName: 'papers-tests' });
+  try {
+    await migratePostgres(pool);
+  } catch (err) {
+    await pool.end();
+    await drop();
+    throw err;
+  }
+  await pool.end();
+  return { name, drop };
+}
+
+/** The template the run's globalSetup provides (vitest's `pgTemplate`), if any. */
+async function providedTemplate(): Promise<string | undefined> {
+  const { inject } = await import('vitest');
+  return inject('pgTemplate');
+}
+
+/**
+ * A fresh database with a random name; migrated by our migrations unless `migrate: false` (a copy of the run's
+ * migrated template when there is one, else migrated here).
+ */
 export async function createTestDatabase(o: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const name = `papers_test_${randomBytes(6).toString('hex')}`;
-  await admin(`CREATE DATABASE ${name}`);
+  const template = o.migrate === false ? undefined : await providedTemplate();
+  await admin(template ? `CREATE DATABASE ${name} TEMPLATE ${template}` : `CREATE DATABASE ${name}`);
   const url = databaseUrl(name);
   const pool = await openPostgres(url, { max: 4, applicationName: 'papers-tests' });
   try {
-    if (o.migrate !== false) await migratePostgres(pool);
+    if (o.migrate !== false && !template) await migratePostgres(pool);
   } catch (err) {
     await pool.end();
     await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
