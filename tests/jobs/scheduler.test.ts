@@ -33,10 +33,14 @@ const runsOf = (app: TestApp) =>
     attempts: number;
   }[];
 
-/** Ticks once a minute over [from, to) and returns the instants at which a daily run started. */
-async function tickEveryMinute(s: Scheduler, clock: ReturnType<typeof fixedClock>, from: DateTime, to: DateTime) {
+/**
+ * Ticks over [from, to) and returns the instants at which a daily run started: once a minute (as the server's
+ * interval does) until `fineUntil`, which covers the DST change and the scheduled time, then every 15 minutes. A run
+ * once due stays due until it is done, so a second run due anywhere later in the day is still seen by the next tick.
+ */
+async function tickThrough(s: Scheduler, clock: ReturnType<typeof fixedClock>, from: DateTime, to: DateTime, fineUntil: DateTime) {
   const ranAt: string[] = [];
-  for (let t = from; t < to; t = t.plus({ minutes: 1 })) {
+  for (let t = from; t < to; t = t.plus({ minutes: t < fineUntil ? 1 : 15 })) {
     clock.set(t.toJSDate());
     const r = await s.tick();
     if (typeof r.daily === 'object' && r.daily.result.ran) ranAt.push(t.toISO()!);
@@ -92,7 +96,7 @@ describe('scheduler', () => {
     const tz = 'America/New_York';
     const { app, clock, scheduler } = setup({ DIGEST_CRON: '30 2 * * *', DIGEST_TZ: tz, CATCHUP_DAYS: '0' }, '2026-03-08T05:00:00Z');
     const day = DateTime.fromISO('2026-03-08T00:00', { zone: tz });
-    const ranAt = await tickEveryMinute(scheduler, clock, day, day.plus({ days: 1 }));
+    const ranAt = await tickThrough(scheduler, clock, day, day.plus({ days: 1 }), day.plus({ hours: 5 }));
     expect(ranAt).toEqual(['2026-03-08T03:30:00.000-04:00']);
     expect(runsOf(app)).toEqual([{ scheduled_for: '2026-03-08', status: 'ok', triggered_by: 'schedule', attempts: 1 }]);
   });
@@ -101,7 +105,7 @@ describe('scheduler', () => {
     const tz = 'America/New_York';
     const { app, clock, scheduler } = setup({ DIGEST_CRON: '30 1 * * *', DIGEST_TZ: tz, CATCHUP_DAYS: '0' }, '2026-11-01T04:00:00Z');
     const day = DateTime.fromISO('2026-11-01T00:00', { zone: tz });
-    const ranAt = await tickEveryMinute(scheduler, clock, day, day.plus({ days: 1 }));
+    const ranAt = await tickThrough(scheduler, clock, day, day.plus({ days: 1 }), day.plus({ hours: 5 }));
     expect(ranAt).toEqual(['2026-11-01T01:30:00.000-04:00']);
     expect(runsOf(app)).toHaveLength(1);
   });
