@@ -19,6 +19,8 @@ export default defineConfig(async () => {
             provide: { postgres },
             // Bundles the entries that process tests (kill -9, SIGTERM) start as child processes, once per run.
             globalSetup: ['tests/helpers/build-entries.ts', 'tests/helpers/postgres-suite.ts'],
+            // The app's helper threads start from those bundles too, not through tsx.
+            setupFiles: ['tests/helpers/bundled-workers.ts'],
             // Test files share their worker's module cache instead of importing fastify, zod & co. again in a fresh
             // process each: this halves the suite's CPU time. It asks of every test file what tests owe each other
             // anyway: close what they open (apps, servers) and put back what they change (process.env).

@@ -4,6 +4,8 @@
 // answers each with the same id. A thread that fails or exits fails what it was asked, and the next request starts
 // a new one.
 import { Worker } from 'node:worker_threads';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export function workerThread<Req extends object, Res extends { id: number }>(
   /** The compiled worker (…/name.js), or its development entry that registers tsx first (…/name-dev.mjs). */
@@ -48,7 +50,13 @@ export function workerThread<Req extends object, Res extends { id: number }>(
   };
 }
 
-/** The worker's URL beside `base` (a module's import.meta.url): the .js when built, the tsx entry from sources. */
+/**
+ * The worker's URL beside `base` (a module's import.meta.url): the .js when built, the tsx entry from sources. The
+ * tests run the sources but set PAPERS_WORKER_BUNDLE_DIR to the workers bundled once per test run, so a thread does not
+ * transpile its modules through tsx every time one starts.
+ */
 export function workerUrl(name: string, base: string): URL {
+  const bundled = process.env.PAPERS_WORKER_BUNDLE_DIR;
+  if (bundled && base.endsWith('.ts')) return pathToFileURL(join(bundled, `${name}.js`));
   return new URL(base.endsWith('.ts') ? `./${name}-dev.mjs` : `./${name}.js`, base);
 }
