@@ -1,11 +1,15 @@
-// Test harness: a real SQLite file in a fresh temp folder and the real app built from a validated config.
-import { mkdtempSync, rmSync } from 'node:fs';
+// Test harness: a real SQLite file in a fresh temp folder and the real app built from a validated config. The file
+// starts as a copy of one migrated once per test process (migratedSqlite), so an app does not run every migration
+// again; the app's own migrate() then finds them applied, as it does on every start after the first.
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createApp, type AppDeps, type AppOverrides } from '../../src/app.js';
 import { silentLogger } from '../../src/lib/logger.js';
+import { openDatabase } from '../../src/db/open.js';
+import { migrate } from '../../src/db/migrate.js';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 export const HF_FIXTURES = join(FIXTURES, 'hf-daily');
@@ -32,6 +36,22 @@ export function testConfig(dir: string, env: Record<string, string> = {}): Reado
   });
 }
 
+let template: string | undefined;
+
+/** Copies a SQLite file holding every migration (made once per process, closed, no WAL beside it) to `path`. */
+export function copyMigratedSqlite(path: string): void {
+  if (!template || !existsSync(template)) {
+    const t = tempDir('papers-template-');
+    const file = join(t.dir, 'migrated.db');
+    const db = openDatabase(file);
+    migrate(db);
+    db.close();
+    process.once('exit', () => t.cleanup());
+    template = file;
+  }
+  copyFileSync(template, path);
+}
+
 export interface TestApp extends AppDeps {
   dir: string;
   cleanup(): Promise<void>;
@@ -41,6 +61,7 @@ export interface TestApp extends AppDeps {
 export function createTestApp(env: Record<string, string> = {}, overrides: AppOverrides = {}): TestApp {
   const t = tempDir();
   const config = testConfig(t.dir, env);
+  if (config.databasePath === join(t.dir, 'test.db')) copyMigratedSqlite(config.databasePath);
   const app = createApp(config, { logger: silentLogger(), ...overrides });
   return Object.assign(app, {
     dir: t.dir,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { openDatabase } from '../../src/db/open.js';
 import { migrate } from '../../src/db/migrate.js';
 import { postgresStore, sqliteStore, type Engine, type Store } from '../../src/db/store.js';
-import { tempDir } from './app.js';
+import { copyMigratedSqlite, tempDir } from './app.js';
 import { createTestDatabase } from './postgres.js';
 
 export interface OpenedTestStore {
@@ -29,8 +29,9 @@ const sqlite: TestEngine = {
   async open() {
     const t = tempDir('papers-store-');
     const path = join(t.dir, 'store.db');
+    copyMigratedSqlite(path);
     const db = openDatabase(path);
-    migrate(db);
+    migrate(db); // finds every migration applied, as at a restart
     const store = sqliteStore(db);
     return {
       store,
