@@ -7,10 +7,13 @@ import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
+/** How long an idle thread stays: 10 s, or PAPERS_WORKER_IDLE_MS (the tests keep theirs instead of restarting them). */
+const IDLE_MS = Number(process.env.PAPERS_WORKER_IDLE_MS) || 10_000;
+
 export function workerThread<Req extends object, Res extends { id: number }>(
   /** The compiled worker (…/name.js), or its development entry that registers tsx first (…/name-dev.mjs). */
   url: URL,
-  idleMs = 10_000,
+  idleMs = IDLE_MS,
 ): (request: Req) => Promise<Res | { id: number; error: string }> {
   let current: { worker: Worker; waiting: Map<number, (r: Res | { id: number; error: string }) => void>; idle?: NodeJS.Timeout } | undefined;
   let next = 1;
