@@ -144,6 +144,8 @@ interface Run {
 const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]! : NaN);
 const ms = (x: number) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
 const share = (x: number) => `${Math.round(x * 100)} %`;
+/** CPU time per request from a share of one core at a rate: steadier than latency when others load the machine. */
+const perRequest = (coreShare: number, rate: number) => `${Math.round((coreShare * 1e6) / rate)} µs/req`;
 
 async function main() {
   const started = performance.now();
@@ -200,8 +202,8 @@ async function main() {
     };
     const line = (name: string, r: Run) =>
       `  ${name.padEnd(16)} ${String(r.rate).padStart(6)} req/s  p50 ${ms(r.p50).padStart(6)}  p99 ${ms(r.p99).padStart(6)}  max ${ms(r.max).padStart(6)} ms  errors ${r.errors}/${r.offered}` +
-      `  · generator CPU ${share(r.genCpu)}, lag p99 ${ms(r.genLagP99)} ms · app CPU ${share(r.appCpu)}, HTTP thread busy ${share(r.appElu)}` +
-      (r.httpThreadCpu === null ? '' : `, on a CPU ${share(r.httpThreadCpu)}`) +
+      `  · generator CPU ${share(r.genCpu)}, lag p99 ${ms(r.genLagP99)} ms · app CPU ${share(r.appCpu)} (${perRequest(r.appCpu, r.rate)}), HTTP thread busy ${share(r.appElu)}` +
+      (r.httpThreadCpu === null ? '' : `, on a CPU ${share(r.httpThreadCpu)} (${perRequest(r.httpThreadCpu, r.rate)})`) +
       (r.others === null ? '' : ` · others ${share(r.others)} of the machine`);
 
     /** The highest rate whose p99 stays within twice the low-rate p99 with no errors (a failing step is tried twice). */
@@ -251,7 +253,7 @@ async function main() {
     console.log(
       `each run: latency from the request handed to the connection pool to the end of the response, successful ones only; errors = wrong status or failed/timed-out requests.\n` +
         `  generator CPU = its CPU time over the run, share of one core (one JavaScript thread: near 100 % it would be the limit); lag = how late it issued requests against its schedule.\n` +
-        `  app CPU = the app's process (HTTP thread, intake thread, GC), share of one core; HTTP thread busy = its event-loop utilisation (running or waiting for a CPU), on a CPU = its own CPU time;\n` +
+        `  app CPU = the app's process (HTTP thread, intake thread, GC), share of one core, and per request; HTTP thread busy = its event-loop utilisation (running or waiting for a CPU), on a CPU = its own CPU time (and per request);\n` +
         `  others = CPU time of every other process on the machine, share of all its CPUs (this machine may be shared).`,
     );
     // Warm-up (JIT, SQLite page cache, SMTP pool, connections), not reported.

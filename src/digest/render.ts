@@ -339,7 +339,7 @@ export function compileText(
 
 
 /** Compiled once per process and settings; the link is filled per message. */
-let confirmCache: Promise<Fragment> | undefined;
+let confirmCache: Promise<{ html: Fragment; text: { before: FixedRun; after: FixedRun } }> | undefined;
 let confirmKey = '';
 
 async function compileConfirmation(s: RenderSettings & { ttlHours: number }): Promise<Fragment> {
@@ -349,33 +349,47 @@ async function compileConfirmation(s: RenderSettings & { ttlHours: number }): Pr
   return toFragment(html, tokens);
 }
 
-export async function renderConfirmation(s: RenderSettings & { ttlHours: number }, confirmUrl: string): Promise<RenderedMessage> {
-  assertLink(confirmUrl, 'confirmation URL');
-  const key = `${s.publicBaseUrl}|${s.ttlHours}`;
-  if (!confirmCache || confirmKey !== key) {
-    confirmKey = key;
-    confirmCache = compileConfirmation(s);
-    // A failed compile must not stay cached.
-    confirmCache.catch(() => {
-      if (confirmKey === key) confirmCache = undefined;
-    });
-  }
-  const compiled = await confirmCache;
-  const pieces: TextPiece[] = [];
-  fill(compiled, { confirmUrl: escapeHtml(confirmUrl) }, pieces);
-  const html = joinPieces(pieces);
+/** The confirmation's plain text around its link, built once per settings (a fixed run each side). */
+function confirmationText(s: RenderSettings & { ttlHours: number }): { before: FixedRun; after: FixedRun } {
   const siteHost = new URL(s.publicBaseUrl).host;
-  const text = [
+  const before = [
     'Confirm your subscription to Trending Papers',
     '',
     ...wrapText(`Someone, hopefully you, asked to receive the daily digest of trending research papers from ${siteHost} at this address. Please confirm that it was you:`, TEXT_WIDTH, ''),
     '',
-    confirmUrl,
+    '',
+  ].join('\n');
+  const after = [
+    '',
     '',
     ...wrapText(`The link works for ${s.ttlHours} hours. If you did not ask for this, ignore this email: you will not hear from us again.`, TEXT_WIDTH, ''),
     '',
     '--',
     `Trending Papers · ${s.publicBaseUrl}/`,
   ].join('\n');
-  return { subject: 'Confirm your subscription to Trending Papers', html, text };
+  return { before: fixedRun(before), after: fixedRun(after) };
+}
+
+/**
+ * The confirmation email for one link. Compiled once per settings; each message only joins the compiled runs
+ * around its link, and `pieces` lets the mailer encode those runs once (src/mail/qp-splice.ts), as for digests.
+ */
+export async function renderConfirmation(s: RenderSettings & { ttlHours: number }, confirmUrl: string): Promise<RenderedDigest> {
+  assertLink(confirmUrl, 'confirmation URL');
+  const key = `${s.publicBaseUrl}|${s.ttlHours}`;
+  if (!confirmCache || confirmKey !== key) {
+    confirmKey = key;
+    const text = confirmationText(s);
+    const compiling = compileConfirmation(s).then((html) => ({ html, text }));
+    confirmCache = compiling;
+    // A failed compile must not stay cached.
+    compiling.catch(() => {
+      if (confirmKey === key) confirmCache = undefined;
+    });
+  }
+  const compiled = await confirmCache;
+  const html: TextPiece[] = [];
+  fill(compiled.html, { confirmUrl: escapeHtml(confirmUrl) }, html);
+  const text: TextPiece[] = [compiled.text.before, confirmUrl, compiled.text.after];
+  return { subject: 'Confirm your subscription to Trending Papers', html: joinPieces(html), text: joinPieces(text), pieces: { html, text } };
 }

@@ -364,6 +364,10 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
 
   // Renders and sends one delivery; writes nothing (its outcome is recorded by the next flush).
   const sendOne = async (d: ClaimedDelivery): Promise<Outcome> => {
+    // Each message's synchronous work (render, encode, hand to the pool) in a turn of its own: launching a
+    // connection pool's worth at once would otherwise hold the event loop for all of them in one go, and HTTP
+    // requests (a one-click unsubscribe during the daily send) wait behind it.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     // Read at the last moment: an unsubscribe that lands after the claim still stops the message.
     const email = q.emailOf.get(d.subscriber_id)?.email;
     if (!email) return { d, gone: true };

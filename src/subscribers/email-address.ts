@@ -10,6 +10,8 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 export const MAX_EMAIL_LENGTH = 254;
 
+const PLAIN_DOMAIN = /^[a-z0-9.-]+$/;
+
 export function normalizeEmail(raw: string): string | null {
   if (typeof raw !== 'string' || raw.length > 320 || CONTROL.test(raw)) return null;
   const s = raw.trim();
@@ -17,8 +19,11 @@ export function normalizeEmail(raw: string): string | null {
   if (at <= 0 || at === s.length - 1) return null;
   const local = s.slice(0, at);
   if (local.length > 64 || !LOCAL.test(local) || local.startsWith('.') || local.endsWith('.') || local.includes('..')) return null;
-  // domainToASCII applies UTS #46 mapping (case folding, full-width forms) and punycode; '' when invalid.
-  const domain = domainToASCII(s.slice(at + 1).toLowerCase());
+  // domainToASCII applies UTS #46 mapping (case folding, full-width forms) and punycode; '' when invalid. A domain
+  // that is already lowercase ASCII letters, digits, hyphens and dots, with no punycode label, maps to itself, so
+  // the common case skips it (it was a tenth of the subscribe body's validation under load).
+  const lower = s.slice(at + 1).toLowerCase();
+  const domain = PLAIN_DOMAIN.test(lower) && !lower.includes('xn--') ? lower : domainToASCII(lower);
   if (!domain || !DOMAIN.test(domain)) return null;
   const out = `${local}@${domain}`;
   return out.length <= MAX_EMAIL_LENGTH ? out : null;

@@ -42,7 +42,7 @@ port.on('message', (m: ToIntake) => {
     if (m.t !== 'subscribe') post({ key: m.key, t: 'reply', id: m.id });
     return;
   }
-  if (m.t === 'subscribe') entry.intake.receive(m.input, new Date(m.at));
+  if (m.t === 'subscribe') for (const { input, at } of m.items) entry.intake.receive(input, new Date(at));
   else if (m.t === 'drain') void entry.intake.drain().then(() => post({ key: m.key, t: 'reply', id: m.id }));
   else
     void entry.intake

@@ -173,7 +173,7 @@ export function createIntake(deps: IntakeDeps, s: IntakeSettings): Intake {
   async function sendConfirmation(d: NonNullable<Decision>): Promise<void> {
     try {
       const msg = await renderConfirmation({ publicBaseUrl: s.publicBaseUrl, ttlHours: s.confirmTtlHours }, `${s.publicBaseUrl}/confirm?token=${d.token}`);
-      await mailer.send({ to: d.email, subject: msg.subject, html: msg.html, text: msg.text });
+      await mailer.send({ to: d.email, subject: msg.subject, html: msg.html, text: msg.text, pieces: msg.pieces });
       logger.info({ event: 'subscriber.confirmation_sent', subscriberId: d.subscriberId }, 'confirmation email sent');
     } catch (err) {
       // Not sent: free the per-address window so that asking again works at once.

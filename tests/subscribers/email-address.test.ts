@@ -1,6 +1,7 @@
 // Email normalization: trimmed, domain lowercased and punycoded, control characters and over-long parts refused.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { domainToASCII } from 'node:url';
 import { emailSchema, normalizeEmail } from '../../src/subscribers/email-address.js';
 
 describe('normalizeEmail', () => {
@@ -37,6 +38,18 @@ describe('normalizeEmail', () => {
   ])('refuses %j', (raw) => {
     expect(normalizeEmail(raw)).toBeNull();
     expect(emailSchema.safeParse(raw).success).toBe(false);
+  });
+
+  it('keeps the domain domainToASCII gives, also for plain ASCII domains (which skip it)', () => {
+    const label = fc.stringMatching(/^[a-zA-Z0-9-]{1,12}$/);
+    fc.assert(
+      fc.property(fc.array(label, { minLength: 1, maxLength: 4 }), fc.constantFrom('', 'xn--', 'XN--'), (labels, prefix) => {
+        const domain = `${prefix}${labels.join('.')}.org`;
+        const n = normalizeEmail(`a@${domain}`);
+        if (n !== null) expect(n).toBe(`a@${domainToASCII(domain.toLowerCase())}`);
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('is idempotent and its output is always ASCII, short and free of control characters', () => {

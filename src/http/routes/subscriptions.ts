@@ -25,6 +25,9 @@ export const errorBody = z.object({ error: z.object({ code: z.string(), message:
 
 const ACCEPTED = { status: 'pending_confirmation', message: 'If this address can receive the digest, a confirmation email is on its way.' } as const;
 const acceptedBody = z.object({ status: z.literal(ACCEPTED.status), message: z.string() });
+// The same answer every time: serialized once (a string with a JSON content type is sent as is, not re-checked).
+const ACCEPTED_JSON = JSON.stringify(acceptedBody.parse(ACCEPTED));
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 const formBody = z
   .object({
@@ -80,7 +83,7 @@ export const subscriptionRoutes: FastifyPluginAsync<{ app: AppDeps }> = async (b
     },
     async (req, reply) => {
       service.subscribe(req.body);
-      return reply.code(202).send(ACCEPTED);
+      return reply.code(202).type(JSON_TYPE).send(ACCEPTED_JSON as unknown as typeof ACCEPTED); // the typed body, already serialized
     },
   );
 
