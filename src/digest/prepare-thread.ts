@@ -15,7 +15,14 @@ const ask = workerThread<PrepareThreadRequest, PrepareThreadAnswer>(workerUrl('p
  * decide their latest counters (prepare-worker.ts countersOnly): enough for the preparation, which ranks nothing
  * itself when every trend it uses is among `trends`; not for ranking them again.
  */
-export async function rankOffThread(r: { databasePath: string; date: string; settings: RankSettings; trends: TrendParams[] }): Promise<Precomputed> {
+export async function rankOffThread(r: {
+  databasePath: string;
+  date: string;
+  settings: RankSettings;
+  trends: TrendParams[];
+  /** Papers per part (500 unless told: tests hand a small ranking over in several). */
+  partSize?: number | undefined;
+}): Promise<Precomputed> {
   const a = await ask({ kind: 'rank', ...r });
   if ('error' in a) throw new Error(`ranking ${r.date} failed: ${a.error}`);
   if (!('parts' in a)) throw new Error('the preparation thread answered a ranking with something else');

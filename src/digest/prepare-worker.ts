@@ -15,7 +15,7 @@ import { rankTrending } from '../rank/score.js';
 import type { Candidate, ObservationPoint, ScoredPaper, TrendParams } from '../rank/types.js';
 
 export type PrepareThreadRequest =
-  | { kind: 'rank'; databasePath: string; date: string; settings: RankSettings; trends: TrendParams[] }
+  | { kind: 'rank'; databasePath: string; date: string; settings: RankSettings; trends: TrendParams[]; partSize?: number | undefined }
   | { kind: 'rank-part'; ranking: number; part: number }
   | { kind: 'checkpoint'; databasePath: string };
 export type PrepareThreadAnswer = { id: number } & (
@@ -29,15 +29,16 @@ export type PrepareThreadAnswer = { id: number } & (
 const writers = new Map<string, Db>();
 /** Papers per part of a ranking handed over (each of its lists sliced alike). */
 const PART = 500;
+type Ranked = { candidates: Candidate[]; trending: ScoredPaper[][] };
 /** Rankings not yet handed over in full, by the id of the request that ranked them (each is dropped after its last part). */
-const rankings = new Map<number, { candidates: Candidate[]; trending: ScoredPaper[][] }>();
+const rankings = new Map<number, Ranked & { partSize: number; length: number }>();
 
 parentPort!.on('message', (r: PrepareThreadRequest & { id: number }) => {
   let answer: PrepareThreadAnswer;
   try {
     answer =
       r.kind === 'rank'
-        ? { id: r.id, ...ranked(r.id, rank(r)) }
+        ? { id: r.id, ...ranked(r.id, rank(r), r.partSize ?? PART) }
         : r.kind === 'rank-part'
           ? { id: r.id, ...part(r.ranking, r.part) }
           : { id: r.id, ...checkpoint(r.databasePath) };
@@ -59,18 +60,19 @@ function rank(r: Extract<PrepareThreadRequest, { kind: 'rank' }>): { candidates:
   }
 }
 
-function ranked(id: number, r: { candidates: Candidate[]; trending: ScoredPaper[][] }): { ranking: number; parts: number } {
+function ranked(id: number, r: Ranked, partSize: number): { ranking: number; parts: number } {
   rankings.clear(); // one ranking at a time: one left over by a server thread that gave up on it is dropped
-  rankings.set(id, r);
-  return { ranking: id, parts: Math.max(1, Math.ceil(Math.max(r.candidates.length, ...r.trending.map((l) => l.length)) / PART)) };
+  const length = Math.max(r.candidates.length, ...r.trending.map((l) => l.length));
+  rankings.set(id, { ...r, partSize, length });
+  return { ranking: id, parts: Math.max(1, Math.ceil(length / partSize)) };
 }
 
-function part(id: number, i: number): { candidates: Candidate[]; trending: ScoredPaper[][] } {
+function part(id: number, i: number): Ranked {
   const r = rankings.get(id);
   if (!r) throw new Error(`no ranking ${id} to hand over`);
-  const from = i * PART;
-  const to = from + PART;
-  if (to >= Math.max(r.candidates.length, ...r.trending.map((l) => l.length))) rankings.delete(id);
+  const from = i * r.partSize;
+  const to = from + r.partSize;
+  if (to >= r.length) rankings.delete(id);
   return { candidates: r.candidates.slice(from, to).map(countersOnly), trending: r.trending.map((l) => l.slice(from, to)) };
 }
 
