@@ -303,7 +303,7 @@ function start(
 
   // Readers written per millisecond so far (a moving average over pages), to size each page to the budget left: a
   // step that read a full page of readers' topics, ledger and profiles to write the first 150 of them read the rest
-  // again in the next step (at 1M readers that was ~1.4 readers read per reader written on a quiet machine, ~4 on a
+  // again in the next step (at 1M readers that was about 1.4 readers read per reader written on a quiet machine, ~4 on a
   // loaded one, where fewer fit in a step).
   let perMs = 0;
   const nextPageSize = (deadline: number): number =>
