@@ -4,8 +4,8 @@
 // file and fsync it inside one of the server thread's commits every ~4 MB: hundreds of milliseconds on a busy disk).
 // One thread for both, so the preparation adds one isolate's memory, not two. Answers are plain data.
 // The ranking crosses to the server thread in parts (`rank` answers how many, `rank-part` hands over each): one
-// message of all of it (~5 MB for 6,000 papers) took the server thread 230–300 ms (loaded machine) to deserialize in one go, while a
-// part is a few milliseconds, with the event loop free between parts. Candidates cross with only the observations
+// message of all of it (~5 MB for 6,000 papers) took the server thread 230–300 ms (loaded machine) to deserialize,
+// a part a few milliseconds, with the event loop free between parts. Candidates cross with only the observations
 // the preparation reads on the server thread (prepare.ts latestCounters): the ranking itself is done here.
 import { parentPort } from 'node:worker_threads';
 import { openDatabase, type Db } from '../db/open.js';
