@@ -3,20 +3,41 @@
 import type { Db } from '../db/open.js';
 import { workerThread, workerUrl } from '../lib/worker-thread.js';
 import type { Precomputed, RankSettings } from '../rank/edition.js';
-import type { TrendParams } from '../rank/types.js';
+import type { Candidate, ScoredPaper, TrendParams } from '../rank/types.js';
 import type { PrepareThreadAnswer, PrepareThreadRequest } from './prepare-worker.js';
 
 const ask = workerThread<PrepareThreadRequest, PrepareThreadAnswer>(workerUrl('prepare-worker', import.meta.url));
 
 /**
  * Ranks `date` on the helper thread, for each of `trends`. The same answer as ranking here: the ranking of a date is
- * a function of the stored observations and the date (rank/edition.ts).
+ * a function of the stored observations and the date (rank/edition.ts). It arrives in parts, a message each, so
+ * the event loop is never held by deserializing all of it at once. Its candidates carry only the observations that
+ * decide their latest counters (prepare-worker.ts countersOnly): enough for the preparation, which ranks nothing
+ * itself when every trend it uses is among `trends`; not for ranking them again.
  */
-export async function rankOffThread(r: { databasePath: string; date: string; settings: RankSettings; trends: TrendParams[] }): Promise<Precomputed> {
+export async function rankOffThread(r: {
+  databasePath: string;
+  date: string;
+  settings: RankSettings;
+  trends: TrendParams[];
+  /** Papers per part (500 unless told: tests hand a small ranking over in several). */
+  partSize?: number | undefined;
+}): Promise<Precomputed> {
   const a = await ask({ kind: 'rank', ...r });
   if ('error' in a) throw new Error(`ranking ${r.date} failed: ${a.error}`);
-  if (!('candidates' in a)) throw new Error('the preparation thread answered a ranking with something else');
-  return { candidates: a.candidates, trending: r.trends.map((trend, i) => ({ trend, list: a.trending[i]! })) };
+  if (!('parts' in a)) throw new Error('the preparation thread answered a ranking with something else');
+  const candidates: Candidate[] = [];
+  const lists: ScoredPaper[][] = r.trends.map(() => []);
+  for (let part = 0; part < a.parts; part++) {
+    const p = await ask({ kind: 'rank-part', ranking: a.ranking, part });
+    if ('error' in p) throw new Error(`ranking ${r.date} failed: ${p.error}`);
+    if (!('candidates' in p)) throw new Error('the preparation thread answered a part of a ranking with something else');
+    for (const c of p.candidates) candidates.push(c);
+    p.trending.forEach((l, i) => {
+      for (const s of l) lists[i]!.push(s);
+    });
+  }
+  return { candidates, trending: r.trends.map((trend, i) => ({ trend, list: lists[i]! })) };
 }
 
 const CHECKPOINT_EVERY_MS = 1000;

@@ -8,7 +8,11 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { fixedClock } from '../../src/lib/clock.js';
 import { runIngest } from '../../src/ingest/run-ingest.js';
-import { prepareEdition, prepareEditionInSteps } from '../../src/digest/prepare.js';
+import { prepareEdition, prepareEditionInSteps, weeklyTrend } from '../../src/digest/prepare.js';
+import { rankOffThread } from '../../src/digest/prepare-thread.js';
+import { rankEdition } from '../../src/rank/edition.js';
+import { createCandidatesRepo } from '../../src/db/candidates-repo.js';
+import { createLogger } from '../../src/lib/logger.js';
 import { openDatabase } from '../../src/db/open.js';
 import { migrate, MIGRATIONS_DIR } from '../../src/db/migrate.js';
 import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -203,4 +207,47 @@ describe('preparing an edition in steps', () => {
     expect(() => db.prepare("INSERT INTO editions (date, prepared_at, status) VALUES ('2026-08-22', ?, 'preparing')").run(NOW)).not.toThrow();
     expect(() => db.prepare("INSERT INTO editions (date, prepared_at, status) VALUES ('2026-08-23', ?, 'other')").run(NOW)).toThrow(/CHECK/);
   });
+
+  it('ranked on the helper thread and handed over in parts, the edition is the one ranked on the server thread', async () => {
+    const { app, clock } = await audience(300);
+    const s = app.prepareSettings;
+    const settings = { candidateWindowDays: s.candidateWindowDays, trend: s.trend, timezone: s.timezone, defaultHour: s.defaultHour };
+    const trends = [s.trend, weeklyTrend(s.trend)];
+    const here = rankEdition(createCandidatesRepo(app.db), DATE, settings);
+    expect(here.candidates.length).toBeGreaterThan(14);
+    // Parts of 7 papers: the lists are put back together in order, each trend's alike.
+    const pre = await rankOffThread({ databasePath: app.db.name, date: DATE, settings, trends, partSize: 7 });
+    expect(pre.candidates.map((c) => c.id)).toEqual(here.candidates.map((c) => c.id));
+    expect(pre.trending[0]!.list).toEqual(here.trending);
+    expect(pre.trending[1]!.list).toEqual(here.withTrend(weeklyTrend(s.trend)).trending);
+    // Each candidate keeps, in order, the observations that decide its latest comments and stars.
+    const last = (c: (typeof here.candidates)[number], k: 'comments' | 'githubStars') => c.observations.filter((o) => o[k] !== null).at(-1);
+    here.candidates.forEach((c, i) => {
+      const crossed = pre.candidates[i]!;
+      expect(crossed.observations.every((o) => c.observations.some((f) => JSON.stringify(f) === JSON.stringify(o)))).toBe(true);
+      expect(last(crossed, 'comments')).toEqual(last(c, 'comments'));
+      expect(last(crossed, 'githubStars')).toEqual(last(c, 'githubStars'));
+      expect(crossed.observations.some((o) => o.upvotes !== null || o.comments !== null)).toBe(c.observations.some((o) => o.upvotes !== null || o.comments !== null));
+      expect(crossed.late).toEqual(c.late);
+    });
+
+    // The whole edition: prepared here in one go, then (rows removed) in steps with the ranking from the thread.
+    const rows = (id: number) => ({
+      papers: app.db.prepare('SELECT paper_id, rank, score, reason, snapshot_json FROM edition_papers WHERE edition_id = ? ORDER BY paper_id').all(id),
+      deliveries: app.db.prepare('SELECT subscriber_id, status, selection_json, due_at, message_id, kind FROM deliveries WHERE edition_id = ? ORDER BY subscriber_id').all(id),
+    });
+    const first = prepareEdition(app, DATE, s);
+    const expected = rows(first.edition.id);
+    expect(expected.papers.length).toBeGreaterThan(0);
+    expect(expected.deliveries.length).toBe(300);
+    app.db.transaction(() => {
+      for (const t of ['deliveries', 'edition_papers', 'editions']) app.db.prepare(`DELETE FROM ${t} WHERE ${t === 'editions' ? 'id' : 'edition_id'} = ?`).run(first.edition.id);
+    })();
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
+    const again = await prepareEditionInSteps({ db: app.db, clock, logger }, DATE, s);
+    expect(lines.some((l) => l.includes('"edition.prepared"'))).toBe(true);
+    expect(lines.some((l) => l.includes('rank_thread_failed'))).toBe(false); // ranked on the thread indeed
+    expect(rows(again.edition.id)).toEqual(expected);
+  }, 60_000);
 });
