@@ -63,6 +63,8 @@ export interface StepOptions {
 }
 
 const PAGE = 500;
+/** The fewest subscribers a page reads once the rate is known (each page costs a few range queries). */
+const MIN_PAGE = 25;
 /** Well under the 250 ms the event loop may be held: a page of 500 readers takes a few milliseconds. */
 const STEP_BUDGET_MS = 40;
 const WEEK_HOURS = 7 * 24;
@@ -298,6 +300,10 @@ function start(
   let deliveries = 0;
   let skipped = 0;
   const shownCount = () => stored.size;
+  // Milliseconds per subscriber so far (readers with a profile cost several times the others): a page reads only about
+  // as many subscribers as the rest of its step's budget holds, since the rest of a page cut by the deadline is read
+  // again (its ranges of topics, ledger and profiles) by the next step.
+  let msPerSubscriber = 0;
 
   /**
    * Up to a page of subscribers after `after`: their deliveries written; returns the last id done, or null at the end.
@@ -305,7 +311,9 @@ function start(
    * seen before, an FTS query each): a step never runs much past its budget.
    */
   const preparePage = (after: number, deadline: number): number | null => {
-    const subs = page.all(after, audienceMaxId, audienceAt, pageSize);
+    const began = performance.now();
+    const fits = msPerSubscriber > 0 ? Math.ceil((1.2 * (deadline - began)) / msPerSubscriber) : pageSize;
+    const subs = page.all(after, audienceMaxId, audienceAt, Math.min(pageSize, Math.max(MIN_PAGE, fits)));
     if (!subs.length) return null;
     const last = subs[subs.length - 1]!.id;
     let doneThrough = after;
@@ -319,9 +327,11 @@ function start(
     for (const rows of profilesByPage.values()) for (const r of rows) pageProfileIds.add(r.paperId);
     const learned = new Set<DigestKind>();
     const shown = new Set<string>();
+    let done = 0;
     for (const sub of subs) {
       if (doneThrough !== after && performance.now() > deadline) break;
       doneThrough = sub.id;
+      done++;
       if (sub.paused) continue;
       const kind: DigestKind = sub.frequency === 'weekly' ? 'weekly' : 'daily';
       if (kind === 'weekly' ? !weeklyFresh : !dailyFresh) continue;
@@ -360,6 +370,8 @@ function start(
       for (const sec of sections) for (const p of sec.papers) shown.add(p.id);
     }
     storeShown(shown);
+    const rate = (performance.now() - began) / done;
+    msPerSubscriber = msPerSubscriber > 0 ? 0.7 * msPerSubscriber + 0.3 * rate : rate;
     return doneThrough;
   };
 

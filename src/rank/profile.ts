@@ -187,37 +187,31 @@ export function scoreReader(ix: PoolIndex, profile: readonly ProfileEntry[], s: 
     if (e.signal === 1) liked.push(e);
     else disliked.push(e);
   }
-  const { pos, neg, touched } = ix.scratch;
-  let n = 0;
-  // The hot loop of a reader (profile size × NEIGHBOURS adds): the lists' arrays read into locals once per paper.
+  const { pos, neg } = ix.scratch;
+  const size = ix.papers.length;
+  // The hot loop of a reader (profile size × NEIGHBOURS adds) accumulates into arrays over the whole pool (one day's
+  // papers and the top of the ranking: hundreds), which are then read in pool order: no branch per add to track
+  // which candidates were touched (the lists cover most of the pool anyway). The lists' arrays are read into locals
+  // once per paper.
   for (let j = 0, L = liked.length; j < L; j++) {
     const { doc, cos } = liked[j]!.near;
-    for (let k = 0, m = doc.length; k < m; k++) {
-      const d = doc[k]!;
-      if (pos[d] === 0) touched[n++] = d;
-      pos[d]! += cos[k]! / L;
-    }
+    for (let k = 0, m = doc.length; k < m; k++) pos[doc[k]!]! += cos[k]! / L;
   }
   for (let j = 0, D = disliked.length; j < D; j++) {
     const { doc, cos } = disliked[j]!.near;
-    for (let k = 0, m = doc.length; k < m; k++) {
-      const d = doc[k]!;
-      if (pos[d] === 0 && neg[d] === 0) touched[n++] = d;
-      neg[d]! += cos[k]! / D;
-    }
+    for (let k = 0, m = doc.length; k < m; k++) neg[doc[k]!]! += cos[k]! / D;
   }
 
-  // The best `size` by relevance relative to this reader's best, blended with trending: a bounded insertion list.
+  // The best `size` by relevance relative to this reader's best, blended with trending: a bounded insertion list
+  // (its result does not depend on the order candidates are visited in: score, then id, is a total order).
   let best = 0;
-  for (let i = 0; i < n; i++) {
-    const d = touched[i]!;
+  for (let d = 0; d < size; d++) {
     const rel = pos[d]! - NEGATIVE_WEIGHT * neg[d]!;
     if (pos[d]! >= MIN_RELEVANCE && rel > best) best = rel;
   }
   const top: { d: number; score: number }[] = [];
   if (best > 0 && s.size > 0)
-    for (let i = 0; i < n; i++) {
-      const d = touched[i]!;
+    for (let d = 0; d < size; d++) {
       const rel = pos[d]! - NEGATIVE_WEIGHT * neg[d]!;
       if (pos[d]! < MIN_RELEVANCE || rel <= 0) continue;
       const score = rel / best + TREND_BLEND * ix.papers[d]!.trend;
@@ -230,11 +224,8 @@ export function scoreReader(ix: PoolIndex, profile: readonly ProfileEntry[], s: 
       }
       top[at] = { d, score };
     }
-
-  for (let i = 0; i < n; i++) {
-    pos[touched[i]!] = 0;
-    neg[touched[i]!] = 0;
-  }
+  pos.fill(0);
+  if (disliked.length) neg.fill(0);
   // Reasons and demotions are asked for a few papers per reader (those shown, those near the top of a section), so
   // they are looked up then in the papers' neighbour lists instead of kept for the whole pool.
   const demote: ReaderScores['demote'] = disliked.length
