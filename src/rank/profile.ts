@@ -264,7 +264,19 @@ function reasonFor(d: number, liked: readonly ProfileEntry[]): string {
   return `like ${n === 1 ? 'a paper' : `${n} papers`} you saved: ${named.join(', ')}${n > 2 ? ` and ${n - 2} more` : ''}`;
 }
 
-function shortTitle(t: string, max = 60): string {
+// A profile paper's title is named in the reasons of every reader who holds it: shortened once per run, not per reason.
+const shortTitles = new Map<string, string>();
+function shortTitle(t: string): string {
+  let short = shortTitles.get(t);
+  if (short === undefined) {
+    // Bounded: titles of a run's profile papers (thousands); a pathological input cannot grow it forever.
+    if (shortTitles.size > 100_000) shortTitles.clear();
+    shortTitles.set(t, (short = shorten(t)));
+  }
+  return short;
+}
+
+function shorten(t: string, max = 60): string {
   const clean = t.replace(/\s+/g, ' ').trim();
   if (clean.length <= max) return clean;
   const cut = clean.slice(0, max);
