@@ -251,17 +251,26 @@ function before(score: number, d: number, other: { d: number; score: number }, i
 
 /** "like 2 papers you saved: “A”, “B”": the liked papers closest to this pool paper, the closest first. */
 function reasonFor(d: number, liked: readonly ProfileEntry[]): string {
-  const sims: { e: ProfileEntry; sim: number }[] = [];
-  for (const e of liked) {
-    const sim = cosineWith(e.near, d);
-    if (sim > 0) sims.push({ e, sim });
+  // Asked for every picked paper of every reader: one pass for the closest two (the earlier one on a tie, as a stable
+  // sort would give) and a count, no sort.
+  const sims = new Float64Array(liked.length);
+  let first = -1;
+  let second = -1;
+  for (let i = 0; i < liked.length; i++) {
+    const sim = (sims[i] = cosineWith(liked[i]!.near, d));
+    if (sim <= 0) continue;
+    if (first < 0 || sim > sims[first]!) {
+      second = first;
+      first = i;
+    } else if (second < 0 || sim > sims[second]!) second = i;
   }
-  if (!sims.length) return 'like papers you saved';
-  sims.sort((a, b) => b.sim - a.sim);
-  const close = sims.filter((x) => x.sim >= sims[0]!.sim * REASON_SHARE);
-  const named = close.slice(0, 2).map((x) => `“${shortTitle(x.e.title || x.e.paperId)}”`);
-  const n = close.length;
-  return `like ${n === 1 ? 'a paper' : `${n} papers`} you saved: ${named.join(', ')}${n > 2 ? ` and ${n - 2} more` : ''}`;
+  if (first < 0) return 'like papers you saved';
+  const floor = sims[first]! * REASON_SHARE;
+  let n = 0;
+  for (let i = 0; i < liked.length; i++) if (sims[i]! > 0 && sims[i]! >= floor) n++;
+  const name = (e: ProfileEntry) => `“${shortTitle(e.title || e.paperId)}”`;
+  const named = n > 1 ? `${name(liked[first]!)}, ${name(liked[second]!)}` : name(liked[first]!);
+  return `like ${n === 1 ? 'a paper' : `${n} papers`} you saved: ${named}${n > 2 ? ` and ${n - 2} more` : ''}`;
 }
 
 // A profile paper's title is named in the reasons of every reader who holds it: shortened once per run, not per reason.
