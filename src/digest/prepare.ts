@@ -300,7 +300,6 @@ function start(
   let deliveries = 0;
   let skipped = 0;
   const shownCount = () => stored.size;
-
   // Readers written per millisecond so far (a moving average over pages), to size each page to the budget left: a
   // step that read a full page of readers' topics, ledger and profiles to write the first 150 of them read the rest
   // again in the next step (at 1M readers that was about 1.4 readers read per reader written on a quiet machine, ~4 on a

@@ -49,7 +49,13 @@ export function buildPersonalEdition(pool: readonly ScoredPaper[], texts: Readon
     withText.map((p, i) => ({ id: p.id, vector: space.vector(counts[i]!), trend: trend(p.score) })),
     space.size,
   );
-  const known = new Map<string, { near: Neighbours; title: string }>();
+  // Per profile paper its scoring input for either signal, built once per edition: a reader's profile is then looked
+  // up, not rebuilt (objects per paper per reader were a share of the garbage collector's time).
+  const known = new Map<string, { like: ProfileEntry; dislike: ProfileEntry }>();
+  const entries = (paperId: string, near: Neighbours, title: string) => ({
+    like: { paperId, signal: 1 as const, title, near },
+    dislike: { paperId, signal: -1 as const, title, near },
+  });
   return {
     index,
     space,
@@ -62,13 +68,14 @@ export function buildPersonalEdition(pool: readonly ScoredPaper[], texts: Readon
     learn(asked, found) {
       for (const id of asked) {
         const t = found.get(id);
-        known.set(id, t ? { near: profileNeighbours(index, space, terms, t), title: t.title } : { near: NO_NEIGHBOURS, title: '' });
+        known.set(id, t ? entries(id, profileNeighbours(index, space, terms, t), t.title) : entries(id, NO_NEIGHBOURS, ''));
       }
     },
     profileOf(rows) {
       return rows.map((r) => {
         const k = known.get(r.paperId);
-        return { paperId: r.paperId, signal: r.signal, title: k?.title ?? '', near: k?.near ?? NO_NEIGHBOURS };
+        if (!k) return { paperId: r.paperId, signal: r.signal, title: '', near: NO_NEIGHBOURS };
+        return r.signal === 1 ? k.like : k.dislike;
       });
     },
   };

@@ -187,37 +187,31 @@ export function scoreReader(ix: PoolIndex, profile: readonly ProfileEntry[], s: 
     if (e.signal === 1) liked.push(e);
     else disliked.push(e);
   }
-  const { pos, neg, touched } = ix.scratch;
-  let n = 0;
-  // The hot loop of a reader (profile size × NEIGHBOURS adds): the lists' arrays read into locals once per paper.
+  const { pos, neg } = ix.scratch;
+  const size = ix.papers.length;
+  // The hot loop of a reader (profile size × NEIGHBOURS adds) accumulates into arrays over the whole pool (one day's
+  // papers and the top of the ranking: hundreds), which are then read in pool order: no branch per add to track
+  // which candidates were touched (the lists cover most of the pool anyway). The lists' arrays are read into locals
+  // once per paper.
   for (let j = 0, L = liked.length; j < L; j++) {
     const { doc, cos } = liked[j]!.near;
-    for (let k = 0, m = doc.length; k < m; k++) {
-      const d = doc[k]!;
-      if (pos[d] === 0) touched[n++] = d;
-      pos[d]! += cos[k]! / L;
-    }
+    for (let k = 0, m = doc.length; k < m; k++) pos[doc[k]!]! += cos[k]! / L;
   }
   for (let j = 0, D = disliked.length; j < D; j++) {
     const { doc, cos } = disliked[j]!.near;
-    for (let k = 0, m = doc.length; k < m; k++) {
-      const d = doc[k]!;
-      if (pos[d] === 0 && neg[d] === 0) touched[n++] = d;
-      neg[d]! += cos[k]! / D;
-    }
+    for (let k = 0, m = doc.length; k < m; k++) neg[doc[k]!]! += cos[k]! / D;
   }
 
-  // The best `size` by relevance relative to this reader's best, blended with trending: a bounded insertion list.
+  // The best `size` by relevance relative to this reader's best, blended with trending: a bounded insertion list
+  // (its result does not depend on the order candidates are visited in: score, then id, is a total order).
   let best = 0;
-  for (let i = 0; i < n; i++) {
-    const d = touched[i]!;
+  for (let d = 0; d < size; d++) {
     const rel = pos[d]! - NEGATIVE_WEIGHT * neg[d]!;
     if (pos[d]! >= MIN_RELEVANCE && rel > best) best = rel;
   }
   const top: { d: number; score: number }[] = [];
   if (best > 0 && s.size > 0)
-    for (let i = 0; i < n; i++) {
-      const d = touched[i]!;
+    for (let d = 0; d < size; d++) {
       const rel = pos[d]! - NEGATIVE_WEIGHT * neg[d]!;
       if (pos[d]! < MIN_RELEVANCE || rel <= 0) continue;
       const score = rel / best + TREND_BLEND * ix.papers[d]!.trend;
@@ -230,11 +224,8 @@ export function scoreReader(ix: PoolIndex, profile: readonly ProfileEntry[], s: 
       }
       top[at] = { d, score };
     }
-
-  for (let i = 0; i < n; i++) {
-    pos[touched[i]!] = 0;
-    neg[touched[i]!] = 0;
-  }
+  pos.fill(0);
+  if (disliked.length) neg.fill(0);
   // Reasons and demotions are asked for a few papers per reader (those shown, those near the top of a section), so
   // they are looked up then in the papers' neighbour lists instead of kept for the whole pool.
   const demote: ReaderScores['demote'] = disliked.length
@@ -260,20 +251,41 @@ function before(score: number, d: number, other: { d: number; score: number }, i
 
 /** "like 2 papers you saved: “A”, “B”": the liked papers closest to this pool paper, the closest first. */
 function reasonFor(d: number, liked: readonly ProfileEntry[]): string {
-  const sims: { e: ProfileEntry; sim: number }[] = [];
-  for (const e of liked) {
-    const sim = cosineWith(e.near, d);
-    if (sim > 0) sims.push({ e, sim });
+  // Asked for every picked paper of every reader: one pass for the closest two (the earlier one on a tie, as a stable
+  // sort would give) and a count, no sort.
+  const sims = new Float64Array(liked.length);
+  let first = -1;
+  let second = -1;
+  for (let i = 0; i < liked.length; i++) {
+    const sim = (sims[i] = cosineWith(liked[i]!.near, d));
+    if (sim <= 0) continue;
+    if (first < 0 || sim > sims[first]!) {
+      second = first;
+      first = i;
+    } else if (second < 0 || sim > sims[second]!) second = i;
   }
-  if (!sims.length) return 'like papers you saved';
-  sims.sort((a, b) => b.sim - a.sim);
-  const close = sims.filter((x) => x.sim >= sims[0]!.sim * REASON_SHARE);
-  const named = close.slice(0, 2).map((x) => `“${shortTitle(x.e.title || x.e.paperId)}”`);
-  const n = close.length;
-  return `like ${n === 1 ? 'a paper' : `${n} papers`} you saved: ${named.join(', ')}${n > 2 ? ` and ${n - 2} more` : ''}`;
+  if (first < 0) return 'like papers you saved';
+  const floor = sims[first]! * REASON_SHARE;
+  let n = 0;
+  for (let i = 0; i < liked.length; i++) if (sims[i]! > 0 && sims[i]! >= floor) n++;
+  const name = (e: ProfileEntry) => `“${shortTitle(e.title || e.paperId)}”`;
+  const named = n > 1 ? `${name(liked[first]!)}, ${name(liked[second]!)}` : name(liked[first]!);
+  return `like ${n === 1 ? 'a paper' : `${n} papers`} you saved: ${named}${n > 2 ? ` and ${n - 2} more` : ''}`;
 }
 
-function shortTitle(t: string, max = 60): string {
+// A profile paper's title is named in the reasons of every reader who holds it: shortened once per run, not per reason.
+const shortTitles = new Map<string, string>();
+function shortTitle(t: string): string {
+  let short = shortTitles.get(t);
+  if (short === undefined) {
+    // Bounded: titles of a run's profile papers (thousands); a pathological input cannot grow it forever.
+    if (shortTitles.size > 100_000) shortTitles.clear();
+    shortTitles.set(t, (short = shorten(t)));
+  }
+  return short;
+}
+
+function shorten(t: string, max = 60): string {
   const clean = t.replace(/\s+/g, ' ').trim();
   if (clean.length <= max) return clean;
   const cut = clean.slice(0, max);

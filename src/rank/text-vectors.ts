@@ -43,6 +43,12 @@ function stem(word: string): string {
   return s;
 }
 
+const ASCII = /^[\x00-\x7f]*$/;
+/** Lower case without accents (NFKD, marks dropped); ASCII text, most abstracts, has nothing to decompose. */
+function fold(text: string): string {
+  return (ASCII.test(text) ? text : text.normalize('NFKD').replace(/\p{M}+/gu, '')).toLowerCase();
+}
+
 const LETTER_OR_DIGIT = /^[\p{L}\p{N}]$/u;
 const beyondAscii = new Map<number, boolean>();
 function isLetterOrDigit(cp: number): boolean {
@@ -112,7 +118,7 @@ export function createTerms(): Terms {
   };
   const ids = (text: string): number[] => {
     const out: number[] = [];
-    forEachWord(text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase(), (w) => {
+    forEachWord(fold(text), (w) => {
       let id = words.get(w);
       if (id === undefined) {
         // Single letters, bare numbers and TeX leftovers carry no subject.
