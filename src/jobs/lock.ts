@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Db } from '../db/open.js';
 import { locksRepo } from '../db/locks-repo.js';
+import type { LockStore } from '../db/stores/sending.js';
 import { AppError } from '../lib/errors.js';
 import { isProcessAlive } from '../mail/send-claims.js';
 
@@ -93,27 +94,33 @@ const realEvery: Every = (ms, fn) => {
 };
 
 export async function withLock<T>(
-  deps: { db: Db; clock: { now(): Date }; every?: Every | undefined },
+  deps: { store: LockStore; clock: { now(): Date }; every?: Every | undefined },
   name: string,
   o: LeaseOptions,
   fn: (lease: Lease) => Promise<T>,
 ): Promise<T> {
   const owner = newLockOwner();
-  if (!tryAcquireLock(deps.db, name, owner, deps.clock.now(), o.ttlMs))
-    throw new AppError('JOB_LOCKED', `another process holds the ${name} lock`);
+  const held = await deps.store.acquireLock(name, owner, { now: deps.clock.now().toISOString(), ttlMs: o.ttlMs, holderIsDead: isDeadLocalOwner });
+  if (!held) throw new AppError('JOB_LOCKED', `another process holds the ${name} lock`);
   const lost = new AbortController();
+  let renewing = false; // a slow renewal is not overlapped by the next tick
   const stopRenewing = (deps.every ?? realEvery)(o.renewMs, () => {
-    try {
-      if (!renewLock(deps.db, name, owner, deps.clock.now(), o.ttlMs))
-        lost.abort(new AppError('LOCK_LOST', `the ${name} lock expired and was taken by another process`));
-    } catch (err) {
-      lost.abort(new AppError('LOCK_LOST', `could not renew the ${name} lock`, { cause: err }));
-    }
+    if (renewing || lost.signal.aborted) return;
+    renewing = true;
+    held
+      .renew(deps.clock.now().toISOString())
+      .then(
+        (kept) => {
+          if (!kept) lost.abort(new AppError('LOCK_LOST', `the ${name} lock expired and was taken by another process`));
+        },
+        (err: unknown) => lost.abort(new AppError('LOCK_LOST', `could not renew the ${name} lock`, { cause: err })),
+      )
+      .finally(() => (renewing = false));
   });
   try {
     return await fn({ owner, signal: o.signal ? AbortSignal.any([o.signal, lost.signal]) : lost.signal });
   } finally {
     stopRenewing();
-    if (deps.db.open) releaseLock(deps.db, name, owner);
+    await held.release().catch(() => undefined); // a lock that cannot be released ends with its lease or session
   }
 }
