@@ -1,11 +1,14 @@
 // The sending area of the Store (the delivery ledger, send workers and the crash rule, send pause, job runs, locks):
 // its repositories' interface and the factory of each engine. So far: the named locks that keep one daily job (and
-// one preparer of an edition) at a time across every process sharing the database. The ledger, the senders'
-// registry and the pause still go through the synchronous SQLite repositories until they move here.
+// one preparer of an edition) at a time across every process sharing the database, and the delivery ledger as a
+// sender claims and records. The senders' registry and the pause still go through the synchronous SQLite
+// repositories until they move here.
 import type { Db } from '../open.js';
 import type { PgPool } from '../postgres/pool.js';
 import { createSqliteLockStore } from '../sqlite/locks-store.js';
 import { createPostgresLockStore } from '../postgres/locks-store.js';
+import { createSqliteDeliveryLedger } from '../sqlite/delivery-ledger.js';
+import { createPostgresDeliveryLedger } from '../postgres/delivery-ledger.js';
 
 /** A lock this process holds. */
 export interface HeldLock {
@@ -38,12 +41,73 @@ export interface LockStore {
   lockHolder(name: string, now: string): Promise<{ owner: string; expires_at: string } | undefined>;
 }
 
-export interface SendingStore extends LockStore {}
+/** A delivery a sender claimed: status `sending`, owned by it until its outcome is recorded or it dies. */
+export interface ClaimedDelivery {
+  id: number;
+  edition_id: number;
+  subscriber_id: number;
+  /** The reader's sections, as the stored JSON value (unchecked). */
+  sections: unknown;
+  message_id: string;
+  attempts: number;
+  kind: 'daily' | 'weekly';
+}
+
+/**
+ * What one send came to, as a change of its delivery (decided by src/mail/ledger-transition.ts). Each applies only
+ * while the sender still holds the claim, except `sent`: a message the server accepted is sent, even when the claim
+ * was requeued meanwhile (its sender was judged dead).
+ */
+export type LedgerTransition =
+  | { id: number; to: 'sent'; response: string }
+  | { id: number; to: 'gone' }
+  | { id: number; to: 'retry'; error: string; next: string | null; counted: boolean }
+  | { id: number; to: 'failed'; error: string }
+  | { id: number; to: 'bounced'; subscriberId: number; error: string };
+
+export interface ClaimRequest {
+  /** Claims deliveries with ids above this (the sender's walk through the queue). */
+  cursor: number;
+  limit: number;
+  /** One edition, or null for every ready edition. */
+  editionId: number | null;
+}
+
+export interface LedgerWrite {
+  /** Per transition: whether it was applied (false: the claim was no longer ours, and it was not a `sent`). */
+  applied: boolean[];
+  /** `sent` transitions recorded although their claim had been requeued. */
+  sentAfterRequeue: number[];
+  claimed: ClaimedDelivery[];
+}
+
+/**
+ * The delivery ledger as the sender uses it. Invariants: a claim takes only pending, due, not-waiting deliveries of
+ * ready editions whose reader is active, in id order, and two senders never claim the same row (a conditional
+ * update on SQLite, whose writes are serialized; row locks skipped, FOR UPDATE SKIP LOCKED, on PostgreSQL); an
+ * accepted delivery's papers enter the never-twice ledger (sent_papers) in the same transaction as its `sent`.
+ */
+export interface DeliveryLedger {
+  /** In one transaction: records the transitions, then claims more for `owner` when asked. */
+  recordAndClaim(owner: string, now: string, transitions: readonly LedgerTransition[], claim: ClaimRequest | null): Promise<LedgerWrite>;
+  /** Pending deliveries (of one edition or all) with ids in (lo, hi] whose reader is no longer active become skipped. */
+  skipDeparted(now: string, editionId: number | null, lo: number, hi: number): Promise<number>;
+  /** The smallest and largest id of a pending delivery (nulls when none). */
+  pendingIdRange(): Promise<{ lo: number | null; hi: number | null }>;
+  /** Deliveries due by `now` not yet done (pending or claimed). */
+  countDue(now: string, editionId: number | null): Promise<number>;
+  /** When the first delivery waiting for a retry comes due, if any. */
+  nextRetryAt(now: string, editionId: number | null): Promise<string | null>;
+  /** The reader's address while they are active (read at the last moment before sending). */
+  activeEmail(subscriberId: number): Promise<string | undefined>;
+}
+
+export interface SendingStore extends LockStore, DeliveryLedger {}
 
 export function createSqliteSendingStore(db: Db): SendingStore {
-  return { ...createSqliteLockStore(db) };
+  return { ...createSqliteLockStore(db), ...createSqliteDeliveryLedger(db) };
 }
 
 export function createPostgresSendingStore(pool: PgPool): SendingStore {
-  return { ...createPostgresLockStore(pool) };
+  return { ...createPostgresLockStore(pool), ...createPostgresDeliveryLedger(pool) };
 }
