@@ -10,7 +10,13 @@ export function createDeliveryQueueRepo(db: Db) {
   const dueOfEdition = db.prepare<[number, string], { n: number }>(
     "SELECT count(*) AS n FROM deliveries WHERE edition_id = ? AND status IN ('pending', 'sending') AND due_at <= ?",
   );
+  const nextDue = db.prepare<[string, string], { at: string | null }>(
+    `SELECT min(max(due_at, coalesce(next_attempt_at, due_at))) AS at FROM deliveries
+     WHERE status = 'pending' AND (due_at > ? OR next_attempt_at > ?)`,
+  );
   return {
+    /** When the next pending delivery comes due (a later local hour or a retry), or null. */
+    nextDueAt: (now: Date): string | null => nextDue.get(now.toISOString(), now.toISOString())?.at ?? null,
     /** Whether any pending delivery of any edition may be tried now (its date reached, no retry time ahead). */
     anyDue: (now: Date): boolean => !!anyDue.get({ now: now.toISOString() }),
     /** Deliveries of an edition due by `now` that are not yet done (pending, or claimed by a sender). */
