@@ -4,20 +4,7 @@
 import type { Db } from './open.js';
 import { oncePerDb } from './once-per-db.js';
 
-export interface SenderRow {
-  owner: string;
-  host: string;
-  pid: number;
-  heartbeat_at: string;
-}
-
-/** A `sending` claim's owner and what send_workers says of it (nulls: the owner has no row). */
-export interface ClaimHolderRow {
-  owner: string | null;
-  host: string | null;
-  pid: number | null;
-  heartbeat_at: string | null;
-}
+import type { ClaimHolderRow, SenderRow } from './stores/sending.js';
 
 export const sendWorkersRepo = oncePerDb((db: Db) => {
   const insert = db.prepare('INSERT INTO send_workers (owner, host, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)');

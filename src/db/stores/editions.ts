@@ -32,6 +32,8 @@ export interface EditionStore {
   adjacentReadyEdition(date: string, side: 'before' | 'after'): Promise<string | undefined>;
   /** The ready edition of `date` with its papers, or undefined (none, or not ready). */
   readyEdition(date: string): Promise<ArchivedEdition | undefined>;
+  /** The same, by the edition's id (the sender compiles each edition it sends from). */
+  readyEditionById(id: number): Promise<ArchivedEdition | undefined>;
   /** What one reader of an edition was given: their sections (the stored JSON value, unchecked) and the digest's kind. */
   readerSelection(editionId: number, subscriberId: number): Promise<{ sections: unknown; kind: 'daily' | 'weekly' } | undefined>;
 }

@@ -9,6 +9,8 @@ import { createSqliteLockStore } from '../sqlite/locks-store.js';
 import { createPostgresLockStore } from '../postgres/locks-store.js';
 import { createSqliteDeliveryLedger } from '../sqlite/delivery-ledger.js';
 import { createPostgresDeliveryLedger } from '../postgres/delivery-ledger.js';
+import { createSqliteSenderStores } from '../sqlite/senders-store.js';
+import { createPostgresSenderStores } from '../postgres/senders-store.js';
 
 /** A lock this process holds. */
 export interface HeldLock {
@@ -102,12 +104,60 @@ export interface DeliveryLedger {
   activeEmail(subscriberId: number): Promise<string | undefined>;
 }
 
-export interface SendingStore extends LockStore, DeliveryLedger {}
+export interface SenderRow {
+  owner: string;
+  host: string;
+  pid: number;
+  heartbeat_at: string;
+}
+
+/** A `sending` claim's owner and what the registry says of it (nulls: the owner has no row). */
+export interface ClaimHolderRow {
+  owner: string | null;
+  host: string | null;
+  pid: number | null;
+  heartbeat_at: string | null;
+}
+
+/**
+ * The senders' registry (send_workers) behind the crash rule (src/mail/send-claims.ts decides who is dead; these
+ * read and write the rows). Each change is one transaction.
+ */
+export interface SenderRegistry {
+  registerSender(s: { owner: string; host: string; pid: number }, now: string): Promise<void>;
+  senderHeartbeat(owner: string, now: string): Promise<void>;
+  /** The sender's claims back to `pending` and its row gone; returns the claims given back. */
+  releaseSenderClaims(owner: string, now: string): Promise<number>;
+  /** Forgets every sender `isDead` condemns and requeues every claim not held by a live registered sender. */
+  requeueDeadClaims(isDead: (w: SenderRow) => boolean, now: string): Promise<number>;
+  /** Every distinct holder of a `sending` claim with its registry row, if any. */
+  claimHolders(): Promise<ClaimHolderRow[]>;
+}
+
+export interface SendPauseRow {
+  since: string;
+  reason: string;
+  probes: number;
+  next_probe_at: string;
+  last_error: string | null;
+}
+
+/** The pause of sending shared by every process (one row): set by an outage, pushed back by failed probes, lifted. */
+export interface SendPauseStore {
+  sendPause(): Promise<SendPauseRow | undefined>;
+  /** A pause already on keeps its start and probe count (several runs meeting one outage are one pause). */
+  startSendPause(now: string, reason: string, nextProbeAt: string): Promise<void>;
+  sendPauseProbeFailed(nextProbeAt: string, error: string): Promise<void>;
+  /** True when there was a pause to lift. */
+  liftSendPause(): Promise<boolean>;
+}
+
+export interface SendingStore extends LockStore, DeliveryLedger, SenderRegistry, SendPauseStore {}
 
 export function createSqliteSendingStore(db: Db): SendingStore {
-  return { ...createSqliteLockStore(db), ...createSqliteDeliveryLedger(db) };
+  return { ...createSqliteLockStore(db), ...createSqliteDeliveryLedger(db), ...createSqliteSenderStores(db) };
 }
 
 export function createPostgresSendingStore(pool: PgPool): SendingStore {
-  return { ...createPostgresLockStore(pool), ...createPostgresDeliveryLedger(pool) };
+  return { ...createPostgresLockStore(pool), ...createPostgresDeliveryLedger(pool), ...createPostgresSenderStores(pool) };
 }

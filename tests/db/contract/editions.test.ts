@@ -98,7 +98,9 @@ describe.each(testEngines())('editions store on $name', ({ open }) => {
         { paperId: '2608.00002', rank: 2, reason: 'climbing', snapshot: snapshot('2608.00002', 'Second') },
       ],
     });
+    expect(await store.readyEditionById(id)).toEqual(e);
     expect(await store.readyEdition('2026-08-20')).toBeUndefined();
+    expect(await store.readyEditionById(id + 1)).toBeUndefined(); // the one still preparing
     expect(await store.readyEdition('2026-08-19')).toBeUndefined();
     // The digest's reader checks each snapshot: the same edition on both engines.
     expect((await readStoredEdition(store, '2026-08-21'))?.papers.map((p) => [p.rank, p.snapshot.title, p.snapshot.authors[1]])).toEqual([
