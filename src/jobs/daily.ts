@@ -119,7 +119,7 @@ async function runLocked(app: AppDeps, date: string, owner: string, options: Dai
     let send: SendOutcome | null = null;
     if (prepared.edition.status === 'ready') {
       options.onStage?.('send', { total: countDue(app, prepared.edition.id) });
-      send = await sendDue({ db: app.db, store: app.store, mailer: app.mailer, clock: app.clock, logger: app.logger }, app.sendSettings, {
+      send = await sendDue({ store: app.store, mailer: app.mailer, clock: app.clock, logger: app.logger }, app.sendSettings, {
         editionId: prepared.edition.id,
         onProgress: options.onSendProgress,
         signal,

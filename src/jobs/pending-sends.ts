@@ -29,7 +29,7 @@ export async function sendPendingDeliveries(
   if (!hasDueDeliveries(app)) return { ran: false, reason: 'nothing-due' };
   try {
     return await withLock(app, DAILY_LOCK, { ttlMs: LOCK_TTL_MS, renewMs: LOCK_RENEW_MS, signal: options.signal }, async (lease) => {
-      const outcome = await sendDue({ db: app.db, store: app.store, mailer: app.mailer, clock: app.clock, logger: app.logger }, app.sendSettings, {
+      const outcome = await sendDue({ store: app.store, mailer: app.mailer, clock: app.clock, logger: app.logger }, app.sendSettings, {
         signal: lease.signal,
         onProgress: options.onProgress,
         // The next tick comes back within a minute: do not hold the job slot while retries come due.

@@ -19,6 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Db } from '../db/open.js';
 import { sendWorkersRepo } from '../db/send-workers-repo.js';
+import type { SenderRegistry } from '../db/stores/sending.js';
 
 export interface SenderIdentity {
   owner: string;
@@ -92,6 +93,18 @@ export function requeueAbandonedClaims(db: Db, o: CrashRuleOptions): number {
 /** Whether any `sending` claim is held by a dead sender (a cheap check for schedulers deciding to run). */
 export function hasAbandonedClaims(db: Db, o: CrashRuleOptions): boolean {
   return sendWorkersRepo(db).claimHolders().some(deadSenderTest(o));
+}
+
+/** The crash rule through the Store (either engine): see the header. Returns how many deliveries went back. */
+export function requeueAbandonedIn(store: SenderRegistry, o: CrashRuleOptions): Promise<number> {
+  return store.requeueDeadClaims(deadSenderTest(o), o.now.toISOString());
+}
+
+/** releaseSender through the Store (either engine). */
+export async function releaseSenderIn(store: SenderRegistry, owner: string, now: Date): Promise<number> {
+  const released = await store.releaseSenderClaims(owner, now.toISOString());
+  ownersOfThisProcess.delete(owner);
+  return released;
 }
 
 /** The senders this process registered (a forced shutdown gives their claims back). */

@@ -12,16 +12,17 @@ import type { Logger } from '../lib/logger.js';
 import type { Mailer } from './mailer.js';
 import type { Section } from '../rank/select.js';
 import type { CompiledEdition, RenderedDigest } from '../digest/render.js';
-import { compileStoredEdition, loadEditionById } from '../digest/stored-edition.js';
+import { compileStoredEdition, readStoredEditionById } from '../digest/stored-edition.js';
 import { classifySendError } from './smtp-errors.js';
 import { ACCEPTED, PROBE_DELIVERIES, decideFailure, probeDelayMs, streakPauses, type Decision, type PolicySettings } from './send-policy.js';
 import { createSendPauseRepo, type SendPauseRow } from '../db/send-pause-repo.js';
 import { createDeliveryRequeueRepo } from '../db/delivery-requeue-repo.js';
 import { createDeliveryQueueRepo } from '../db/delivery-queue-repo.js';
-import { newSenderIdentity, registerSender, heartbeat, releaseSender, requeueAbandonedClaims } from './send-claims.js';
+import { newSenderIdentity, releaseSenderIn, requeueAbandonedIn } from './send-claims.js';
 import { AppError, describeError } from '../lib/errors.js';
 import { subscriberUrls } from '../http/links.js';
-import type { ClaimedDelivery, DeliveryLedger, LedgerTransition } from '../db/stores/sending.js';
+import type { ClaimedDelivery, DeliveryLedger, LedgerTransition, SenderRegistry, SendPauseStore } from '../db/stores/sending.js';
+import type { EditionStore } from '../db/stores/editions.js';
 import { ledgerTransition } from './ledger-transition.js';
 
 export interface SendSettings {
@@ -74,10 +75,8 @@ export interface SendOutcome extends SendProgress {
 }
 
 export interface SendDeps {
-  /** The senders' registry, the pause and the stored editions (SQLite; they move to the Store next). */
-  db: Db;
-  /** The delivery ledger: claims and outcomes (either engine). */
-  store: DeliveryLedger;
+  /** The delivery ledger, the senders' registry, the pause and the editions to render (either engine). */
+  store: DeliveryLedger & SenderRegistry & SendPauseStore & Pick<EditionStore, 'readyEditionById'>;
   mailer: Mailer;
   clock: Clock;
   logger: Logger;
@@ -113,12 +112,12 @@ export { subscriberUrls };
  * pauses (too many consecutive failures, or the server refuses us) or the signal aborts it.
  */
 export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOptions = {}): Promise<SendOutcome> {
-  const { db, store: ledger, mailer, clock, logger } = deps;
+  const { store, mailer, clock, logger } = deps;
+  const ledger = store;
   const concurrency = Math.max(1, Math.floor(s.concurrency));
   const leaseMs = (s.claimLeaseSeconds ?? DEFAULT_CLAIM_LEASE_SECONDS) * 1000;
   const editionId = options.editionId ?? null;
   const waitForRetries = options.waitForRetries ?? true;
-  const pauses = createSendPauseRepo(db);
   const policy: PolicySettings = {
     maxAttempts: s.maxAttempts,
     retryBaseMs: s.retryBaseSeconds * 1000,
@@ -129,7 +128,7 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
   const nowIso = () => clock.now().toISOString();
   const later = (ms: number) => new Date(clock.now().getTime() + ms);
 
-  const recovered = requeueAbandonedClaims(db, { now: clock.now(), leaseMs });
+  const recovered = await requeueAbandonedIn(store, { now: clock.now(), leaseMs });
   if (recovered) logger.warn({ event: 'send.recovered_claims', count: recovered }, 'requeued deliveries held by a dead sender');
 
   const progress: SendProgress = { total: 0, sent: 0, failed: 0, bounced: 0, retried: 0, skipped: 0, remaining: 0 };
@@ -138,8 +137,8 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
     progress.remaining = await ledger.countDue(nowIso(), editionId);
     progress.total = Math.max(progress.total, done + progress.remaining);
   };
-  const finish = (extra: Partial<SendOutcome> = {}): SendOutcome => {
-    const held = pauses.get();
+  const finish = async (extra: Partial<SendOutcome> = {}): Promise<SendOutcome> => {
+    const held = await store.sendPause();
     const paused = extra.paused ?? (held !== undefined && progress.remaining > 0);
     const outcome: SendOutcome = {
       ...progress,
@@ -160,7 +159,7 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
   };
 
   // Paused (by this process or another): nothing is claimed before the next probe time, unless a person asked.
-  const heldAtStart = pauses.get();
+  const heldAtStart = await store.sendPause();
   if (heldAtStart && options.probeNow === false && nowIso() < heldAtStart.next_probe_at) {
     await recount();
     logger.info({ event: 'send.still_paused', since: heldAtStart.since, nextProbeAt: heldAtStart.next_probe_at }, 'sending is paused; waiting for the next probe');
@@ -173,17 +172,17 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
 
   const sender = newSenderIdentity();
   const { owner } = sender;
-  registerSender(db, sender, clock.now());
+  await store.registerSender(sender, clock.now().toISOString());
 
   let consecutiveFailures = 0;
   let pauseReason: string | undefined;
   let fatal: unknown;
   const stopped = () => pauseReason !== undefined || fatal !== undefined || options.signal?.aborted === true;
   /** Stops this run; `persist` also pauses sending for every process until a probe succeeds. */
-  const pause = (reason: string, persist: boolean) => {
+  const pause = async (reason: string, persist: boolean) => {
     if (pauseReason !== undefined) return;
     pauseReason = reason;
-    if (persist) pauses.start(clock.now(), reason, later(probeDelayMs(0, policy)));
+    if (persist) await store.startSendPause(nowIso(), reason, later(probeDelayMs(0, policy)).toISOString());
     logger.error({ event: 'send.paused', consecutiveFailures, reason, persisted: persist }, 'pausing the send');
   };
   const report = () => {
@@ -197,12 +196,15 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
   let rescan = false;
   const beat = setInterval(
     () => {
-      try {
-        heartbeat(db, owner, clock.now());
-        if (requeueAbandonedClaims(db, { now: clock.now(), leaseMs })) rescan = true;
-      } catch (err) {
-        logger.warn({ event: 'send.heartbeat_failed', err: describeError(err) }, 'heartbeat failed; will try again');
-      }
+      store
+        .senderHeartbeat(owner, nowIso())
+        .then(() => requeueAbandonedIn(store, { now: clock.now(), leaseMs }))
+        .then(
+          (requeued) => {
+            if (requeued) rescan = true;
+          },
+          (err: unknown) => logger.warn({ event: 'send.heartbeat_failed', err: describeError(err) }, 'heartbeat failed; will try again'),
+        );
     },
     Math.max(1000, Math.floor(leaseMs / 4)),
   );
@@ -212,10 +214,11 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
   const compiledFor = (id: number) => {
     let c = compiled.get(id);
     if (!c) {
-      const stored = loadEditionById(db, id);
-      c = stored
-        ? compileStoredEdition(stored, { publicBaseUrl: s.publicBaseUrl })
-        : Promise.reject(new AppError('EDITION_NOT_READY', `edition ${id} is missing or not ready`));
+      c = readStoredEditionById(store, id).then((stored) =>
+        stored
+          ? compileStoredEdition(stored, { publicBaseUrl: s.publicBaseUrl })
+          : Promise.reject(new AppError('EDITION_NOT_READY', `edition ${id} is missing or not ready`)),
+      );
       c.catch(() => {}); // observed by every delivery that awaits it
       compiled.set(id, c);
     }
@@ -226,19 +229,19 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
   type Outcome = { d: ClaimedDelivery } & ({ accepted: string } | { failure: unknown } | { unrenderable: unknown } | { gone: true });
 
   /** The probe's verdict: the server takes mail again (the pause ends), or not (the next probe is pushed back). */
-  const settleProbe = (decision: Decision, error: string, kind?: string) => {
+  const settleProbe = async (decision: Decision, error: string, kind?: string) => {
     if (!probing) return;
     // An unavailable server may be one message timing out: try a few deliveries before concluding.
     if (!decision.serverAnswers && kind === 'unavailable' && ++probeFailures < PROBE_DELIVERIES) return;
     probing = false;
-    const held = pauses.get();
+    const held = await store.sendPause();
     if (decision.serverAnswers) {
-      pauses.lift();
+      await store.liftSendPause();
       if (held) logger.info({ event: 'send.resumed', pausedSince: held.since, probes: held.probes + 1 }, 'the mail server answers again; sending resumed');
       return;
     }
     const next = later(probeDelayMs((held?.probes ?? 0) + 1, policy));
-    pauses.probeFailed(next, error);
+    await store.sendPauseProbeFailed(next.toISOString(), error);
     pauseReason ??= `still paused (since ${held?.since ?? nowIso()}): ${error}`;
     logger.warn({ event: 'send.probe_failed', nextProbeAt: next.toISOString(), probes: (held?.probes ?? 0) + 1 }, 'the mail server still fails; probing again later');
   };
@@ -247,7 +250,7 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
   const toRecord: LedgerTransition[] = [];
 
   /** Decides what an outcome does (the policy), counts it, and queues its ledger transition. */
-  const record = (o: Outcome) => {
+  const record = async (o: Outcome) => {
     const now = nowIso();
     const d = o.d;
     if ('gone' in o) {
@@ -260,7 +263,7 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
       // Our bug or bad data, not the server's or the recipient's: stop before it costs every delivery an attempt.
       // Not a pause of sending (other editions may render): the next run tries again.
       toRecord.push({ id: d.id, to: 'retry', error: describeError(o.unrenderable).slice(0, 500), next: null, counted: false });
-      pause(`cannot render edition ${d.edition_id}: ${describeError(o.unrenderable)}`, false);
+      await pause(`cannot render edition ${d.edition_id}: ${describeError(o.unrenderable)}`, false);
       return;
     }
     if ('accepted' in o) {
@@ -269,7 +272,7 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
       progress.sent++;
       progress.remaining--;
       consecutiveFailures = 0;
-      settleProbe(ACCEPTED, '');
+      await settleProbe(ACCEPTED, '');
       return;
     }
     const f = classifySendError(o.failure);
@@ -299,8 +302,8 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
         break;
     }
     if (probing) return settleProbe(decision, error, f.kind);
-    if (decision.pauseNow) pause(`the mail server refuses us (${f.code ?? f.errorCode}): ${f.message}`, true);
-    else if (streakPauses(consecutiveFailures, policy)) pause(`${consecutiveFailures} consecutive failures, the last: ${error}`, true);
+    if (decision.pauseNow) await pause(`the mail server refuses us (${f.code ?? f.errorCode}): ${f.message}`, true);
+    else if (streakPauses(consecutiveFailures, policy)) await pause(`${consecutiveFailures} consecutive failures, the last: ${error}`, true);
   };
 
   // Renders and sends one delivery; writes nothing (its outcome is recorded by the next flush).
@@ -350,7 +353,7 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
     const wantMore = !stopped() && !passDone && claimed.length < concurrency;
     if (!finished.length && !wantMore) return;
     const batch = finished.splice(0);
-    for (const o of batch) record(o);
+    for (const o of batch) await record(o);
     const claim = wantMore && !stopped() ? { cursor, limit: claimBatch - claimed.length, editionId } : null;
     const written = await ledger.recordAndClaim(owner, nowIso(), toRecord.splice(0), claim);
     for (const id of written.sentAfterRequeue)
@@ -419,7 +422,7 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
   } finally {
     clearInterval(beat);
     await Promise.allSettled(inFlight);
-    const released = releaseSender(db, owner, clock.now());
+    const released = await releaseSenderIn(store, owner, clock.now());
     if (released && fatal === undefined && pauseReason === undefined && !options.signal?.aborted)
       logger.warn({ event: 'send.released_claims', count: released }, 'gave back claims not sent');
   }
@@ -427,7 +430,8 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
 
   const aborted = options.signal?.aborted === true && pauseReason === undefined;
   // A run stopped by an unrenderable edition is paused (this run) without a persisted pause.
-  return finish({ aborted, ...(pauseReason ? { pauseReason } : {}), ...(pauseReason !== undefined && !pauses.get() ? { paused: true } : {}) });
+  const persisted = await store.sendPause();
+  return finish({ aborted, ...(pauseReason ? { pauseReason } : {}), ...(pauseReason !== undefined && !persisted ? { paused: true } : {}) });
 }
 
 /** Waits `ms` (at least a tick, at most a minute at a time) or until the signal aborts. */
