@@ -168,7 +168,7 @@ try {
   const [yesterday, yesterdayMs] = time(() => prepareEdition(app, addDays(DATE, -1), app.prepareSettings));
   const acceptAll: Mailer = { kind: 'smtp', send: async (m) => ({ messageId: m.messageId ?? '', response: '250 2.0.0 OK' }), close: async () => {} };
   const t0 = performance.now();
-  const accepted = await sendDue({ db: app.db, mailer: acceptAll, clock, logger: app.logger }, { ...app.sendSettings, concurrency: 64 }, { editionId: yesterday.edition.id });
+  const accepted = await sendDue({ store: app.store, mailer: acceptAll, clock, logger: app.logger }, { ...app.sendSettings, concurrency: 64 }, { editionId: yesterday.edition.id });
   const acceptMs = performance.now() - t0;
   clock.set(at7(DATE));
   const now = clock.now();

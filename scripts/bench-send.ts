@@ -1,12 +1,19 @@
-// `npm run bench:send [-- COUNT] [--profile]`: the whole sending path (prepare + render + send + ledger) for COUNT
+// `npm run bench:send [-- COUNT] [--profile] [--engine postgres [--senders N]]`: the whole sending path (prepare + render + send + ledger) for COUNT
 // active subscribers (default 100,000) to an SMTP sink in another process, beside a BASELINE measured in the same
 // run: nodemailer's own pooled transport (same pool settings, same in-flight window) sending one pre-rendered digest
 // the plain nodemailer way (html and text strings). Prints CPU time per message (this process, the main figure on a
 // shared machine), messages/s, both ratios and this process's peak RSS (measured before the second half of the
 // baseline runs, so it is the engine's). --profile adds a CPU profile of the engine run, by area and by function.
-// Loopback only; the database is a temp file.
+// With --engine postgres the same edition is then copied into a fresh PostgreSQL database (BENCH_PG_URL, default the
+// local server; dropped at the end) with `db copy`'s code and sent again by 1 … N sender processes at once
+// (scripts/bench-send-worker.ts: the sendDue that `papers worker` runs): msg/s, CPU per message of the senders and of
+// the PostgreSQL server, each beside the same baseline. Loopback only; the SQLite database is a temp file.
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import pg from 'pg';
+import { openPostgres } from '../src/db/postgres/pool.js';
+import { migratePostgres } from '../src/db/postgres/migrate.js';
+import { copySqliteToPostgres } from '../src/db/copy.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,9 +34,18 @@ import type { OutgoingMessage } from '../src/mail/message.js';
 
 const args = process.argv.slice(2);
 const profile = args.includes('--profile');
-const count = Number(args.find((a) => !a.startsWith('--')) ?? 100_000);
+const optionValue = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const engineArg = optionValue('--engine') ?? 'sqlite';
+const maxSenders = Number(optionValue('--senders') ?? 2);
+if (engineArg !== 'sqlite' && engineArg !== 'postgres') throw new Error('--engine is sqlite or postgres');
+if (!Number.isInteger(maxSenders) || maxSenders < 1) throw new Error('--senders N: a positive integer');
+const optionValues = new Set([optionValue('--engine'), optionValue('--senders')]);
+const count = Number(args.find((a) => !a.startsWith('--') && !optionValues.has(a)) ?? 100_000);
 const connections = Number(process.env.SMTP_MAX_CONNECTIONS ?? 5);
-if (!Number.isInteger(count) || count < 100) throw new Error('usage: npm run bench:send [-- COUNT ≥ 100] [--profile]');
+if (!Number.isInteger(count) || count < 100) throw new Error('usage: npm run bench:send [-- COUNT ≥ 100] [--profile] [--engine postgres [--senders N]]');
 // The baseline runs a quarter of COUNT, half before and half after the engine, so that a change in the
 // machine's load during the run affects both sides alike.
 const baselineCount = Math.max(100, Math.round(count / 8));
@@ -56,6 +72,131 @@ async function startSink(): Promise<Sink> {
       }),
     stop: () => child.kill(),
   };
+}
+
+/** CPU time (ms) used so far by the PostgreSQL server on this machine, ended backends included (Linux /proc). */
+function postgresServerCpuMs(): number {
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (!name.startsWith('postgres')) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime + stime, and cutime + cstime: a backend that exited is counted in the postmaster that reaped it.
+      total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * tick;
+    } catch {
+      // a process that ended meanwhile
+    }
+  }
+  return total;
+}
+
+interface PgRow {
+  senders: number;
+  sent: number;
+  ms: number;
+  senderCpuMs: number;
+  serverCpuMs: number;
+}
+
+/** The same edition from PostgreSQL, sent by 1 … maxSenders processes at once, each run on a fresh copy. */
+async function benchPostgres(o: {
+  app: AppDeps;
+  sink: Sink;
+  count: number;
+  maxSenders: number;
+  baseline: { rate: number; cpu: number };
+  raw: ReturnType<typeof rawPool>;
+  message: OutgoingMessage;
+}): Promise<PgRow[]> {
+  const adminUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `bench_send_${process.pid}`;
+  const admin = async (text: string) => {
+    const c = new pg.Client({ connectionString: adminUrl });
+    await c.connect();
+    try {
+      await c.query(text);
+    } finally {
+      await c.end();
+    }
+  };
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const out: PgRow[] = [];
+  try {
+    for (let senders = 1; senders <= o.maxSenders; senders++) {
+      // A fresh edition on SQLite (the previous one deleted with its ledger rows), copied into a fresh database.
+      o.app.db.prepare('DELETE FROM editions WHERE date = ?').run(SAMPLE_DATE);
+      const prepared = prepareEdition(o.app, SAMPLE_DATE, o.app.prepareSettings);
+      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin(`CREATE DATABASE ${name}`);
+      const pool = await openPostgres(url.toString(), { max: 2 });
+      try {
+        await migratePostgres(pool);
+        await copySqliteToPostgres(o.app.db, pool);
+        await pool.query('VACUUM ANALYZE');
+      } finally {
+        await pool.end();
+      }
+      const env = {
+        ...process.env,
+        NODE_ENV: 'development',
+        LOG_LEVEL: 'silent',
+        DATABASE_URL: url.toString(),
+        SMTP_URL: `smtp://127.0.0.1:${o.sink.port}`,
+        SMTP_MAX_CONNECTIONS: String(connections),
+        PUBLIC_BASE_URL: o.app.config.publicBaseUrl,
+        MAIL_FROM: o.app.config.mail.from,
+        SECRET_KEY: o.app.config.secretKey,
+        BENCH_NOW: SAMPLE_NOW,
+        BENCH_EDITION_ID: String(prepared.edition.id),
+      };
+      const workers = Array.from({ length: senders }, () =>
+        fork(fileURLToPath(new URL('./bench-send-worker.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], env }),
+      );
+      const messages = workers.map(
+        (w) =>
+          new Promise<Record<string, number>>((resolve, reject) => {
+            w.on('message', (m) => {
+              if (!(m as { ready?: boolean }).ready) resolve(m as Record<string, number>);
+            });
+            w.once('exit', (code) => (code ? reject(new Error(`sender exited with ${code}`)) : undefined));
+          }),
+      );
+      await Promise.all(workers.map((w) => new Promise<void>((resolve) => w.once('message', () => resolve()))));
+      const server0 = postgresServerCpuMs();
+      const t0 = performance.now();
+      for (const w of workers) w.send('go');
+      const results = await Promise.all(messages);
+      const ms = performance.now() - t0;
+      const serverCpuMs = postgresServerCpuMs() - server0;
+      out.push({
+        senders,
+        sent: results.reduce((n, r) => n + r.sent!, 0),
+        ms,
+        senderCpuMs: results.reduce((n, r) => n + r.cpuMs!, 0),
+        serverCpuMs,
+      });
+    }
+  } finally {
+    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+  }
+  // The baseline once more after the PostgreSQL runs: the machine's load may have moved.
+  const again = await measure(() => o.raw.send(Math.max(100, Math.round(o.count / 8)), o.message));
+  const rawRate = (rate(Math.max(100, Math.round(o.count / 8)), again.ms) + o.baseline.rate) / 2;
+  const rawCpu = (again.cpuMs / Math.max(100, Math.round(o.count / 8)) + o.baseline.cpu) / 2;
+  console.log(`PostgreSQL (send only: the edition prepared on SQLite and copied in; senders in processes of their own, started together):`);
+  for (const r of out) {
+    const msgRate = rate(r.sent, r.ms);
+    console.log(
+      `  ${r.senders} sender${r.senders > 1 ? 's' : ' '}  ${r.sent} messages in ${(r.ms / 1000).toFixed(1)} s = ${msgRate.toFixed(0)} messages/s (${(msgRate / rawRate).toFixed(2)}× baseline${r.senders === 1 ? ', target ≥ 0.70' : ''}); ` +
+        `CPU/message: senders ${(r.senderCpuMs / r.sent).toFixed(2)} ms (${(r.senderCpuMs / r.sent / rawCpu).toFixed(2)}× baseline) + PostgreSQL server ${(r.serverCpuMs / r.sent).toFixed(2)} ms`,
+    );
+  }
+  console.log(`  BASELINE raw nodemailer pool (mean of this run's two measurements): ${rawCpu.toFixed(2)} ms CPU/message, ${rawRate.toFixed(0)} messages/s`);
+  return out;
 }
 
 const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
@@ -183,6 +324,11 @@ try {
   console.log(`sink received ${received} messages (engine ${outcome.sent} + baseline ${baselineCount} + warm-up ${warmup})`);
   if (cpuProfile) printProfile(cpuProfile, outcome.sent);
   if (received !== outcome.sent + baselineCount + warmup || outcome.sent !== count) process.exitCode = 1;
+
+  if (engineArg === 'postgres') {
+    const rows = await benchPostgres({ app, sink, count, maxSenders, baseline: { rate: rawRate, cpu: rawCpu }, raw, message });
+    for (const r of rows) if (r.sent !== count) process.exitCode = 1;
+  }
 } finally {
   raw.close();
   await app.close();

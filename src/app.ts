@@ -53,6 +53,23 @@ export interface AppOverrides {
   intake?: Partial<IntakeSettings>;
 }
 
+/** How the sender runs, from the configuration (the app and `papers worker` alike). */
+export function sendSettingsOf(config: Readonly<Config>): SendSettings {
+  return {
+    publicBaseUrl: config.publicBaseUrl,
+    secretKey: config.secretKey,
+    listId: config.mail.listId,
+    unsubscribeMailto: config.mail.unsubscribeMailto,
+    concurrency: config.mail.maxConnections,
+    maxAttempts: config.mail.maxAttempts,
+    retryBaseSeconds: config.mail.retryBaseSeconds,
+    pauseAfterFailures: config.mail.pauseAfterFailures,
+    claimLeaseSeconds: config.mail.claimLeaseSeconds,
+    probeBaseSeconds: config.mail.probeBaseSeconds,
+    probeMaxSeconds: config.mail.probeMaxSeconds,
+  };
+}
+
 export function createApp(config: Readonly<Config>, o: AppOverrides = {}): AppDeps {
   const logger = o.logger ?? createLogger({ level: config.logLevel });
   const db = o.db ?? openDatabase(config.databasePath);
@@ -111,19 +128,7 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): AppDe
       secretKey: config.secretKey,
       messageIdDomain,
     },
-    sendSettings: {
-      publicBaseUrl: config.publicBaseUrl,
-      secretKey: config.secretKey,
-      listId: config.mail.listId,
-      unsubscribeMailto: config.mail.unsubscribeMailto,
-      concurrency: config.mail.maxConnections,
-      maxAttempts: config.mail.maxAttempts,
-      retryBaseSeconds: config.mail.retryBaseSeconds,
-      pauseAfterFailures: config.mail.pauseAfterFailures,
-      claimLeaseSeconds: config.mail.claimLeaseSeconds,
-      probeBaseSeconds: config.mail.probeBaseSeconds,
-      probeMaxSeconds: config.mail.probeMaxSeconds,
-    },
+    sendSettings: sendSettingsOf(config),
     async close() {
       await intake.close();
       await mailer.close();

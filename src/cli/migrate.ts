@@ -1,7 +1,7 @@
 // CLI subcommand `migrate`: applies pending migrations (each in its own transaction), or with --status lists
 // which are applied and which are pending without changing anything.
 import type { Command } from 'commander';
-import { migrate, readMigrations } from '../db/migrate.js';
+import { appliedMigrationVersions, migrate, readMigrations } from '../db/migrate.js';
 import { openDatabase } from '../db/open.js';
 import { loadCliConfig } from './shared.js';
 import type { CliIo } from './io.js';
@@ -16,8 +16,7 @@ export function registerMigrateCommand(program: Command, io: CliIo): void {
       const db = openDatabase(config.databasePath);
       try {
         if (o.status) {
-          const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
-          const applied = new Set(hasTable ? (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version) : []);
+          const applied = appliedMigrationVersions(db);
           for (const m of readMigrations()) io.out(`${applied.has(m.version) ? 'applied' : 'pending'}  ${m.name}`);
           return;
         }

@@ -4,8 +4,7 @@
 import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { withApp, parseDate, CliError, EXIT } from './shared.js';
-import { createEditionsRepo } from '../db/editions-repo.js';
-import { compileStoredEdition, loadEdition, previewRecipient } from '../digest/stored-edition.js';
+import { compileStoredEdition, readStoredEdition, previewRecipient } from '../digest/stored-edition.js';
 import { subscriberUrls } from '../mail/send-edition.js';
 import { emailSchema } from '../subscribers/email-address.js';
 import type { Section } from '../rank/select.js';
@@ -22,8 +21,8 @@ export function registerPreviewCommand(program: Command, io: CliIo): void {
     .option('--out <file>', 'write to this file instead of stdout')
     .action(async (o: { date?: string; subscriber?: string; text?: boolean; out?: string }) => {
       await withApp(io, async (app) => {
-        const date = o.date ?? createEditionsRepo(app.db).listReady(1)[0]?.date;
-        const edition = date ? loadEdition(app.db, date) : undefined;
+        const date = o.date ?? (await app.store.readyEditions(1))[0]?.date;
+        const edition = date ? await readStoredEdition(app.store, date) : undefined;
         if (!edition) throw new CliError(date ? `no ready edition for ${date}` : 'no ready edition yet: run `papers run` first', EXIT.FAILED);
         let recipient: RecipientParts = previewRecipient(edition, app.config.digest.size, app.config.publicBaseUrl);
         if (o.subscriber) {
@@ -34,11 +33,9 @@ export function registerPreviewCommand(program: Command, io: CliIo): void {
               ? await app.store.getSubscriberByEmail(email.data)
               : undefined;
           if (!sub) throw new CliError(`no subscriber ${o.subscriber}`, EXIT.FAILED);
-          const d = app.db
-            .prepare<[number, number], { selection_json: string; kind: 'daily' | 'weekly' }>('SELECT selection_json, kind FROM deliveries WHERE edition_id = ? AND subscriber_id = ?')
-            .get(edition.id, sub.id);
+          const d = await app.store.readerSelection(edition.id, sub.id);
           if (!d) throw new CliError(`subscriber ${sub.id} has no delivery in the ${edition.date} edition`, EXIT.FAILED);
-          recipient = { sections: JSON.parse(d.selection_json) as Section[], kind: d.kind, ...subscriberUrls(app.config.publicBaseUrl, app.config.secretKey, sub.id) };
+          recipient = { sections: d.sections as Section[], kind: d.kind, ...subscriberUrls(app.config.publicBaseUrl, app.config.secretKey, sub.id) };
         }
         const msg = (await compileStoredEdition(edition, { publicBaseUrl: app.config.publicBaseUrl })).renderFor(recipient);
         const body = o.text ? msg.text : msg.html;

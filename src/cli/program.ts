@@ -6,6 +6,7 @@ import { registerMigrateCommand } from './migrate.js';
 import { registerIngestCommand } from './ingest.js';
 import { registerRunCommand } from './run.js';
 import { registerSendCommand } from './send.js';
+import { registerWorkerCommand } from './worker.js';
 import { registerStatusCommand } from './status.js';
 import { registerRetryCommand } from './retry.js';
 import { registerSubscribersCommand } from './subscribers.js';
@@ -38,6 +39,7 @@ export function buildProgram(io: CliIo): Command {
   registerIngestCommand(program, io);
   registerRunCommand(program, io);
   registerSendCommand(program, io);
+  registerWorkerCommand(program, io);
   registerStatusCommand(program, io);
   registerRetryCommand(program, io);
   registerSubscribersCommand(program, io);

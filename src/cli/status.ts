@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import type { AppDeps } from '../app.js';
 import { withApp, parseDate } from './shared.js';
-import { createEditionsRepo, type EditionRow } from '../db/editions-repo.js';
+import { createEditionsRepo } from '../db/editions-repo.js';
 import { createJobRunsRepo } from '../db/job-runs-repo.js';
 import { nextDueAt } from '../mail/send-edition.js';
 import { DAILY_JOB, truthfulRun } from '../jobs/abandoned-runs.js';
@@ -32,19 +32,12 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
 export function statusReport(app: Pick<AppDeps, 'db' | 'clock'>, date?: string): { found: boolean; lines: string[] } {
   const lines: string[] = [];
   const editions = createEditionsRepo(app.db);
-  const e = date ? editions.getByDate(date) : app.db.prepare<[], EditionRow>('SELECT * FROM editions ORDER BY date DESC LIMIT 1').get();
+  const e = date ? editions.getByDate(date) : editions.latest();
   if (e) {
     lines.push(`edition ${e.date}: ${e.status}${e.reason ? ` (${e.reason})` : ''}`);
     const now = app.clock.now().toISOString();
     const counts = editions.deliveryCounts(e.id);
-    const pending = app.db
-      .prepare<{ id: number; now: string }, { due: number; later: number; retry: number }>(
-        `SELECT count(*) FILTER (WHERE due_at <= @now AND (next_attempt_at IS NULL OR next_attempt_at <= @now)) AS due,
-                count(*) FILTER (WHERE due_at > @now) AS later,
-                count(*) FILTER (WHERE due_at <= @now AND next_attempt_at > @now) AS retry
-         FROM deliveries WHERE edition_id = @id AND status = 'pending'`,
-      )
-      .get({ id: e.id, now })!;
+    const pending = editions.pendingBreakdown(e.id, now);
     const width = String(Math.max(...Object.values(counts))).length;
     for (const [k, v] of Object.entries(counts)) {
       const detail = k === 'pending' && v ? `  (${pending.due} due now, ${pending.later} at a later local hour, ${pending.retry} waiting to retry)` : '';

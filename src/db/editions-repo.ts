@@ -52,6 +52,17 @@ export function createEditionsRepo(db: Db) {
   const counts = db.prepare<[number], { status: DeliveryStatus; n: number }>(
     'SELECT status, count(*) AS n FROM deliveries WHERE edition_id = ? GROUP BY status',
   );
+  const latestEdition = db.prepare<[], EditionRow>('SELECT * FROM editions ORDER BY date DESC LIMIT 1');
+  const pending = db.prepare<{ id: number; now: string }, { due: number; later: number; retry: number }>(
+    `SELECT count(*) FILTER (WHERE due_at <= @now AND (next_attempt_at IS NULL OR next_attempt_at <= @now)) AS due,
+            count(*) FILTER (WHERE due_at > @now) AS later,
+            count(*) FILTER (WHERE due_at <= @now AND next_attempt_at > @now) AS retry
+     FROM deliveries WHERE edition_id = @id AND status = 'pending'`,
+  );
+  const withEmail = db.prepare<[number], { subscriber_id: number; email: string; selection_json: string; message_id: string }>(
+    `SELECT d.subscriber_id, s.email, d.selection_json, d.message_id FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+     WHERE d.edition_id = ? ORDER BY d.subscriber_id`,
+  );
   return {
     getByDate: (date: string) => byDate.get(date),
     get: (id: number) => byId.get(id),
@@ -65,6 +76,18 @@ export function createEditionsRepo(db: Db) {
       return db
         .prepare<[number, number], EditionRow>("SELECT * FROM editions WHERE status = 'ready' ORDER BY date DESC LIMIT ? OFFSET ?")
         .all(limit, offset);
+    },
+    /** The newest edition, whatever its status. */
+    latest(): EditionRow | undefined {
+      return latestEdition.get();
+    },
+    /** The pending deliveries of an edition: due now, waiting for a later local hour, waiting to retry. */
+    pendingBreakdown(editionId: number, now: string): { due: number; later: number; retry: number } {
+      return pending.get({ id: editionId, now })!;
+    },
+    /** Every delivery of an edition with its reader's address, in subscriber order (the sample edition, tests). */
+    deliveriesWithEmail(editionId: number): { subscriber_id: number; email: string; selection_json: string; message_id: string }[] {
+      return withEmail.all(editionId);
     },
     deliveryCounts(editionId: number): Record<DeliveryStatus, number> {
       const out: Record<DeliveryStatus, number> = { pending: 0, sending: 0, sent: 0, failed: 0, bounced: 0, skipped: 0 };

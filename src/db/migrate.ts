@@ -43,6 +43,12 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
   return migrations;
 }
 
+/** The versions recorded as applied (none on a database never migrated); changes nothing. */
+export function appliedMigrationVersions(db: Db): Set<number> {
+  const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+  return new Set(hasTable ? (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version) : []);
+}
+
 /**
  * Applies pending migrations; returns the names applied now (empty when up to date). Pending means "its number is
  * not in schema_migrations", so a file numbered below one already applied would still run (after it): new

@@ -2,13 +2,9 @@
 // pushed back after each failed probe, lifted by a probe the server accepts or by `papers retry`.
 import type { Db } from './open.js';
 
-export interface SendPauseRow {
-  since: string;
-  reason: string;
-  probes: number;
-  next_probe_at: string;
-  last_error: string | null;
-}
+import type { SendPauseRow } from './stores/sending.js';
+
+export type { SendPauseRow };
 
 export function createSendPauseRepo(db: Db) {
   const get = db.prepare<[], SendPauseRow>('SELECT since, reason, probes, next_probe_at, last_error FROM send_pause WHERE id = 1');

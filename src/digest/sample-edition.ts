@@ -7,6 +7,7 @@ import { prepareEdition } from './prepare.js';
 import type { Section } from '../rank/select.js';
 import { loadEdition, type StoredEdition } from './stored-edition.js';
 import { AppError } from '../lib/errors.js';
+import { createEditionsRepo } from '../db/editions-repo.js';
 import { createApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import { fixedClock } from '../lib/clock.js';
@@ -51,12 +52,7 @@ export async function prepareSampleEdition(
   const prepared = prepareEdition(app, date, app.prepareSettings);
   const edition = loadEdition(app.db, date);
   if (!edition) throw new AppError('SAMPLE_EMPTY', `the sample produced no edition for ${date}: ${prepared.edition.reason ?? 'unknown reason'}`);
-  const rows = app.db
-    .prepare(
-      `SELECT d.subscriber_id, s.email, d.selection_json, d.message_id FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
-       WHERE d.edition_id = ? ORDER BY d.subscriber_id`,
-    )
-    .all(edition.id) as { subscriber_id: number; email: string; selection_json: string; message_id: string }[];
+  const rows = createEditionsRepo(app.db).deliveriesWithEmail(edition.id);
   return {
     edition,
     deliveries: rows.map((r) => ({ subscriberId: r.subscriber_id, email: r.email, sections: JSON.parse(r.selection_json) as Section[], messageId: r.message_id })),

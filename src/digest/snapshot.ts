@@ -91,6 +91,11 @@ export function parseSnapshot(json: string): PaperSnapshot {
   } catch (err) {
     throw new AppError('SNAPSHOT_INVALID', 'stored paper snapshot is not JSON', { cause: err });
   }
+  return checkSnapshot(raw);
+}
+
+/** A stored snapshot already parsed from JSON (PostgreSQL's jsonb, the Store's reads), checked the same way. */
+export function checkSnapshot(raw: unknown): PaperSnapshot {
   const parsed = snapshotSchema.safeParse(raw);
   if (!parsed.success) throw new AppError('SNAPSHOT_INVALID', `stored paper snapshot is invalid: ${parsed.error.message}`, { cause: parsed.error });
   return parsed.data;

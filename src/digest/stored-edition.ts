@@ -3,7 +3,8 @@
 import type { Db } from '../db/open.js';
 import { createEditionsRepo, type EditionRow } from '../db/editions-repo.js';
 import type { Section } from '../rank/select.js';
-import { parseSnapshot, type PaperSnapshot } from './snapshot.js';
+import { checkSnapshot, parseSnapshot, type PaperSnapshot } from './snapshot.js';
+import type { ArchivedEdition, EditionStore } from '../db/stores/editions.js';
 import { compileEdition, type CompiledEdition, type RecipientParts, type RenderSettings } from './render.js';
 
 export interface StoredEdition {
@@ -25,6 +26,22 @@ function toStored(db: Db, row: EditionRow | undefined): StoredEdition | undefine
 
 export function loadEdition(db: Db, date: string): StoredEdition | undefined {
   return toStored(db, createEditionsRepo(db).getByDate(date));
+}
+
+/** The ready edition of `date` through the Store (either engine), snapshots checked; undefined when there is none. */
+export async function readStoredEdition(store: Pick<EditionStore, 'readyEdition'>, date: string): Promise<StoredEdition | undefined> {
+  return checked(await store.readyEdition(date));
+}
+
+/** The same by the edition's id (the sender compiles each edition it sends from). */
+export async function readStoredEditionById(store: Pick<EditionStore, 'readyEditionById'>, id: number): Promise<StoredEdition | undefined> {
+  return checked(await store.readyEditionById(id));
+}
+
+function checked(e: ArchivedEdition | undefined): StoredEdition | undefined {
+  if (!e) return undefined;
+  const papers = e.papers.map((p) => ({ snapshot: checkSnapshot(p.snapshot), rank: p.rank, reason: p.reason }));
+  return { id: e.id, date: e.date, subject: e.subject, preparedAt: e.preparedAt, papers };
 }
 
 export function loadEditionById(db: Db, id: number): StoredEdition | undefined {

@@ -10,6 +10,7 @@ import { createSentPapersRepo, LEDGER_MARGIN_DAYS } from '../db/sent-papers-repo
 import { editionWindow } from '../rank/edition.js';
 import { withLock } from './lock.js';
 import { createJobRunsRepo, type JobRunRow, type JobTrigger } from '../db/job-runs-repo.js';
+import { createDeliveryQueueRepo } from '../db/delivery-queue-repo.js';
 import { AppError, describeError } from '../lib/errors.js';
 import { closeAbandonedRuns, DAILY_JOB, DAILY_LOCK, isAbandonedOutcome } from './abandoned-runs.js';
 
@@ -118,7 +119,7 @@ async function runLocked(app: AppDeps, date: string, owner: string, options: Dai
     let send: SendOutcome | null = null;
     if (prepared.edition.status === 'ready') {
       options.onStage?.('send', { total: countDue(app, prepared.edition.id) });
-      send = await sendDue({ db: app.db, mailer: app.mailer, clock: app.clock, logger: app.logger }, app.sendSettings, {
+      send = await sendDue({ store: app.store, mailer: app.mailer, clock: app.clock, logger: app.logger }, app.sendSettings, {
         editionId: prepared.edition.id,
         onProgress: options.onSendProgress,
         signal,
@@ -182,8 +183,5 @@ function throwIfInterrupted(signal: AbortSignal | undefined, partial?: unknown):
 }
 
 function countDue(app: AppDeps, editionId: number): number {
-  const row = app.db
-    .prepare("SELECT count(*) AS n FROM deliveries WHERE edition_id = ? AND status IN ('pending', 'sending') AND due_at <= ?")
-    .get(editionId, app.clock.now().toISOString()) as { n: number };
-  return row.n;
+  return createDeliveryQueueRepo(app.db).dueOfEdition(editionId, app.clock.now());
 }

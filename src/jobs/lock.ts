@@ -5,6 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Db } from '../db/open.js';
+import { locksRepo } from '../db/locks-repo.js';
+import type { LockStore } from '../db/stores/sending.js';
 import { AppError } from '../lib/errors.js';
 import { isProcessAlive } from '../mail/send-claims.js';
 
@@ -12,20 +14,14 @@ import { isProcessAlive } from '../mail/send-claims.js';
 const ownersOfThisProcess = new Set<string>();
 
 export function tryAcquireLock(db: Db, name: string, owner: string, now: Date, ttlMs: number): boolean {
-  const expires = new Date(now.getTime() + ttlMs).toISOString();
-  const r = db
-    .prepare(
-      `INSERT INTO locks (name, owner, expires_at) VALUES (@name, @owner, @expires)
-       ON CONFLICT(name) DO UPDATE SET owner = @owner, expires_at = @expires
-       WHERE locks.expires_at <= @now OR locks.owner = @owner`,
-    )
-    .run({ name, owner, expires, now: now.toISOString() });
-  if (r.changes === 1) return true;
+  const locks = locksRepo(db);
+  const expires = new Date(now.getTime() + ttlMs);
+  if (locks.take(name, owner, now, expires)) return true;
   // A holder on this host whose process is gone (killed, crashed) cannot renew: take over now instead of
   // waiting out its lease, so a restart after a crash catches up at once.
-  const holder = db.prepare<[string], { owner: string }>('SELECT owner FROM locks WHERE name = ?').get(name);
-  if (!holder || !isDeadLocalOwner(holder.owner)) return false;
-  return db.prepare('UPDATE locks SET owner = ?, expires_at = ? WHERE name = ? AND owner = ?').run(owner, expires, name, holder.owner).changes === 1;
+  const holder = locks.ownerOf(name);
+  if (!holder || !isDeadLocalOwner(holder)) return false;
+  return locks.takeFrom(name, holder, owner, expires);
 }
 
 function isDeadLocalOwner(owner: string): boolean {
@@ -37,19 +33,16 @@ function isDeadLocalOwner(owner: string): boolean {
 
 /** Extends the lease; false when this owner no longer holds the lock (it expired and someone took it). */
 export function renewLock(db: Db, name: string, owner: string, now: Date, ttlMs: number): boolean {
-  const expires = new Date(now.getTime() + ttlMs).toISOString();
-  return db.prepare('UPDATE locks SET expires_at = ? WHERE name = ? AND owner = ?').run(expires, name, owner).changes === 1;
+  return locksRepo(db).renew(name, owner, new Date(now.getTime() + ttlMs));
 }
 
 export function releaseLock(db: Db, name: string, owner: string): void {
-  db.prepare('DELETE FROM locks WHERE name = ? AND owner = ?').run(name, owner);
+  locksRepo(db).release(name, owner);
 }
 
 /** The current holder, or undefined when the lock is free or its lease has expired. */
 export function lockHolder(db: Db, name: string, now: Date): { owner: string; expires_at: string } | undefined {
-  return db
-    .prepare<[string, string], { owner: string; expires_at: string }>('SELECT owner, expires_at FROM locks WHERE name = ? AND expires_at > ?')
-    .get(name, now.toISOString());
+  return locksRepo(db).holder(name, now);
 }
 
 /**
@@ -101,27 +94,33 @@ const realEvery: Every = (ms, fn) => {
 };
 
 export async function withLock<T>(
-  deps: { db: Db; clock: { now(): Date }; every?: Every | undefined },
+  deps: { store: LockStore; clock: { now(): Date }; every?: Every | undefined },
   name: string,
   o: LeaseOptions,
   fn: (lease: Lease) => Promise<T>,
 ): Promise<T> {
   const owner = newLockOwner();
-  if (!tryAcquireLock(deps.db, name, owner, deps.clock.now(), o.ttlMs))
-    throw new AppError('JOB_LOCKED', `another process holds the ${name} lock`);
+  const held = await deps.store.acquireLock(name, owner, { now: deps.clock.now().toISOString(), ttlMs: o.ttlMs, holderIsDead: isDeadLocalOwner });
+  if (!held) throw new AppError('JOB_LOCKED', `another process holds the ${name} lock`);
   const lost = new AbortController();
+  let renewing = false; // a slow renewal is not overlapped by the next tick
   const stopRenewing = (deps.every ?? realEvery)(o.renewMs, () => {
-    try {
-      if (!renewLock(deps.db, name, owner, deps.clock.now(), o.ttlMs))
-        lost.abort(new AppError('LOCK_LOST', `the ${name} lock expired and was taken by another process`));
-    } catch (err) {
-      lost.abort(new AppError('LOCK_LOST', `could not renew the ${name} lock`, { cause: err }));
-    }
+    if (renewing || lost.signal.aborted) return;
+    renewing = true;
+    held
+      .renew(deps.clock.now().toISOString())
+      .then(
+        (kept) => {
+          if (!kept) lost.abort(new AppError('LOCK_LOST', `the ${name} lock expired and was taken by another process`));
+        },
+        (err: unknown) => lost.abort(new AppError('LOCK_LOST', `could not renew the ${name} lock`, { cause: err })),
+      )
+      .finally(() => (renewing = false));
   });
   try {
     return await fn({ owner, signal: o.signal ? AbortSignal.any([o.signal, lost.signal]) : lost.signal });
   } finally {
     stopRenewing();
-    if (deps.db.open) releaseLock(deps.db, name, owner);
+    await held.release().catch(() => undefined); // a lock that cannot be released ends with its lease or session
   }
 }

@@ -8,6 +8,7 @@ import { DAILY_LOCK, LOCK_RENEW_MS, LOCK_TTL_MS } from './daily.js';
 import { AppError } from '../lib/errors.js';
 import { hasAbandonedClaims } from '../mail/send-claims.js';
 import { createSendPauseRepo } from '../db/send-pause-repo.js';
+import { createDeliveryQueueRepo } from '../db/delivery-queue-repo.js';
 
 /**
  * A cheap check (indexed, a row or two) so a tick does no work when nothing is due. While sending is paused,
@@ -17,9 +18,7 @@ export function hasDueDeliveries(app: Pick<AppDeps, 'db' | 'clock' | 'config'>):
   const now = app.clock.now();
   const pause = createSendPauseRepo(app.db).get();
   if (pause && now.toISOString() < pause.next_probe_at) return hasAbandonedClaims(app.db, { now, leaseMs: app.config.mail.claimLeaseSeconds * 1000 });
-  const due = app.db
-    .prepare(`SELECT 1 FROM deliveries WHERE status = 'pending' AND due_at <= @now AND (next_attempt_at IS NULL OR next_attempt_at <= @now) LIMIT 1`)
-    .get({ now: now.toISOString() });
+  const due = createDeliveryQueueRepo(app.db).anyDue(now);
   return !!due || hasAbandonedClaims(app.db, { now, leaseMs: app.config.mail.claimLeaseSeconds * 1000 });
 }
 
@@ -30,7 +29,7 @@ export async function sendPendingDeliveries(
   if (!hasDueDeliveries(app)) return { ran: false, reason: 'nothing-due' };
   try {
     return await withLock(app, DAILY_LOCK, { ttlMs: LOCK_TTL_MS, renewMs: LOCK_RENEW_MS, signal: options.signal }, async (lease) => {
-      const outcome = await sendDue({ db: app.db, mailer: app.mailer, clock: app.clock, logger: app.logger }, app.sendSettings, {
+      const outcome = await sendDue({ store: app.store, mailer: app.mailer, clock: app.clock, logger: app.logger }, app.sendSettings, {
         signal: lease.signal,
         onProgress: options.onProgress,
         // The next tick comes back within a minute: do not hold the job slot while retries come due.

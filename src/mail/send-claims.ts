@@ -18,6 +18,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Db } from '../db/open.js';
+import { sendWorkersRepo } from '../db/send-workers-repo.js';
+import type { SenderRegistry } from '../db/stores/sending.js';
 
 export interface SenderIdentity {
   owner: string;
@@ -32,13 +34,6 @@ export interface CrashRuleOptions {
   /** This process's host: a sender on the same host is judged by whether its pid is alive. */
   host?: string;
   isAlive?: (pid: number) => boolean;
-}
-
-interface WorkerRow {
-  owner: string;
-  host: string;
-  pid: number;
-  heartbeat_at: string;
 }
 
 /** Owners created by this process: a row with our pid but another owner is a previous incarnation's. */
@@ -73,12 +68,11 @@ export function isProcessAlive(pid: number): boolean {
 }
 
 export function registerSender(db: Db, id: SenderIdentity, now: Date): void {
-  const at = now.toISOString();
-  db.prepare('INSERT INTO send_workers (owner, host, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)').run(id.owner, id.host, id.pid, at, at);
+  sendWorkersRepo(db).register(id, now);
 }
 
 export function heartbeat(db: Db, owner: string, now: Date): void {
-  db.prepare('UPDATE send_workers SET heartbeat_at = ? WHERE owner = ?').run(now.toISOString(), owner);
+  sendWorkersRepo(db).heartbeat(owner, now);
 }
 
 /**
@@ -86,61 +80,34 @@ export function heartbeat(db: Db, owner: string, now: Date): void {
  * claims went back. Called on the way out of every send, also after an error.
  */
 export function releaseSender(db: Db, owner: string, now: Date): number {
-  return db
-    .transaction(() => {
-      const released = db
-        .prepare(
-          `UPDATE deliveries SET status = 'pending', claim_owner = NULL, updated_at = ?
-           WHERE status = 'sending' AND claim_owner = ?`,
-        )
-        .run(now.toISOString(), owner).changes;
-      db.prepare('DELETE FROM send_workers WHERE owner = ?').run(owner);
-      ownersOfThisProcess.delete(owner);
-      return released;
-    })
-    .immediate();
+  const released = sendWorkersRepo(db).release.immediate(owner, now);
+  ownersOfThisProcess.delete(owner);
+  return released;
 }
 
 /** Applies the crash rule (see the header). Returns how many deliveries went back to `pending`. */
 export function requeueAbandonedClaims(db: Db, o: CrashRuleOptions): number {
-  const isDead = deadSenderTest(o);
-  const nowIso = o.now.toISOString();
-  const workers = db.prepare<[], WorkerRow>('SELECT owner, host, pid, heartbeat_at FROM send_workers');
-  const claimOwners = db.prepare<[], { owner: string | null }>(
-    "SELECT DISTINCT claim_owner AS owner FROM deliveries INDEXED BY deliveries_claim WHERE status = 'sending'",
-  );
-  const requeue = db.prepare(
-    `UPDATE deliveries SET status = 'pending', claim_owner = NULL, next_attempt_at = NULL, updated_at = @now,
-       error = 'requeued: the sender holding it died (crash rule)'
-     WHERE status = 'sending' AND claim_owner IS @owner`,
-  );
-  const forget = db.prepare('DELETE FROM send_workers WHERE owner = ?');
-
-  return db
-    .transaction(() => {
-      const live = new Set<string>();
-      for (const w of workers.all()) {
-        if (isDead(w)) forget.run(w.owner);
-        else live.add(w.owner);
-      }
-      let requeued = 0;
-      for (const { owner } of claimOwners.all()) {
-        if (owner !== null && live.has(owner)) continue;
-        requeued += requeue.run({ now: nowIso, owner }).changes;
-      }
-      return requeued;
-    })
-    .immediate();
+  return sendWorkersRepo(db).requeueDeadClaims(deadSenderTest(o), o.now);
 }
 
 /** Whether any `sending` claim is held by a dead sender (a cheap check for schedulers deciding to run). */
 export function hasAbandonedClaims(db: Db, o: CrashRuleOptions): boolean {
-  const isDead = deadSenderTest(o);
-  const rows = db
-    .prepare<[], { owner: string | null; host: string | null; pid: number | null; heartbeat_at: string | null }>(
-      `SELECT DISTINCT d.claim_owner AS owner, w.host, w.pid, w.heartbeat_at
-       FROM deliveries d INDEXED BY deliveries_claim LEFT JOIN send_workers w ON w.owner = d.claim_owner WHERE d.status = 'sending'`,
-    )
-    .all();
-  return rows.some(isDead);
+  return sendWorkersRepo(db).claimHolders().some(deadSenderTest(o));
+}
+
+/** The crash rule through the Store (either engine): see the header. Returns how many deliveries went back. */
+export function requeueAbandonedIn(store: SenderRegistry, o: CrashRuleOptions): Promise<number> {
+  return store.requeueDeadClaims(deadSenderTest(o), o.now.toISOString());
+}
+
+/** releaseSender through the Store (either engine). */
+export async function releaseSenderIn(store: SenderRegistry, owner: string, now: Date): Promise<number> {
+  const released = await store.releaseSenderClaims(owner, now.toISOString());
+  ownersOfThisProcess.delete(owner);
+  return released;
+}
+
+/** The senders this process registered (a forced shutdown gives their claims back). */
+export function sendersOfThisProcess(db: Db): string[] {
+  return sendWorkersRepo(db).ownersOfProcess(hostname(), process.pid);
 }

@@ -12,15 +12,18 @@ import type { Logger } from '../lib/logger.js';
 import type { Mailer } from './mailer.js';
 import type { Section } from '../rank/select.js';
 import type { CompiledEdition, RenderedDigest } from '../digest/render.js';
-import { compileStoredEdition, loadEditionById } from '../digest/stored-edition.js';
+import { compileStoredEdition, readStoredEditionById } from '../digest/stored-edition.js';
 import { classifySendError } from './smtp-errors.js';
 import { ACCEPTED, PROBE_DELIVERIES, decideFailure, probeDelayMs, streakPauses, type Decision, type PolicySettings } from './send-policy.js';
 import { createSendPauseRepo, type SendPauseRow } from '../db/send-pause-repo.js';
 import { createDeliveryRequeueRepo } from '../db/delivery-requeue-repo.js';
-import { newSenderIdentity, registerSender, heartbeat, releaseSender, requeueAbandonedClaims } from './send-claims.js';
+import { createDeliveryQueueRepo } from '../db/delivery-queue-repo.js';
+import { newSenderIdentity, releaseSenderIn, requeueAbandonedIn } from './send-claims.js';
 import { AppError, describeError } from '../lib/errors.js';
 import { subscriberUrls } from '../http/links.js';
-import { createSentPapersRepo } from '../db/sent-papers-repo.js';
+import type { ClaimedDelivery, DeliveryLedger, LedgerTransition, SenderRegistry, SendPauseStore } from '../db/stores/sending.js';
+import type { EditionStore } from '../db/stores/editions.js';
+import { ledgerTransition } from './ledger-transition.js';
 
 export interface SendSettings {
   publicBaseUrl: string;
@@ -72,7 +75,8 @@ export interface SendOutcome extends SendProgress {
 }
 
 export interface SendDeps {
-  db: Db;
+  /** The delivery ledger, the senders' registry, the pause and the editions to render (either engine). */
+  store: DeliveryLedger & SenderRegistry & SendPauseStore & Pick<EditionStore, 'readyEditionById'>;
   mailer: Mailer;
   clock: Clock;
   logger: Logger;
@@ -103,80 +107,17 @@ const SKIP_WINDOW = 20_000;
 // Subscriber links are owned by the HTTP side (src/http/links.ts); re-exported for the callers that import them here.
 export { subscriberUrls };
 
-interface ClaimedDelivery {
-  id: number;
-  edition_id: number;
-  subscriber_id: number;
-  selection_json: string;
-  message_id: string;
-  attempts: number;
-  kind: 'daily' | 'weekly';
-}
-
-/** Named statements, prepared once per run: a broken query fails before anything is claimed. */
-function ledgerStatements(db: Db) {
-  const editionFilter = '(@editionId IS NULL OR d.edition_id = @editionId)';
-  return {
-    // Deliveries to people who left since the edition was prepared are skipped, never sent.
-    // A window of ids at a time (deliveries_claim walks it), so a million pending rows are never one statement.
-    skipInactive: db.prepare(`UPDATE deliveries SET status = 'skipped', error = 'subscriber no longer active', updated_at = @now
-      WHERE id IN (SELECT d.id FROM deliveries d INDEXED BY deliveries_claim JOIN subscribers s ON s.id = d.subscriber_id
-        WHERE d.status = 'pending' AND d.id > @lo AND d.id <= @hi AND s.status <> 'active' AND ${editionFilter})`),
-    pendingIds: db.prepare<[], { lo: number | null; hi: number | null }>("SELECT min(id) AS lo, max(id) AS hi FROM deliveries WHERE status = 'pending'"),
-    countDue: db.prepare<{ now: string; editionId: number | null }, { n: number }>(`SELECT count(*) AS n FROM deliveries d
-      WHERE d.status IN ('pending', 'sending') AND d.due_at <= @now AND ${editionFilter}`),
-    // Walks the queue in id order from a checkpoint (deliveries_claim index): each claim touches only the rows
-    // it returns and the few it skips, never the whole audience. The condition on status makes it atomic.
-    claim: db.prepare<{ now: string; owner: string; cursor: number; limit: number; editionId: number | null }, ClaimedDelivery>(
-      `UPDATE deliveries SET status = 'sending', claimed_at = @now, claim_owner = @owner, updated_at = @now
-       WHERE status = 'pending' AND id IN (
-         SELECT d.id FROM deliveries d INDEXED BY deliveries_claim JOIN subscribers s ON s.id = d.subscriber_id
-         WHERE d.status = 'pending' AND d.id > @cursor AND d.due_at <= @now
-           AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= @now) AND s.status = 'active' AND ${editionFilter}
-           -- An edition still being prepared (its papers not all stored yet) is not sent from.
-           AND d.edition_id IN (SELECT id FROM editions WHERE status = 'ready')
-         ORDER BY d.id LIMIT @limit)
-       RETURNING id, edition_id, subscriber_id, selection_json, message_id, attempts, kind`,
-    ),
-    nextRetryAt: db.prepare<{ now: string; editionId: number | null }, { at: string | null }>(`SELECT min(d.next_attempt_at) AS at
-      FROM deliveries d WHERE d.status = 'pending' AND d.due_at <= @now AND d.next_attempt_at > @now AND ${editionFilter}`),
-    emailOf: db.prepare<[number], { email: string }>("SELECT email FROM subscribers WHERE id = ? AND status = 'active'"),
-    // An attempt is counted when its outcome is recorded, not at the claim: rows claimed ahead and given back, or
-    // requeued after a crash, have not been tried (or not knowingly), and must not use up the attempt budget.
-    markSent: db.prepare(`UPDATE deliveries SET status = 'sent', sent_at = @now, smtp_response = @response, error = NULL,
-      attempts = attempts + 1, claim_owner = NULL, updated_at = @now WHERE id = @id AND status = 'sending' AND claim_owner = @owner`),
-    // The server accepted it after our claim was requeued (we were judged dead): the truth is still "sent".
-    markSentRequeued: db.prepare(`UPDATE deliveries SET status = 'sent', sent_at = @now, smtp_response = @response, error = NULL,
-      attempts = attempts + 1, updated_at = @now WHERE id = @id AND status = 'pending'`),
-    markRetry: db.prepare(`UPDATE deliveries SET status = 'pending', next_attempt_at = @next, error = @error, claim_owner = NULL,
-      attempts = attempts + @counted, updated_at = @now WHERE id = @id AND status = 'sending' AND claim_owner = @owner`),
-    // Unsubscribed between the claim and the send: stop it here too.
-    markGone: db.prepare(`UPDATE deliveries SET status = 'skipped', error = 'subscriber no longer active', claim_owner = NULL,
-      updated_at = @now WHERE id = @id AND status = 'sending' AND claim_owner = @owner`),
-    markFailed: db.prepare(`UPDATE deliveries SET status = 'failed', error = @error, attempts = attempts + 1, claim_owner = NULL,
-      updated_at = @now WHERE id = @id AND status = 'sending' AND claim_owner = @owner`),
-    markBounced: db.prepare(`UPDATE deliveries SET status = 'bounced', error = @error, attempts = attempts + 1, claim_owner = NULL,
-      updated_at = @now WHERE id = @id AND status = 'sending' AND claim_owner = @owner`),
-    bounceSubscriber: db.prepare(`UPDATE subscribers SET status = 'bounced', bounced_at = @now, bounce_reason = @error, updated_at = @now
-      WHERE id = @id AND status = 'active'`),
-  };
-}
-
 /**
  * Sends every due delivery (of one edition, or all), `concurrency` at a time, until none is left, the send
  * pauses (too many consecutive failures, or the server refuses us) or the signal aborts it.
  */
 export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOptions = {}): Promise<SendOutcome> {
-  const { db, mailer, clock, logger } = deps;
+  const { store, mailer, clock, logger } = deps;
+  const ledger = store;
   const concurrency = Math.max(1, Math.floor(s.concurrency));
   const leaseMs = (s.claimLeaseSeconds ?? DEFAULT_CLAIM_LEASE_SECONDS) * 1000;
   const editionId = options.editionId ?? null;
   const waitForRetries = options.waitForRetries ?? true;
-  const q = ledgerStatements(db);
-  // Never twice, counted on acceptance: a delivery's papers count as sent once the server accepted it; one that
-  // bounces or finally fails never counts, so its papers may come in a later edition.
-  const sentPapers = createSentPapersRepo(db);
-  const pauses = createSendPauseRepo(db);
   const policy: PolicySettings = {
     maxAttempts: s.maxAttempts,
     retryBaseMs: s.retryBaseSeconds * 1000,
@@ -187,17 +128,17 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
   const nowIso = () => clock.now().toISOString();
   const later = (ms: number) => new Date(clock.now().getTime() + ms);
 
-  const recovered = requeueAbandonedClaims(db, { now: clock.now(), leaseMs });
+  const recovered = await requeueAbandonedIn(store, { now: clock.now(), leaseMs });
   if (recovered) logger.warn({ event: 'send.recovered_claims', count: recovered }, 'requeued deliveries held by a dead sender');
 
   const progress: SendProgress = { total: 0, sent: 0, failed: 0, bounced: 0, retried: 0, skipped: 0, remaining: 0 };
-  const recount = () => {
+  const recount = async () => {
     const done = progress.sent + progress.failed + progress.bounced;
-    progress.remaining = q.countDue.get({ now: nowIso(), editionId })!.n;
+    progress.remaining = await ledger.countDue(nowIso(), editionId);
     progress.total = Math.max(progress.total, done + progress.remaining);
   };
-  const finish = (extra: Partial<SendOutcome> = {}): SendOutcome => {
-    const held = pauses.get();
+  const finish = async (extra: Partial<SendOutcome> = {}): Promise<SendOutcome> => {
+    const held = await store.sendPause();
     const paused = extra.paused ?? (held !== undefined && progress.remaining > 0);
     const outcome: SendOutcome = {
       ...progress,
@@ -218,9 +159,9 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
   };
 
   // Paused (by this process or another): nothing is claimed before the next probe time, unless a person asked.
-  const heldAtStart = pauses.get();
+  const heldAtStart = await store.sendPause();
   if (heldAtStart && options.probeNow === false && nowIso() < heldAtStart.next_probe_at) {
-    recount();
+    await recount();
     logger.info({ event: 'send.still_paused', since: heldAtStart.since, nextProbeAt: heldAtStart.next_probe_at }, 'sending is paused; waiting for the next probe');
     return finish();
   }
@@ -231,17 +172,17 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
 
   const sender = newSenderIdentity();
   const { owner } = sender;
-  registerSender(db, sender, clock.now());
+  await store.registerSender(sender, clock.now().toISOString());
 
   let consecutiveFailures = 0;
   let pauseReason: string | undefined;
   let fatal: unknown;
   const stopped = () => pauseReason !== undefined || fatal !== undefined || options.signal?.aborted === true;
   /** Stops this run; `persist` also pauses sending for every process until a probe succeeds. */
-  const pause = (reason: string, persist: boolean) => {
+  const pause = async (reason: string, persist: boolean) => {
     if (pauseReason !== undefined) return;
     pauseReason = reason;
-    if (persist) pauses.start(clock.now(), reason, later(probeDelayMs(0, policy)));
+    if (persist) await store.startSendPause(nowIso(), reason, later(probeDelayMs(0, policy)).toISOString());
     logger.error({ event: 'send.paused', consecutiveFailures, reason, persisted: persist }, 'pausing the send');
   };
   const report = () => {
@@ -255,12 +196,15 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
   let rescan = false;
   const beat = setInterval(
     () => {
-      try {
-        heartbeat(db, owner, clock.now());
-        if (requeueAbandonedClaims(db, { now: clock.now(), leaseMs })) rescan = true;
-      } catch (err) {
-        logger.warn({ event: 'send.heartbeat_failed', err: describeError(err) }, 'heartbeat failed; will try again');
-      }
+      store
+        .senderHeartbeat(owner, nowIso())
+        .then(() => requeueAbandonedIn(store, { now: clock.now(), leaseMs }))
+        .then(
+          (requeued) => {
+            if (requeued) rescan = true;
+          },
+          (err: unknown) => logger.warn({ event: 'send.heartbeat_failed', err: describeError(err) }, 'heartbeat failed; will try again'),
+        );
     },
     Math.max(1000, Math.floor(leaseMs / 4)),
   );
@@ -270,10 +214,11 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
   const compiledFor = (id: number) => {
     let c = compiled.get(id);
     if (!c) {
-      const stored = loadEditionById(db, id);
-      c = stored
-        ? compileStoredEdition(stored, { publicBaseUrl: s.publicBaseUrl })
-        : Promise.reject(new AppError('EDITION_NOT_READY', `edition ${id} is missing or not ready`));
+      c = readStoredEditionById(store, id).then((stored) =>
+        stored
+          ? compileStoredEdition(stored, { publicBaseUrl: s.publicBaseUrl })
+          : Promise.reject(new AppError('EDITION_NOT_READY', `edition ${id} is missing or not ready`)),
+      );
       c.catch(() => {}); // observed by every delivery that awaits it
       compiled.set(id, c);
     }
@@ -284,28 +229,32 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
   type Outcome = { d: ClaimedDelivery } & ({ accepted: string } | { failure: unknown } | { unrenderable: unknown } | { gone: true });
 
   /** The probe's verdict: the server takes mail again (the pause ends), or not (the next probe is pushed back). */
-  const settleProbe = (decision: Decision, error: string, kind?: string) => {
+  const settleProbe = async (decision: Decision, error: string, kind?: string) => {
     if (!probing) return;
     // An unavailable server may be one message timing out: try a few deliveries before concluding.
     if (!decision.serverAnswers && kind === 'unavailable' && ++probeFailures < PROBE_DELIVERIES) return;
     probing = false;
-    const held = pauses.get();
+    const held = await store.sendPause();
     if (decision.serverAnswers) {
-      pauses.lift();
+      await store.liftSendPause();
       if (held) logger.info({ event: 'send.resumed', pausedSince: held.since, probes: held.probes + 1 }, 'the mail server answers again; sending resumed');
       return;
     }
     const next = later(probeDelayMs((held?.probes ?? 0) + 1, policy));
-    pauses.probeFailed(next, error);
+    await store.sendPauseProbeFailed(next.toISOString(), error);
     pauseReason ??= `still paused (since ${held?.since ?? nowIso()}): ${error}`;
     logger.warn({ event: 'send.probe_failed', nextProbeAt: next.toISOString(), probes: (held?.probes ?? 0) + 1 }, 'the mail server still fails; probing again later');
   };
 
-  const record = (o: Outcome) => {
+  // Decided outcomes waiting for the next ledger write (see `flush`): each is a transition of its delivery.
+  const toRecord: LedgerTransition[] = [];
+
+  /** Decides what an outcome does (the policy), counts it, and queues its ledger transition. */
+  const record = async (o: Outcome) => {
     const now = nowIso();
     const d = o.d;
     if ('gone' in o) {
-      q.markGone.run({ id: d.id, owner, now });
+      toRecord.push({ id: d.id, to: 'gone' });
       progress.skipped++;
       progress.remaining--;
       return;
@@ -313,21 +262,17 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
     if ('unrenderable' in o) {
       // Our bug or bad data, not the server's or the recipient's: stop before it costs every delivery an attempt.
       // Not a pause of sending (other editions may render): the next run tries again.
-      q.markRetry.run({ id: d.id, owner, now, error: describeError(o.unrenderable).slice(0, 500), next: null, counted: 0 });
-      pause(`cannot render edition ${d.edition_id}: ${describeError(o.unrenderable)}`, false);
+      toRecord.push({ id: d.id, to: 'retry', error: describeError(o.unrenderable).slice(0, 500), next: null, counted: false });
+      await pause(`cannot render edition ${d.edition_id}: ${describeError(o.unrenderable)}`, false);
       return;
     }
     if ('accepted' in o) {
-      const row = { id: d.id, owner, now, response: o.accepted.slice(0, 500) };
-      if (q.markSent.run(row).changes === 0) {
-        const requeued = q.markSentRequeued.run(row).changes;
-        logger.warn({ event: 'send.claim_lost', deliveryId: d.id, recorded: requeued === 1 }, 'sent a delivery whose claim had been requeued');
-      }
-      sentPapers.recordAccepted(d.id);
+      // Never twice, counted on acceptance: the ledger records the papers of an accepted delivery with its `sent`.
+      toRecord.push(ledgerTransition(d, ACCEPTED, o.accepted, now));
       progress.sent++;
       progress.remaining--;
       consecutiveFailures = 0;
-      settleProbe(ACCEPTED, '');
+      await settleProbe(ACCEPTED, '');
       return;
     }
     const f = classifySendError(o.failure);
@@ -336,30 +281,29 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
     const decision = decideFailure(f, d.attempts, policy);
     const t = decision.transition;
     consecutiveFailures = decision.streak === 'reset' ? 0 : consecutiveFailures + 1;
+    toRecord.push(ledgerTransition(d, decision, error, now));
     switch (t.to) {
       case 'bounced':
-        q.markBounced.run({ id: d.id, owner, now, error });
-        q.bounceSubscriber.run({ id: d.subscriber_id, now, error });
         progress.bounced++;
         progress.remaining--;
         logger.warn({ event: 'send.bounced', ...log }, 'recipient rejected permanently; subscriber marked bounced');
         break;
       case 'failed':
-        q.markFailed.run({ id: d.id, owner, now, error });
         progress.failed++;
         progress.remaining--;
         logger.error({ event: 'send.failed', attempts: d.attempts + 1, ...log }, f.kind === 'message' ? 'message rejected permanently' : 'temporary failures up to the attempt limit');
         break;
       case 'pending':
-        q.markRetry.run({ id: d.id, owner, now, error, counted: t.counted ? 1 : 0, next: t.delayMs === null ? null : new Date(Date.parse(now) + t.delayMs).toISOString() });
         progress.retried++;
         if (t.counted) logger.warn({ event: 'send.retry', attempt: d.attempts + 1, ...log }, 'temporary failure; will retry');
         else logger.warn({ event: f.kind === 'server' ? 'send.server_refused' : 'send.server_unavailable', ...log }, 'the mail server failed, not the recipient; requeued uncounted');
         break;
+      case 'sent':
+        break;
     }
     if (probing) return settleProbe(decision, error, f.kind);
-    if (decision.pauseNow) pause(`the mail server refuses us (${f.code ?? f.errorCode}): ${f.message}`, true);
-    else if (streakPauses(consecutiveFailures, policy)) pause(`${consecutiveFailures} consecutive failures, the last: ${error}`, true);
+    if (decision.pauseNow) await pause(`the mail server refuses us (${f.code ?? f.errorCode}): ${f.message}`, true);
+    else if (streakPauses(consecutiveFailures, policy)) await pause(`${consecutiveFailures} consecutive failures, the last: ${error}`, true);
   };
 
   // Renders and sends one delivery; writes nothing (its outcome is recorded by the next flush).
@@ -369,13 +313,13 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
     // requests (a one-click unsubscribe during the daily send) wait behind it.
     await new Promise<void>((resolve) => setImmediate(resolve));
     // Read at the last moment: an unsubscribe that lands after the claim still stops the message.
-    const email = q.emailOf.get(d.subscriber_id)?.email;
+    const email = await ledger.activeEmail(d.subscriber_id);
     if (!email) return { d, gone: true };
     const urls = subscriberUrls(s.publicBaseUrl, s.secretKey, d.subscriber_id);
     let msg: RenderedDigest;
     try {
       const edition = await compiledFor(d.edition_id);
-      msg = edition.renderFor({ sections: JSON.parse(d.selection_json) as Section[], kind: d.kind, ...urls });
+      msg = edition.renderFor({ sections: d.sections as Section[], kind: d.kind, ...urls });
     } catch (unrenderable) {
       return { d, unrenderable };
     }
@@ -408,20 +352,21 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
   let passDone = false;
   let waitedAt: number | undefined;
 
-  /** One write transaction: record what finished, then top up the claimed buffer. */
-  const flush = () => {
+  /** One ledger write (one transaction): record what finished, then top up the claimed buffer. */
+  const flush = async () => {
     const wantMore = !stopped() && !passDone && claimed.length < concurrency;
     if (!finished.length && !wantMore) return;
     const batch = finished.splice(0);
-    db.transaction(() => {
-      for (const o of batch) record(o);
-      if (!wantMore || stopped()) return;
-      const rows = q.claim.all({ now: nowIso(), owner, cursor, limit: claimBatch - claimed.length, editionId });
-      rows.sort((a, b) => a.id - b.id);
-      for (const d of rows) claimed.push(d);
-      if (rows.length) cursor = rows[rows.length - 1]!.id;
+    for (const o of batch) await record(o);
+    const claim = wantMore && !stopped() ? { cursor, limit: claimBatch - claimed.length, editionId } : null;
+    const written = await ledger.recordAndClaim(owner, nowIso(), toRecord.splice(0), claim);
+    for (const id of written.sentAfterRequeue)
+      logger.warn({ event: 'send.claim_lost', deliveryId: id, recorded: true }, 'sent a delivery whose claim had been requeued');
+    if (claim) {
+      for (const d of written.claimed) claimed.push(d);
+      if (written.claimed.length) cursor = written.claimed[written.claimed.length - 1]!.id;
       else passDone = true;
-    }).immediate();
+    }
     if (batch.length) report();
   };
 
@@ -434,13 +379,13 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
   };
 
   try {
-    const { lo, hi } = q.pendingIds.get()!;
+    const { lo, hi } = await ledger.pendingIdRange();
     if (lo !== null && hi !== null)
       for (let from = lo - 1; from < hi; from += SKIP_WINDOW) {
-        progress.skipped += q.skipInactive.run({ now: nowIso(), editionId, lo: from, hi: from + SKIP_WINDOW }).changes;
+        progress.skipped += await ledger.skipDeparted(nowIso(), editionId, from, from + SKIP_WINDOW);
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
-    recount();
+    await recount();
     report();
     for (;;) {
       if (rescan) {
@@ -448,7 +393,7 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
         passDone = false;
         cursor = 0;
       }
-      flush();
+      await flush();
       if (stopped()) break;
       const limit = probing ? 1 : concurrency;
       while (claimed.length && inFlight.size + finished.length < limit) launch(claimed.shift()!);
@@ -458,13 +403,13 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
       }
       if (claimed.length) continue;
       // Nothing in flight, nothing claimed, this pass is done: start over for retries due now, or wait for them.
-      recount();
+      await recount();
       if (cursor > 0) {
         cursor = 0;
         passDone = false;
         continue;
       }
-      const next = q.nextRetryAt.get({ now: nowIso(), editionId })?.at;
+      const next = await ledger.nextRetryAt(nowIso(), editionId);
       if (!next || !waitForRetries) break;
       // A clock that did not move while we slept (a fixed test clock) would have us wait forever.
       if (waitedAt === clock.now().getTime()) break;
@@ -474,14 +419,14 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
     }
     // Paused or aborted: what is in flight finishes and is recorded; what was only claimed goes back below.
     await Promise.all(inFlight);
-    flush();
-    recount();
+    await flush();
+    await recount();
   } catch (err) {
     fatal = err;
   } finally {
     clearInterval(beat);
     await Promise.allSettled(inFlight);
-    const released = releaseSender(db, owner, clock.now());
+    const released = await releaseSenderIn(store, owner, clock.now());
     if (released && fatal === undefined && pauseReason === undefined && !options.signal?.aborted)
       logger.warn({ event: 'send.released_claims', count: released }, 'gave back claims not sent');
   }
@@ -489,7 +434,8 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
 
   const aborted = options.signal?.aborted === true && pauseReason === undefined;
   // A run stopped by an unrenderable edition is paused (this run) without a persisted pause.
-  return finish({ aborted, ...(pauseReason ? { pauseReason } : {}), ...(pauseReason !== undefined && !pauses.get() ? { paused: true } : {}) });
+  const persisted = await store.sendPause();
+  return finish({ aborted, ...(pauseReason ? { pauseReason } : {}), ...(pauseReason !== undefined && !persisted ? { paused: true } : {}) });
 }
 
 /** Waits `ms` (at least a tick, at most a minute at a time) or until the signal aborts. */
@@ -538,11 +484,5 @@ export function retryDeliveries(db: Db, editionId: number, now: Date): RetryResu
 
 /** When the next pending delivery comes due (a subscriber's later local hour or a retry), for schedulers. */
 export function nextDueAt(db: Db, now: Date): string | null {
-  const row = db
-    .prepare<[string, string], { at: string | null }>(
-      `SELECT min(max(due_at, coalesce(next_attempt_at, due_at))) AS at FROM deliveries
-       WHERE status = 'pending' AND (due_at > ? OR next_attempt_at > ?)`,
-    )
-    .get(now.toISOString(), now.toISOString());
-  return row?.at ?? null;
+  return createDeliveryQueueRepo(db).nextDueAt(now);
 }

@@ -32,8 +32,8 @@ describe('lock', () => {
     expect(tryAcquireLock(app.db, 'x', `${hostname()}:4194305:cccccccc`, clock.now(), 3_600_000)).toBe(true);
     expect(tryAcquireLock(app.db, 'x', `${hostname()}:${process.pid}:dddddddd`, clock.now(), 60_000)).toBe(true);
     // A live local holder (this very process, under an owner it created) is respected.
-    await withLock({ db: app.db, clock }, 'y', { ttlMs: 60_000, renewMs: 30_000 }, async () => {
-      await expect(withLock({ db: app.db, clock }, 'y', { ttlMs: 60_000, renewMs: 30_000 }, async () => 1)).rejects.toMatchObject({ code: 'JOB_LOCKED' });
+    await withLock({ store: app.store, clock }, 'y', { ttlMs: 60_000, renewMs: 30_000 }, async () => {
+      await expect(withLock({ store: app.store, clock }, 'y', { ttlMs: 60_000, renewMs: 30_000 }, async () => 1)).rejects.toMatchObject({ code: 'JOB_LOCKED' });
     });
   });
 
@@ -41,7 +41,7 @@ describe('lock', () => {
     const time = manualTime();
     const clock = { now: () => new Date(Date.parse('2026-08-21T07:00:00.000Z') + time.now()) };
     app = createTestApp({}, { clock });
-    const deps = { db: app.db, clock, every: time.every };
+    const deps = { store: app.store, clock, every: time.every };
     const held = await withLock(deps, 'long', { ttlMs: 300, renewMs: 50 }, async () => {
       await time.advance(700); // more than twice the lease, renewed every 50 ms
       return tryAcquireLock(app.db, 'long', 'other-host:9:eeeeeeee', clock.now(), 300);

@@ -3,7 +3,7 @@
 // NUL character) is undone alone. The batch's stored papers are read once, locked in id order (FOR UPDATE), so two
 // instances ingesting the same papers merge one after the other and never deadlock on each other's rows.
 import type { PgClient, PgPool } from './pool.js';
-import { inTransaction, isPgRequestError } from './subscribers-repo.js';
+import { inSavepoint, inTransaction, isPgRequestError } from './transaction.js';
 import { describeError } from '../../lib/errors.js';
 import type { PaperEntry, SourceName } from '../../ingest/types.js';
 import type { CachedResponse } from '../../ingest/http-cache.js';
@@ -107,18 +107,6 @@ async function upsertEntry(c: PgClient, source: SourceName, e: PaperEntry, old: 
       await c.query(ADD_OBSERVATION, [e.id, source, now, upvotes ?? null, comments ?? null, githubStars ?? null]);
   }
   return [outcome, row];
-}
-
-async function inSavepoint<T>(c: PgClient, fn: () => Promise<T>): Promise<T> {
-  await c.query('SAVEPOINT one_entry');
-  try {
-    const r = await fn();
-    await c.query('RELEASE SAVEPOINT one_entry');
-    return r;
-  } catch (err) {
-    await c.query('ROLLBACK TO SAVEPOINT one_entry');
-    throw err;
-  }
 }
 
 export function createPostgresIngestStore(pool: PgPool): IngestStore {

@@ -3,6 +3,7 @@
 // are read FOR UPDATE, so two instances handling the same address serialize on its row, as SQLite's IMMEDIATE
 // transactions serialize every writer.
 import type { PgClient, PgPool } from './pool.js';
+import { all, inSavepoint, inTransaction, isPgRequestError, one, type Queryable } from './transaction.js';
 import { describeError } from '../../lib/errors.js';
 import { EXPORTED_TABLES } from '../sqlite/subscribers-repo.js';
 import type {
@@ -22,7 +23,6 @@ import type {
   SubscribeTerms,
 } from '../stores/subscribers.js';
 
-type Queryable = PgPool | PgClient;
 
 const BY_ID = 'SELECT * FROM subscribers WHERE id = $1';
 const BY_ID_LOCKED = 'SELECT * FROM subscribers WHERE id = $1 FOR UPDATE';
@@ -81,54 +81,6 @@ const REFERENCES_TO = `SELECT c.conrelid::regclass::text AS sql_name, cl.relname
 
 const zeroCounts = (): Record<SubscriberStatus, number> => ({ pending: 0, active: 0, unsubscribed: 0, bounced: 0 });
 const quote = (identifier: string) => `"${identifier.replace(/"/g, '""')}"`;
-
-/** A request's own fault (integrity constraint, bad data), as opposed to the database's condition. */
-export function isPgRequestError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^(23|22)/.test(code);
-}
-
-async function one<T>(q: Queryable, text: string, values: unknown[] = []): Promise<T | undefined> {
-  return (await q.query(text, values)).rows[0] as T | undefined;
-}
-
-async function all<T>(q: Queryable, text: string, values: unknown[] = []): Promise<T[]> {
-  return (await q.query(text, values)).rows as T[];
-}
-
-/** `fn` in one transaction on one client: COMMIT when it resolves, ROLLBACK when it throws. */
-export async function inTransaction<T>(pool: PgPool, fn: (c: PgClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    await client.query('BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    try {
-      await client.query('ROLLBACK');
-    } catch {
-      broken = true; // a connection that cannot roll back is not given back to the pool
-    }
-    throw err;
-  } finally {
-    client.release(broken);
-  }
-}
-
-/** `fn` inside a savepoint of the current transaction: a failure undoes its writes only, then rethrows. */
-async function inSavepoint<T>(c: PgClient, fn: () => Promise<T>): Promise<T> {
-  await c.query('SAVEPOINT one_request');
-  try {
-    const r = await fn();
-    await c.query('RELEASE SAVEPOINT one_request');
-    return r;
-  } catch (err) {
-    await c.query('ROLLBACK TO SAVEPOINT one_request');
-    throw err;
-  }
-}
 
 async function setTopics(c: Queryable, id: number, topics: readonly string[]): Promise<void> {
   await c.query(CLEAR_TOPICS, [id]);

@@ -7,8 +7,7 @@ import { XMLBuilder } from 'fast-xml-parser';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { AppDeps } from '../../app.js';
-import { createEditionsRepo } from '../../db/editions-repo.js';
-import { loadEdition, publicSections, type StoredEdition } from '../../digest/stored-edition.js';
+import { readStoredEdition, publicSections, type StoredEdition } from '../../digest/stored-edition.js';
 import { cardView, editionUrls, formatDateLabel, sectionViews, type CardView, type SectionView } from '../../digest/view.js';
 import { page } from '../pages/layout.js';
 import { html, raw, type Raw } from '../pages/html.js';
@@ -58,13 +57,10 @@ export function publicSectionViews(e: StoredEdition, size: number): SectionView[
 
 export const archiveRoutes: FastifyPluginAsync<{ app: AppDeps }> = async (base, { app }) => {
   const fastify = base.withTypeProvider<ZodTypeProvider>();
-  const editions = createEditionsRepo(app.db);
+  const editions = app.store;
   const baseUrl = app.config.publicBaseUrl;
   const feedUrl = `${baseUrl}${FEED_PATH}`;
   const size = app.config.digest.size;
-  // Prepared once at start-up: a broken query fails at boot.
-  const nextReady = app.db.prepare<[string], { date: string }>("SELECT date FROM editions WHERE date > ? AND status = 'ready' ORDER BY date LIMIT 1");
-  const countReady = app.db.prepare<[], { n: number }>("SELECT count(*) AS n FROM editions WHERE status = 'ready'");
 
   fastify.get(ARCHIVE_CSS_PATH, { schema: { hide: true } }, async (_req, reply) =>
     reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=31536000, immutable').send(ARCHIVE_CSS),
@@ -72,8 +68,7 @@ export const archiveRoutes: FastifyPluginAsync<{ app: AppDeps }> = async (base, 
 
   fastify.get('/archive', { schema: { querystring: z.object({ page: z.coerce.number().int().min(1).max(10_000).default(1) }) } }, async (req, reply) => {
     const pageNo = req.query.page;
-    const list = editions.listReady(PAGE_SIZE, (pageNo - 1) * PAGE_SIZE);
-    const total = countReady.get()!.n;
+    const [list, total] = await Promise.all([editions.readyEditions(PAGE_SIZE, (pageNo - 1) * PAGE_SIZE), editions.countReadyEditions()]);
     const body = html`<h1>Past digests</h1>
 <p class="muted">Every daily digest, newest first. Follow them in a feed reader: <a href="${feedUrl}">Atom feed</a>.</p>
 ${
@@ -89,7 +84,8 @@ ${
   });
 
   fastify.get(FEED_PATH, async (_req, reply) => {
-    const entries = editions.listReady(FEED_ENTRIES).map((row) => loadEdition(app.db, row.date)).filter((e): e is StoredEdition => !!e);
+    const listed = await editions.readyEditions(FEED_ENTRIES);
+    const entries = (await Promise.all(listed.map((row) => readStoredEdition(editions, row.date)))).filter((e): e is StoredEdition => !!e);
     return reply
       .type('application/atom+xml; charset=utf-8')
       .header('cache-control', 'public, max-age=600')
@@ -100,11 +96,10 @@ ${
     '/archive/:date',
     { schema: { params: z.object({ date: isoDateSchema(() => app.clock.now()) }) } },
     async (req, reply) => {
-      const edition = loadEdition(app.db, req.params.date);
+      const edition = await readStoredEdition(editions, req.params.date);
       if (!edition) return sendError(req, reply, 404, 'NOT_FOUND', 'There is no digest for that date.');
       const sections = publicSectionViews(edition, size);
-      const prev = editions.latestReadyBefore(edition.date)?.date;
-      const next = nextReady.get(edition.date)?.date;
+      const [prev, next] = await Promise.all([editions.adjacentReadyEdition(edition.date, 'before'), editions.adjacentReadyEdition(edition.date, 'after')]);
       const dateLabel = formatDateLabel(edition.date);
       const body = html`<p class="muted">Trending Papers · ${dateLabel}</p>
 <h1>Today's trending papers</h1>

@@ -4,8 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../../app.js';
-import { createEditionsRepo } from '../../db/editions-repo.js';
-import { compileStoredEdition, loadEdition, previewRecipient } from '../../digest/stored-edition.js';
+import { compileStoredEdition, readStoredEdition, previewRecipient } from '../../digest/stored-edition.js';
 import { renderConfirmation, type CompiledEdition } from '../../digest/render.js';
 import { sendError } from '../error-handler.js';
 import { isoDateSchema } from '../../lib/iso-date.js';
@@ -18,7 +17,6 @@ const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:
 export const emailPreviewRoutes: FastifyPluginAsync<{ app: AppDeps }> = async (base, { app }) => {
   if (app.config.env === 'production') return;
   const fastify = base.withTypeProvider<ZodTypeProvider>();
-  const editions = createEditionsRepo(app.db);
   const settings = { publicBaseUrl: app.config.publicBaseUrl };
   // Editions are frozen once prepared, so a compiled one stays right for the life of the process.
   const compiled = new Map<number, Promise<CompiledEdition>>();
@@ -34,8 +32,8 @@ export const emailPreviewRoutes: FastifyPluginAsync<{ app: AppDeps }> = async (b
       },
     },
     async (req, reply) => {
-      const date = req.query.date ?? editions.listReady(1)[0]?.date;
-      const edition = date ? loadEdition(app.db, date) : undefined;
+      const date = req.query.date ?? (await app.store.readyEditions(1))[0]?.date;
+      const edition = date ? await readStoredEdition(app.store, date) : undefined;
       if (!edition) return sendError(req, reply, 404, 'NOT_FOUND', date ? `There is no ready edition for ${date}.` : 'No edition has been prepared yet.');
       let c = compiled.get(edition.id);
       if (!c) {

@@ -1,0 +1,98 @@
+// The delivery ledger on PostgreSQL (see DeliveryLedger in src/db/stores/sending.ts): constant SQL texts. Several
+// senders claim at once: the claim picks rows FOR UPDATE SKIP LOCKED, so a row another sender is claiming in the
+// same instant is passed over instead of waited for, and the conditional `status = 'pending'` keeps a row from ever
+// being claimed twice. Each recordAndClaim is one transaction on one client.
+import type { PgPool } from './pool.js';
+import { all, inTransaction, one, type Queryable } from './transaction.js';
+import type { ClaimedDelivery, DeliveryLedger, LedgerTransition, LedgerWrite } from '../stores/sending.js';
+
+type Row = Omit<ClaimedDelivery, 'sections'> & { selection_json: unknown };
+
+const EDITION_FILTER = '($2::bigint IS NULL OR d.edition_id = $2)';
+const SKIP_DEPARTED = `UPDATE deliveries SET status = 'skipped', error = 'subscriber no longer active', updated_at = $1
+  WHERE id IN (SELECT d.id FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+    WHERE d.status = 'pending' AND d.id > $3 AND d.id <= $4 AND s.status <> 'active' AND ${EDITION_FILTER})`;
+const PENDING_IDS = "SELECT min(id) AS lo, max(id) AS hi FROM deliveries WHERE status = 'pending'";
+const COUNT_DUE = `SELECT count(*) AS n FROM deliveries d WHERE d.status IN ('pending', 'sending') AND d.due_at <= $1 AND ${EDITION_FILTER}`;
+const NEXT_RETRY = `SELECT min(d.next_attempt_at) AS at FROM deliveries d
+  WHERE d.status = 'pending' AND d.due_at <= $1 AND d.next_attempt_at > $1 AND ${EDITION_FILTER}`;
+const EMAIL_OF = "SELECT email FROM subscribers WHERE id = $1 AND status = 'active'";
+const CLAIM = `WITH picked AS (
+    SELECT d.id FROM deliveries d
+    JOIN subscribers s ON s.id = d.subscriber_id
+    JOIN editions e ON e.id = d.edition_id AND e.status = 'ready'
+    WHERE d.status = 'pending' AND d.id > $4 AND d.due_at <= $1 AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= $1)
+      AND s.status = 'active' AND ${EDITION_FILTER}
+    ORDER BY d.id LIMIT $5
+    FOR UPDATE OF d SKIP LOCKED)
+  UPDATE deliveries d SET status = 'sending', claimed_at = $1, claim_owner = $3, updated_at = $1
+  FROM picked WHERE d.id = picked.id AND d.status = 'pending'
+  RETURNING d.id, d.edition_id, d.subscriber_id, d.selection_json, d.message_id, d.attempts, d.kind`;
+const MARK_SENT = `UPDATE deliveries SET status = 'sent', sent_at = $3, smtp_response = $4, error = NULL, attempts = attempts + 1,
+  claim_owner = NULL, updated_at = $3 WHERE id = $1 AND status = 'sending' AND claim_owner = $2`;
+const MARK_SENT_REQUEUED = `UPDATE deliveries SET status = 'sent', sent_at = $2, smtp_response = $3, error = NULL, attempts = attempts + 1,
+  updated_at = $2 WHERE id = $1 AND status = 'pending'`;
+// The paper ids of the accepted selection, in the order the reader saw them.
+const RECORD_PAPERS = `INSERT INTO sent_papers (edition_id, subscriber_id, papers_json)
+  SELECT d.edition_id, d.subscriber_id, jsonb_agg(p.value ->> 'id' ORDER BY s.ord, p.ord)
+  FROM deliveries d
+  CROSS JOIN LATERAL jsonb_array_elements(d.selection_json) WITH ORDINALITY AS s(value, ord)
+  CROSS JOIN LATERAL jsonb_array_elements(s.value -> 'papers') WITH ORDINALITY AS p(value, ord)
+  WHERE d.id = $1 GROUP BY d.edition_id, d.subscriber_id
+  ON CONFLICT DO NOTHING`;
+const MARK_RETRY = `UPDATE deliveries SET status = 'pending', next_attempt_at = $4, error = $5, claim_owner = NULL,
+  attempts = attempts + $6, updated_at = $3 WHERE id = $1 AND status = 'sending' AND claim_owner = $2`;
+const MARK_GONE = `UPDATE deliveries SET status = 'skipped', error = 'subscriber no longer active', claim_owner = NULL, updated_at = $3
+  WHERE id = $1 AND status = 'sending' AND claim_owner = $2`;
+const MARK_FAILED = `UPDATE deliveries SET status = 'failed', error = $4, attempts = attempts + 1, claim_owner = NULL, updated_at = $3
+  WHERE id = $1 AND status = 'sending' AND claim_owner = $2`;
+const MARK_BOUNCED = `UPDATE deliveries SET status = 'bounced', error = $4, attempts = attempts + 1, claim_owner = NULL, updated_at = $3
+  WHERE id = $1 AND status = 'sending' AND claim_owner = $2`;
+const BOUNCE_SUBSCRIBER = `UPDATE subscribers SET status = 'bounced', bounced_at = $2, bounce_reason = $3, updated_at = $2
+  WHERE id = $1 AND status = 'active'`;
+
+const changed = async (q: Queryable, text: string, values: unknown[]) => ((await q.query(text, values)).rowCount ?? 0) > 0;
+
+async function apply(c: Queryable, owner: string, now: string, t: LedgerTransition, out: LedgerWrite): Promise<boolean> {
+  switch (t.to) {
+    case 'sent':
+      if (!(await changed(c, MARK_SENT, [t.id, owner, now, t.response]))) {
+        if (!(await changed(c, MARK_SENT_REQUEUED, [t.id, now, t.response]))) return false;
+        out.sentAfterRequeue.push(t.id);
+      }
+      await c.query(RECORD_PAPERS, [t.id]);
+      return true;
+    case 'gone':
+      return changed(c, MARK_GONE, [t.id, owner, now]);
+    case 'retry':
+      return changed(c, MARK_RETRY, [t.id, owner, now, t.next, t.error, t.counted ? 1 : 0]);
+    case 'failed':
+      return changed(c, MARK_FAILED, [t.id, owner, now, t.error]);
+    case 'bounced': {
+      const ok = await changed(c, MARK_BOUNCED, [t.id, owner, now, t.error]);
+      if (ok) await c.query(BOUNCE_SUBSCRIBER, [t.subscriberId, now, t.error]);
+      return ok;
+    }
+  }
+}
+
+export function createPostgresDeliveryLedger(pool: PgPool): DeliveryLedger {
+  return {
+    recordAndClaim: (owner, now, transitions, req) =>
+      inTransaction(pool, async (c) => {
+        const out: LedgerWrite = { applied: [], sentAfterRequeue: [], claimed: [] };
+        for (const t of transitions) out.applied.push(await apply(c, owner, now, t, out));
+        if (req && req.limit > 0) {
+          const rows = await all<Row>(c, CLAIM, [now, req.editionId, owner, req.cursor, req.limit]);
+          rows.sort((a, b) => a.id - b.id);
+          out.claimed = rows.map(({ selection_json, ...d }) => ({ ...d, sections: selection_json }));
+        }
+        return out;
+      }),
+    skipDeparted: async (now, editionId, lo, hi) => (await pool.query(SKIP_DEPARTED, [now, editionId, lo, hi])).rowCount ?? 0,
+    pendingIdRange: async () => (await one<{ lo: number | null; hi: number | null }>(pool, PENDING_IDS))!,
+    countDue: async (now, editionId) => (await one<{ n: number }>(pool, COUNT_DUE, [now, editionId]))!.n,
+    nextRetryAt: async (now, editionId) => (await one<{ at: string | null }>(pool, NEXT_RETRY, [now, editionId]))?.at ?? null,
+    activeEmail: async (subscriberId) => (await one<{ email: string }>(pool, EMAIL_OF, [subscriberId]))?.email,
+  };
+}

@@ -1,0 +1,86 @@
+// Several `papers worker` processes sending one edition from PostgreSQL, one of them kill -9'd mid-send: claims are
+// row-locked (FOR UPDATE SKIP LOCKED), so the workers split the queue without sending anyone twice; the dead worker's
+// claims come back by the crash rule (its process is gone) and are sent by the others with the same Message-ID.
+// Every reader gets the digest; the only duplicates are messages the killed worker had in flight (at most its pool's
+// connections), each with the Message-ID of its first copy. The edition is prepared on SQLite and moved with
+// `db copy`'s code (the preparation's writes are not on the Store yet). Real processes (the bundled CLI), a real
+// PostgreSQL database, a real SMTP server in this process.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { sendFixture, receivedBy, type SendFixture } from '../send/setup.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
+import { entryPath } from '../helpers/entries.js';
+import { copySqliteToPostgres } from '../../src/db/copy.js';
+
+const AUDIENCE = 3000;
+const CONNECTIONS = 3;
+
+describe('three sender workers on one PostgreSQL database, one killed mid-send', () => {
+  let f: SendFixture;
+  let db: TestDatabase;
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    f = await sendFixture({ subscribers: AUDIENCE });
+    db = await createTestDatabase();
+    await copySqliteToPostgres(f.app.db, db.pool);
+  }, 120_000);
+  afterAll(async () => {
+    for (const c of children) c.kill('SIGKILL');
+    await db?.drop();
+    await f?.close();
+  });
+
+  const worker = (): { child: ChildProcess; exited: Promise<{ code: number | null; signal: string | null; out: string }> } => {
+    const c = f.app.config;
+    const child = spawn(process.execPath, [entryPath('cli'), 'worker', '--once', '--date', f.edition.date], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: db.url,
+        SMTP_URL: c.mail.smtpUrl ?? '',
+        SMTP_MAX_CONNECTIONS: String(CONNECTIONS),
+        // Slow enough that the kill lands mid-send, fast enough for the test: ~3 × 150 messages/s.
+        SMTP_RATE_PER_SECOND: '150',
+        PUBLIC_BASE_URL: c.publicBaseUrl,
+        MAIL_FROM: c.mail.from,
+        SECRET_KEY: c.secretKey,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let out = '';
+    child.stdout!.on('data', (b: Buffer) => (out += b.toString('utf8')));
+    child.stderr!.on('data', (b: Buffer) => (out += b.toString('utf8')));
+    return { child, exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, out }))) };
+  };
+
+  it('every reader gets it; duplicates only for the killed worker in-flight messages, with the same Message-ID', async () => {
+    const digests = () => f.smtp.messages.filter((m) => m.messageId?.startsWith('<digest-'));
+    const workers = [worker(), worker(), worker()];
+    // Kill one once a fifth of the audience has been received: it holds claims and has messages in flight.
+    await f.smtp.waitFor(AUDIENCE / 5, 60_000);
+    const killed = workers[0]!;
+    killed.child.kill('SIGKILL');
+    expect((await killed.exited).signal).toBe('SIGKILL');
+    const survivors = await Promise.all(workers.slice(1).map((w) => w.exited));
+    for (const s of survivors) expect(s.code, s.out).toBe(0);
+    // The survivors took the dead worker's claims back as soon as they looked (its process is gone); a last pass
+    // sends whatever they left when they finished first.
+    const last = await worker().exited;
+    expect(last.code, last.out).toBe(0);
+    expect(last.out).toMatch(/remaining 0 /);
+
+    const byReader = receivedBy(digests());
+    expect(byReader.size).toBe(AUDIENCE);
+    const duplicated = [...byReader.entries()].filter(([, ids]) => ids.length > 1);
+    expect(duplicated.length).toBeLessThanOrEqual(CONNECTIONS);
+    for (const [, ids] of duplicated) expect(new Set(ids).size).toBe(1);
+    // The ledger agrees: everyone sent, nothing left claimed.
+    const rows = await db.pool.query<{ status: string; n: number }>('SELECT status, count(*)::int AS n FROM deliveries GROUP BY status');
+    expect(rows.rows).toEqual([{ status: 'sent', n: AUDIENCE }]);
+    const ledger = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM sent_papers');
+    expect(ledger.rows[0]!.n).toBe(AUDIENCE);
+  }, 180_000);
+});
