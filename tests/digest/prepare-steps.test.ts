@@ -131,6 +131,8 @@ describe('preparing an edition in steps', () => {
         PREPARE_DATE: DATE,
         PREPARE_PAGE_SIZE: '5',
         PREPARE_STEP_MS: '1',
+        // 20 ms after each step: 1,000 steps take at least 20 s, far more than the test needs before its kill.
+        PREPARE_STEP_PAUSE_MS: '20',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
