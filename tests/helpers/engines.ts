@@ -4,7 +4,7 @@
 // PostgreSQL is not registered (never skipped) when no server answered: tests/helpers/postgres-suite.ts says so.
 import { inject } from 'vitest';
 import pg from 'pg';
-import { PG_TYPES } from '../../src/db/postgres/pool.js';
+import { openPostgres, PG_TYPES } from '../../src/db/postgres/pool.js';
 import { join } from 'node:path';
 import { openDatabase } from '../../src/db/open.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -17,6 +17,11 @@ export interface OpenedTestStore {
   /** Where a second process or connection can reach the same database. */
   location: { engine: 'sqlite'; path: string } | { engine: 'postgres'; url: string };
   cleanup(): Promise<void>;
+  /**
+   * Another process's view of the same database, closed by cleanup: on PostgreSQL a store on a pool of its own; on
+   * SQLite the same store (each process holds one connection there, and what is shared is the file's rows).
+   */
+  secondStore(): Promise<Store>;
 }
 
 export interface TestEngine {
@@ -40,6 +45,7 @@ const sqlite: TestEngine = {
         await store.close();
         t.cleanup();
       },
+      secondStore: async () => store,
     };
   },
 };
@@ -49,11 +55,20 @@ const postgres: TestEngine = {
   async open() {
     const db = await createTestDatabase();
     const store = postgresStore(db.pool);
+    const others: Store[] = [];
     return {
       store,
       location: { engine: 'postgres', url: db.url },
       // drop() ends the pool the store runs on, then drops the database.
-      cleanup: () => db.drop(),
+      async cleanup() {
+        for (const s of others.splice(0)) await s.close();
+        await db.drop();
+      },
+      async secondStore() {
+        const s = postgresStore(await openPostgres(db.url, { max: 2 }));
+        others.push(s);
+        return s;
+      },
     };
   },
 };

@@ -7,8 +7,6 @@
 // Deliveries are written with plain SQL as the preparation writes them (its writes are not on the Store yet).
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/db/store.js';
-import { postgresStore } from '../../../src/db/store.js';
-import { openPostgres } from '../../../src/db/postgres/pool.js';
 import { sql, testEngines, type OpenedTestStore } from '../../helpers/engines.js';
 
 const NOW = '2026-08-21T07:00:00.000Z';
@@ -20,20 +18,12 @@ const selection = (...ids: string[]) => [
 
 describe.each(testEngines())('delivery ledger on $name', ({ open }) => {
   let opened: OpenedTestStore | undefined;
-  const extra: Store[] = [];
   afterEach(async () => {
-    for (const s of extra.splice(0)) await s.close();
     await opened?.cleanup();
     opened = undefined;
   });
   const run = (text: string, values: unknown[] = []) => sql(opened!.location, text, values);
-  const secondProcess = async (): Promise<Store> => {
-    const loc = opened!.location;
-    if (loc.engine === 'sqlite') return opened!.store;
-    const s = postgresStore(await openPostgres(loc.url, { max: 2 }));
-    extra.push(s);
-    return s;
-  };
+  const secondProcess = (): Promise<Store> => opened!.secondStore();
 
   /** Readers 1..n active; a ready edition and one still preparing; one delivery per reader of the ready one. */
   const setup = async (n: number) => {

@@ -5,8 +5,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/db/store.js';
 import { sql, testEngines, type OpenedTestStore } from '../../helpers/engines.js';
-import { openPostgres } from '../../../src/db/postgres/pool.js';
-import { postgresStore } from '../../../src/db/store.js';
 
 const NOW = '2026-08-21T07:00:00.000Z';
 const later = (ms: number) => new Date(Date.parse(NOW) + ms).toISOString();
@@ -14,21 +12,12 @@ const TTL = 60_000;
 
 describe.each(testEngines())('named locks on $name', ({ name: engine, open }) => {
   let opened: OpenedTestStore | undefined;
-  const extra: Store[] = [];
   afterEach(async () => {
-    for (const s of extra.splice(0)) await s.close();
     await opened?.cleanup();
     opened = undefined;
   });
   const fresh = async (): Promise<Store> => (opened = await open()).store;
-  /** A second process's view of the same database: its own connection(s). */
-  const rival = async (): Promise<Store> => {
-    const loc = opened!.location;
-    if (loc.engine === 'sqlite') return opened!.store; // one connection per process on SQLite; the row is the lock
-    const s = postgresStore(await openPostgres(loc.url, { max: 2 }));
-    extra.push(s);
-    return s;
-  };
+  const rival = (): Promise<Store> => opened!.secondStore();
 
   it('one holder at a time; the holder is shown; release frees it for the rival at once', async () => {
     const store = await fresh();
