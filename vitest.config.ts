@@ -40,7 +40,9 @@ export default defineConfig(async () => {
             // The PostgreSQL tests and the Store's contract suite (which runs each repository on both engines).
             include: ['tests/postgres/**/*.test.ts', 'tests/db/contract/**/*.test.ts'],
             provide: { postgres },
-            globalSetup: ['tests/helpers/postgres-required.ts'],
+            // The workers test starts the bundled CLI as real processes, as the unit project's process tests do.
+            globalSetup: ['tests/helpers/build-entries.ts', 'tests/helpers/postgres-required.ts'],
+            setupFiles: ['tests/helpers/bundled-workers.ts'],
             testTimeout: 30_000,
             hookTimeout: 60_000,
           },
