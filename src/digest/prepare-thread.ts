@@ -1,6 +1,7 @@
 // The server thread's side of the preparation's helper thread (prepare-worker.ts): the ranking of an edition date,
 // and WAL checkpoints while the preparation's steps commit, both off the event loop.
 import type { Db } from '../db/open.js';
+import { autoCheckpointPages, setAutoCheckpointPages } from '../db/wal.js';
 import { workerThread, workerUrl } from '../lib/worker-thread.js';
 import type { Precomputed, RankSettings } from '../rank/edition.js';
 import type { Candidate, ScoredPaper, TrendParams } from '../rank/types.js';
@@ -49,8 +50,8 @@ const CHECKPOINT_EVERY_MS = 1000;
 export function checkpointsOffThread(db: Db): { tick(): void; stop(): Promise<void> } {
   const file = db.name;
   if (!file || db.memory) return { tick() {}, stop: async () => {} };
-  const before = db.pragma('wal_autocheckpoint', { simple: true }) as number;
-  db.pragma('wal_autocheckpoint = 0');
+  const before = autoCheckpointPages(db);
+  setAutoCheckpointPages(db, 0);
   let inFlight: Promise<unknown> | undefined;
   let last = performance.now();
   // A failed checkpoint only leaves the WAL longer: the next one, or SQLite's own once restored, catches up.
@@ -67,7 +68,7 @@ export function checkpointsOffThread(db: Db): { tick(): void; stop(): Promise<vo
     async stop() {
       await inFlight;
       await checkpoint();
-      if (db.open) db.pragma(`wal_autocheckpoint = ${before}`);
+      if (db.open) setAutoCheckpointPages(db, before);
     },
   };
 }

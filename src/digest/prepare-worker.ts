@@ -10,6 +10,7 @@
 import { parentPort } from 'node:worker_threads';
 import { openDatabase, type Db } from '../db/open.js';
 import { createCandidatesRepo } from '../db/candidates-repo.js';
+import { passiveCheckpoint } from '../db/wal.js';
 import { editionWindow, type RankSettings } from '../rank/edition.js';
 import { rankTrending } from '../rank/score.js';
 import type { Candidate, ObservationPoint, ScoredPaper, TrendParams } from '../rank/types.js';
@@ -95,7 +96,5 @@ function countersOnly(c: Candidate): Candidate {
 function checkpoint(databasePath: string): { frames: number; copied: number } {
   let db = writers.get(databasePath);
   if (!db) writers.set(databasePath, (db = openDatabase(databasePath, { busyTimeoutMs: 1000 })));
-  // PASSIVE: copies what it can without waiting for (or blocking) the writer.
-  const [row] = db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
-  return { frames: row?.log ?? 0, copied: row?.checkpointed ?? 0 };
+  return passiveCheckpoint(db);
 }

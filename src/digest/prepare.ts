@@ -26,7 +26,8 @@ import { snapshotPaper } from './snapshot.js';
 import { addDays, deliveryTimes, weekday } from './schedule.js';
 import { digestSubject, type DigestKind } from './subject.js';
 import { digestMessageIds } from '../lib/tokens.js';
-import { newLockOwner, releaseLock, tryAcquireLock } from '../jobs/lock.js';
+import { newLockOwner, releaseLock, renewLock, tryAcquireLock } from '../jobs/lock.js';
+import { editionPreparationRepo } from '../db/edition-preparation-repo.js';
 import { AppError } from '../lib/errors.js';
 
 export interface PrepareSettings extends RankSettings {
@@ -203,13 +204,14 @@ function start(
   let weekly: EditionRanking | undefined;
   const weeklyRanking = () => (weekly ??= daily.withTrend(weeklyTrend(s.trend)));
 
+  const writes = editionPreparationRepo(db);
   // The first transaction: resume a preparing edition, or decide the edition and freeze its audience.
   const opened = db
     .transaction((): { done: PrepareResult } | { edition: EditionRow; resumed: boolean } => {
       const again = editions.getByDate(date);
       if (again?.status === 'ready') return { done: { edition: again, created: false, deliveries: 0, skipped: 0 } };
       if (again?.status === 'preparing') return { edition: again, resumed: true };
-      if (again) db.prepare("DELETE FROM editions WHERE id = ? AND status = 'empty'").run(again.id);
+      if (again) writes.deleteEmpty(again.id);
       const emptyReason =
         options.emptyReason ??
         (candidates.length === 0
@@ -218,7 +220,7 @@ function start(
             ? `nothing new since the ${previous?.date} edition${options.failedParts?.length ? `; failed to ingest: ${options.failedParts.join(', ')}` : ''}`
             : null);
       if (emptyReason) {
-        db.prepare("INSERT INTO editions (date, prepared_at, status, reason) VALUES (?, ?, 'empty', ?)").run(date, nowIso, emptyReason);
+        writes.insertEmpty(date, nowIso, emptyReason);
         logger.info({ event: 'edition.empty', date, reason: emptyReason }, 'edition has nothing to send');
         return { done: { edition: editions.getByDate(date)!, created: true, deliveries: 0, skipped: 0 } };
       }
@@ -226,14 +228,8 @@ function start(
       const lead = (dailyFresh ? daily : weeklyRanking()).trending[0]!;
       const subject = digestSubject(dailyFresh ? 'daily' : 'weekly', date, papers.get(lead.id)?.title ?? '');
       // The audience, decided once: whoever is active now has an id up to the largest and was confirmed by now.
-      const maxId = (db.prepare('SELECT coalesce(max(id), 0) AS m FROM subscribers').get() as { m: number }).m;
-      const id = db
-        .prepare(
-          `INSERT INTO editions (date, prepared_at, status, subject, audience_max_id, audience_at, prepared_through)
-           VALUES (?, ?, 'preparing', ?, ?, ?, 0)`,
-        )
-        .run(date, nowIso, subject, maxId, nowIso).lastInsertRowid;
-      return { edition: editions.get(Number(id))!, resumed: false };
+      const id = writes.openPreparing(date, nowIso, subject);
+      return { edition: editions.get(id)!, resumed: false };
     })
     .immediate();
   if ('done' in opened) return opened;
@@ -246,20 +242,6 @@ function start(
   if (opened.resumed) logger.warn({ event: 'edition.prepare_resumed', date, editionId, preparedThrough, audienceMaxId }, 'resuming an interrupted preparation');
 
   const noneSent = new Set<string>();
-  const insertDelivery = db.prepare(`INSERT OR IGNORE INTO deliveries (edition_id, subscriber_id, status, selection_json, due_at, message_id, updated_at, kind)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
-  // The frozen audience: subscribers_status (status, id) walks it in id order.
-  const page = db.prepare<[number, number, string, number], { id: number; timezone: string | null; delivery_hour: number | null; frequency: string; paused: number }>(
-    `SELECT id, timezone, delivery_hour, frequency, paused FROM subscribers
-     WHERE status = 'active' AND id > ? AND id <= ? AND coalesce(confirmed_at, '') <= ? ORDER BY id LIMIT ?`,
-  );
-  const insertPaper = db.prepare(
-    'INSERT OR IGNORE INTO edition_papers (edition_id, paper_id, rank, score, reason, snapshot_json) VALUES (?, ?, ?, ?, ?, ?)',
-  );
-  // Only this step's owner of the edition's lock may write: a step whose lease was taken over writes nothing.
-  const renew = db.prepare('UPDATE locks SET expires_at = ? WHERE name = ? AND owner = ?');
-  const moveOn = db.prepare("UPDATE editions SET prepared_through = ? WHERE id = ? AND status = 'preparing'");
-  const markReady = db.prepare("UPDATE editions SET status = 'ready', prepared_through = ? WHERE id = ? AND status = 'preparing'");
 
   // The edition's own ranking (the archive page, its top papers): the day's, or on a weekly-only day the week's.
   const main = dailyFresh ? daily : weeklyRanking();
@@ -276,7 +258,7 @@ function start(
       stored.add(id);
       const scored = main.trending[i]!;
       const row = papers.get(id)!;
-      insertPaper.run(editionId, id, i + 1, scored.score, scored.reason, JSON.stringify(snapshotPaper(row, scored, latestCounters(candidateById.get(id)!))));
+      writes.insertPaper(editionId, id, i + 1, scored.score, scored.reason, JSON.stringify(snapshotPaper(row, scored, latestCounters(candidateById.get(id)!))));
     }
   };
   // Each copy is due at the subscriber's local hour, never before the edition's publication (digest/schedule.ts).
@@ -314,7 +296,7 @@ function start(
    * seen before, an FTS query each): a step never runs much past its budget.
    */
   const preparePage = (after: number, deadline: number): number | null => {
-    const subs = page.all(after, audienceMaxId, audienceAt, nextPageSize(deadline));
+    const subs = writes.audiencePage(after, audienceMaxId, audienceAt, nextPageSize(deadline));
     if (!subs.length) return null;
     const last = subs[subs.length - 1]!.id;
     let doneThrough = after;
@@ -365,7 +347,7 @@ function start(
       const messageId = messageIdOf(sub.id);
       // A subscriber who has had every trending paper already gets no email (never a blank one).
       const status = sections.length ? 'pending' : 'skipped';
-      if (insertDelivery.run(editionId, sub.id, status, JSON.stringify(sections), due, messageId, nowIso, kind).changes) {
+      if (writes.insertDelivery({ editionId, subscriberId: sub.id, status, selectionJson: JSON.stringify(sections), dueAt: due, messageId, now: nowIso, kind })) {
         if (status === 'skipped') skipped++;
         else deliveries++;
       }
@@ -378,7 +360,8 @@ function start(
   };
 
   const guard = () => {
-    if (renew.run(new Date(clock.now().getTime() + PREPARE_LOCK_TTL_MS).toISOString(), lockName, owner).changes !== 1)
+    // Only this step's owner of the edition's lock may write: a step whose lease was taken over writes nothing.
+    if (!renewLock(db, lockName, owner, clock.now(), PREPARE_LOCK_TTL_MS))
       throw new AppError('LOCK_LOST', `the lock of the ${date} edition was taken by another process`);
   };
 
@@ -401,7 +384,7 @@ function start(
       }
       through = last;
     } while (performance.now() < deadline);
-    moveOn.run(done ? audienceMaxId : through, editionId);
+    writes.moveOn(editionId, done ? audienceMaxId : through);
     preparedThrough = done ? audienceMaxId : through;
     return done;
   });
@@ -415,7 +398,7 @@ function start(
     finish() {
       db.transaction(() => {
         guard();
-        markReady.run(audienceMaxId, editionId);
+        writes.markReady(editionId, audienceMaxId);
       }).immediate();
       logger.info(
         { event: 'edition.prepared', date, editionId, deliveries, skipped, papers: shownCount(), weekly: weekly !== undefined, topicQueries: daily.queriesRun(), resumed: opened.resumed },
