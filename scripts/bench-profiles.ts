@@ -69,6 +69,10 @@ export async function benchProfiles(app: AppDeps, date: string, o: ProfilesBench
     after = page[page.length - 1]!.id;
     for (const sub of page) if (random() < share) readers.push(sub.id);
   }
+  // The baseline in the state ours runs in: the same edition deleted (its deliveries with it) and prepared again,
+  // still without profiles. The caller's first preparation wrote into a table that had never held this edition's rows.
+  app.db.prepare('DELETE FROM editions WHERE date = ?').run(date);
+  const [, againWall, againCpu] = time(() => prepareEdition(app, date, s));
   const now = app.clock.now().toISOString();
   const [, writeMs] = time(() =>
     app.db
@@ -97,9 +101,11 @@ export async function benchProfiles(app: AppDeps, date: string, o: ProfilesBench
   const withCpu = (c1.user + c1.system) / 1000;
   const lines = [
     `  PROFILES  ${fmt(readers.length)} of the readers (${Math.round(share * 100)} %) with a profile of ${perReader} papers (${perReader / 10} "less like this"), drawn from ${fmt(paperIds.length)} papers; written in ${fmt(writeMs / 1000)} s`,
-    `  BASELINE  prepareEdition without profiles (above): ${fmt(o.withoutMs.wall / 1000)} s wall, ${fmt(o.withoutMs.cpu / 1000)} s CPU`,
+    `  BASELINE  prepareEdition without profiles, deleted and prepared again as ours is: ${fmt(againWall / 1000)} s wall, ${fmt(againCpu / 1000)} s CPU ` +
+      `(the first preparation above: ${fmt(o.withoutMs.wall / 1000)} s wall, ${fmt(o.withoutMs.cpu / 1000)} s CPU)`,
     `  OURS      prepareEdition with profiles: ${fmt(withMs / 1000)} s wall, ${fmt(withCpu / 1000)} s CPU (${fmt(prepared.deliveries)} deliveries) = ` +
-      `${(withMs / o.withoutMs.wall).toFixed(2)}× wall, ${(withCpu / o.withoutMs.cpu).toFixed(2)}× CPU (target ≤ 2×)${cpuProfile ? ' [profiled: the run carries the profiler]' : ''}`,
+      `${(withMs / againWall).toFixed(2)}× wall, ${(withCpu / againCpu).toFixed(2)}× CPU (target ≤ 2×; against the first preparation: ` +
+      `${(withMs / o.withoutMs.wall).toFixed(2)}× wall, ${(withCpu / o.withoutMs.cpu).toFixed(2)}× CPU)${cpuProfile ? ' [profiled: the run carries the profiler]' : ''}`,
   ];
 
   // Per reader: the learned section beside the plain selection of the same readers, both pure, same inputs.

@@ -8,7 +8,7 @@ import { runIngest } from '../../src/ingest/run-ingest.js';
 import { prepareEdition } from '../../src/digest/prepare.js';
 import type { Section } from '../../src/rank/select.js';
 import { buildTermSpace, createTerms } from '../../src/rank/text-vectors.js';
-import { buildPoolIndex, scoreReader } from '../../src/rank/profile.js';
+import { buildPoolIndex, neighbours, nthLargest, scoreReader } from '../../src/rank/profile.js';
 import { profileNeighbours } from '../../src/rank/personal.js';
 
 const DATE = '2026-08-21';
@@ -145,5 +145,61 @@ describe('scoreReader', () => {
     // The scratch space is left clean: the next reader scores as if first.
     const again = scoreReader(ix, [entry('Language models for translation', 1)], { size: 2 }, () => false);
     expect(again.picked.map((p) => p.id)).toEqual(['a', 'c']);
+  });
+});
+
+describe('neighbours', () => {
+  // Deterministic pseudo-random numbers (mulberry32).
+  const random = (seed: number) => () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+
+  it('nthLargest agrees with a sort, ties and sorted input included', () => {
+    const next = random(5);
+    for (const n of [1, 2, 3, 10, 97, 500]) {
+      for (const shape of ['random', 'ties', 'ascending', 'descending'] as const) {
+        const xs = Float64Array.from({ length: n }, (_, i) =>
+          shape === 'random' ? next() : shape === 'ties' ? Math.floor(next() * 4) / 4 : shape === 'ascending' ? i : n - i,
+        );
+        const sorted = [...xs].sort((a, b) => b - a);
+        for (const k of new Set([1, Math.ceil(n / 3), n])) expect(nthLargest(xs.slice(), n, k), `${shape} n=${n} k=${k}`).toBe(sorted[k - 1]);
+      }
+    }
+  });
+
+  it('keeps the nearest pool papers in pool order, ties to the earliest, with their cosines', () => {
+    const next = random(9);
+    const terms = 40;
+    const vector = () => {
+      const idx = Int32Array.from(new Set(Array.from({ length: 8 }, () => Math.floor(next() * terms)))).sort();
+      // Weights on a coarse grid, so that equal cosines (ties at the cut) happen.
+      const val = Float64Array.from(idx, () => 1 + Math.floor(next() * 2));
+      return { idx, val };
+    };
+    const papers = Array.from({ length: 120 }, (_, i) => ({ id: `p${i}`, vector: vector(), trend: 0 }));
+    const ix = buildPoolIndex(papers, terms);
+    const dot = (a: { idx: Int32Array; val: Float64Array }, b: { idx: Int32Array; val: Float64Array }) => {
+      let s = 0;
+      for (let i = 0; i < a.idx.length; i++) {
+        const j = b.idx.indexOf(a.idx[i]!);
+        if (j >= 0) s += a.val[i]! * b.val[j]!;
+      }
+      return s;
+    };
+    for (let trial = 0; trial < 20; trial++) {
+      const v = vector();
+      const limit = 1 + Math.floor(next() * 60);
+      // Reference: every pool paper with a shared term, by cosine descending then position; the first `limit`.
+      const all = papers.map((p, d) => ({ d, c: dot(v, p.vector) })).filter((x) => x.c > 0);
+      const want = all.sort((a, b) => b.c - a.c || a.d - b.d).slice(0, limit).sort((a, b) => a.d - b.d);
+      const got = neighbours(ix, v, limit);
+      expect([...got.doc]).toEqual(want.map((x) => x.d));
+      expect([...got.cos]).toEqual(want.map((x) => Math.fround(x.c)));
+    }
+    // The scratch space is left zeroed: a paper sharing nothing with the pool has no neighbours.
+    expect(neighbours(ix, { idx: Int32Array.of(), val: Float64Array.of() }).doc.length).toBe(0);
   });
 });
