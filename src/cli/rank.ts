@@ -79,7 +79,7 @@ export function rankReport(app: RankDeps, o: RankOptions): string {
     const fresh = new Set(ranking.candidates.filter((c) => cutoff === null || c.firstSeenAt > cutoff || c.appearedAt > cutoff).map((c) => c.id));
     const pool = personalPool(ranking.trending, (p) => fresh.has(p.id));
     const pe = buildPersonalEdition(pool, profiles.texts(pool.map((p) => p.id)));
-    const ask = pe.unknown(profile.map((r) => r.paperId));
+    const ask = pe.unknown([profile]);
     pe.learn(ask, profiles.texts(ask));
     personal = personalFor(pe, profile, { pickedSize: s.pickedSectionSize, size: limit, alreadySent, byId: ranking.byId });
   }

@@ -306,8 +306,6 @@ function start(
     const hadByPage = sentPapers.alreadyHad(fromDate, after, last, editionId);
     // Profiles too: one range query per page, and the text of papers not seen yet in this edition in one more.
     const profilesByPage = profiles.inRange(after, last);
-    const pageProfileIds = new Set<string>();
-    for (const rows of profilesByPage.values()) for (const r of rows) pageProfileIds.add(r.paperId);
     const learned = new Set<DigestKind>();
     const shown = new Set<string>();
     const started = performance.now();
@@ -333,7 +331,7 @@ function start(
         pe = personalEdition(kind, ranking);
         if (!learned.has(kind)) {
           learned.add(kind);
-          const ask = pe.unknown(pageProfileIds);
+          const ask = pe.unknown(profilesByPage.values());
           if (ask.length) pe.learn(ask, profiles.texts(ask));
         }
       }

@@ -15,8 +15,11 @@ export interface PersonalEdition {
   readonly space: TermSpace;
   /** The term numbers the space was built with (profile papers are counted with them too). */
   readonly terms: Terms;
-  /** Profile paper ids whose text has not been looked up yet in this edition (the caller reads them in one query). */
-  unknown(ids: Iterable<string>): string[];
+  /**
+   * Profile paper ids of these readers whose text has not been looked up yet in this edition, each once (the caller
+   * reads them in one query). After the first pages nearly every id is known: one lookup each, no set built.
+   */
+  unknown(profiles: Iterable<readonly { paperId: string }[]>): string[];
   /** Scores looked-up texts against the pool (their neighbours); ids asked for without text are remembered as empty. */
   learn(asked: readonly string[], texts: ReadonlyMap<string, PaperText>): void;
   /** A reader's rows as scoring input (neighbours from the cache). */
@@ -60,10 +63,10 @@ export function buildPersonalEdition(pool: readonly ScoredPaper[], texts: Readon
     index,
     space,
     terms,
-    unknown(ids) {
-      const out: string[] = [];
-      for (const id of ids) if (!known.has(id)) out.push(id);
-      return out;
+    unknown(profiles) {
+      const out = new Set<string>();
+      for (const rows of profiles) for (const r of rows) if (!known.has(r.paperId)) out.add(r.paperId);
+      return [...out];
     },
     learn(asked, found) {
       for (const id of asked) {

@@ -104,11 +104,16 @@ export function selectForSubscriber(
 }
 
 /** A list reordered by score × its "less like this" factor; equal products keep their order (a stable sort). */
-function demoted<T>(items: readonly T[], id: (x: T) => string, score: (x: T) => number, factor: (id: string) => number): T[] {
+function demoted<T>(items: readonly T[], id: (x: T) => string, score: (x: T) => number, factor: (id: string) => number): readonly T[] {
+  // + ε: papers nobody voted on yet (score 0) are still told apart by how much they resemble the disliked ones.
+  const s = items.map((x) => (score(x) + 1e-6) * factor(id(x)));
+  // Most lists hold nothing like the disliked papers, and come in score order: then nothing moves.
+  let ordered = true;
+  for (let i = 1; i < s.length && ordered; i++) ordered = s[i - 1]! >= s[i]!;
+  if (ordered) return items;
   return items
-    // + ε: papers nobody voted on yet (score 0) are still told apart by how much they resemble the disliked ones.
-    .map((x, i) => ({ x, i, s: (score(x) + 1e-6) * factor(id(x)) }))
-    .sort((a, b) => b.s - a.s || a.i - b.i)
+    .map((x, i) => ({ x, i }))
+    .sort((a, b) => s[b.i]! - s[a.i]! || a.i - b.i)
     .map((e) => e.x);
 }
 
