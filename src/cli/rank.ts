@@ -79,9 +79,8 @@ export function rankReport(app: RankDeps, o: RankOptions): string {
     const fresh = new Set(ranking.candidates.filter((c) => cutoff === null || c.firstSeenAt > cutoff || c.appearedAt > cutoff).map((c) => c.id));
     const pool = personalPool(ranking.trending, (p) => fresh.has(p.id));
     const pe = buildPersonalEdition(pool, profiles.texts(pool.map((p) => p.id)));
-    const ask = pe.unknown([profile]);
-    pe.learn(ask, profiles.texts(ask));
-    personal = personalFor(pe, profile, { pickedSize: s.pickedSectionSize, size: limit, alreadySent, byId: ranking.byId });
+    const entries = pe.profilesOf(new Map([[sub.id, profile]]), (ids) => profiles.texts(ids)).get(sub.id);
+    personal = personalFor(pe, entries, { pickedSize: s.pickedSectionSize, size: limit, alreadySent, byId: ranking.byId });
   }
   const sections = selectForSubscriber(
     ranking.trending,

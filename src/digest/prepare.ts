@@ -20,7 +20,8 @@ import { buildPersonalEdition, personalFor, personalPool, type PersonalEdition }
 import { createEditionsRepo, type EditionRow } from '../db/editions-repo.js';
 import { editionWindow, rankEdition, type EditionRanking, type Precomputed, type RankSettings } from '../rank/edition.js';
 import { checkpointsOffThread, rankOffThread } from './prepare-thread.js';
-import { selectForSubscriber, type Section } from '../rank/select.js';
+import { selectForSubscriber, type PersonalOptions, type Section } from '../rank/select.js';
+import type { ProfileEntry } from '../rank/profile.js';
 import type { Candidate, ScoredPaper, TopicMatches, TrendParams } from '../rank/types.js';
 import { snapshotPaper } from './snapshot.js';
 import { addDays, deliveryTimes, weekday } from './schedule.js';
@@ -306,7 +307,8 @@ function start(
     const hadByPage = sentPapers.alreadyHad(fromDate, after, last, editionId);
     // Profiles too: one range query per page, and the text of papers not seen yet in this edition in one more.
     const profilesByPage = profiles.inRange(after, last);
-    const learned = new Set<DigestKind>();
+    // Their rows as scoring input, per ranking (daily, weekly), resolved for the whole page at the first reader who needs it.
+    const resolved = new Map<DigestKind, Map<number, ProfileEntry[]>>();
     const shown = new Set<string>();
     const started = performance.now();
     let done = 0;
@@ -326,20 +328,18 @@ function start(
       }
       const alreadySent = hadByPage.get(sub.id) ?? noneSent;
       const profile = profilesByPage.get(sub.id);
-      let pe: PersonalEdition | undefined;
+      let personal: PersonalOptions | undefined;
       if (profile) {
-        pe = personalEdition(kind, ranking);
-        if (!learned.has(kind)) {
-          learned.add(kind);
-          const ask = pe.unknown(profilesByPage.values());
-          if (ask.length) pe.learn(ask, profiles.texts(ask));
-        }
+        const pe = personalEdition(kind, ranking);
+        let byReader = resolved.get(kind);
+        if (!byReader) resolved.set(kind, (byReader = pe.profilesOf(profilesByPage, (ids) => profiles.texts(ids))));
+        personal = personalFor(pe, byReader.get(sub.id), { pickedSize: s.pickedSectionSize, size: s.size, alreadySent, byId: ranking.byId });
       }
       const sections: Section[] = selectForSubscriber(
         ranking.trending,
         topics,
         { size: s.size, topicSectionSize: s.topicSectionSize, alreadySent, resendStillTrending: s.resendStillTrending && kind === 'daily' },
-        pe && personalFor(pe, profile, { pickedSize: s.pickedSectionSize, size: s.size, alreadySent, byId: ranking.byId }),
+        personal,
       );
       const due = dueAt({ hour: sub.delivery_hour, timezone: sub.timezone });
       const messageId = messageIdOf(sub.id);

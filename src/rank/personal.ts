@@ -10,20 +10,26 @@ import type { PersonalOptions } from './select.js';
 /** The top of the ranking that joins the pool besides the new papers: what trends may be picked too. */
 export const POOL_TOP = 300;
 
+/** A row of a reader's profile: a paper and what they said of it. */
+export interface ProfileRow {
+  paperId: string;
+  signal: 1 | -1;
+}
+
 export interface PersonalEdition {
   readonly index: PoolIndex;
   readonly space: TermSpace;
   /** The term numbers the space was built with (profile papers are counted with them too). */
   readonly terms: Terms;
   /**
-   * Profile paper ids of these readers whose text has not been looked up yet in this edition, each once (the caller
-   * reads them in one query). After the first pages nearly every id is known: one lookup each, no set built.
+   * Readers' profile rows as scoring input, each paper's neighbours from the edition's cache. Papers not seen yet in
+   * this edition are read first (`texts`: one call for all of them) and scored against the pool; ids without text are
+   * remembered as empty. One lookup per row: a page's profiles are hundreds of thousands of rows at scale.
    */
-  unknown(profiles: Iterable<readonly { paperId: string }[]>): string[];
-  /** Scores looked-up texts against the pool (their neighbours); ids asked for without text are remembered as empty. */
-  learn(asked: readonly string[], texts: ReadonlyMap<string, PaperText>): void;
-  /** A reader's rows as scoring input (neighbours from the cache). */
-  profileOf(rows: readonly { paperId: string; signal: 1 | -1 }[]): ProfileEntry[];
+  profilesOf(
+    readers: ReadonlyMap<number, readonly ProfileRow[]>,
+    texts: (ids: string[]) => ReadonlyMap<string, PaperText>,
+  ): Map<number, ProfileEntry[]>;
 }
 
 /** A profile paper as the scorer reads it: its nearest pool papers (computed once per edition, rank/profile.ts). */
@@ -63,23 +69,37 @@ export function buildPersonalEdition(pool: readonly ScoredPaper[], texts: Readon
     index,
     space,
     terms,
-    unknown(profiles) {
-      const out = new Set<string>();
-      for (const rows of profiles) for (const r of rows) if (!known.has(r.paperId)) out.add(r.paperId);
-      return [...out];
-    },
-    learn(asked, found) {
-      for (const id of asked) {
-        const t = found.get(id);
-        known.set(id, t ? entries(id, profileNeighbours(index, space, terms, t), t.title) : entries(id, NO_NEIGHBOURS, ''));
+    profilesOf(readers, texts) {
+      const out = new Map<number, ProfileEntry[]>();
+      let missing: Set<string> | undefined;
+      for (const [id, rows] of readers) {
+        const list = new Array<ProfileEntry>(rows.length);
+        for (let i = 0; i < rows.length; i++) {
+          const r = rows[i]!;
+          const k = known.get(r.paperId);
+          if (k) list[i] = r.signal === 1 ? k.like : k.dislike;
+          else (missing ??= new Set()).add(r.paperId);
+        }
+        out.set(id, list);
       }
-    },
-    profileOf(rows) {
-      return rows.map((r) => {
-        const k = known.get(r.paperId);
-        if (!k) return { paperId: r.paperId, signal: r.signal, title: '', near: NO_NEIGHBOURS };
-        return r.signal === 1 ? k.like : k.dislike;
-      });
+      if (missing) {
+        const asked = [...missing];
+        const found = texts(asked);
+        for (const id of asked) {
+          const t = found.get(id);
+          known.set(id, t ? entries(id, profileNeighbours(index, space, terms, t), t.title) : entries(id, NO_NEIGHBOURS, ''));
+        }
+        // Only the pages that brought papers not seen before (the first ones, mostly) take this second pass.
+        for (const [id, list] of out) {
+          const rows = readers.get(id)!;
+          for (let i = 0; i < rows.length; i++) {
+            if (list[i]) continue;
+            const k = known.get(rows[i]!.paperId)!;
+            list[i] = rows[i]!.signal === 1 ? k.like : k.dislike;
+          }
+        }
+      }
+      return out;
     },
   };
 }
@@ -91,10 +111,10 @@ export function buildPersonalEdition(pool: readonly ScoredPaper[], texts: Readon
  */
 export function personalFor(
   edition: PersonalEdition,
-  rows: readonly { paperId: string; signal: 1 | -1 }[] | undefined,
+  profile: readonly ProfileEntry[] | undefined,
   o: { pickedSize: number; size: number; alreadySent: ReadonlySet<string>; byId: ReadonlyMap<string, ScoredPaper> },
 ): PersonalOptions | undefined {
-  if (!rows?.length) return undefined;
-  const scores = scoreReader(edition.index, edition.profileOf(rows), { size: o.pickedSize + o.size }, (id) => o.alreadySent.has(id));
+  if (!profile?.length) return undefined;
+  const scores = scoreReader(edition.index, profile, { size: o.pickedSize + o.size }, (id) => o.alreadySent.has(id));
   return { scores, pickedSize: o.pickedSize, byId: o.byId };
 }
