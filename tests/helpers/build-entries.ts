@@ -44,11 +44,15 @@ export default async function setup(project: TestProject): Promise<() => void> {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    // npm packages are bundled too: resolving and linking ~750 modules through Node's ESM loader was half of a
-    // child's start-up (1.1 s of CPU for `papers --help`, 0.55 s bundled), and the suite starts a few dozen. Kept
-    // outside: the native better-sqlite3, pino (its transports start threads from their own files), MJML (its own
-    // thread) and the packages that read files beside their own code (__dirname).
-    external: ['better-sqlite3', 'pino', 'mjml', '@fastify/swagger', '@fastify/swagger-ui', 'pg-native'],
+    // npm packages are bundled too: resolving and linking ~750 modules through Node's loaders was half of a child's
+    // start-up (1.1 s of CPU for `papers --help`, 0.55 s bundled; MJML's thread 1.0 s, 0.65 s bundled), and the
+    // suite starts a few dozen. Kept outside: the native better-sqlite3, pino (its transports start threads from
+    // their own files), the packages that read files beside their own code (__dirname), and what MJML's minifier
+    // (htmlnano, off here: minify: false) would load on demand, TypeScript among it.
+    external: [
+      'better-sqlite3', 'pino', 'pg-native', '@fastify/swagger', '@fastify/swagger-ui',
+      'htmlnano', 'typescript', 'terser', 'svgo', 'uncss', 'purgecss', 'cssnano', 'postcss', 'js-beautify', 'prettier',
+    ],
     // Bundled CommonJS packages call require() for Node's built-ins, which an ES module has only through createRequire.
     banner: { js: "import { createRequire as __papersCreateRequire } from 'node:module'; const require = __papersCreateRequire(import.meta.url);" },
     logLevel: 'warning',
