@@ -4,13 +4,20 @@
 // Every reader gets the digest; the only duplicates are messages the killed worker had in flight (at most its pool's
 // connections), each with the Message-ID of its first copy. The edition is prepared on SQLite and moved with
 // `db copy`'s code (the preparation's writes are not on the Store yet). Real processes (the bundled CLI), a real
-// PostgreSQL database, a real SMTP server in this process.
+// PostgreSQL database, a real SMTP server in this process; the last pass, after the workers, runs here.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { sendFixture, receivedBy, type SendFixture } from '../send/setup.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { entryPath } from '../helpers/entries.js';
+import { testConfig } from '../helpers/app.js';
 import { copySqliteToPostgres } from '../../src/db/copy.js';
+import { openStore } from '../../src/db/store.js';
+import { sendDue, type SendOutcome } from '../../src/mail/send-edition.js';
+import { createMailerFromConfig } from '../../src/mail/mailer-from-config.js';
+import { sendSettingsOf } from '../../src/app.js';
+import { systemClock } from '../../src/lib/clock.js';
+import { silentLogger } from '../../src/lib/logger.js';
 
 // 300 readers: enough that each worker claims several batches (32 at a time) and the kill, at a fifth, lands while
 // the killed worker holds claims and has messages in flight; every extra reader is only more of the same sending.
@@ -59,6 +66,19 @@ describe('three sender workers on one PostgreSQL database, one killed mid-send',
     return { child, exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, out }))) };
   };
 
+  const lastPass = async (): Promise<SendOutcome> => {
+    const config = testConfig(f.app.dir, { DATABASE_URL: db.url, SMTP_URL: f.app.config.mail.smtpUrl ?? '', SMTP_MAX_CONNECTIONS: String(CONNECTIONS) });
+    const { store } = await openStore(config.database);
+    const mailer = createMailerFromConfig(config, { clock: systemClock });
+    try {
+      const edition = await store.readyEdition(f.edition.date);
+      return await sendDue({ store, mailer, clock: systemClock, logger: silentLogger() }, sendSettingsOf(config), { editionId: edition!.id, waitForRetries: false, probeNow: true });
+    } finally {
+      await mailer.close();
+      await store.close();
+    }
+  };
+
   it('every reader gets it; duplicates only for the killed worker in-flight messages, with the same Message-ID', async () => {
     const digests = () => f.smtp.messages.filter((m) => m.messageId?.startsWith('<digest-'));
     const workers = [worker(), worker(), worker()];
@@ -71,10 +91,10 @@ describe('three sender workers on one PostgreSQL database, one killed mid-send',
     const survivors = await Promise.all(workers.slice(1).map((w) => w.exited));
     for (const s of survivors) expect(s.code, s.out).toBe(0);
     // The survivors took the dead worker's claims back as soon as they looked (its process is gone); a last pass
-    // sends whatever they left when they finished first.
-    const last = await worker().exited;
-    expect(last.code, last.out).toBe(0);
-    expect(last.out).toMatch(/remaining 0\b/);
+    // sends whatever they left when they finished first: here, as `papers worker --once` would (a fourth process
+    // would prove nothing more and costs seconds of start-up).
+    const last = await lastPass();
+    expect(last).toMatchObject({ paused: false, failed: 0, bounced: 0, remaining: 0 });
 
     const byReader = receivedBy(digests());
     expect(byReader.size).toBe(AUDIENCE);
