@@ -14,7 +14,9 @@ import { createApp } from '../../src/app.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { sendDue } from '../../src/mail/send-edition.js';
 
-const TRIALS = 10;
+// Each trial costs one or two fresh processes (~2 s of CPU each: the app's modules, MJML's thread, the edition's
+// compile), most of this test's time; SEND_CRASH_TRIALS runs more (with SEND_CRASH_SEED to replay one).
+const TRIALS = Number(process.env.SEND_CRASH_TRIALS ?? 6);
 const AUDIENCE = 24;
 const IN_FLIGHT = 3; // SMTP_MAX_CONNECTIONS: the engine's in-flight bound
 // Trials whose sender processes are started ahead: loading one takes longer than running a trial, so a few load
