@@ -26,7 +26,7 @@ export interface PoolIndex {
   readonly doc: Int32Array;
   readonly weight: Float64Array;
   /** Scratch space for one computation at a time (per pool paper), left zeroed after each use. */
-  readonly scratch: { pos: Float64Array; neg: Float64Array; values: Float64Array };
+  readonly scratch: { pos: Float64Array; neg: Float64Array; values: Float64Array; slot: Int32Array };
 }
 
 export function buildPoolIndex(papers: readonly PoolPaper[], termCount: number): PoolIndex {
@@ -52,7 +52,7 @@ export function buildPoolIndex(papers: readonly PoolPaper[], termCount: number):
     start,
     doc,
     weight,
-    scratch: { pos: new Float64Array(n), neg: new Float64Array(n), values: new Float64Array(n) },
+    scratch: { pos: new Float64Array(n), neg: new Float64Array(n), values: new Float64Array(n), slot: new Int32Array(n) },
   };
 }
 
@@ -267,8 +267,25 @@ export function scoreReader(ix: PoolIndex, profile: readonly ProfileEntry[], s: 
   for (let i = 0; i < n; i++) picked.push({ id: papers[topD[i]!]!.id, score: topS[i]! });
   pos.fill(0);
   if (disliked.length) neg.fill(0);
-  // Reasons and demotions are asked for a few papers per reader (those shown, those near the top of a section), so
-  // they are looked up then in the papers' neighbour lists instead of kept for the whole pool.
+  // The reasons' input, taken while the liked papers' lists are still in cache: each picked candidate's cosine with
+  // each liked paper, in one pass over the lists (a binary search per candidate and list later costs a cache miss
+  // each: the lists of a whole audience's profile papers are megabytes).
+  const L = liked.length;
+  const cosines = new Float32Array(n * L);
+  if (n > 0) {
+    const { slot } = ix.scratch;
+    for (let j = 0; j < n; j++) slot[topD[j]!] = j + 1;
+    for (let i = 0; i < L; i++) {
+      const { doc, cos } = liked[i]!.near;
+      for (let k = 0, m = doc.length; k < m; k++) {
+        const j = slot[doc[k]!]!;
+        if (j !== 0) cosines[(j - 1) * L + i] = cos[k]!;
+      }
+    }
+    for (let j = 0; j < n; j++) slot[topD[j]!] = 0;
+  }
+  // Demotions are asked for a few papers per reader (those near the top of a section), so they are looked up then in
+  // the disliked papers' neighbour lists instead of kept for the whole pool.
   const demote: ReaderScores['demote'] = disliked.length
     ? (id) => {
         const d = ix.position.get(id);
@@ -280,7 +297,13 @@ export function scoreReader(ix: PoolIndex, profile: readonly ProfileEntry[], s: 
     : null;
   return {
     picked,
-    reason: (id) => reasonFor(ix.position.get(id) ?? -1, liked),
+    reason: (id) => {
+      for (let j = 0; j < n; j++) if (picked[j]!.id === id) return reasonFrom(cosines, j * L, liked);
+      // A paper that was not picked (no caller asks for one today): its cosines looked up in the lists.
+      const d = ix.position.get(id) ?? -1;
+      const own = Float32Array.from(liked, (e) => cosineWith(e.near, d));
+      return reasonFrom(own, 0, liked);
+    },
     demote,
   };
 }
@@ -301,28 +324,27 @@ function before(score: number, d: number, otherScore: number, otherD: number, pa
   return score > otherScore || (score === otherScore && papers[d]!.id < papers[otherD]!.id);
 }
 
-// reasonFor's cosines, one per liked paper: shared by every call (synchronous), grown as asked.
-let sims = new Float64Array(64);
-
-/** "like 2 papers you saved: “A”, “B”": the liked papers closest to this pool paper, the closest first. */
-function reasonFor(d: number, liked: readonly ProfileEntry[]): string {
+/**
+ * "like 2 papers you saved: “A”, “B”": the liked papers closest to a pool paper, the closest first. Its cosine with
+ * liked paper i is sims[at + i].
+ */
+function reasonFrom(sims: Float32Array, at: number, liked: readonly ProfileEntry[]): string {
   // Asked for every picked paper of every reader: one pass for the closest two (the earlier one on a tie, as a stable
   // sort would give) and a count, no sort.
-  if (liked.length > sims.length) sims = new Float64Array(liked.length);
   let first = -1;
   let second = -1;
   for (let i = 0; i < liked.length; i++) {
-    const sim = (sims[i] = cosineWith(liked[i]!.near, d));
+    const sim = sims[at + i]!;
     if (sim <= 0) continue;
-    if (first < 0 || sim > sims[first]!) {
+    if (first < 0 || sim > sims[at + first]!) {
       second = first;
       first = i;
-    } else if (second < 0 || sim > sims[second]!) second = i;
+    } else if (second < 0 || sim > sims[at + second]!) second = i;
   }
   if (first < 0) return 'like papers you saved';
-  const floor = sims[first]! * REASON_SHARE;
+  const floor = sims[at + first]! * REASON_SHARE;
   let n = 0;
-  for (let i = 0; i < liked.length; i++) if (sims[i]! > 0 && sims[i]! >= floor) n++;
+  for (let i = 0; i < liked.length; i++) if (sims[at + i]! > 0 && sims[at + i]! >= floor) n++;
   const name = (e: ProfileEntry) => `“${shortTitle(e.title || e.paperId)}”`;
   const named = n > 1 ? `${name(liked[first]!)}, ${name(liked[second]!)}` : name(liked[first]!);
   return `like ${n === 1 ? 'a paper' : `${n} papers`} you saved: ${named}${n > 2 ? ` and ${n - 2} more` : ''}`;
