@@ -266,7 +266,11 @@ export function scoreReader(ix: PoolIndex, profile: readonly ProfileEntry[], s: 
   const picked: PickedPaper[] = [];
   for (let i = 0; i < n; i++) picked.push({ id: papers[topD[i]!]!.id, score: topS[i]! });
   pos.fill(0);
-  if (disliked.length) neg.fill(0);
+  // "Less like this", kept for the demotions asked next (papers near the top of each section): every pool paper's mean
+  // cosine with the disliked papers, as accumulated above (looking it up later in their lists costs a cache miss per
+  // probe). 4 bytes per pool paper, for readers who marked anything.
+  const dislike = disliked.length ? new Float32Array(neg) : null;
+  if (dislike) neg.fill(0);
   // The reasons' input, taken while the liked papers' lists are still in cache: each picked candidate's cosine with
   // each liked paper, in one pass over the lists (a binary search per candidate and list later costs a cache miss
   // each: the lists of a whole audience's profile papers are megabytes).
@@ -284,14 +288,10 @@ export function scoreReader(ix: PoolIndex, profile: readonly ProfileEntry[], s: 
     }
     for (let j = 0; j < n; j++) slot[topD[j]!] = 0;
   }
-  // Demotions are asked for a few papers per reader (those near the top of a section), so they are looked up then in
-  // the disliked papers' neighbour lists instead of kept for the whole pool.
-  const demote: ReaderScores['demote'] = disliked.length
+  const demote: ReaderScores['demote'] = dislike
     ? (id) => {
         const d = ix.position.get(id);
-        if (d === undefined) return 1;
-        let mean = 0;
-        for (const e of disliked) mean += cosineWith(e.near, d) / disliked.length;
+        const mean = d === undefined ? 0 : dislike[d]!;
         return mean > 0 ? Math.max(DEMOTE_FLOOR, 1 - DEMOTE_SLOPE * mean) : 1;
       }
     : null;
