@@ -43,6 +43,8 @@ export default defineConfig(async () => {
             // The workers test starts the bundled CLI as real processes, as the unit project's process tests do.
             globalSetup: ['tests/helpers/build-entries.ts', 'tests/helpers/postgres-required.ts'],
             setupFiles: ['tests/helpers/bundled-workers.ts'],
+            // As in `unit`, which runs these same files that way: one module cache per worker, not one per file.
+            isolate: false,
             testTimeout: 30_000,
             hookTimeout: 60_000,
           },
