@@ -6,6 +6,8 @@ import { seeded } from './bench-data.js';
 
 interface Start {
   base: string;
+  /** The server's PUBLIC_BASE_URL, which its links are made of. */
+  baseUrl: string;
   secret: string;
   subscribers: number;
   intervalMs: number;
@@ -46,7 +48,7 @@ process.on('message', async (m: Start | 'stop') => {
     if (i % 2 === 0) timed(`${m.base}/subscribe`, { method: 'POST', headers: form, body: `email=soak${i}%40example.org&topics=agents` }, 202);
     else {
       // One-click unsubscribe of a reader anywhere in the audience (prepared or sent already, or not yet).
-      const link = new URL(subscriberUrls('https://papers.example.org', m.secret, 1 + Math.floor(random() * m.subscribers)).unsubscribeUrl);
+      const link = new URL(subscriberUrls(m.baseUrl, m.secret, 1 + Math.floor(random() * m.subscribers)).unsubscribeUrl);
       timed(`${m.base}${link.pathname}${link.search}`, { method: 'POST', headers: form, body: 'List-Unsubscribe=One-Click' }, 200);
     }
   }, m.intervalMs);
