@@ -177,7 +177,7 @@ try {
       console.log(`  … ${fmt(count, 0)} messages at the sink; load average ${load()}`);
     }
   }
-  const { latencies, errors } = await ask<{ latencies: number[]; errors: string[] }>(client, 'stop');
+  const { latencies, errors, requests } = await ask<{ latencies: number[]; errors: string[]; requests: { kind: string; at: number; ms: number }[] }>(client, 'stop');
   const cpuS = cpuOf() - cpu0;
   const loadEnd = load();
   const vmHwm = Number(readFileSync(`/proc/${server.pid}/status`, 'utf8').match(/VmHWM:\s+(\d+) kB/)?.[1] ?? 0) * 1024;
@@ -243,6 +243,17 @@ try {
     `  requests: ${fmt(latencies.length, 0)} (subscribe and one-click unsubscribe in turn, one per ${INTERVAL_MS} ms): ` +
       `p50 ${fmt(pct(50))} ms, p99 ${fmt(pct(99))} ms, max ${fmt(maxLatency)} ms; errors ${errors.length}${errors.length ? ` (${errors.slice(0, 3).join('; ')})` : ''}`,
   );
+  for (const kind of ['subscribe', 'unsubscribe']) {
+    const ms = requests.filter((r) => r.kind === kind).map((r) => r.ms).sort((a, b) => a - b);
+    console.log(`    ${kind}: ${fmt(ms.length, 0)}, p50 ${fmt(ms[Math.floor(ms.length / 2)] ?? 0)} ms, p99 ${fmt(ms[Math.floor(0.99 * ms.length)] ?? 0)} ms, max ${fmt(ms.at(-1) ?? 0)} ms`);
+  }
+  const phase = (at: number) => (jobStart && at < jobStart ? 'before the job' : prepared && at < prepared ? 'preparing' : jobDone && at < jobDone ? 'sending' : 'after');
+  const slow = requests.filter((r) => r.ms > LATENCY_LIMIT_MS);
+  if (slow.length)
+    console.log(
+      `    over ${LATENCY_LIMIT_MS} ms: ${slow.length} (${['before the job', 'preparing', 'sending', 'after'].map((p) => `${slow.filter((r) => phase(r.at) === p).length} ${p}`).join(', ')}); ` +
+        `the slowest sent at ${[...slow].sort((a, b) => b.ms - a.ms).slice(0, 5).map((r) => `${new Date(r.at).toISOString().slice(11, 23)} (${r.kind}, ${fmt(r.ms)} ms)`).join(', ')}`,
+    );
   console.log(
     `  server: event loop max delay ${fmt(maxLagS * 1000)} ms; peak RSS ${fmt(vmHwm / MB)} MB (largest scraped ${fmt(peakRssBytes / MB)} MB); ` +
       `CPU ${fmt(cpuS)} s during the job; exit ${exitCode}; database ${fmt(dbBytes / MB)} MB; load average at the end ${loadEnd}`,
