@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { loadConfig } from '../src/config.js';
 import { createApp } from '../src/app.js';
 import { fixedClock } from '../src/lib/clock.js';
@@ -55,8 +55,29 @@ try {
   let lastStep = 0;
   let longGaps = 0;
   let longestGap = 0;
-  const onStep = () => {
+  // What held the loop: its stalls (a 10 ms timer late by more than 150 ms), lined up against the steps (time inside
+  // the transaction, and BEGIN + COMMIT around it), this thread's GCs and the helper thread's WAL checkpoints.
+  const stalls: { from: number; to: number }[] = [];
+  let tick = performance.now();
+  const stallTimer = setInterval(() => {
     const now = performance.now();
+    if (now - tick > 160) stalls.push({ from: tick, to: now });
+    tick = now;
+  }, 10);
+  // cpuMs: this process's CPU time since the end of the previous step (both threads; the helper is mostly idle):
+  // a step much longer than its CPU time waited (for a CPU on a loaded machine, or for the disk).
+  const stepTimes: { from: number; to: number; bodyMs: number; cpuMs: number }[] = [];
+  let stepCpu = process.cpuUsage();
+  const gcs: PerformanceEntry[] = [];
+  const gcObserver = new PerformanceObserver((list) => void gcs.push(...list.getEntries()));
+  gcObserver.observe({ entryTypes: ['gc'] });
+  const checkpointTimes: { from: number; to: number }[] = [];
+  const onCheckpoint = (c: { startedAt: number; ms: number }) => void checkpointTimes.push({ from: c.startedAt, to: c.startedAt + c.ms });
+  const onStep = (p: { startedAt: number; bodyMs: number }) => {
+    const now = performance.now();
+    const cpu = process.cpuUsage(stepCpu);
+    stepCpu = process.cpuUsage();
+    stepTimes.push({ from: p.startedAt, to: now, bodyMs: p.bodyMs, cpuMs: (cpu.user + cpu.system) / 1000 });
     if (steps++ && now - lastStep > 250) longGaps++;
     if (steps > 1) longestGap = Math.max(longestGap, now - lastStep);
     lastStep = now;
@@ -64,8 +85,11 @@ try {
   loop.enable();
   const cpu0 = process.cpuUsage();
   t = performance.now();
-  const result = await prepareEditionInSteps(app, DATE, app.prepareSettings, { onStep });
+  const started = t;
+  const result = await prepareEditionInSteps(app, DATE, app.prepareSettings, { onStep, onCheckpoint });
   const oursMs = performance.now() - t;
+  clearInterval(stallTimer);
+  gcObserver.disconnect();
   const oursCpu = process.cpuUsage(cpu0);
   loop.disable();
   clearInterval(sampler);
@@ -111,6 +135,25 @@ try {
     `  RATIO     ours / floor: ${fmt(oursMs / baselineMs, 2)}× wall (target ≤ 4×), max event-loop delay ${fmt(maxDelayMs)} ms (target ≤ 250 ms): ` +
       `${oursMs <= 4 * baselineMs && maxDelayMs <= 250 ? 'both met' : 'NOT met'}`,
   );
+  // The longest stalls and what overlapped them (GC kinds: 1 scavenge, 2 mark-compact, 4 incremental, 8 weak callbacks).
+  const overlaps = <T extends { from: number; to: number }>(list: T[], w: { from: number; to: number }) => list.filter((x) => x.to > w.from && x.from < w.to);
+  const rel = (ms: number) => `${fmt((ms - started) / 1000, 2)} s`;
+  const slowest = [...stepTimes].sort((a, b) => b.to - b.from - (a.to - a.from)).slice(0, 3);
+  console.log(
+    `  STEPS     slowest: ${slowest.map((x) => `${fmt(x.to - x.from)} ms at ${rel(x.from)} (inside the transaction ${fmt(x.bodyMs)} ms, BEGIN + COMMIT ${fmt(x.to - x.from - x.bodyMs)} ms, CPU ${fmt(x.cpuMs)} ms)`).join('; ')}`,
+  );
+  console.log(`            longest BEGIN + COMMIT of a step: ${fmt(Math.max(0, ...stepTimes.map((x) => x.to - x.from - x.bodyMs)))} ms`);
+  const gcWindows = gcs.map((g) => ({ from: g.startTime, to: g.startTime + g.duration, kind: (g as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0 }));
+  console.log(
+    `            GC on this thread: ${gcWindows.length} (longest ${fmt(Math.max(0, ...gcWindows.map((g) => g.to - g.from)))} ms, ${fmt(gcWindows.reduce((a, g) => a + g.to - g.from, 0))} ms in all); ` +
+      `WAL checkpoints on the helper: ${checkpointTimes.length} (longest ${fmt(Math.max(0, ...checkpointTimes.map((c) => c.to - c.from)))} ms)`,
+  );
+  for (const w of [...stalls].sort((a, b) => b.to - b.from - (a.to - a.from)).slice(0, 5)) {
+    const st = overlaps(stepTimes, w).map((x) => `a step of ${fmt(x.to - x.from)} ms (inside ${fmt(x.bodyMs)}, BEGIN + COMMIT ${fmt(x.to - x.from - x.bodyMs)}, CPU ${fmt(x.cpuMs)})`);
+    const gc = overlaps(gcWindows, w).map((g) => `GC kind ${g.kind} ${fmt(g.to - g.from)} ms`);
+    const cp = overlaps(checkpointTimes, w).map((c) => `checkpoint ${fmt(c.to - c.from)} ms`);
+    console.log(`  STALL     ${fmt(w.to - w.from)} ms at ${rel(w.from)}: ${[...st, ...gc, ...cp].join(', ') || 'no step, GC or checkpoint (outside the steps: the start or the end)'}`);
+  }
 } finally {
   await app.close();
   rmSync(dir, { recursive: true, force: true });

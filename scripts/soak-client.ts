@@ -6,19 +6,24 @@ import { seeded } from './bench-data.js';
 
 interface Start {
   base: string;
+  /** The server's PUBLIC_BASE_URL, which its links are made of. */
+  baseUrl: string;
   secret: string;
   subscribers: number;
   intervalMs: number;
 }
 
 const latencies: number[] = [];
+/** Each request's kind, when it was sent (epoch ms: lined up with the server's log) and how long it took. */
+const requests: { kind: 'subscribe' | 'unsubscribe'; at: number; ms: number }[] = [];
 const errors: string[] = [];
 const inFlight = new Set<Promise<void>>();
 const random = seeded(8058);
 const form = { 'content-type': 'application/x-www-form-urlencoded' };
 
-const timed = (url: string, init: RequestInit, ok: number) => {
+const timed = (kind: 'subscribe' | 'unsubscribe', url: string, init: RequestInit, ok: number) => {
   const t0 = performance.now();
+  const at = Date.now();
   const p = fetch(url, { ...init, signal: AbortSignal.timeout(10_000) })
     .then(async (r) => {
       await r.arrayBuffer();
@@ -27,6 +32,7 @@ const timed = (url: string, init: RequestInit, ok: number) => {
     .catch((err: Error) => void errors.push(`${init.method} ${new URL(url).pathname}: ${err.message}`))
     .finally(() => {
       latencies.push(performance.now() - t0);
+      requests.push({ kind, at, ms: performance.now() - t0 });
       inFlight.delete(p);
     });
   inFlight.add(p);
@@ -37,17 +43,17 @@ process.on('message', async (m: Start | 'stop') => {
   if (m === 'stop') {
     clearInterval(timer);
     await Promise.all(inFlight);
-    process.send!({ latencies, errors }, () => process.exit(0));
+    process.send!({ latencies, errors, requests }, () => process.exit(0));
     return;
   }
   let sent = 0;
   timer = setInterval(() => {
     const i = sent++;
-    if (i % 2 === 0) timed(`${m.base}/subscribe`, { method: 'POST', headers: form, body: `email=soak${i}%40example.org&topics=agents` }, 202);
+    if (i % 2 === 0) timed('subscribe', `${m.base}/subscribe`, { method: 'POST', headers: form, body: `email=soak${i}%40example.org&topics=agents` }, 202);
     else {
       // One-click unsubscribe of a reader anywhere in the audience (prepared or sent already, or not yet).
-      const link = new URL(subscriberUrls('https://papers.example.org', m.secret, 1 + Math.floor(random() * m.subscribers)).unsubscribeUrl);
-      timed(`${m.base}${link.pathname}${link.search}`, { method: 'POST', headers: form, body: 'List-Unsubscribe=One-Click' }, 200);
+      const link = new URL(subscriberUrls(m.baseUrl, m.secret, 1 + Math.floor(random() * m.subscribers)).unsubscribeUrl);
+      timed('unsubscribe', `${m.base}${link.pathname}${link.search}`, { method: 'POST', headers: form, body: 'List-Unsubscribe=One-Click' }, 200);
     }
   }, m.intervalMs);
 });

@@ -47,7 +47,7 @@ const CHECKPOINT_EVERY_MS = 1000;
  * Turns this connection's automatic checkpoint off; `tick` (called between commits) asks the helper thread for a
  * PASSIVE checkpoint at most every CHECKPOINT_EVERY_MS, one at a time; `stop` turns the automatic one back on.
  */
-export function checkpointsOffThread(db: Db): { tick(): void; stop(): Promise<void> } {
+export function checkpointsOffThread(db: Db, onCheckpoint?: (c: { startedAt: number; ms: number }) => void): { tick(): void; stop(): Promise<void> } {
   const file = db.name;
   if (!file || db.memory) return { tick() {}, stop: async () => {} };
   const before = autoCheckpointPages(db);
@@ -55,11 +55,14 @@ export function checkpointsOffThread(db: Db): { tick(): void; stop(): Promise<vo
   let inFlight: Promise<unknown> | undefined;
   let last = performance.now();
   // A failed checkpoint only leaves the WAL longer: the next one, or SQLite's own once restored, catches up.
-  const checkpoint = () =>
-    (inFlight = ask({ kind: 'checkpoint', databasePath: file }).finally(() => {
+  const checkpoint = () => {
+    const startedAt = performance.now();
+    return (inFlight = ask({ kind: 'checkpoint', databasePath: file }).finally(() => {
       inFlight = undefined;
       last = performance.now();
+      onCheckpoint?.({ startedAt, ms: last - startedAt });
     }));
+  };
   return {
     tick() {
       if (!inFlight && performance.now() - last >= CHECKPOINT_EVERY_MS) void checkpoint();

@@ -58,8 +58,13 @@ export interface StepOptions {
   pageSize?: number | undefined;
   /** A step (one transaction) ends after the first page that takes it past this many milliseconds. */
   stepBudgetMs?: number | undefined;
-  /** Called after each committed step (tests kill a process here; the bench counts steps). */
-  onStep?: ((p: { editionId: number; preparedThrough: number; audienceMaxId: number }) => void) | undefined;
+  /**
+   * Called after each committed step (tests kill a process here; the bench times steps: `startedAt` is
+   * performance.now() before BEGIN, `bodyMs` the time inside the transaction, between BEGIN and COMMIT).
+   */
+  onStep?: ((p: { editionId: number; preparedThrough: number; audienceMaxId: number; startedAt: number; bodyMs: number }) => void) | undefined;
+  /** Called when a WAL checkpoint on the helper thread ends (the bench lines them up with slow steps). */
+  onCheckpoint?: ((c: { startedAt: number; ms: number }) => void) | undefined;
   /** Stops between steps: the edition stays 'preparing' and the next call resumes it. */
   signal?: AbortSignal | undefined;
 }
@@ -116,7 +121,7 @@ export async function prepareEditionInSteps(deps: Deps, date: string, s: Prepare
   const p = begin(deps, date, s, options, pre);
   if ('done' in p) return p.done;
   // Thousands of commits: their checkpoints (copying the WAL into the file, an fsync) run on another thread.
-  const checkpoints = checkpointsOffThread(deps.db);
+  const checkpoints = checkpointsOffThread(deps.db, options.onCheckpoint);
   try {
     for (;;) {
       // setImmediate, not a promise tick: pending I/O (HTTP requests, the intake thread's answers) runs first.
@@ -365,7 +370,9 @@ function start(
 
   // The first step also stores the edition's own top papers (the archive's list), whoever reads them.
   let first = true;
+  let bodyMs = 0;
   const step = db.transaction((): boolean => {
+    const bodyStarted = performance.now();
     guard();
     if (first) {
       storeShown(main.trending.slice(0, s.size).map((p) => p.id));
@@ -384,13 +391,15 @@ function start(
     } while (performance.now() < deadline);
     writes.moveOn(editionId, done ? audienceMaxId : through);
     preparedThrough = done ? audienceMaxId : through;
+    bodyMs = performance.now() - bodyStarted;
     return done;
   });
 
   return {
     step() {
+      const startedAt = performance.now();
       const done = step.immediate();
-      options.onStep?.({ editionId, preparedThrough, audienceMaxId });
+      options.onStep?.({ editionId, preparedThrough, audienceMaxId, startedAt, bodyMs });
       return done;
     },
     finish() {

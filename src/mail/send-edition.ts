@@ -101,8 +101,8 @@ export interface SendOptions {
 }
 
 export const DEFAULT_CLAIM_LEASE_SECONDS = 60;
-/** Deliveries checked for subscribers who left, per statement (a few milliseconds each). */
-const SKIP_WINDOW = 20_000;
+/** Deliveries checked for subscribers who left, per statement: 75–85 ms for 20,000 at 170,000 pending (soak), so 5,000. */
+const SKIP_WINDOW = 5_000;
 
 // Subscriber links are owned by the HTTP side (src/http/links.ts); re-exported for the callers that import them here.
 export { subscriberUrls };

@@ -6,14 +6,44 @@ import type { ClaimedDelivery, DeliveryLedger, LedgerTransition, LedgerWrite } f
 
 type Row = Omit<ClaimedDelivery, 'sections'> & { selection_json: string };
 
+/** Ids per window of countDue: 15–30 ms of row reads each (10,000 took up to 130 ms on a loaded machine). */
+const COUNT_WINDOW = 5_000;
+
 export function createSqliteDeliveryLedger(db: Db): DeliveryLedger {
   const editionFilter = '(@editionId IS NULL OR d.edition_id = @editionId)';
   const skipDeparted = db.prepare(`UPDATE deliveries SET status = 'skipped', error = 'subscriber no longer active', updated_at = @now
     WHERE id IN (SELECT d.id FROM deliveries d INDEXED BY deliveries_claim JOIN subscribers s ON s.id = d.subscriber_id
       WHERE d.status = 'pending' AND d.id > @lo AND d.id <= @hi AND s.status <> 'active' AND ${editionFilter})`);
-  const pendingIds = db.prepare<[], { lo: number | null; hi: number | null }>("SELECT min(id) AS lo, max(id) AS hi FROM deliveries WHERE status = 'pending'");
-  const countDue = db.prepare<{ now: string; editionId: number | null }, { n: number }>(`SELECT count(*) AS n FROM deliveries d
-    WHERE d.status IN ('pending', 'sending') AND d.due_at <= @now AND ${editionFilter}`);
+  // Two index probes (deliveries_claim is (status, id)): without INDEXED BY the planner walked deliveries_queue,
+  // 60–80 ms at 170,000 pending rows.
+  const pendingIds = db.prepare<[], { lo: number | null; hi: number | null }>(
+    `SELECT (SELECT min(id) FROM deliveries INDEXED BY deliveries_claim WHERE status = 'pending') AS lo,
+            (SELECT max(id) FROM deliveries INDEXED BY deliveries_claim WHERE status = 'pending') AS hi`,
+  );
+  const outstandingIds = db.prepare<[], { lo: number | null; hi: number | null }>(
+    `SELECT min(lo) AS lo, max(hi) AS hi FROM (
+       SELECT (SELECT min(id) FROM deliveries INDEXED BY deliveries_claim WHERE status = 'pending') AS lo,
+              (SELECT max(id) FROM deliveries INDEXED BY deliveries_claim WHERE status = 'pending') AS hi
+       UNION ALL
+       SELECT (SELECT min(id) FROM deliveries INDEXED BY deliveries_claim WHERE status = 'sending'),
+              (SELECT max(id) FROM deliveries INDEXED BY deliveries_claim WHERE status = 'sending'))`,
+  );
+  // Counted a window of ids at a time, the event loop free between windows: the due_at and edition of every row are
+  // read from the table, and in one statement that was 520–670 ms at 170,000 pending rows (seconds at a million),
+  // held on the server's thread at the start of every send.
+  const countDueIn = db.prepare<{ now: string; editionId: number | null; lo: number; hi: number }, { n: number }>(`SELECT count(*) AS n
+    FROM deliveries d INDEXED BY deliveries_claim
+    WHERE d.status IN ('pending', 'sending') AND d.id > @lo AND d.id <= @hi AND d.due_at <= @now AND ${editionFilter}`);
+  const countDue = async (now: string, editionId: number | null): Promise<number> => {
+    const { lo, hi } = outstandingIds.get()!;
+    if (lo === null || hi === null) return 0;
+    let n = 0;
+    for (let from = lo - 1; from < hi; from += COUNT_WINDOW) {
+      n += countDueIn.get({ now, editionId, lo: from, hi: from + COUNT_WINDOW })!.n;
+      if (from + COUNT_WINDOW < hi) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return n;
+  };
   const claim = db.prepare<{ now: string; owner: string; cursor: number; limit: number; editionId: number | null }, Row>(
     `UPDATE deliveries SET status = 'sending', claimed_at = @now, claim_owner = @owner, updated_at = @now
      WHERE status = 'pending' AND id IN (
@@ -89,7 +119,7 @@ export function createSqliteDeliveryLedger(db: Db): DeliveryLedger {
     recordAndClaim: async (owner, now, transitions, req) => write.immediate(owner, now, transitions, req),
     skipDeparted: async (now, editionId, lo, hi) => skipDeparted.run({ now, editionId, lo, hi }).changes,
     pendingIdRange: async () => pendingIds.get()!,
-    countDue: async (now, editionId) => countDue.get({ now, editionId })!.n,
+    countDue,
     nextRetryAt: async (now, editionId) => nextRetryAt.get({ now, editionId })?.at ?? null,
     activeEmail: async (subscriberId) => emailOf.get(subscriberId)?.email,
   };

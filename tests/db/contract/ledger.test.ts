@@ -147,4 +147,16 @@ describe.each(testEngines())('delivery ledger on $name', ({ open }) => {
     expect(await store.activeEmail(readers[0]!)).toBe('r1@example.org');
     expect(await store.activeEmail(readers[1]!)).toBeUndefined();
   });
+
+  it('counts the due deliveries however far apart their ids are, claimed (sending) ones included', async () => {
+    const { store, deliveries, ready } = await setup(4);
+    // Ids several of the SQLite count's windows (5,000 ids) apart, the last one claimed.
+    await run('UPDATE deliveries SET id = ? WHERE id = ?', [deliveries[2]! + 12_000, deliveries[2]]);
+    await run('UPDATE deliveries SET id = ? WHERE id = ?', [deliveries[3]! + 31_000, deliveries[3]]);
+    const claimed = await store.recordAndClaim('sender-a', NOW, [], { cursor: deliveries[3]! + 30_000, limit: 1, editionId: ready });
+    expect(claimed.claimed.map((d) => d.id)).toEqual([deliveries[3]! + 31_000]);
+    expect(await store.countDue(NOW, ready)).toBe(4);
+    expect(await store.countDue(at(-1), ready)).toBe(0);
+    expect(await store.pendingIdRange()).toEqual({ lo: deliveries[0], hi: deliveries[2]! + 12_000 });
+  });
 });
