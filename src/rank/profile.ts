@@ -57,8 +57,8 @@ export function buildPoolIndex(papers: readonly PoolPaper[], termCount: number):
 }
 
 /**
- * A profile paper's nearest pool papers: their positions in the pool in ascending order (so a reader's lookups of
- * one pool paper, for a reason or a demotion, are binary searches) and the cosines with them.
+ * A profile paper's nearest pool papers: their positions in the pool in ascending order (a reader's pass over the
+ * lists then walks the pool's arrays forwards) and the cosines with them.
  */
 export interface Neighbours {
   doc: Int32Array;
@@ -147,20 +147,6 @@ export function nthLargest(xs: Float64Array, n: number, k: number): number {
   return xs[want]!;
 }
 
-/** The cosine a neighbour list holds for pool position d (0 when d is not among its nearest). */
-export function cosineWith(near: Neighbours, d: number): number {
-  let lo = 0;
-  let hi = near.doc.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const x = near.doc[mid]!;
-    if (x === d) return near.cos[mid]!;
-    if (x < d) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return 0;
-}
-
 export interface ProfileEntry {
   paperId: string;
   /** 1: liked (imported, or "More like this"); −1: "Less like this". */
@@ -184,7 +170,7 @@ export interface PickedPaper {
 export interface ReaderScores {
   /** The best candidates for "Picked for you", best first (up to the size asked for, after `exclude`). */
   picked: PickedPaper[];
-  /** Why a picked paper is there: "like 2 papers you saved: “A”, “B”". */
+  /** Why a picked paper is there: "like 2 papers you saved: “A”, “B”" (for any other paper, the general NO_REASON). */
   reason(id: string): string;
   /**
    * How far "Less like this" pushes a pool paper down in the other sections: a factor in (0, 1] on its score
@@ -199,6 +185,8 @@ export const NEGATIVE_WEIGHT = 0.5;
 export const TREND_BLEND = 0.25;
 /** A candidate whose mean cosine with the liked papers is below this is not picked, however few others there are. */
 export const MIN_RELEVANCE = 0.02;
+/** The reason when no liked paper can be named. */
+const NO_REASON = 'like papers you saved';
 /** Cosine with a liked paper from which it is named in the reason, relative to the closest one. */
 const REASON_SHARE = 0.6;
 /** Demotion: score × max(DEMOTE_FLOOR, 1 − DEMOTE_SLOPE · mean cosine with the disliked papers). */
@@ -244,17 +232,17 @@ export function scoreReader(ix: PoolIndex, profile: readonly ProfileEntry[], s: 
   // The best `size` by relevance relative to this reader's best, blended with trending: a bounded insertion list in
   // typed arrays (no object per candidate; its result does not depend on the order candidates are visited in: score,
   // then id, is a total order). Most candidates fall below the list's last score and cost one comparison.
-  const k = best > 0 ? Math.min(s.size, size) : 0;
-  const { topD, topS } = topScratch(k);
+  const limit = best > 0 ? Math.min(s.size, size) : 0;
+  const { topD, topS } = topScratch(limit);
   let n = 0;
   const { trend, papers } = ix;
-  for (let d = 0; d < size && k > 0; d++) {
+  for (let d = 0; d < size && limit > 0; d++) {
     const rel = pos[d]!;
     if (rel === 0) continue;
     const score = rel / best + TREND_BLEND * trend[d]!;
-    if (n === k && !before(score, d, topS[n - 1]!, topD[n - 1]!, papers)) continue;
+    if (n === limit && !before(score, d, topS[n - 1]!, topD[n - 1]!, papers)) continue;
     if (exclude(papers[d]!.id)) continue;
-    let at = n === k ? n - 1 : n++;
+    let at = n === limit ? n - 1 : n++;
     while (at > 0 && before(score, d, topS[at - 1]!, topD[at - 1]!, papers)) {
       topD[at] = topD[at - 1]!;
       topS[at] = topS[at - 1]!;
@@ -272,7 +260,7 @@ export function scoreReader(ix: PoolIndex, profile: readonly ProfileEntry[], s: 
   const dislike = disliked.length ? new Float32Array(neg) : null;
   if (dislike) neg.fill(0);
   // The reasons' input, taken while the liked papers' lists are still in cache: each picked candidate's cosine with
-  // each liked paper, in one pass over the lists (a binary search per candidate and list later costs a cache miss
+  // each liked paper, in one pass over the lists (looking each up later, per candidate and list, costs a cache miss
   // each: the lists of a whole audience's profile papers are megabytes).
   const L = liked.length;
   const cosines = new Float32Array(n * L);
@@ -299,10 +287,7 @@ export function scoreReader(ix: PoolIndex, profile: readonly ProfileEntry[], s: 
     picked,
     reason: (id) => {
       for (let j = 0; j < n; j++) if (picked[j]!.id === id) return reasonFrom(cosines, j * L, liked);
-      // A paper that was not picked (no caller asks for one today): its cosines looked up in the lists.
-      const d = ix.position.get(id) ?? -1;
-      const own = Float32Array.from(liked, (e) => cosineWith(e.near, d));
-      return reasonFrom(own, 0, liked);
+      return NO_REASON;
     },
     demote,
   };
@@ -341,7 +326,7 @@ function reasonFrom(sims: Float32Array, at: number, liked: readonly ProfileEntry
       first = i;
     } else if (second < 0 || sim > sims[at + second]!) second = i;
   }
-  if (first < 0) return 'like papers you saved';
+  if (first < 0) return NO_REASON;
   const floor = sims[at + first]! * REASON_SHARE;
   let n = 0;
   for (let i = 0; i < liked.length; i++) if (sims[at + i]! > 0 && sims[at + i]! >= floor) n++;

@@ -121,8 +121,8 @@ export async function createTestDatabase(o: { migrate?: boolean } = {}): Promise
 }
 
 /** What a test could have changed in the schema: its objects (tables, indexes, sequences, functions) by name and kind. */
-async function schemaShape(q: { query: pg.Pool['query'] } | pg.Client): Promise<string> {
-  const r = await (q as pg.Client).query<{ shape: string }>(
+async function schemaShape(q: pg.ClientBase | pg.Pool): Promise<string> {
+  const r = await q.query<{ shape: string }>(
     `SELECT string_agg(kind || ':' || name, ',' ORDER BY kind, name) AS shape FROM (
        SELECT c.relkind::text AS kind, c.relname::text AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'
        UNION ALL SELECT 'f', p.proname::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'
