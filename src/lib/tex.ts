@@ -92,8 +92,15 @@ class Out {
   spans: TexSpan[] = [];
   /** False once something in math had no Unicode form and was kept as source. */
   complete = true;
+  /**
+   * True right after a kept control word (\ours): a letter pushed next, from whatever node it comes (a string, an
+   * accent over f, a symbol), would join its name ("\b" + "f" reads "\bf"), so it gets TeX's separator `{}`.
+   */
+  controlWordOpen = false;
   push(text: string, marks: Marks, source = false): void {
     if (!text) return;
+    if (this.controlWordOpen && /^[A-Za-z]/.test(text)) text = `{}${text}`;
+    this.controlWordOpen = false;
     const last = this.spans[this.spans.length - 1];
     if (last && !last.source && !source && !!last.bold === marks.bold && !!last.italic === marks.italic) {
       last.text += text;
@@ -103,6 +110,7 @@ class Out {
   }
   append(other: Out): void {
     for (const s of other.spans) this.push(s.text, { bold: !!s.bold, italic: !!s.italic }, !!s.source);
+    if (other.spans.length) this.controlWordOpen = other.controlWordOpen;
   }
   text(): string {
     return this.spans.map((s) => s.text).join('');
@@ -354,9 +362,8 @@ function unknown(n: Ast.Macro, queue: Ast.Node[], i: number, mode: Mode, marks: 
     const group = queue[++j] as Ast.Group;
     if (group.content.length) arg(group.content, '{', '}'); // "\ours{}" reads "\ours"
   }
-  // "\b{}eta" must not come out as "\beta": a letter right after a control word keeps its separator.
-  const next = queue[j + 1];
-  if (bare && /^[A-Za-z]+$/.test(n.content) && next?.type === 'string' && /^[A-Za-z]/.test(next.content)) out.push('{}', marks);
+  // "\b{}eta" must not come out as "\beta": a letter pushed right after a control word gets its separator.
+  if (bare && /^[A-Za-z]+$/.test(n.content)) out.controlWordOpen = true;
   return j;
 }
 
