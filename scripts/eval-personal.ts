@@ -26,6 +26,8 @@ const NEGATIVES = 3;
 const TOP = 10;
 const DRAWS = 20;
 const RANDOM_SHUFFLES = 50;
+/** Nothing excluded: the evaluation's readers were sent none of the candidates. */
+const NOTHING: ReadonlySet<string> = new Set();
 
 interface EvalPaper extends PaperText {
   primary: string;
@@ -142,10 +144,10 @@ export function runPersonalEval(fixtures = fileURLToPath(new URL('../tests/fixtu
       const chosen = sample(pool, PROFILE_SIZE, random);
       const liked = chosen.map((p) => entry(p, 1));
       const disliked = sample(negPool, NEGATIVES, random).map((p) => entry(p, -1));
-      const top = scoreReader(ix, liked, { size: TOP }, () => false).picked.map((p) => p.id);
+      const top = scoreReader(ix, liked, { size: TOP }, NOTHING).picked.map((p) => p.id);
       const textProfile = chosen.map((p): ProfileEntry => ({ paperId: p.id, signal: 1, title: p.title, near: profileNeighbours(textIx, textSpace, textTerms, bare(p)) }));
-      textOnly += share(scoreReader(textIx, textProfile, { size: TOP }, () => false).picked.map((p) => p.id), byId, category);
-      const topNeg = scoreReader(ix, [...liked, ...disliked], { size: TOP }, () => false).picked.map((p) => p.id);
+      textOnly += share(scoreReader(textIx, textProfile, { size: TOP }, NOTHING).picked.map((p) => p.id), byId, category);
+      const topNeg = scoreReader(ix, [...liked, ...disliked], { size: TOP }, NOTHING).picked.map((p) => p.id);
       ours += share(top, byId, category);
       withNeg += share(topNeg, byId, category);
       before += share(top, byId, neighbour);

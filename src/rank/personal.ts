@@ -4,7 +4,7 @@
 // weekly); the per-reader work (scoreReader) then only reads it, so its cost does not grow with the audience.
 import type { ScoredPaper } from './types.js';
 import { buildTermSpace, createTerms, type PaperText, type Terms, type TermSpace } from './text-vectors.js';
-import { buildPoolIndex, neighbours, NO_NEIGHBOURS, scoreReader, type Neighbours, type PoolIndex, type ProfileEntry } from './profile.js';
+import { buildPoolIndex, MAX_POOL, neighbours, NO_NEIGHBOURS, scoreReader, type Neighbours, type PoolIndex, type ProfileEntry } from './profile.js';
 import type { PersonalOptions } from './select.js';
 
 /** The top of the ranking that joins the pool besides the new papers: what trends may be picked too. */
@@ -47,7 +47,8 @@ export function personalPool(trending: readonly ScoredPaper[], isNew: (p: Scored
 
 /** Builds the edition's side from the pool and the pool papers' texts (a pool paper without text is left out). */
 export function buildPersonalEdition(pool: readonly ScoredPaper[], texts: ReadonlyMap<string, PaperText>): PersonalEdition {
-  const withText = pool.filter((p) => texts.has(p.id));
+  // A neighbour word addresses MAX_POOL positions: past that (a first edition after months offline) the best-ranked stay.
+  const withText = pool.filter((p) => texts.has(p.id)).slice(0, MAX_POOL);
   const terms = createTerms();
   const counts = withText.map((p) => terms.count(texts.get(p.id)!));
   const space = buildTermSpace(counts);
@@ -115,6 +116,6 @@ export function personalFor(
   o: { pickedSize: number; size: number; alreadySent: ReadonlySet<string>; byId: ReadonlyMap<string, ScoredPaper> },
 ): PersonalOptions | undefined {
   if (!profile?.length) return undefined;
-  const scores = scoreReader(edition.index, profile, { size: o.pickedSize + o.size }, (id) => o.alreadySent.has(id));
+  const scores = scoreReader(edition.index, profile, { size: o.pickedSize + o.size }, o.alreadySent);
   return { scores, pickedSize: o.pickedSize, byId: o.byId };
 }

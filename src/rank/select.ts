@@ -53,7 +53,8 @@ export function selectForSubscriber(
 ): Section[] {
   const used = new Set<string>();
   const sections: Section[] = [];
-  const demote = personal?.scores.demote ?? null;
+  // "Less like this" reorders the top of each section; a reader who marked nothing keeps every list as it is.
+  const demote = personal?.scores.demotes ? personal.scores : null;
 
   // Top trending: the first `size` eligible papers; "less like this" reorders the first few sizes of them.
   const eligible: { p: ScoredPaper; reason: string }[] = [];
@@ -67,7 +68,7 @@ export function selectForSubscriber(
       eligible.push({ p, reason: p.reason });
     }
   }
-  const top = (demote ? demoted(eligible, (e) => e.p.id, (e) => e.p.score, demote) : eligible).slice(0, o.size);
+  const top = (demote ? demoted(eligible, eligibleId, eligibleScore, demote) : eligible).slice(0, o.size);
   for (const e of top) used.add(e.p.id);
   if (top.length) sections.push({ kind: 'trending', title: 'Top trending', papers: top.map((e) => ({ id: e.p.id, reason: e.reason })) });
 
@@ -94,7 +95,7 @@ export function selectForSubscriber(
       if (used.has(m.paper.id) || o.alreadySent.has(m.paper.id)) continue;
       matches.push(m);
     }
-    for (const m of (demote ? demoted(matches, (x) => x.paper.id, (x) => x.score, demote) : matches).slice(0, o.topicSectionSize)) {
+    for (const m of (demote ? demoted(matches, matchId, matchScore, demote) : matches).slice(0, o.topicSectionSize)) {
       used.add(m.paper.id);
       papers.push({ id: m.paper.id, reason: topicReason(t.topic, m.paper) });
     }
@@ -103,10 +104,17 @@ export function selectForSubscriber(
   return sections;
 }
 
+// The keys `demoted` reads, as functions made once (not per reader and list).
+const eligibleId = (e: { p: ScoredPaper }) => e.p.id;
+const eligibleScore = (e: { p: ScoredPaper }) => e.p.score;
+const matchId = (m: TopicMatches['papers'][number]) => m.paper.id;
+const matchScore = (m: TopicMatches['papers'][number]) => m.score;
+
 /** A list reordered by score × its "less like this" factor; equal products keep their order (a stable sort). */
-function demoted<T>(items: readonly T[], id: (x: T) => string, score: (x: T) => number, factor: (id: string) => number): readonly T[] {
+function demoted<T>(items: readonly T[], id: (x: T) => string, score: (x: T) => number, scores: Pick<ReaderScores, 'demotion'>): readonly T[] {
   // + ε: papers nobody voted on yet (score 0) are still told apart by how much they resemble the disliked ones.
-  const s = items.map((x) => (score(x) + 1e-6) * factor(id(x)));
+  const s = new Array<number>(items.length);
+  for (let i = 0; i < items.length; i++) s[i] = (score(items[i]!) + 1e-6) * scores.demotion(id(items[i]!));
   // Most lists hold nothing like the disliked papers, and come in score order: then nothing moves.
   let ordered = true;
   for (let i = 1; i < s.length && ordered; i++) ordered = s[i - 1]! >= s[i]!;

@@ -8,9 +8,11 @@ import { runIngest } from '../../src/ingest/run-ingest.js';
 import { prepareEdition } from '../../src/digest/prepare.js';
 import type { Section } from '../../src/rank/select.js';
 import { buildTermSpace, createTerms } from '../../src/rank/text-vectors.js';
-import { buildPoolIndex, neighbours, nthLargest, scoreReader } from '../../src/rank/profile.js';
+import { buildPoolIndex, COS_SCALE, MAX_POOL, nearCosine, nearPosition, neighbours, nthLargest, scoreReader } from '../../src/rank/profile.js';
 import { profileNeighbours } from '../../src/rank/personal.js';
 
+/** Nothing excluded (a reader who was sent none of the pool). */
+const NOTHING: ReadonlySet<string> = new Set();
 const DATE = '2026-08-21';
 const apps: TestApp[] = [];
 afterEach(async () => {
@@ -124,26 +126,27 @@ describe('scoreReader', () => {
   const entry = (title: string, signal: 1 | -1) => ({ paperId: title, signal, title, near: profileNeighbours(ix, space, terms, { id: title, title }) });
 
   it('ranks by resemblance to the liked papers, names them, honours exclusions, and scores nothing for an empty profile', () => {
-    const r = scoreReader(ix, [entry('Language models for translation', 1)], { size: 2 }, () => false);
+    const r = scoreReader(ix, [entry('Language models for translation', 1)], { size: 2 }, NOTHING);
     expect(r.picked.map((p) => p.id)).toEqual(['a', 'c']);
     expect(r.reason('a')).toBe('like a paper you saved: “Language models for translation”');
-    expect(r.demote).toBeNull();
-    const without = scoreReader(ix, [entry('Language models for translation', 1)], { size: 2 }, (id) => id === 'a').picked.map((p) => p.id);
+    expect(r.demotes).toBe(false);
+    expect(r.demotion('b')).toBe(1);
+    const without = scoreReader(ix, [entry('Language models for translation', 1)], { size: 2 }, new Set(['a'])).picked.map((p) => p.id);
     expect(without[0]).toBe('c');
     expect(without).not.toContain('a');
-    expect(scoreReader(ix, [], { size: 5 }, () => false)).toMatchObject({ picked: [], demote: null });
+    expect(scoreReader(ix, [], { size: 5 }, NOTHING)).toMatchObject({ picked: [], demotes: false });
   });
 
   it('"less like this" lowers similar candidates and yields a demotion factor only for papers like the disliked ones', () => {
-    const r = scoreReader(ix, [entry('Diffusion models for images', -1)], { size: 4 }, () => false);
+    const r = scoreReader(ix, [entry('Diffusion models for images', -1)], { size: 4 }, NOTHING);
     expect(r.picked).toEqual([]);
     // Papers about diffusion and images go down far more than one that only shares the word "models".
-    expect(r.demote!('b')).toBeLessThan(0.5);
-    expect(r.demote!('d')).toBeLessThan(0.5);
-    expect(r.demote!('a')).toBeGreaterThan(Math.max(r.demote!('b'), r.demote!('d')) + 0.2);
-    expect(r.demote!('not in the pool')).toBe(1);
+    expect(r.demotion('b')).toBeLessThan(0.5);
+    expect(r.demotion('d')).toBeLessThan(0.5);
+    expect(r.demotion('a')).toBeGreaterThan(Math.max(r.demotion('b'), r.demotion('d')) + 0.2);
+    expect(r.demotion('not in the pool')).toBe(1);
     // The scratch space is left clean: the next reader scores as if first.
-    const again = scoreReader(ix, [entry('Language models for translation', 1)], { size: 2 }, () => false);
+    const again = scoreReader(ix, [entry('Language models for translation', 1)], { size: 2 }, NOTHING);
     expect(again.picked.map((p) => p.id)).toEqual(['a', 'c']);
   });
 });
@@ -195,11 +198,17 @@ describe('neighbours', () => {
       // Reference: every pool paper with a shared term, by cosine descending then position; the first `limit`.
       const all = papers.map((p, d) => ({ d, c: dot(v, p.vector) })).filter((x) => x.c > 0);
       const want = all.sort((a, b) => b.c - a.c || a.d - b.d).slice(0, limit).sort((a, b) => a.d - b.d);
-      const got = neighbours(ix, v, limit);
-      expect([...got.doc]).toEqual(want.map((x) => x.d));
-      expect([...got.cos]).toEqual(want.map((x) => Math.fround(x.c)));
+      const got = [...neighbours(ix, v, limit)];
+      expect(got.map(nearPosition)).toEqual(want.map((x) => x.d));
+      // Cosines in 1/65535ths: within half a step of the exact one, never 0 for a neighbour.
+      got.forEach((w, i) => {
+        expect(Math.abs(nearCosine(w) - Math.min(1, want[i]!.c))).toBeLessThanOrEqual(0.5 / COS_SCALE + 1e-12);
+        expect(nearCosine(w)).toBeGreaterThan(0);
+      });
     }
     // The scratch space is left zeroed: a paper sharing nothing with the pool has no neighbours.
-    expect(neighbours(ix, { idx: Int32Array.of(), val: Float64Array.of() }).doc.length).toBe(0);
+    expect(neighbours(ix, { idx: Int32Array.of(), val: Float64Array.of() }).length).toBe(0);
+    // A pool bigger than a neighbour word can address is refused, not silently wrapped.
+    expect(() => buildPoolIndex(Array.from({ length: MAX_POOL + 1 }, (_, i) => ({ id: `q${i}`, vector: vector(), trend: 0 })), terms)).toThrow(RangeError);
   });
 });
