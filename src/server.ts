@@ -13,6 +13,9 @@ import { createScheduler } from './jobs/scheduler.js';
 import { abandonOwnWork } from './jobs/shutdown.js';
 import { describeError } from './lib/errors.js';
 import { closeAbandonedRuns } from './jobs/abandoned-runs.js';
+import { limitHeapGrowth } from './lib/heap-growth.js';
+
+limitHeapGrowth();
 
 const config = loadConfigOrExit();
 
