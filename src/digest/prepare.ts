@@ -19,7 +19,7 @@ import { createProfilesRepo } from '../db/profiles-repo.js';
 import { buildPersonalEdition, personalFor, personalPool, type PersonalEdition } from '../rank/personal.js';
 import { createEditionsRepo, type EditionRow } from '../db/editions-repo.js';
 import { editionWindow, rankEdition, type EditionRanking, type Precomputed, type RankSettings } from '../rank/edition.js';
-import { checkpointsOffThread, rankOffThread } from './prepare-thread.js';
+import { checkpointsOffThread, rankOffThread, releasePreparationThread } from './prepare-thread.js';
 import { selectForSubscriber, type PersonalOptions, type Section } from '../rank/select.js';
 import type { ProfileEntry } from '../rank/profile.js';
 import type { Candidate, ScoredPaper, TopicMatches, TrendParams } from '../rank/types.js';
@@ -134,6 +134,7 @@ export async function prepareEditionInSteps(deps: Deps, date: string, s: Prepare
   } finally {
     await checkpoints.stop();
     p.release();
+    releasePreparationThread();
   }
 }
 

@@ -11,7 +11,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Mailer } from './mailer.js';
 import type { Section } from '../rank/select.js';
-import type { CompiledEdition, RenderedDigest } from '../digest/render.js';
+import { releaseMjmlThread, type CompiledEdition, type RenderedDigest } from '../digest/render.js';
 import { compileStoredEdition, readStoredEditionById } from '../digest/stored-edition.js';
 import { classifySendError } from './smtp-errors.js';
 import { ACCEPTED, PROBE_DELIVERIES, decideFailure, probeDelayMs, streakPauses, type Decision, type PolicySettings } from './send-policy.js';
@@ -214,11 +214,14 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
   const compiledFor = (id: number) => {
     let c = compiled.get(id);
     if (!c) {
-      c = readStoredEditionById(store, id).then((stored) =>
-        stored
-          ? compileStoredEdition(stored, { publicBaseUrl: s.publicBaseUrl })
-          : Promise.reject(new AppError('EDITION_NOT_READY', `edition ${id} is missing or not ready`)),
-      );
+      c = readStoredEditionById(store, id)
+        .then((stored) =>
+          stored
+            ? compileStoredEdition(stored, { publicBaseUrl: s.publicBaseUrl })
+            : Promise.reject(new AppError('EDITION_NOT_READY', `edition ${id} is missing or not ready`)),
+        )
+        // A send compiles each edition once and then only fills it in: the MJML thread's memory goes back now.
+        .finally(releaseMjmlThread);
       c.catch(() => {}); // observed by every delivery that awaits it
       compiled.set(id, c);
     }

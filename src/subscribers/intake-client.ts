@@ -5,7 +5,7 @@
 // first request; each app (tests build many) opens its own intake in it, with its own database and mailer.
 // Invariant: every request handed over is written or counted as dropped; if the thread dies, what it had not
 // finished is counted as dropped (worker_failed) and the next request starts a new thread.
-import { workerUrl } from '../lib/worker-thread.js';
+import { HELPER_THREAD_LIMITS, workerUrl } from '../lib/worker-thread.js';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config.js';
 import type { Logger } from '../lib/logger.js';
@@ -66,7 +66,7 @@ let nextKey = 1;
 function intakeThread(): NonNullable<typeof thread> {
   if (thread) return thread;
   // Running from TypeScript sources (tsx, vitest) the thread needs tsx registered first; the build runs the .js.
-  const worker = new Worker(workerUrl('intake-worker', import.meta.url));
+  const worker = new Worker(workerUrl('intake-worker', import.meta.url), { resourceLimits: HELPER_THREAD_LIMITS });
   const t = { worker, members: new Map<number, Member>() };
   worker.on('message', (m: FromIntake) => t.members.get(m.key)?.onMessage(m));
   worker.on('error', (err) => {
