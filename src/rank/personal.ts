@@ -66,6 +66,7 @@ export function buildPersonalEdition(pool: readonly ScoredPaper[], texts: Readon
     like: { paperId, signal: 1 as const, title, near },
     dislike: { paperId, signal: -1 as const, title, near },
   });
+  const entryFor = (k: { like: ProfileEntry; dislike: ProfileEntry }, signal: 1 | -1) => (signal === 1 ? k.like : k.dislike);
   return {
     index,
     space,
@@ -78,7 +79,7 @@ export function buildPersonalEdition(pool: readonly ScoredPaper[], texts: Readon
         for (let i = 0; i < rows.length; i++) {
           const r = rows[i]!;
           const k = known.get(r.paperId);
-          if (k) list[i] = r.signal === 1 ? k.like : k.dislike;
+          if (k) list[i] = entryFor(k, r.signal);
           else (missing ??= new Set()).add(r.paperId);
         }
         out.set(id, list);
@@ -95,8 +96,7 @@ export function buildPersonalEdition(pool: readonly ScoredPaper[], texts: Readon
           const rows = readers.get(id)!;
           for (let i = 0; i < rows.length; i++) {
             if (list[i]) continue;
-            const k = known.get(rows[i]!.paperId)!;
-            list[i] = rows[i]!.signal === 1 ? k.like : k.dislike;
+            list[i] = entryFor(known.get(rows[i]!.paperId)!, rows[i]!.signal);
           }
         }
       }
