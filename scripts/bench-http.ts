@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.js';
 import { createApp } from '../src/app.js';
 import { silentLogger } from '../src/lib/logger.js';
+import { limitHeapGrowth, SERVER_NODE_FLAGS } from '../src/lib/heap-growth.js';
 import { buildHttpApp } from '../src/http/build-app.js';
 import type { LoadJob, LoadResult } from './bench-http-load.js';
 import { between, snapshot } from './bench-http-cpu.js';
@@ -57,6 +58,7 @@ interface Usage {
 
 // ---- the app's process: the real app plus the hello-world route ----
 async function serve(smtpPort: number) {
+  limitHeapGrowth(); // as src/server.ts does (its command-line flags: SERVER_NODE_FLAGS, on the fork below)
   const dir = mkdtempSync(join(tmpdir(), 'bench-http-'));
   const config = loadConfig({
     NODE_ENV: 'production',
@@ -86,7 +88,7 @@ async function serve(smtpPort: number) {
       process.send?.({ ms: performance.now() - t0 });
     } else if (m === 'stop') {
       await http.close(); // drains the confirmation-email queue
-      const { n } = app.db.prepare("SELECT count(*) AS n FROM subscribers WHERE status = 'pending'").get() as { n: number };
+      const { pending: n } = await app.store.countSubscribersByStatus();
       await app.close();
       rmSync(dir, { recursive: true, force: true });
       process.send?.({ subscribers: n }, () => process.exit(0));
@@ -97,8 +99,8 @@ async function serve(smtpPort: number) {
 
 // ---- the driver ----
 /** A child process spoken to by request and reply, one at a time. */
-function child(script: string, args: string[] = []) {
-  const proc: ChildProcess = fork(script, args, { execArgv: ['--import', 'tsx'] });
+function child(script: string, args: string[] = [], nodeFlags: readonly string[] = []) {
+  const proc: ChildProcess = fork(script, args, { execArgv: [...nodeFlags, '--import', 'tsx'] });
   const waiting: { resolve: (m: unknown) => void; reject: (e: Error) => void }[] = [];
   const inbox: unknown[] = []; // messages that came before anyone asked (a child's "ready")
   let exited: Error | null = null;
@@ -160,7 +162,8 @@ async function main() {
   let server: ReturnType<typeof child> | undefined;
   try {
     const { port: smtpPort } = await sink.next<{ port: number }>();
-    server = child(fileURLToPath(import.meta.url), ['--serve', String(smtpPort)]);
+    // The app runs with the server's own node flags (npm start's), so the figures are the shipped server's.
+    server = child(fileURLToPath(import.meta.url), ['--serve', String(smtpPort)], SERVER_NODE_FLAGS);
     const { port } = await server.next<{ port: number }>();
     await gen.next<{ ready: true }>();
     const app = server;

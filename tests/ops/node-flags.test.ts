@@ -1,5 +1,6 @@
 // The server's node flags (src/lib/heap-growth.ts) are set on the command line, so every way of starting it must
-// carry them: `npm start`, the Docker image's CMD, and bench:prepare, whose peak RSS stands for the server's.
+// carry them: `npm start`, the Docker image's CMD, bench:prepare (whose peak RSS stands for the server's) and
+// bench:http's app process (whose latencies stand for the server's).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SERVER_NODE_FLAGS } from '../../src/lib/heap-growth.js';
@@ -28,7 +29,11 @@ describe('the server process node flags', () => {
     for (const flag of SERVER_NODE_FLAGS) expect(cmd.indexOf(flag)).toBeLessThan(cmd.indexOf('dist/src/server.js'));
   });
 
-  it('are on bench:prepare', () => {
+  it("are on bench:prepare and on bench:http's app process", () => {
     for (const flag of SERVER_NODE_FLAGS) expect(scripts['bench:prepare']!.split(/\s+/)).toContain(flag);
+    // bench:http forks its app process with them (and calls limitHeapGrowth there, as the server does).
+    const benchHttp = readFileSync(new URL('scripts/bench-http.ts', root), 'utf8');
+    expect(benchHttp).toMatch(/\['--serve', String\(smtpPort\)\], SERVER_NODE_FLAGS\)/);
+    expect(benchHttp).toMatch(/limitHeapGrowth\(\)/);
   });
 });
