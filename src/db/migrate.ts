@@ -1,4 +1,4 @@
-// Applies migrations/NNNN_name.sql in order, each once, each in its own transaction; records what ran.
+// Applies migrations/sqlite/NNNN_name.sql in order, each once, each in its own transaction; records what ran.
 // Ordering rule: a migration is identified by its number (schema_migrations.version), and pending ones run in
 // ascending numeric order. Numbers need not be consecutive (0004 and 0006 do not exist; see migrations/README.md)
 // and a shipped file is never renumbered, since databases record the numbers they applied.
@@ -8,8 +8,10 @@ import type { Db } from './open.js';
 import { fromPackageRoot } from '../lib/paths.js';
 import { AppError } from '../lib/errors.js';
 
-// From the package root, so src/ (tsx) and dist/src/ (the tsc build) find the same folder.
-export const MIGRATIONS_DIR = fromPackageRoot('migrations');
+// From the package root, so src/ (tsx) and dist/src/ (the tsc build) find the same folder. One folder per engine
+// (migrations/postgres/ is PostgreSQL's). The files were directly in migrations/ until they moved here; a database
+// records a migration by its number and its file name without the folder, so one migrated then is up to date now.
+export const MIGRATIONS_DIR = fromPackageRoot('migrations', 'sqlite');
 
 export interface Migration {
   version: number;

@@ -1,9 +1,10 @@
 // Migrations apply in order, once each, on a real SQLite file, with the pragmas we rely on.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdirSync, writeFileSync, readdirSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, mkdirSync, writeFileSync, readdirSync, renameSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { openDatabase } from '../../src/db/open.js';
-import { migrate, readMigrations, MIGRATIONS_DIR } from '../../src/db/migrate.js';
+import { appliedMigrationVersions, migrate, readMigrations, MIGRATIONS_DIR } from '../../src/db/migrate.js';
+import { PG_MIGRATIONS_DIR } from '../../src/db/postgres/migrate.js';
 import { tempDir } from '../helpers/app.js';
 
 describe('migrate', () => {
@@ -89,5 +90,46 @@ describe('migrate', () => {
     expect(() => readMigrations(dir)).toThrow(expect.objectContaining({ code: 'MIGRATION_DUPLICATE', message: expect.stringContaining('0008_from_another, 0008_from_one_branch') }));
     renameSync(join(dir, '0008_from_another.sql'), join(dir, '9_misnamed.sql'));
     expect(() => readMigrations(dir)).toThrow(expect.objectContaining({ code: 'MIGRATION_BAD_NAME', message: expect.stringContaining('9_misnamed.sql') }));
+  });
+
+  it('finds a database migrated when the files lay directly in migrations/ up to date: nothing applied again', () => {
+    // The old layout (migrations/NNNN_name.sql, before migrations/sqlite/) rebuilt from the same files, and migrated
+    // by the runner as it ran then: the rows below are what every database migrated before the move holds.
+    const oldLayout = join(t.dir, 'old', 'migrations');
+    mkdirSync(join(oldLayout, 'postgres'), { recursive: true });
+    const shipped = readdirSync(MIGRATIONS_DIR).filter((f) => Number(f.slice(0, 4)) <= 15 && f.endsWith('.sql'));
+    for (const f of shipped) copyFileSync(join(MIGRATIONS_DIR, f), join(oldLayout, f));
+    const db = openDatabase(join(t.dir, 'old.db'));
+    migrate(db, oldLayout);
+    const recorded = db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
+    expect(recorded).toEqual(
+      [
+        '0001_init', '0002_http_cache_body', '0003_ranking_indexes', '0005_send_workers', '0007_job_runs_ops',
+        '0008_ingest_part_failures', '0009_sent_papers_on_acceptance', '0010_weekly_deliveries', '0011_send_pause',
+        '0012_health_probe', '0014_reader_profiles', '0015_edition_preparing',
+      ].map((name) => ({ version: Number(name.slice(0, 4)), name })),
+    );
+    db.close();
+
+    const reopened = openDatabase(join(t.dir, 'old.db'));
+    expect(migrate(reopened)).toEqual([]);
+    const applied = appliedMigrationVersions(reopened);
+    expect(readMigrations().filter((m) => !applied.has(m.version))).toEqual([]);
+    reopened.close();
+  });
+
+  it('keeps every migration in its engine\'s folder: a .sql file directly in migrations/ would never run', () => {
+    // A branch written before the move that adds migrations/NNNN_x.sql merges without a conflict; this catches it.
+    const root = dirname(MIGRATIONS_DIR);
+    expect(dirname(PG_MIGRATIONS_DIR)).toBe(root);
+    expect(readdirSync(root).filter((f) => f.endsWith('.sql'))).toEqual([]);
+  });
+
+  it('gives a number found in both engines\' folders one name: twins, never two changes', () => {
+    const sqlite = new Map(readMigrations().map((m) => [m.version, m.name]));
+    const twins = readMigrations(PG_MIGRATIONS_DIR).filter((m) => m.version > 1 && sqlite.has(m.version));
+    // postgres/0001_init stands for SQLite's 0001…0012 (PostgreSQL started there); from 0014 the numbers are shared.
+    expect(twins.length).toBeGreaterThan(0);
+    for (const m of twins) expect(m.name).toBe(sqlite.get(m.version));
   });
 });
