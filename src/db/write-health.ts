@@ -111,3 +111,71 @@ export function createWriteHealth(o: WriteHealthOptions): WriteHealth {
     },
   };
 }
+
+/** PostgreSQL's SQLSTATE classes that mean "cannot take writes now": insufficient resources (53: disk full, out of
+ * memory, too many connections), a read-only transaction (25006: a standby or default_transaction_read_only),
+ * an operator intervention (57P: shutdown, crash recovery) and a lost connection (08, or the socket's own errors). */
+export function postgresUnwritable(code: string | null): boolean {
+  if (!code) return false;
+  return /^(53|08|57P)/.test(code) || code === '25006' || /^E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH|NOTFOUND)$/.test(code);
+}
+
+export interface StoreWriteHealthOptions {
+  /** One committed write of one row (the Store's `probeWrite`). */
+  probe: (now: string) => Promise<void>;
+  clock: { now(): Date };
+  probeIntervalMs: number;
+}
+
+/**
+ * Write health of a database server (PostgreSQL): the same rules as SQLite's, but the probe is a round trip, so
+ * `check()` answers from the last probe's result and starts the next one when it is stale (readiness is polled: the
+ * answer is at most one interval old). The disk is the server's, not this machine's: no local disk check.
+ */
+export function createStoreWriteHealth(o: StoreWriteHealthOptions): WriteHealth {
+  let lastFailure: { at: number; code: string } | undefined;
+  let lastSuccessAt = Number.NEGATIVE_INFINITY;
+  // The store was opened (connected and migrated) just before: writable until a probe says otherwise.
+  let probed: { at: number; result: DatabaseCheck } = { at: o.clock.now().getTime(), result: { ok: true } };
+  let probing = false;
+  const now = () => o.clock.now().getTime();
+  const codeOf = (err: unknown): string => {
+    const code = (err as { code?: unknown } | null)?.code;
+    return typeof code === 'string' ? code : 'UNKNOWN';
+  };
+  const record = (ok: boolean, code: string | null) => {
+    if (ok) lastSuccessAt = now();
+    else if (postgresUnwritable(code)) lastFailure = { at: now(), code: code ?? 'UNKNOWN' };
+  };
+  const refresh = () => {
+    if (probing) return;
+    probing = true;
+    const at = now();
+    o.probe(new Date(at).toISOString()).then(
+      () => (probed = { at, result: { ok: true } }),
+      (err: unknown) => {
+        const code = codeOf(err);
+        // Contention (serialization failure, lock wait) still means writes commit; anything else is not ready.
+        probed = { at, result: /^40/.test(code) || code === '55P03' ? { ok: true } : { ok: false, error: code } };
+      },
+    ).finally(() => (probing = false));
+  };
+  return {
+    record,
+    recordError(err) {
+      const code = codeOf(err);
+      if (postgresUnwritable(code)) record(false, code);
+    },
+    check() {
+      const t = now();
+      if (t - probed.at >= o.probeIntervalMs || t < probed.at) refresh();
+      const recentFailure = lastFailure && lastFailure.at > lastSuccessAt && t - lastFailure.at < FAILURE_MEMORY_MS ? lastFailure : undefined;
+      const database: DatabaseCheck = !probed.result.ok
+        ? probed.result
+        : recentFailure
+          ? { ok: false, error: recentFailure.code, failedAt: new Date(recentFailure.at).toISOString() }
+          : { ok: true };
+      return { database, disk: { ok: true, freeBytes: null, floorBytes: 0 } };
+    },
+  };
+}

@@ -287,6 +287,9 @@ export function createPostgresSubscriberStore(pool: PgPool): SubscriberStore {
     async pingDatabase() {
       await pool.query('SELECT 1');
     },
+    async probeWrite(now) {
+      await pool.query('INSERT INTO health_probe (id, at) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET at = excluded.at', [now]);
+    },
     appliedMigrations: async () => (await all<{ version: number }>(pool, MIGRATIONS)).map((r) => r.version),
     async metricsCounts() {
       const [ingested, papers, deliveries, subscribers] = await Promise.all([

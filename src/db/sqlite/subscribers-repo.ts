@@ -252,6 +252,7 @@ export type SqliteSubscribersCore = ReturnType<typeof createSqliteSubscribersCor
 export function createSqliteSubscriberStore(db: Db): SubscriberStore {
   const core = createSqliteSubscribersCore(db);
   const ping = db.prepare('SELECT 1');
+  const probe = db.prepare('INSERT INTO health_probe (id, at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET at = excluded.at');
   const ingested = db.prepare<[], { source: string; n: number }>('SELECT source, coalesce(sum(inserted), 0) AS n FROM ingest_runs GROUP BY source');
   const papers = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM papers');
   const deliveries = db.prepare<[], { status: string; n: number }>('SELECT status, count(*) AS n FROM deliveries GROUP BY status');
@@ -283,6 +284,9 @@ export function createSqliteSubscriberStore(db: Db): SubscriberStore {
     activeSubscribersHistory: async (days) => core.activeHistory(days),
     async pingDatabase() {
       ping.get();
+    },
+    async probeWrite(now) {
+      probe.run(now);
     },
     appliedMigrations: async () => (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
     async metricsCounts(): Promise<MetricsCounts> {

@@ -187,6 +187,8 @@ export interface SubscriberStore {
   activeSubscribersHistory(days: number): Promise<{ date: string; n: number }[]>;
   /** Liveness: the database answers a query (rejects otherwise). */
   pingDatabase(): Promise<void>;
+  /** Readiness: one committed write of one row (health_probe); rejects with the engine's error when writes fail. */
+  probeWrite(now: string): Promise<void>;
   /** Readiness: the migration versions recorded as applied. */
   appliedMigrations(): Promise<number[]>;
   metricsCounts(): Promise<MetricsCounts>;
