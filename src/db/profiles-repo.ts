@@ -1,6 +1,7 @@
-// Readers' profiles (profile_papers): the papers each reader likes or marked "less like this", and the text the
-// ranking reads for them and for an edition's pool. Statements are prepared once; writes run inside the caller's
-// transaction or alone (each statement is atomic). Invariant: a paper id here is a versionless arXiv id or "doi:…".
+// Readers' profiles (profile_papers) on SQLite, synchronous: the papers each reader likes or marked "less like this",
+// and the text the ranking reads for them and for an edition's pool. The reader's own side (their list, feedback,
+// imports) goes through the Store's profiles area (src/db/stores/profiles.ts), built on these statements for SQLite.
+// Statements are prepared once; writes run inside the caller's transaction or alone (each statement is atomic). Invariant: a paper id here is a versionless arXiv id or "doi:…".
 import type { Db } from './open.js';
 import type { PaperText } from '../rank/text-vectors.js';
 import type { ProfileImport, ProfileImportCounts, ProfileOrigin, ProfilePaperRow, ProfileSignal } from './stores/profiles.js';

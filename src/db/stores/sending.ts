@@ -1,8 +1,9 @@
 // The sending area of the Store (the delivery ledger, send workers and the crash rule, send pause, job runs, locks):
 // its repositories' interface and the factory of each engine. So far: the named locks that keep one daily job (and
 // one preparer of an edition) at a time across every process sharing the database, and the delivery ledger as a
-// sender claims and records. The senders' registry and the pause still go through the synchronous SQLite
-// repositories until they move here.
+// sender claims and records, and `papers retry` (an edition's failed and waiting deliveries back in the queue, the
+// pause lifted). The senders' registry and the pause still go through the synchronous SQLite repositories until they
+// move here.
 import type { Db } from '../open.js';
 import type { PgPool } from '../postgres/pool.js';
 import { createSqliteLockStore } from '../sqlite/locks-store.js';
