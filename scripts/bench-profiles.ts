@@ -5,6 +5,7 @@
 // selection of the same readers. Prints lines; writes profiles and re-prepares `date` in the given app's database.
 import type { AppDeps } from '../src/app.js';
 import { createCandidatesRepo } from '../src/db/candidates-repo.js';
+import { createProfilesRepo } from '../src/db/profiles-repo.js';
 import { createSentPapersRepo } from '../src/db/sent-papers-repo.js';
 import { prepareEdition } from '../src/digest/prepare.js';
 import { editionWindow, rankEdition } from '../src/rank/edition.js';
@@ -74,6 +75,7 @@ export async function benchProfiles(app: AppDeps, date: string, o: ProfilesBench
   app.db.prepare('DELETE FROM editions WHERE date = ?').run(date);
   const [, againWall, againCpu] = time(() => prepareEdition(app, date, s));
   const now = app.clock.now().toISOString();
+  const profilesRepo = createProfilesRepo(app.db);
   const [, writeMs] = time(() =>
     app.db
       .transaction(() => {
@@ -81,8 +83,8 @@ export async function benchProfiles(app: AppDeps, date: string, o: ProfilesBench
           const chosen = new Set<string>();
           while (chosen.size < perReader) chosen.add(paperIds[Math.floor(random() * paperIds.length)]!);
           const list = [...chosen];
-          app.profiles.repo.importPapers(id, list.slice(0, perReader - perReader / 10).map((paperId) => ({ paperId })), 'list', now);
-          for (const paperId of list.slice(perReader - perReader / 10)) app.profiles.repo.setSignal(id, paperId, -1, 'email', now);
+          profilesRepo.importPapers(id, list.slice(0, perReader - perReader / 10).map((paperId) => ({ paperId })), 'list', now);
+          for (const paperId of list.slice(perReader - perReader / 10)) profilesRepo.setSignal(id, paperId, -1, 'email', now);
         }
       })
       .immediate(),
@@ -113,16 +115,16 @@ export async function benchProfiles(app: AppDeps, date: string, o: ProfilesBench
   const previous = editionWindow(addDays(date, -1), s).asOf;
   const [pe, , buildMs] = time(() => {
     const pool = personalPool(ranking.trending, (p) => p.appearedAt > previous);
-    return buildPersonalEdition(pool, app.profiles.repo.texts(pool.map((p) => p.id)));
+    return buildPersonalEdition(pool, profilesRepo.texts(pool.map((p) => p.id)));
   });
-  const profiles = app.profiles.repo.inRange(0, Number.MAX_SAFE_INTEGER);
+  const profiles = profilesRepo.inRange(0, Number.MAX_SAFE_INTEGER);
   let asked = 0;
   // First the profile papers are read and scored against the pool (once per edition), then every reader's rows are
   // resolved to them (per reader; timed again alone, with every paper known).
   const [, , learnMs] = time(() =>
     pe.profilesOf(profiles, (ids) => {
       asked = ids.length;
-      return app.profiles.repo.texts(ids);
+      return profilesRepo.texts(ids);
     }),
   );
   const [entries, , resolveCpu] = time(() => pe.profilesOf(profiles, () => new Map()));

@@ -27,7 +27,7 @@ import { sendDue, subscriberUrls } from '../src/mail/send-edition.js';
 import { createSmtpTransport } from '../src/mail/mailer.js';
 import { parseSender, toPlainNodemailer } from '../src/mail/message.js';
 import { profileCpu, printProfile } from './cpu-profile.js';
-import { compileStoredEdition, loadEditionById } from '../src/digest/stored-edition.js';
+import { compileStoredEdition, readStoredEditionById } from '../src/digest/stored-edition.js';
 import { SAMPLE_DATE, SAMPLE_DIR, SAMPLE_NOW } from '../src/digest/sample-edition.js';
 import type { Section } from '../src/rank/select.js';
 import type { OutgoingMessage } from '../src/mail/message.js';
@@ -264,7 +264,7 @@ try {
   // The baseline message: subscriber 1's digest of the same edition, rendered once with the same headers as the
   // engine sends. It comes from a trial prepare that is then deleted whole (it also warms SQLite and the ranking).
   const trial = prepareEdition(app, SAMPLE_DATE, app.prepareSettings);
-  const stored = loadEditionById(app.db, trial.edition.id)!;
+  const stored = (await readStoredEditionById(app.store, trial.edition.id))!;
   const compiled = await compileStoredEdition(stored, { publicBaseUrl: config.publicBaseUrl });
   const first = app.db.prepare<[number], { subscriber_id: number; selection_json: string; message_id: string }>(
     'SELECT subscriber_id, selection_json, message_id FROM deliveries WHERE edition_id = ? ORDER BY id LIMIT 1',

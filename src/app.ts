@@ -13,7 +13,8 @@ import { createLocalIntakeClient } from './subscribers/intake-local.js';
 import type { IntakeSettings } from './subscribers/intake.js';
 import { createWriteHealth, type WriteHealth } from './db/write-health.js';
 import { createPapersRepo } from './db/papers-repo.js';
-import { createSubscriptionService } from './subscribers/service.js';
+import { createSubscriptionService, type SubscriptionService } from './subscribers/service.js';
+import { createSqliteSubscribersCore } from './db/sqlite/subscribers-repo.js';
 import { createProfileService } from './profile/service.js';
 import { createSources, createSourceHttpClient } from './ingest/sources/index.js';
 import type { Source } from './ingest/types.js';
@@ -32,7 +33,13 @@ export interface AppDeps {
   fetch: typeof globalThis.fetch;
   /** The synchronous SQLite papers repository, for code not yet moved onto the Store (ingest writes through `store`). */
   papers: ReturnType<typeof createPapersRepo>;
-  subscriptions: ReturnType<typeof createSubscriptionService>;
+  subscriptions: SubscriptionService & {
+    /**
+     * The SQLite connection's synchronous subscribers repository, for test set-ups and benches not yet on the Store;
+     * it goes with `db` (issue 16). The app's own code uses the Store.
+     */
+    repo: ReturnType<typeof createSqliteSubscribersCore>;
+  };
   /** Whether writes commit (real commits, a probe) and the disk has room: /readyz. */
   writeHealth: WriteHealth;
   /** Readers' profiles: feedback from digests, imported papers. */
@@ -110,9 +117,9 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): AppDe
     mailer,
     fetch: fetchImpl,
     papers: createPapersRepo(db),
-    subscriptions: createSubscriptionService({ store, db, clock, logger, intake }),
+    subscriptions: { ...createSubscriptionService({ store, clock, logger, intake }), repo: createSqliteSubscribersCore(db) },
     writeHealth,
-    profiles: createProfileService({ db, clock, logger }),
+    profiles: createProfileService({ store, clock, logger }),
     // One HTTP client for the app's lifetime: the arXiv spacing holds across runs; ETags persist in http_cache.
     sources: (only) => createSources(config, { fetch: fetchImpl, http: sourceHttp }, only),
     prepareSettings: {

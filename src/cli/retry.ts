@@ -3,7 +3,6 @@
 // Bounced deliveries stay bounced (their subscribers need a reset first).
 import type { Command } from 'commander';
 import { withApp, parseDate } from './shared.js';
-import { createEditionsRepo } from '../db/editions-repo.js';
 import { retryDeliveries, type RetryResult } from '../mail/send-edition.js';
 import type { CliIo } from './io.js';
 
@@ -14,13 +13,13 @@ export function registerRetryCommand(program: Command, io: CliIo): void {
     .requiredOption('--date <date>', 'edition date', parseDate)
     .action(async (o: { date: string }) => {
       await withApp(io, async (app) => {
-        const edition = createEditionsRepo(app.db).getByDate(o.date);
+        const edition = await app.store.editionOverview(o.date);
         if (!edition) {
           io.err(`no edition for ${o.date}`);
           io.exitCode = 1;
           return;
         }
-        for (const line of retrySummary(o.date, retryDeliveries(app.db, edition.id, app.clock.now()))) io.out(line);
+        for (const line of retrySummary(o.date, await retryDeliveries(app.store, edition.id, app.clock.now()))) io.out(line);
       });
     });
 }

@@ -5,7 +5,6 @@ import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { withApp, parseDate } from './shared.js';
 import { sendDue, type SendOutcome, type SendProgress } from '../mail/send-edition.js';
-import { createEditionsRepo } from '../db/editions-repo.js';
 import type { CliIo } from './io.js';
 
 export function registerSendCommand(program: Command, io: CliIo): void {
@@ -16,7 +15,7 @@ export function registerSendCommand(program: Command, io: CliIo): void {
     .option('--no-wait', 'do not wait for retries that come due later; leave them to the next run')
     .action(async (o: { date?: string; wait: boolean }) => {
       await withApp(io, async (app) => {
-        const edition = o.date ? createEditionsRepo(app.db).getByDate(o.date) : undefined;
+        const edition = o.date ? await app.store.editionOverview(o.date) : undefined;
         if (o.date && !edition) {
           io.err(`no edition for ${o.date}`);
           io.exitCode = 1;

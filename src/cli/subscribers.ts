@@ -11,7 +11,6 @@ import type { AppDeps } from '../app.js';
 import { withApp, parsePositive, progress, CliError, EXIT } from './shared.js';
 import { emailSchema } from '../subscribers/email-address.js';
 import { frequencySchema, timezoneSchema, topicsSchema } from '../subscribers/preferences.js';
-import { createAdminQueries } from '../db/admin-queries.js';
 import type { SubscriberStatus, SubscriberStore } from '../db/stores/subscribers.js';
 import { csvText, parseCsv } from './csv.js';
 import type { CliIo, CliStream } from './io.js';
@@ -94,7 +93,7 @@ export function registerSubscribersCommand(program: Command, io: CliIo): void {
     .option('--json', 'one JSON object per line')
     .action(async (o: { status?: SubscriberStatus; search?: string; limit: number; json?: boolean }) => {
       await withApp(io, async (app) => {
-        const rows = createAdminQueries(app.db).searchSubscribers({ status: o.status, search: o.search, limit: o.limit });
+        const rows = await app.store.adminSubscribers({ status: o.status, search: o.search, limit: o.limit });
         for (const r of rows) io.out(o.json ? JSON.stringify(r) : `${String(r.id).padStart(6)}  ${r.status.padEnd(12)}  ${r.email}  ${r.created_at}`);
         if (!o.json) io.stderr.write(`${rows.length} subscriber${rows.length === 1 ? '' : 's'}${rows.length === o.limit ? ' (limit reached: use --limit)' : ''}\n`);
       });

@@ -1,31 +1,14 @@
-// Readers' profiles (profile_papers): the papers each reader likes or marked "less like this", and the text the
-// ranking reads for them and for an edition's pool. Statements are prepared once; writes run inside the caller's
-// transaction or alone (each statement is atomic). Invariant: a paper id here is a versionless arXiv id or "doi:…".
+// Readers' profiles (profile_papers) on SQLite, synchronous: the papers each reader likes or marked "less like this",
+// and the text the ranking reads for them and for an edition's pool. The reader's own side (their list, feedback,
+// imports) goes through the Store's profiles area (src/db/stores/profiles.ts), built on these statements for SQLite.
+// Statements are prepared once; writes run inside the caller's transaction or alone (each statement is atomic). Invariant: a paper id here is a versionless arXiv id or "doi:…".
 import type { Db } from './open.js';
 import type { PaperText } from '../rank/text-vectors.js';
+import type { ProfileImport, ProfileImportCounts, ProfileOrigin, ProfilePaperRow, ProfileSignal } from './stores/profiles.js';
+import { planProfileImport } from './stores/profile-rules.js';
 
-export type ProfileSignal = 1 | -1;
-export type ProfileOrigin = 'email' | 'list' | 'bibtex' | 'csl-json';
-
-/** Papers kept per reader at most: an import beyond it keeps the first ones (README, "Papers you already like"). */
-export const MAX_PROFILE_PAPERS = 300;
-
-export interface ProfilePaperRow {
-  paperId: string;
-  signal: ProfileSignal;
-  origin: ProfileOrigin;
-  /** The stored paper's title, else the one the import gave, else null (a pasted id no source has brought yet). */
-  title: string | null;
-  /** Whether we store the paper itself (a source brought it). */
-  stored: boolean;
-  addedAt: string;
-}
-
-export interface ProfileImport {
-  paperId: string;
-  title?: string | null | undefined;
-  abstract?: string | null | undefined;
-}
+export type { ProfileImport, ProfileOrigin, ProfilePaperRow, ProfileSignal } from './stores/profiles.js';
+export { MAX_PROFILE_PAPERS } from './stores/profile-rules.js';
 
 export function createProfilesRepo(db: Db) {
   const list = db.prepare<[number], { paper_id: string; signal: ProfileSignal; origin: ProfileOrigin; title: string | null; stored: number; added_at: string }>(
@@ -45,6 +28,7 @@ export function createProfilesRepo(db: Db) {
   );
   const remove = db.prepare<[number, string]>('DELETE FROM profile_papers WHERE subscriber_id = ? AND paper_id = ?');
   const count = db.prepare<[number], { n: number }>('SELECT count(*) AS n FROM profile_papers WHERE subscriber_id = ?');
+  const held = db.prepare<[number], { paper_id: string }>('SELECT paper_id FROM profile_papers WHERE subscriber_id = ?');
   // A page of subscribers is an id range: one range query serves the whole page (like topicsOf). One row per reader,
   // their papers as one string ("+2509.00001␟-2509.00002": the signal, then the id; U+001F cannot occur in an arXiv
   // id or a DOI): stepping and converting a row per paper cost ~2.5× as much, and aggregates with their own ORDER BY
@@ -92,24 +76,10 @@ export function createProfilesRepo(db: Db) {
      * Adds liked papers (an import), up to MAX_PROFILE_PAPERS in all; papers already in the profile are left as they
      * are. Returns how many were added, already there, and left out for the limit. Run it in a transaction.
      */
-    importPapers(subscriberId: number, papers: readonly ProfileImport[], origin: ProfileOrigin, now: string): { added: number; present: number; overLimit: number } {
-      let room = MAX_PROFILE_PAPERS - count.get(subscriberId)!.n;
-      let added = 0;
-      let present = 0;
-      let overLimit = 0;
-      for (const p of papers) {
-        if (room <= 0) {
-          if (signalOf.get(subscriberId, p.paperId)) present++;
-          else overLimit++;
-          continue;
-        }
-        const changes = importOne.run({ subscriberId, paperId: p.paperId, origin, title: p.title ?? null, abstract: p.abstract ?? null, now }).changes;
-        if (changes) {
-          added++;
-          room--;
-        } else present++;
-      }
-      return { added, present, overLimit };
+    importPapers(subscriberId: number, papers: readonly ProfileImport[], origin: ProfileOrigin, now: string): ProfileImportCounts {
+      const plan = planProfileImport(new Set(held.all(subscriberId).map((r) => r.paper_id)), papers);
+      for (const p of plan.add) importOne.run({ subscriberId, paperId: p.paperId, origin, title: p.title ?? null, abstract: p.abstract ?? null, now });
+      return plan.counts;
     },
 
     remove(subscriberId: number, paperId: string): boolean {

@@ -12,10 +12,12 @@ import { createPostgresIngestStore, createSqliteIngestStore, type IngestStore } 
 import { createPostgresSubscriberStore, createSqliteSubscriberStore, type SubscriberStore } from './stores/subscribers.js';
 import { createPostgresEditionStore, createSqliteEditionStore, type EditionStore } from './stores/editions.js';
 import { createPostgresSendingStore, createSqliteSendingStore, type SendingStore } from './stores/sending.js';
+import { createPostgresProfileStore, createSqliteProfileStore, type ProfileStore } from './stores/profiles.js';
+import { createPostgresAdminReadModel, createSqliteAdminReadModel, type AdminReadModel } from './stores/admin.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
-export interface Store extends IngestStore, SubscriberStore, EditionStore, SendingStore {
+export interface Store extends IngestStore, SubscriberStore, EditionStore, SendingStore, ProfileStore, AdminReadModel {
   readonly engine: Engine;
   /** Closes the connection (SQLite) or ends the pool (PostgreSQL). Idempotent. */
   close(): Promise<void>;
@@ -29,6 +31,8 @@ export function sqliteStore(db: Db): Store {
     ...createSqliteSubscriberStore(db),
     ...createSqliteEditionStore(db),
     ...createSqliteSendingStore(db),
+    ...createSqliteProfileStore(db),
+    ...createSqliteAdminReadModel(db),
     async close() {
       if (db.open) db.close();
     },
@@ -44,6 +48,8 @@ export function postgresStore(pool: PgPool): Store {
     ...createPostgresSubscriberStore(pool),
     ...createPostgresEditionStore(pool),
     ...createPostgresSendingStore(pool),
+    ...createPostgresProfileStore(pool),
+    ...createPostgresAdminReadModel(pool),
     async close() {
       if (ended) return;
       ended = true;

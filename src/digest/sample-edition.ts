@@ -1,13 +1,12 @@
 // A real edition built from the bundled sample week, for `npm run preview`, the render benchmark and
-// tests: ingest (the app's file source) → subscribers with topics → prepare. Writes only to the app's db.
+// tests: ingest (the app's file source) → subscribers with topics → prepare. Writes only to the app's database.
 import { fileURLToPath } from 'node:url';
 import type { AppDeps } from '../app.js';
 import { runIngest } from '../ingest/run-ingest.js';
 import { prepareEdition } from './prepare.js';
 import type { Section } from '../rank/select.js';
-import { loadEdition, type StoredEdition } from './stored-edition.js';
+import { readStoredEdition, type StoredEdition } from './stored-edition.js';
 import { AppError } from '../lib/errors.js';
-import { createEditionsRepo } from '../db/editions-repo.js';
 import { createApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import { fixedClock } from '../lib/clock.js';
@@ -50,11 +49,8 @@ export async function prepareSampleEdition(
     if (!(await app.store.getSubscriberByEmail(s.email))) await app.store.createSubscriber({ email: s.email, status: 'active', now, topics: s.topics ?? [] });
   await runIngest({ ...app, sources: app.sources() }, {});
   const prepared = prepareEdition(app, date, app.prepareSettings);
-  const edition = loadEdition(app.db, date);
+  const edition = await readStoredEdition(app.store, date);
   if (!edition) throw new AppError('SAMPLE_EMPTY', `the sample produced no edition for ${date}: ${prepared.edition.reason ?? 'unknown reason'}`);
-  const rows = createEditionsRepo(app.db).deliveriesWithEmail(edition.id);
-  return {
-    edition,
-    deliveries: rows.map((r) => ({ subscriberId: r.subscriber_id, email: r.email, sections: JSON.parse(r.selection_json) as Section[], messageId: r.message_id })),
-  };
+  const rows = await app.store.editionRecipients(edition.id);
+  return { edition, deliveries: rows.map((r) => ({ subscriberId: r.subscriberId, email: r.email, sections: r.sections as Section[], messageId: r.messageId })) };
 }

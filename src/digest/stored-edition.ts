@@ -1,9 +1,7 @@
-// Reads a prepared edition back from SQLite for rendering (archive page, Atom feed, previews): read-only.
-// Invariant: snapshots are checked with zod on the way out, and only `ready` editions are returned.
-import type { Db } from '../db/open.js';
-import { createEditionsRepo, type EditionRow } from '../db/editions-repo.js';
+// Reads a prepared edition back through the Store (either engine) for rendering (archive page, Atom feed, previews,
+// the sender): read-only. Invariant: snapshots are checked with zod on the way out, and only `ready` editions are returned.
 import type { Section } from '../rank/select.js';
-import { checkSnapshot, parseSnapshot, type PaperSnapshot } from './snapshot.js';
+import { checkSnapshot, type PaperSnapshot } from './snapshot.js';
 import type { ArchivedEdition, EditionStore } from '../db/stores/editions.js';
 import { compileEdition, type CompiledEdition, type RecipientParts, type RenderSettings } from './render.js';
 
@@ -14,18 +12,6 @@ export interface StoredEdition {
   preparedAt: string;
   /** Every paper any recipient was shown, in global rank order. */
   papers: { snapshot: PaperSnapshot; rank: number; reason: string }[];
-}
-
-function toStored(db: Db, row: EditionRow | undefined): StoredEdition | undefined {
-  if (!row || row.status !== 'ready') return undefined;
-  const papers = createEditionsRepo(db)
-    .papers(row.id)
-    .map((p) => ({ snapshot: parseSnapshot(p.snapshot_json), rank: p.rank, reason: p.reason }));
-  return { id: row.id, date: row.date, subject: row.subject, preparedAt: row.prepared_at, papers };
-}
-
-export function loadEdition(db: Db, date: string): StoredEdition | undefined {
-  return toStored(db, createEditionsRepo(db).getByDate(date));
 }
 
 /** The ready edition of `date` through the Store (either engine), snapshots checked; undefined when there is none. */
@@ -42,10 +28,6 @@ function checked(e: ArchivedEdition | undefined): StoredEdition | undefined {
   if (!e) return undefined;
   const papers = e.papers.map((p) => ({ snapshot: checkSnapshot(p.snapshot), rank: p.rank, reason: p.reason }));
   return { id: e.id, date: e.date, subject: e.subject, preparedAt: e.preparedAt, papers };
-}
-
-export function loadEditionById(db: Db, id: number): StoredEdition | undefined {
-  return toStored(db, createEditionsRepo(db).get(id));
 }
 
 /** What everyone sees: the top `size` of the frozen ranking with its reasons. No personal parts. */

@@ -15,13 +15,11 @@ import { releaseMjmlThread, type CompiledEdition, type RenderedDigest } from '..
 import { compileStoredEdition, readStoredEditionById } from '../digest/stored-edition.js';
 import { classifySendError } from './smtp-errors.js';
 import { ACCEPTED, PROBE_DELIVERIES, decideFailure, probeDelayMs, streakPauses, type Decision, type PolicySettings } from './send-policy.js';
-import { createSendPauseRepo, type SendPauseRow } from '../db/send-pause-repo.js';
-import { createDeliveryRequeueRepo } from '../db/delivery-requeue-repo.js';
 import { createDeliveryQueueRepo } from '../db/delivery-queue-repo.js';
 import { newSenderIdentity, releaseSenderIn, requeueAbandonedIn } from './send-claims.js';
 import { AppError, describeError } from '../lib/errors.js';
 import { subscriberUrls } from '../http/links.js';
-import type { ClaimedDelivery, DeliveryLedger, LedgerTransition, SenderRegistry, SendPauseStore } from '../db/stores/sending.js';
+import type { ClaimedDelivery, DeliveryLedger, DeliveryRetry, LedgerTransition, RetryResult, SenderRegistry, SendPauseStore } from '../db/stores/sending.js';
 import type { EditionStore } from '../db/stores/editions.js';
 import { ledgerTransition } from './ledger-transition.js';
 
@@ -455,34 +453,14 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-export interface RetryResult {
-  /** Failed deliveries put back with a fresh attempt budget. */
-  failed: number;
-  /** Pending deliveries that were waiting for a retry time and are due now. */
-  waiting: number;
-  /** Due pending deliveries that the lifted pause was holding back (0 when sending was not paused). */
-  held: number;
-  /** The pause that was lifted, if sending was paused. */
-  pause: SendPauseRow | undefined;
-}
+export type { RetryResult };
 
 /**
  * `papers retry`: an edition's failed deliveries go back to pending with a fresh attempt budget, those waiting
  * for a retry time are due now, and a pause of sending is lifted, so that the next send tries them all at once.
  */
-export function retryDeliveries(db: Db, editionId: number, now: Date): RetryResult {
-  const requeue = createDeliveryRequeueRepo(db);
-  const pauses = createSendPauseRepo(db);
-  return db
-    .transaction((): RetryResult => {
-      const pause = pauses.get();
-      const held = pause ? requeue.duePending(editionId, now) : 0;
-      if (pause) pauses.lift();
-      const failed = requeue.requeueFailed(editionId, now);
-      const waiting = requeue.releaseWaiting(editionId, now);
-      return { failed, waiting, held, pause };
-    })
-    .immediate();
+export function retryDeliveries(store: Pick<DeliveryRetry, 'retryDeliveries'>, editionId: number, now: Date): Promise<RetryResult> {
+  return store.retryDeliveries(editionId, now.toISOString());
 }
 
 /** When the next pending delivery comes due (a subscriber's later local hour or a retry), for schedulers. */

@@ -4,12 +4,10 @@
 // intake-client.ts); the intake writes requests in batches and sends the confirmation email, at most one per address
 // per window; a confirmation token is random, stored hashed, single-use, expiring, and only ever activates a
 // pending subscriber.
-import type { Db } from '../db/open.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { ConfirmCheck, Frequency, Subscriber, SubscriberStore } from '../db/stores/subscribers.js';
-import { createProfilesRepo } from '../db/profiles-repo.js';
-import { createSqliteSubscribersCore } from '../db/sqlite/subscribers-repo.js';
+import type { ProfileStore } from '../db/stores/profiles.js';
 import { hashToken } from '../lib/tokens.js';
 import type { IntakeClient } from './intake-client.js';
 import type { SubscribeInput } from './intake.js';
@@ -28,7 +26,8 @@ export type SubscriptionStore = Pick<
   | 'resumeSubscriber'
   | 'subscriberExport'
   | 'deleteSubscriber'
->;
+> &
+  Pick<ProfileStore, 'profilePapers'>;
 
 export interface PreferencesInput {
   topics: string[];
@@ -49,11 +48,8 @@ const MAX_CONFIRM_TOKEN = 100;
 const confirmHash = (token: unknown): string | null =>
   typeof token !== 'string' || token.length === 0 || token.length > MAX_CONFIRM_TOKEN ? null : hashToken(token);
 
-// Reader profiles (the export's "profile" part) are still read through the SQLite connection: their repository
-// moves onto the Store with the profiles area.
-export function createSubscriptionService(deps: { store: SubscriptionStore; db: Db; clock: Clock; logger: Logger; intake: IntakeClient }) {
-  const { store, db, clock, logger, intake } = deps;
-  const profiles = createProfilesRepo(db);
+export function createSubscriptionService(deps: { store: SubscriptionStore; clock: Clock; logger: Logger; intake: IntakeClient }) {
+  const { store, clock, logger, intake } = deps;
   const now = () => clock.now().toISOString();
 
   return {
@@ -141,7 +137,7 @@ export function createSubscriptionService(deps: { store: SubscriptionStore; db: 
         deliveries: data.deliveries.map((d) => ({ edition: d.edition_date, status: d.status, sentAt: d.sent_at, messageId: d.message_id })),
         papersSent: data.sentPapers.map((p) => ({ paper: p.paper_id, edition: p.edition_date })),
         // The reader's profile: papers they like or marked "less like this" (origin: a digest's link, or an import).
-        profile: profiles.list(subscriberId).map((p) => ({
+        profile: (await store.profilePapers(subscriberId)).map((p) => ({
           paper: p.paperId,
           title: p.title,
           signal: p.signal === 1 ? 'more like this' : 'less like this',
@@ -164,13 +160,6 @@ export function createSubscriptionService(deps: { store: SubscriptionStore; db: 
 
     /** Drains, then stops the intake thread (the app's close). */
     close: (): Promise<void> => intake.close(),
-
-    /**
-     * The SQLite connection's synchronous subscribers repository, for code and test set-ups not yet on the Store
-     * (demo, preview, feedback, sample editions, benches); it goes with `app.db` (issue 16). The lifecycle above
-     * uses only `store`.
-     */
-    repo: createSqliteSubscribersCore(db),
   };
 }
 

@@ -66,14 +66,14 @@ describe('More like this, from the inbox to the next digest', () => {
     try {
       await page.goto(link!.replace(/&amp;/g, '&'));
       // The GET alone changed nothing: a scanner opening the link records nothing.
-      expect(app.profiles.list(reader)).toEqual([]);
+      expect(await app.profiles.list(reader)).toEqual([]);
       await page.getByRole('button', { name: 'More like this' }).click();
       await page.getByRole('heading', { name: 'Thank you' }).waitFor();
       expect(await page.getByRole('status').textContent()).toContain('Saved: more papers like this one.');
     } finally {
       await page.close();
     }
-    expect(app.profiles.list(reader).map((p) => p.signal)).toEqual([1]);
+    expect((await app.profiles.list(reader)).map((p) => p.signal)).toEqual([1]);
 
     clock.set('2026-08-21T07:00:00.000Z');
     const second = await runDailyJob(app, { date: '2026-08-21', skipIngest: true });

@@ -2,6 +2,7 @@
 // with a profile, their papers in paper-id order with their signals, nobody outside the range, nobody without papers.
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/app.js';
+import { createProfilesRepo } from '../../src/db/profiles-repo.js';
 
 const apps: TestApp[] = [];
 afterEach(async () => {
@@ -14,7 +15,7 @@ describe('profiles repo: inRange', () => {
     apps.push(app);
     const now = '2026-08-21T07:00:00.000Z';
     const ids = ['a', 'b', 'c', 'd'].map((n) => app.subscriptions.repo.create({ email: `${n}@example.org`, status: 'active', now }));
-    const repo = app.profiles.repo;
+    const repo = createProfilesRepo(app.db);
     repo.importPapers(ids[0]!, [{ paperId: '2608.20002' }, { paperId: '2608.10001' }, { paperId: 'doi:10.1145/3, "odd" id' }], 'list', now);
     repo.setSignal(ids[0]!, '2608.30003', -1, 'email', now);
     repo.setSignal(ids[2]!, '2608.10001', 1, 'email', now);

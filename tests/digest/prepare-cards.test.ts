@@ -6,7 +6,7 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 import { fixedClock } from '../../src/lib/clock.js';
 import { createPapersRepo } from '../../src/db/papers-repo.js';
 import { prepareEdition } from '../../src/digest/prepare.js';
-import { compileStoredEdition, loadEdition, type StoredEdition } from '../../src/digest/stored-edition.js';
+import { compileStoredEdition, readStoredEdition, type StoredEdition } from '../../src/digest/stored-edition.js';
 import type { Section } from '../../src/rank/select.js';
 
 const DATE = '2026-08-21';
@@ -14,7 +14,7 @@ let app: TestApp;
 let edition: StoredEdition;
 let subscriber: number;
 
-beforeAll(() => {
+beforeAll(async () => {
   // One paper in Top trending: the one with counters ranks first, so the arXiv paper can only come as a topic match.
   app = createTestApp({ DIGEST_SIZE: '1' }, { clock: fixedClock('2026-08-21T07:00:00.000Z') });
   const papers = createPapersRepo(app.db);
@@ -56,7 +56,7 @@ beforeAll(() => {
   subscriber = app.subscriptions.repo.create({ email: 'reader@example.org', status: 'active', now: '2026-08-20T00:00:00.000Z', topics: ['long context'] });
   const result = prepareEdition(app, DATE, app.prepareSettings);
   expect(result.edition.status).toBe('ready');
-  edition = loadEdition(app.db, DATE)!;
+  edition = (await readStoredEdition(app.store, DATE))!;
 });
 afterAll(async () => app?.cleanup());
 

@@ -74,7 +74,7 @@ describe('papers you like', () => {
   });
 
   it('imports a Zotero CSL-JSON export and pasted ids together, and never overrides "less like this"', async () => {
-    h.app.profiles.setFeedback(id, '2605.11153', 'less');
+    await h.app.profiles.setFeedback(id, '2605.11153', 'less');
     const res = await addPapers({ ids: '2605.11128\nhttps://arxiv.org/abs/2605.11143v1\nnonsense', file: { name: 'My Library.json', text: readFileSync(join(FIXTURES, 'profile', 'zotero.json'), 'utf8') } });
     expect(res.status).toBe(200);
     expect(res.text).toContain('Added 4 papers to your profile. 1 was in it already.');
@@ -122,7 +122,7 @@ describe('papers you like', () => {
 
   it('"Download my data" includes the profile; "Delete my data" deletes it with every other row of the reader', async () => {
     await addPapers({ ids: '2605.11128' });
-    h.app.profiles.setFeedback(id, '2605.11153', 'less');
+    await h.app.profiles.setFeedback(id, '2605.11153', 'less');
     const data = (await (await fetch(`${base}/preferences/export${q()}`)).json()) as { profile: unknown[]; otherRecords?: unknown };
     expect(data.profile).toEqual([
       expect.objectContaining({ paper: '2605.11153', signal: 'less like this', origin: 'email', title: 'Decomposing Evolutionary Mixture-of-LoRA Architectures' }),

@@ -19,7 +19,7 @@ describe('rank command', () => {
     app.subscriptions.repo.create({ email: 'fan@example.org', status: 'active', now: MORNING, topics: ['long context'] });
     // A reader with a profile: three papers about agents liked from a digest ("More like this").
     const reader = app.subscriptions.repo.create({ email: 'reader@example.org', status: 'active', now: MORNING });
-    for (const p of agentPapers().slice(0, 3)) app.profiles.setFeedback(reader, p.id, 'more');
+    for (const p of agentPapers().slice(0, 3)) await app.profiles.setFeedback(reader, p.id, 'more');
   });
   const agentPapers = () =>
     app.db.prepare("SELECT id, title FROM papers WHERE title LIKE '%Agent%' ORDER BY id").all() as { id: string; title: string }[];

@@ -53,7 +53,7 @@ describe('Picked for you', () => {
     const after = await appWithReaders();
     const liked = papersAbout(after.app, 'Agent').slice(0, 3);
     expect(liked.length).toBe(3);
-    for (const p of liked) after.app.profiles.setFeedback(after.ids[3]!, p.id, 'more');
+    for (const p of liked) await after.app.profiles.setFeedback(after.ids[3]!, p.id, 'more');
     // The ranking sees the same papers in both apps.
     prepareEdition(after.app, DATE, after.app.prepareSettings);
 
@@ -84,7 +84,7 @@ describe('Picked for you', () => {
     const probe = await appWithReaders();
     prepareEdition(probe.app, DATE, probe.app.prepareSettings);
     const top = selections(probe.app).get(probe.ids[0]!)![0]!.papers.map((p) => p.id);
-    app.profiles.setFeedback(reader, top[0]!, 'less');
+    await app.profiles.setFeedback(reader, top[0]!, 'less');
     prepareEdition(app, DATE, app.prepareSettings);
     const mine = selections(app).get(reader)![0]!.papers.map((p) => p.id);
     expect(mine).toHaveLength(top.length);
@@ -97,7 +97,7 @@ describe('Picked for you', () => {
   it('keeps a pasted id that no source brought yet, and uses it once a source does', async () => {
     const { app, ids } = await appWithReaders();
     const reader = ids[0]!;
-    app.profiles.importPapers(reader, { format: 'list', papers: [{ paperId: '2608.99991', title: null, abstract: null }], skipped: [] });
+    await app.profiles.importPapers(reader, { format: 'list', papers: [{ paperId: '2608.99991', title: null, abstract: null }], skipped: [] });
     prepareEdition(app, '2026-08-20', app.prepareSettings);
     expect(selections(app).get(reader)!.map((s) => s.kind)).toEqual(['trending']); // nothing to compare with yet
     // A source brings it (an old paper about agents: not a candidate itself, but now the profile has its text).

@@ -84,7 +84,7 @@ describe('an SMTP outage', () => {
     expect(r).toMatchObject({ paused: true, sent: 0, remaining: 6 });
     await f.smtp.start();
 
-    const retried = retryDeliveries(f.app.db, f.edition.id, f.clock.now());
+    const retried = await retryDeliveries(f.app.store, f.edition.id, f.clock.now());
     expect(retried).toMatchObject({ failed: 0, held: 6, pause: { since: PREPARED_AT } });
     expect(retrySummary('2026-08-21', retried)).toEqual([
       `sending was paused since ${PREPARED_AT} (${retried.pause!.reason}): lifted; 6 pending deliveries of 2026-08-21 were held by it`,
@@ -92,7 +92,7 @@ describe('an SMTP outage', () => {
     ]);
     // A scheduled send now goes at once: there is no pause left to wait for.
     expect(await sendDue(f.app, f.app.sendSettings, { editionId: f.edition.id, probeNow: false })).toMatchObject({ paused: false, sent: 6, remaining: 0 });
-    expect(retrySummary('2026-08-21', retryDeliveries(f.app.db, f.edition.id, f.clock.now()))).toEqual([
+    expect(retrySummary('2026-08-21', await retryDeliveries(f.app.store, f.edition.id, f.clock.now()))).toEqual([
       'nothing to retry in 2026-08-21: no failed, waiting or paused deliveries',
     ]);
   });

@@ -7,12 +7,12 @@ import { createApp } from '../../src/app.js';
 import { loadConfigOrExit } from '../../src/entry.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { sendDue } from '../../src/mail/send-edition.js';
-import { compileStoredEdition, loadEditionById } from '../../src/digest/stored-edition.js';
+import { compileStoredEdition, readStoredEditionById } from '../../src/digest/stored-edition.js';
 
 const editionId = Number(process.env.SEND_CHILD_EDITION_ID);
 const app = createApp(loadConfigOrExit(), { logger: createLogger({ level: 'warn', destination: process.stderr as never }) });
 // Load the renderer's modules before "ready", so the time after "go" is the send's own.
-await compileStoredEdition(loadEditionById(app.db, editionId)!, { publicBaseUrl: app.config.publicBaseUrl });
+await compileStoredEdition((await readStoredEditionById(app.store, editionId))!, { publicBaseUrl: app.config.publicBaseUrl });
 process.stdout.write('ready\n');
 let go = false;
 for await (const line of createInterface({ input: process.stdin })) if ((go = line.trim() === 'go')) break;

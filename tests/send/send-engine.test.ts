@@ -152,7 +152,7 @@ describe('sendDue against a faulty SMTP server', () => {
     expect(rows.find((d) => d.status === 'failed')!.error).toMatch(/554 5\.7\.1/);
 
     f.smtp.faults.data = undefined;
-    expect(retryDeliveries(f.app.db, f.edition.id, f.clock.now())).toMatchObject({ failed: r.failed, held: 15 - r.failed, pause: { since: PREPARED_AT } });
+    expect(await retryDeliveries(f.app.store, f.edition.id, f.clock.now())).toMatchObject({ failed: r.failed, held: 15 - r.failed, pause: { since: PREPARED_AT } });
     expect(createSendPauseRepo(f.app.db).get()).toBeUndefined();
     const again = await sendDue(f.app, f.app.sendSettings, { editionId: f.edition.id });
     expect(again).toMatchObject({ sent: 15, paused: false, remaining: 0 });

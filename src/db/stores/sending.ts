@@ -1,8 +1,9 @@
 // The sending area of the Store (the delivery ledger, send workers and the crash rule, send pause, job runs, locks):
 // its repositories' interface and the factory of each engine. So far: the named locks that keep one daily job (and
 // one preparer of an edition) at a time across every process sharing the database, and the delivery ledger as a
-// sender claims and records. The senders' registry and the pause still go through the synchronous SQLite
-// repositories until they move here.
+// sender claims and records, and `papers retry` (an edition's failed and waiting deliveries back in the queue, the
+// pause lifted). The senders' registry and the pause still go through the synchronous SQLite repositories until they
+// move here.
 import type { Db } from '../open.js';
 import type { PgPool } from '../postgres/pool.js';
 import { createSqliteLockStore } from '../sqlite/locks-store.js';
@@ -11,6 +12,8 @@ import { createSqliteDeliveryLedger } from '../sqlite/delivery-ledger.js';
 import { createPostgresDeliveryLedger } from '../postgres/delivery-ledger.js';
 import { createSqliteSenderStores } from '../sqlite/senders-store.js';
 import { createPostgresSenderStores } from '../postgres/senders-store.js';
+import { createSqliteDeliveryRetry } from '../sqlite/delivery-retry.js';
+import { createPostgresDeliveryRetry } from '../postgres/delivery-retry.js';
 
 /** A lock this process holds. */
 export interface HeldLock {
@@ -152,12 +155,32 @@ export interface SendPauseStore {
   liftSendPause(): Promise<boolean>;
 }
 
-export interface SendingStore extends LockStore, DeliveryLedger, SenderRegistry, SendPauseStore {}
+/** What `papers retry` did to an edition's deliveries (see DeliveryRetry). */
+export interface RetryResult {
+  /** Failed deliveries put back with a fresh attempt budget. */
+  failed: number;
+  /** Pending deliveries that were waiting for a retry time and are due now. */
+  waiting: number;
+  /** Due pending deliveries that the lifted pause was holding back (0 when sending was not paused). */
+  held: number;
+  /** The pause that was lifted, if sending was paused. */
+  pause: SendPauseRow | undefined;
+}
+
+export interface DeliveryRetry {
+  /**
+   * In one transaction: an edition's failed deliveries go back to pending with a fresh attempt budget, those waiting
+   * for a retry time are due now, and a pause of sending is lifted. Bounced and skipped deliveries stay.
+   */
+  retryDeliveries(editionId: number, now: string): Promise<RetryResult>;
+}
+
+export interface SendingStore extends LockStore, DeliveryLedger, SenderRegistry, SendPauseStore, DeliveryRetry {}
 
 export function createSqliteSendingStore(db: Db): SendingStore {
-  return { ...createSqliteLockStore(db), ...createSqliteDeliveryLedger(db), ...createSqliteSenderStores(db) };
+  return { ...createSqliteLockStore(db), ...createSqliteDeliveryLedger(db), ...createSqliteSenderStores(db), ...createSqliteDeliveryRetry(db) };
 }
 
 export function createPostgresSendingStore(pool: PgPool): SendingStore {
-  return { ...createPostgresLockStore(pool), ...createPostgresDeliveryLedger(pool), ...createPostgresSenderStores(pool) };
+  return { ...createPostgresLockStore(pool), ...createPostgresDeliveryLedger(pool), ...createPostgresSenderStores(pool), ...createPostgresDeliveryRetry(pool) };
 }

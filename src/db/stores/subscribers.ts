@@ -1,7 +1,7 @@
 // The subscribers area of the Store: subscribers and their topics (status moves pending → active → unsubscribed, or
 // → bounced), the subscribe intake's batch, the CSV import and export, the daily counts by status, and the read
-// models of the app's health (/healthz, /readyz) and /metrics. Reader profiles are another repository
-// (src/db/profiles-repo.ts). Implementations: src/db/sqlite/subscribers-repo.ts, src/db/postgres/subscribers-repo.ts.
+// models of the app's health (/healthz, /readyz) and /metrics. Reader profiles are another area
+// (src/db/stores/profiles.ts). Implementations: src/db/sqlite/subscribers-repo.ts, src/db/postgres/subscribers-repo.ts.
 // Invariants: every method is one unit of work (its own transaction when it writes more than one statement); values
 // are the same on both engines (ISO-8601 UTC times with ms, `paused` a boolean, ids and counts numbers); deleting a
 // subscriber removes every row that refers to them, in any table (found through the schema's foreign keys, so

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { page } from './layout.js';
 import { html } from './html.js';
 import { legend, lineChart, stackedBars } from './admin-charts.js';
-import type { EditionSends } from '../../db/admin-queries.js';
+import type { EditionSends } from '../../db/stores/admin.js';
 import type { JobRunRow } from '../../db/job-runs-repo.js';
 
 const ADMIN_CSS = `

@@ -6,7 +6,6 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../../app.js';
-import { createEditionsRepo } from '../../db/editions-repo.js';
 import { localDate } from '../../digest/schedule.js';
 import { DAILY_JOB, DAILY_LOCK, runDailyJob } from '../../jobs/daily.js';
 import { createJobRunsRepo } from '../../db/job-runs-repo.js';
@@ -14,7 +13,6 @@ import { lockHolder } from '../../jobs/lock.js';
 import { truthfulRun } from '../../jobs/abandoned-runs.js';
 import { createJobRunner, type JobRunner } from '../../jobs/runner.js';
 import { nextRunAfter, parseDailySchedule } from '../../jobs/cron-schedule.js';
-import { createAdminQueries } from '../../db/admin-queries.js';
 import {
   bearerMatches,
   createLoginThrottle,
@@ -44,8 +42,6 @@ export const adminRoutes: FastifyPluginAsync<AdminOptions> = async (base, opts) 
   const fastify = base.withTypeProvider<ZodTypeProvider>();
   const isoDate = isoDateSchema(() => app.clock.now());
   const runner = opts.runner ?? createJobRunner(app.logger);
-  const queries = createAdminQueries(app.db);
-  const editions = createEditionsRepo(app.db);
   const runs = createJobRunsRepo(app.db);
   const throttle = createLoginThrottle();
   const secure = app.config.publicBaseUrl.startsWith('https://');
@@ -92,7 +88,7 @@ export const adminRoutes: FastifyPluginAsync<AdminOptions> = async (base, opts) 
         },
       },
       async (req) => {
-        const list = queries.searchSubscribers(req.query);
+        const list = await app.store.adminSubscribers(req.query);
         return { subscribers: list, next: list.length === req.query.limit ? list.at(-1)!.id : null };
       },
     );
@@ -136,13 +132,10 @@ export const adminRoutes: FastifyPluginAsync<AdminOptions> = async (base, opts) 
       '/api/admin/editions/:date',
       { schema: { tags, security, summary: 'An edition and its delivery status', params: z.object({ date: isoDate }) } },
       async (req, reply) => {
-        const e = editions.getByDate(req.params.date);
-        if (!e) return reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no edition for ${req.params.date}` } });
-        return {
-          edition: { id: e.id, date: e.date, status: e.status, reason: e.reason, subject: e.subject, preparedAt: e.prepared_at },
-          deliveries: editions.deliveryCounts(e.id),
-          problems: queries.deliveryProblems(e.id),
-        };
+        const edition = await app.store.editionOverview(req.params.date);
+        if (!edition) return reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no edition for ${req.params.date}` } });
+        const [deliveries, problems] = await Promise.all([app.store.editionDeliveryCounts(edition.id), app.store.deliveryProblems(edition.id)]);
+        return { edition, deliveries, problems };
       },
     );
   });
@@ -180,7 +173,7 @@ export const adminRoutes: FastifyPluginAsync<AdminOptions> = async (base, opts) 
             now,
             counts: await app.store.countSubscribersByStatus(),
             activeHistory: await app.store.activeSubscribersHistory(90),
-            editions: queries.editionSends(30),
+            editions: await app.store.editionSends(30),
             runs: runs.recent(DAILY_JOB, 15).map((r) => truthfulRun(app.db, r, now)),
             lock: lockHolder(app.db, DAILY_LOCK, now),
             runningHere: runner.current(),

@@ -15,7 +15,6 @@ import { feedbackPage, feedbackSavedPage, unknownPaperPage, type FeedbackPaperVi
 import { authorsLine, safeUrl } from '../../digest/view.js';
 import { cleanAuthors } from '../../lib/author-names.js';
 import { richHtml, texExcerpt, texToRich } from '../../lib/tex.js';
-import { createPapersRepo } from '../../db/papers-repo.js';
 
 const HTML = 'text/html; charset=utf-8';
 const params = z.object({ paper: z.string().min(1).max(100).meta({ description: 'The paper (arXiv id)' }) });
@@ -26,10 +25,8 @@ const choiceForm = z.object({ choice: z.enum(['more', 'less', 'none']) }).strict
 export const feedbackRoutes: FastifyPluginAsync<{ app: AppDeps }> = async (base, { app }) => {
   const fastify = base.withTypeProvider<ZodTypeProvider>();
   const secret = app.config.secretKey;
-  const papers = createPapersRepo(app.db);
-
-  const paperView = (id: string): FeedbackPaperView | null => {
-    const p = papers.get(id);
+  const paperView = async (id: string): Promise<FeedbackPaperView | null> => {
+    const p = await app.store.getPaper(id);
     if (!p) return null;
     const text = p.aiSummary ?? p.abstract;
     return {
@@ -42,18 +39,18 @@ export const feedbackRoutes: FastifyPluginAsync<{ app: AppDeps }> = async (base,
   };
 
   /** The subscriber the link proves and the paper it names, or null after answering with the right page. */
-  const check = (paperId: string, token: string | undefined, reply: FastifyReply): { id: number; paper: FeedbackPaperView } | null => {
+  const check = async (paperId: string, token: string | undefined, reply: FastifyReply): Promise<{ id: number; paper: FeedbackPaperView } | null> => {
     reply.header('cache-control', 'no-store').type(HTML);
     const id = verifyFeedbackToken(secret, paperId, token ?? '');
     if (id === null) {
       void reply.code(404).send(badLinkPage());
       return null;
     }
-    if (!app.subscriptions.repo.get(id)) {
+    if (!(await app.store.getSubscriber(id))) {
       void reply.code(404).send(noSubscriberPage());
       return null;
     }
-    const paper = paperView(paperId);
+    const paper = await paperView(paperId);
     if (!paper) {
       void reply.code(404).send(unknownPaperPage());
       return null;
@@ -74,13 +71,13 @@ export const feedbackRoutes: FastifyPluginAsync<{ app: AppDeps }> = async (base,
       },
     },
     async (req, reply) => {
-      const ok = check(req.params.paper, req.query.token, reply);
+      const ok = await check(req.params.paper, req.query.token, reply);
       if (!ok) return reply;
       return reply.send(
         feedbackPage({
           paper: ok.paper,
           asked: req.params.choice,
-          state: app.profiles.state(ok.id, req.params.paper),
+          state: await app.profiles.state(ok.id, req.params.paper),
           actionUrl: actionUrl(req.params.paper, req.query.token!),
           preferencesUrl: subscriberUrls('', secret, ok.id).preferencesUrl,
         }),
@@ -100,13 +97,13 @@ export const feedbackRoutes: FastifyPluginAsync<{ app: AppDeps }> = async (base,
       },
     },
     async (req, reply) => {
-      const ok = check(req.params.paper, req.query.token, reply);
+      const ok = await check(req.params.paper, req.query.token, reply);
       if (!ok) return reply;
       const form = choiceForm.safeParse(req.body ?? {});
-      const state = app.profiles.state(ok.id, req.params.paper);
+      const state = await app.profiles.state(ok.id, req.params.paper);
       const links = { actionUrl: actionUrl(req.params.paper, req.query.token!), preferencesUrl: subscriberUrls('', secret, ok.id).preferencesUrl };
       if (!form.success) return reply.code(400).send(feedbackPage({ paper: ok.paper, asked: 'more', state, ...links }));
-      const saved = app.profiles.setFeedback(ok.id, req.params.paper, form.data.choice);
+      const saved = await app.profiles.setFeedback(ok.id, req.params.paper, form.data.choice);
       if (!saved) return reply.code(404).send(noSubscriberPage());
       return reply.send(feedbackSavedPage({ paper: ok.paper, state: form.data.choice, previous: saved.previous, ...links }));
     },

@@ -1,5 +1,6 @@
-// Prometheus metrics on a per-app registry (never prom-client's global one). Counts come from the database at scrape
-// time (one read of the store's metrics read model per scrape, shared by every metric), so they are right whichever process did the work and survive restarts; only the SMTP send duration
+// Prometheus metrics on a per-app registry (never prom-client's global one). Counts come from the Store at scrape
+// time (one read of its metrics read model per scrape, shared by every metric), so they are right whichever process
+// did the work and survive restarts, on either engine; only the SMTP send duration
 // (observed by wrapping the mailer) and the subscribe intake's counters (shared with its thread) are per process.
 import type { FastifyPluginAsync } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -7,8 +8,8 @@ import type { AppDeps } from '../../app.js';
 import type { Mailer } from '../../mail/mailer.js';
 import type { MetricsCounts, SubscriberStore } from '../../db/stores/subscribers.js';
 import type { IngestStore } from '../../db/stores/ingest.js';
+import type { SendPauseStore } from '../../db/stores/sending.js';
 import { DAILY_JOB } from '../../jobs/daily.js';
-import { createSendPauseRepo } from '../../db/send-pause-repo.js';
 import { bearerMatches } from './admin-auth.js';
 
 export interface Metrics {
@@ -21,13 +22,14 @@ const TERMINAL = ['sent', 'failed', 'bounced', 'skipped'] as const;
 const QUEUED = ['pending', 'sending'] as const;
 
 export function createMetrics(
-  app: Pick<AppDeps, 'db' | 'subscriptions'> & { store: Pick<SubscriberStore, 'metricsCounts' | 'lastSuccessfulRun'> & Pick<IngestStore, 'failedIngestPartsBySource'> },
+  app: Pick<AppDeps, 'subscriptions'> & {
+    store: Pick<SubscriberStore, 'metricsCounts' | 'lastSuccessfulRun'> & Pick<IngestStore, 'failedIngestPartsBySource'> & Pick<SendPauseStore, 'sendPause'>;
+  },
   options: { processMetrics?: boolean } = {},
 ): Metrics {
   const registry = new Registry();
-  const { db, store } = app;
+  const { store } = app;
   const intake = app.subscriptions.intakeCounters;
-  const pauses = createSendPauseRepo(db);
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
 
   // prom-client starts every metric's collect() in the same turn of a scrape: they share one read while it runs.
@@ -149,8 +151,8 @@ export function createMetrics(
     name: 'papers_send_paused',
     help: 'Whether sending is paused because the mail server cannot take mail (1) or not (0); see papers status',
     registers: [registry],
-    collect() {
-      this.set(pauses.get() ? 1 : 0);
+    async collect() {
+      this.set((await store.sendPause()) ? 1 : 0);
     },
   });
   const sendDuration = new Histogram({

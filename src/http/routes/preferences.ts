@@ -79,7 +79,7 @@ export const preferencesRoutes: FastifyPluginAsync<{ app: AppDeps }> = async (ba
     return reply
       .code(status)
       .type(HTML)
-      .send(preferencesPage({ ...profile, profile: app.profiles.list(id), maxPapers: app.profiles.maxPapers, links, defaults, ...extra }));
+      .send(preferencesPage({ ...profile, profile: await app.profiles.list(id), maxPapers: app.profiles.maxPapers, links, defaults, ...extra }));
   };
 
   fastify.get('/preferences', { schema: { tags: ['preferences'], summary: 'The preferences page', querystring: tokenQuery } }, async (req, reply) => {
@@ -172,7 +172,7 @@ export const preferencesRoutes: FastifyPluginAsync<{ app: AppDeps }> = async (ba
       let overLimit = 0;
       const skipped: ImportResult['skipped'] = [];
       for (const read of reads) {
-        const outcome = app.profiles.importPapers(id, read);
+        const outcome = await app.profiles.importPapers(id, read);
         if (!outcome) return reply.code(404).type(HTML).send(noSubscriberPage());
         added += outcome.added;
         present += outcome.present;
@@ -202,7 +202,7 @@ export const preferencesRoutes: FastifyPluginAsync<{ app: AppDeps }> = async (ba
       const form = removePaperForm.safeParse(req.body ?? {});
       if (!form.success) return render(reply, id, req.query.token!, 400, { notice: { kind: 'error', text: 'Nothing removed: no paper named.' } });
       // Idempotent: removing a paper that is not there says the same.
-      app.profiles.remove(id, form.data.paper);
+      await app.profiles.remove(id, form.data.paper);
       return render(reply, id, req.query.token!, 200, { notice: { kind: 'ok', text: 'Removed from your profile.' } });
     },
   );

@@ -1,0 +1,27 @@
+// Rules of the profiles area that both engines apply the same way (a module of its own, free of engine imports).
+import type { ProfileImport, ProfileImportCounts } from './profiles.js';
+
+/** Papers kept per reader at most: an import beyond it keeps the first ones (README, "Papers you already like"). */
+export const MAX_PROFILE_PAPERS = 300;
+
+/**
+ * How an import's papers fall, given the ids the profile holds: added in order while there is room, present when
+ * held (or met earlier in the import), over the limit otherwise. One rule for both engines.
+ */
+export function planProfileImport(held: ReadonlySet<string>, papers: readonly ProfileImport[]): { add: ProfileImport[]; counts: ProfileImportCounts } {
+  const seen = new Set(held);
+  let room = MAX_PROFILE_PAPERS - held.size;
+  const add: ProfileImport[] = [];
+  const counts = { added: 0, present: 0, overLimit: 0 };
+  for (const p of papers) {
+    if (seen.has(p.paperId)) counts.present++;
+    else if (room <= 0) counts.overLimit++;
+    else {
+      seen.add(p.paperId);
+      add.push(p);
+      room--;
+      counts.added++;
+    }
+  }
+  return { add, counts };
+}
