@@ -5,7 +5,8 @@
 // paper shown is in edition_papers. Engines only read a page's data and write a step in one transaction.
 // Invariant: the same rows and ranking give the same deliveries on either engine; nothing here reads or writes.
 import type { PaperRow } from '../db/stores/ingest.js';
-import { buildPersonalEdition, personalFor, personalPool, type PersonalEdition, type ProfileRow } from '../rank/personal.js';
+import type { AudienceMember, DeliveryDraft, EditionPaperDraft, PreparationPage } from '../db/stores/preparation.js';
+import { buildPersonalEdition, personalFor, personalPool, type PersonalEdition } from '../rank/personal.js';
 import { editionWindow, type EditionRanking, type RankSettings } from '../rank/edition.js';
 import { selectForSubscriber, type PersonalOptions, type Section } from '../rank/select.js';
 import type { ProfileEntry } from '../rank/profile.js';
@@ -29,6 +30,8 @@ export interface PrepareSettings extends RankSettings {
 }
 
 export type PrepareOptions = { emptyReason?: string; failedParts?: string[] };
+
+export type { AudienceMember, DeliveryDraft, EditionPaperDraft, PreparationPage };
 
 const WEEK_HOURS = 7 * 24;
 
@@ -100,43 +103,6 @@ export function planEdition(daily: EditionRanking, date: string, s: PrepareSetti
   };
 }
 
-/** A member of the frozen audience as a page reads it (`paused` is 0/1 on SQLite, a boolean on PostgreSQL). */
-export interface AudienceMember {
-  id: number;
-  timezone: string | null;
-  delivery_hour: number | null;
-  frequency: string;
-  paused: number | boolean;
-}
-
-/** A page of the audience with what selecting for its readers needs, each read once for the whole page. */
-export interface PreparationPage {
-  members: readonly AudienceMember[];
-  topics: ReadonlyMap<number, readonly string[]>;
-  /** Papers accepted for a reader (the never-twice ledger), or still outstanding in another edition. */
-  alreadyHad: ReadonlyMap<number, ReadonlySet<string>>;
-  profiles: ReadonlyMap<number, readonly ProfileRow[]>;
-}
-
-export interface DeliveryDraft {
-  editionId: number;
-  subscriberId: number;
-  status: 'pending' | 'skipped';
-  selectionJson: string;
-  dueAt: string;
-  messageId: string;
-  now: string;
-  kind: DigestKind;
-}
-
-export interface EditionPaperDraft {
-  paperId: string;
-  rank: number;
-  score: number;
-  reason: string;
-  snapshotJson: string;
-}
-
 export interface EditionSelection {
   /** The date the never-twice ledger is read from (papers older than the window cannot be candidates). */
   readonly fromDate: string;
@@ -155,11 +121,11 @@ export interface EditionSelection {
   /** Papers stored in edition_papers so far. */
   storedCount(): number;
   /**
-   * The ids whose text the personal part of a page would ask for: the pools of the rankings its profiled readers
-   * need, until they are built. (An engine that reads asynchronously fetches them, and the page's profile papers,
-   * before `selectPage`.)
+   * The ids whose text `selectPage` may ask for on this page: the pools of the rankings its profiled readers need,
+   * until they are built, and the page's profile papers those rankings do not know yet. (An engine that reads
+   * asynchronously fetches them before `selectPage`; a synchronous one answers `texts` as asked.)
    */
-  poolTextIds(page: PreparationPage): string[];
+  textIdsFor(page: PreparationPage): string[];
 }
 
 export function createEditionSelection(c: {
@@ -283,14 +249,21 @@ export function createEditionSelection(c: {
     },
     topIds: () => main.trending.slice(0, s.size).map((p) => p.id),
     storedCount: () => stored.size,
-    poolTextIds(page) {
+    textIdsFor(page) {
       if (!page.profiles.size) return [];
       const kinds = new Set<DigestKind>();
       for (const sub of page.members) {
         const kind = page.profiles.has(sub.id) ? kindOf(sub) : null;
-        if (kind && !personal.has(kind)) kinds.add(kind);
+        if (kind) kinds.add(kind);
       }
-      return [...kinds].flatMap((k) => poolOf(k).map((p) => p.id));
+      const ids = new Set<string>();
+      for (const kind of kinds) {
+        const pe = personal.get(kind);
+        if (!pe) for (const p of poolOf(kind)) ids.add(p.id);
+        // profilesOf resolves every profile of the page for each ranking it is called for.
+        for (const rows of page.profiles.values()) for (const r of rows) if (!pe?.knows(r.paperId)) ids.add(r.paperId);
+      }
+      return [...ids];
     },
   };
 }
