@@ -203,6 +203,16 @@ describe('preparing an edition on PostgreSQL', () => {
     expect(await pgSnapshot(url, edition.id)).toEqual(expected);
   }, 60_000);
 
+  it('a date with nothing in its candidate window is an empty edition, decided anew when its date is prepared again', async () => {
+    const { store } = await freshPostgres();
+    const r = await prepareEditionOnStore(deps(store), '2027-03-01', app.prepareSettings);
+    expect(r).toMatchObject({ created: true, deliveries: 0, edition: { status: 'empty', reason: 'no papers in the candidate window', date: '2027-03-01' } });
+    // An empty edition holds nothing, so preparing its date again decides anew (here: told why it is empty).
+    const again = await prepareEditionOnStore(deps(store), '2027-03-01', app.prepareSettings, { emptyReason: 'ingest failed' });
+    expect(again.edition).toMatchObject({ status: 'empty', reason: 'ingest failed' });
+    expect(again.edition.id).not.toBe(r.edition.id);
+  }, 60_000);
+
   it('the Store path on SQLite writes the same edition too', async () => {
     copyFileSync(join(sqliteCopy.dir, 'before.db'), join(sqliteCopy.dir, 'copy.db'));
     const db = openDatabase(join(sqliteCopy.dir, 'copy.db'));
