@@ -14,10 +14,11 @@ import { createPostgresEditionStore, createSqliteEditionStore, type EditionStore
 import { createPostgresSendingStore, createSqliteSendingStore, type SendingStore } from './stores/sending.js';
 import { createPostgresProfileStore, createSqliteProfileStore, type ProfileStore } from './stores/profiles.js';
 import { createPostgresAdminReadModel, createSqliteAdminReadModel, type AdminReadModel } from './stores/admin.js';
+import { createPostgresEditionPreparationStore, createSqliteEditionPreparationStore, type EditionPreparationStore } from './stores/preparation.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
-export interface Store extends IngestStore, SubscriberStore, EditionStore, SendingStore, ProfileStore, AdminReadModel {
+export interface Store extends IngestStore, SubscriberStore, EditionStore, SendingStore, ProfileStore, AdminReadModel, EditionPreparationStore {
   readonly engine: Engine;
   /** Closes the connection (SQLite) or ends the pool (PostgreSQL). Idempotent. */
   close(): Promise<void>;
@@ -33,6 +34,7 @@ export function sqliteStore(db: Db): Store {
     ...createSqliteSendingStore(db),
     ...createSqliteProfileStore(db),
     ...createSqliteAdminReadModel(db),
+    ...createSqliteEditionPreparationStore(db),
     async close() {
       if (db.open) db.close();
     },
@@ -50,6 +52,7 @@ export function postgresStore(pool: PgPool): Store {
     ...createPostgresSendingStore(pool),
     ...createPostgresProfileStore(pool),
     ...createPostgresAdminReadModel(pool),
+    ...createPostgresEditionPreparationStore(pool),
     async close() {
       if (ended) return;
       ended = true;

@@ -4,9 +4,8 @@
 // Invariant: the ranking of a date is a function of the stored observations and of the date (and settings),
 // never of the wall-clock time of the run: on the day at 07:00, at 09:00 or two days later it is the same.
 import { DateTime } from 'luxon';
-import type { CandidatesRepo } from '../db/candidates-repo.js';
 import { rankTrending } from './score.js';
-import { blendTopic, parseTopic, type TopicHit } from './topics.js';
+import { blendTopic, parseTopic, type TopicHit, type TopicQuery } from './topics.js';
 import type { Candidate, ScoredPaper, TopicMatches, TrendParams } from './types.js';
 
 export interface RankSettings {
@@ -61,7 +60,18 @@ export interface Precomputed {
   trending: { trend: TrendParams; list: ScoredPaper[] }[];
 }
 
-export function rankEdition(repo: Pick<CandidatesRepo, 'load' | 'matchTopic'>, date: string, s: RankSettings, pre?: Precomputed): EditionRanking {
+/**
+ * What the ranking reads, synchronously (SQLite: src/db/candidates-repo.ts): the candidate window with each paper's
+ * observations, and the papers of a window matching a topic. The asynchronous twin is rank/edition-async.ts.
+ */
+export interface CandidateReader {
+  /** Papers appeared in (from, to], in id order, each with its observations up to `asOf` (or its `late` one). */
+  load(from: string, to: string, asOf: string): Candidate[];
+  /** Papers of the window (from, to] matching a topic, unordered; relevance larger is better. */
+  matchTopic(q: TopicQuery, from: string, to: string): TopicHit[];
+}
+
+export function rankEdition(repo: CandidateReader, date: string, s: RankSettings, pre?: Precomputed): EditionRanking {
   const w = editionWindow(date, s);
   const candidates = pre?.candidates ?? repo.load(w.from, w.asOf, w.asOf);
   // FTS5 hits depend on the window only, not on the trend parameters: shared by derived rankings.

@@ -30,6 +30,8 @@ export interface PersonalEdition {
     readers: ReadonlyMap<number, readonly ProfileRow[]>,
     texts: (ids: string[]) => ReadonlyMap<string, PaperText>,
   ): Map<number, ProfileEntry[]>;
+  /** Whether a profile paper's scoring input is built already (profilesOf asks `texts` only for those that are not). */
+  knows(paperId: string): boolean;
 }
 
 /** A profile paper as the scorer reads it: its nearest pool papers (computed once per edition, rank/profile.ts). */
@@ -71,6 +73,7 @@ export function buildPersonalEdition(pool: readonly ScoredPaper[], texts: Readon
     index,
     space,
     terms,
+    knows: (paperId) => known.has(paperId),
     profilesOf(readers, texts) {
       const out = new Map<number, ProfileEntry[]>();
       let missing: Set<string> | undefined;

@@ -12,18 +12,18 @@ import { httpCacheCutoff, keptFailures, keptSkipReasons } from '../stores/ingest
 import { freshPaper, mergedPaper, MERGED_FIELDS, paperRowOf, sameInstant, type ListCodec, type PaperFields } from '../stores/paper-merge.js';
 
 /** A stored paper as PostgreSQL returns it: jsonb lists parsed, times as ISO strings, dates as YYYY-MM-DD. */
-interface PgPaper extends PaperFields<string[]> {
+export interface PgPaper extends PaperFields<string[]> {
   first_seen_at: string;
 }
 
 type Merged = PaperFields<string[]>;
 
-const COLUMNS = `id, title, abstract, authors_json, published_at, daily_date, first_seen_at, ai_summary, ai_keywords_json,
+export const PAPER_COLUMNS = `id, title, abstract, authors_json, published_at, daily_date, first_seen_at, ai_summary, ai_keywords_json,
   categories_json, thumbnail_url, hf_url, arxiv_url, pdf_url, github_url, project_url, organization, sources_json`;
-const SELECT_ONE = `SELECT ${COLUMNS} FROM papers WHERE id = $1`;
+const SELECT_ONE = `SELECT ${PAPER_COLUMNS} FROM papers WHERE id = $1`;
 const SELECT_ONE_LOCKED = `${SELECT_ONE} FOR UPDATE`;
 // id order: every instance takes the row locks in the same order.
-const SELECT_MANY_LOCKED = `SELECT ${COLUMNS} FROM papers WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`;
+const SELECT_MANY_LOCKED = `SELECT ${PAPER_COLUMNS} FROM papers WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`;
 const COUNT = 'SELECT count(*) AS n FROM papers';
 // $18 is both first_seen_at and updated_at. A row another instance inserted meanwhile yields nothing: merge into it.
 const INSERT = `INSERT INTO papers (id, title, abstract, authors_json, published_at, daily_date, ai_summary, ai_keywords_json,
@@ -57,7 +57,7 @@ const UPSERT_CACHED = `INSERT INTO http_cache (url, etag, last_modified, body, c
 const TOUCH_CACHED = 'UPDATE http_cache SET fetched_at = $2 WHERE url = $1';
 const PRUNE_CACHED = 'DELETE FROM http_cache WHERE fetched_at < $1';
 
-const toPaperRow = (r: PgPaper): PaperRow => paperRowOf(r, (list) => list);
+export const toPaperRow = (r: PgPaper): PaperRow => paperRowOf(r, (list) => list);
 
 const LISTS: ListCodec<string[]> = { of: (values) => [...values], union };
 const fresh = (source: SourceName, e: PaperEntry): Merged => freshPaper(LISTS, source, e);

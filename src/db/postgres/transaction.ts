@@ -55,3 +55,24 @@ export async function inSavepoint<T>(c: PgClient, fn: () => Promise<T>): Promise
     throw err;
   }
 }
+
+/** `fn` reading one consistent snapshot (REPEATABLE READ, READ ONLY): several queries see the same committed rows. */
+export async function inReadSnapshot<T>(pool: PgPool, fn: (c: PgClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    try {
+      await client.query('ROLLBACK');
+    } catch {
+      broken = true;
+    }
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}

@@ -1,7 +1,7 @@
 // The editions area of the Store: editions (one per date, frozen once prepared) and their ranked papers, as the
 // archive pages, the Atom feed and the previews read them. Implementations: src/db/sqlite/editions-repo.ts,
-// src/db/postgres/editions-repo.ts. The preparation's writes and the delivery ledger still go through the
-// synchronous SQLite repositories (src/db/editions-repo.ts) until they move here.
+// src/db/postgres/editions-repo.ts. The preparation's reads and writes are the preparation area
+// (src/db/stores/preparation.ts); SQLite's own preparation keeps the synchronous repositories (src/db/editions-repo.ts).
 // Invariants: only `ready` editions are returned by the archive reads; a paper's snapshot leaves the store as the
 // parsed JSON value it was stored as (the digest checks it with zod, src/digest/snapshot.ts); dates are YYYY-MM-DD
 // and times ISO-8601 UTC with ms on both engines.
