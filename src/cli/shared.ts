@@ -4,7 +4,7 @@
 // (another process holds the daily-job lock).
 import { InvalidArgumentError } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
-import { createApp, type AppDeps } from '../app.js';
+import { openApp, type AppDeps, type AppOverrides } from '../app.js';
 import { envWithDotEnv } from '../entry.js';
 import { loadConfig, type Config } from '../config.js';
 import { createLogger } from '../lib/logger.js';
@@ -57,11 +57,12 @@ export function loadCliConfig(io: CliIo, defaults: Record<string, string> = {}):
   return loadConfig({ ...defaults, ...envWithDotEnv(io.env) });
 }
 
-export async function withApp<T>(io: CliIo, fn: (app: AppDeps) => Promise<T>, overrides: Parameters<typeof createApp>[1] = {}): Promise<T> {
+export async function withApp<T>(io: CliIo, fn: (app: AppDeps) => Promise<T>, overrides: AppOverrides = {}): Promise<T> {
   const env = envWithDotEnv(io.env);
   const config = loadConfig(env);
   // Logs go to stderr so stdout carries only the command's own output.
-  const app = createApp(config, { logger: createLogger({ level: env.LOG_LEVEL ?? 'warn', destination: io.stderr as never }), ...overrides });
+  // On the configured engine: the SQLite file, or PostgreSQL when DATABASE_URL is set.
+  const app = await openApp(config, { logger: createLogger({ level: env.LOG_LEVEL ?? 'warn', destination: io.stderr as never }), ...overrides });
   try {
     return await fn(app);
   } finally {
