@@ -12,10 +12,11 @@ import { createPostgresIngestStore, createSqliteIngestStore, type IngestStore } 
 import { createPostgresSubscriberStore, createSqliteSubscriberStore, type SubscriberStore } from './stores/subscribers.js';
 import { createPostgresEditionStore, createSqliteEditionStore, type EditionStore } from './stores/editions.js';
 import { createPostgresSendingStore, createSqliteSendingStore, type SendingStore } from './stores/sending.js';
+import { createPostgresJobRunsStore, createSqliteJobRunsStore, type JobRunsStore } from './stores/job-runs.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
-export interface Store extends IngestStore, SubscriberStore, EditionStore, SendingStore {
+export interface Store extends IngestStore, SubscriberStore, EditionStore, SendingStore, JobRunsStore {
   readonly engine: Engine;
   /** Closes the connection (SQLite) or ends the pool (PostgreSQL). Idempotent. */
   close(): Promise<void>;
@@ -29,6 +30,7 @@ export function sqliteStore(db: Db): Store {
     ...createSqliteSubscriberStore(db),
     ...createSqliteEditionStore(db),
     ...createSqliteSendingStore(db),
+    ...createSqliteJobRunsStore(db),
     async close() {
       if (db.open) db.close();
     },
@@ -44,6 +46,7 @@ export function postgresStore(pool: PgPool): Store {
     ...createPostgresSubscriberStore(pool),
     ...createPostgresEditionStore(pool),
     ...createPostgresSendingStore(pool),
+    ...createPostgresJobRunsStore(pool),
     async close() {
       if (ended) return;
       ended = true;

@@ -42,7 +42,7 @@ describe('requeueAbandonedClaims', () => {
   it('requeues claims whose sender never registered or left no row (rule 1), keeping the attempt count', () => {
     const a = claimedBy('ghost');
     const b = claimedBy(null);
-    expect(hasAbandonedClaims(app.db, { now: clock.now(), leaseMs: LEASE })).toBe(true);
+    expect(await hasAbandonedClaims(app.store, { now: clock.now(), leaseMs: LEASE })).toBe(true);
     expect(requeueAbandonedClaims(app.db, { now: clock.now(), leaseMs: LEASE })).toBe(2);
     expect(statusOf(a)).toMatchObject({ status: 'pending', claim_owner: null, attempts: 1 });
     expect(statusOf(b).status).toBe('pending');
@@ -81,7 +81,7 @@ describe('requeueAbandonedClaims', () => {
     heartbeat(app.db, ours.owner, clock.now());
     app.db.prepare("UPDATE send_workers SET heartbeat_at = ? WHERE owner = 'parent-process'").run(clock.now().toISOString());
     expect(requeueAbandonedClaims(app.db, { now: clock.now(), leaseMs: LEASE })).toBe(0);
-    expect(hasAbandonedClaims(app.db, { now: clock.now(), leaseMs: LEASE })).toBe(false);
+    expect(await hasAbandonedClaims(app.store, { now: clock.now(), leaseMs: LEASE })).toBe(false);
 
     clock.advance(2000); // the remote sender's heartbeat is now older than the lease
     expect(requeueAbandonedClaims(app.db, { now: clock.now(), leaseMs: LEASE })).toBe(1);

@@ -9,7 +9,6 @@ import type { AppDeps } from '../../app.js';
 import { createEditionsRepo } from '../../db/editions-repo.js';
 import { localDate } from '../../digest/schedule.js';
 import { DAILY_JOB, DAILY_LOCK, runDailyJob } from '../../jobs/daily.js';
-import { createJobRunsRepo } from '../../db/job-runs-repo.js';
 import { lockHolder } from '../../jobs/lock.js';
 import { truthfulRun } from '../../jobs/abandoned-runs.js';
 import { createJobRunner, type JobRunner } from '../../jobs/runner.js';
@@ -46,7 +45,6 @@ export const adminRoutes: FastifyPluginAsync<AdminOptions> = async (base, opts) 
   const runner = opts.runner ?? createJobRunner(app.logger);
   const queries = createAdminQueries(app.db);
   const editions = createEditionsRepo(app.db);
-  const runs = createJobRunsRepo(app.db);
   const throttle = createLoginThrottle();
   const secure = app.config.publicBaseUrl.startsWith('https://');
   const auth = { adminToken: token, secretKey: app.config.secretKey };
@@ -123,10 +121,9 @@ export const adminRoutes: FastifyPluginAsync<AdminOptions> = async (base, opts) 
       '/api/admin/jobs/runs',
       { schema: { tags, security, summary: 'The last daily job runs', querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }) } },
       async (req) => ({
-        runs: runs
-          .recent(DAILY_JOB, req.query.limit)
-          .map((r) => truthfulRun(app.db, r, app.clock.now()))
-          .map((row) => ({ ...row, outcome: row.outcome_json ? (JSON.parse(row.outcome_json) as unknown) : null, outcome_json: undefined })),
+        runs: (await Promise.all((await app.store.recentJobRuns(DAILY_JOB, req.query.limit)).map((r) => truthfulRun(app.store, r, app.clock.now())))).map(
+          (row) => ({ ...row, outcome: row.outcome_json ? (JSON.parse(row.outcome_json) as unknown) : null, outcome_json: undefined }),
+        ),
         lock: lockHolder(app.db, DAILY_LOCK, app.clock.now()) ?? null,
         runningHere: runner.current() ?? null,
       }),
@@ -181,7 +178,7 @@ export const adminRoutes: FastifyPluginAsync<AdminOptions> = async (base, opts) 
             counts: await app.store.countSubscribersByStatus(),
             activeHistory: await app.store.activeSubscribersHistory(90),
             editions: queries.editionSends(30),
-            runs: runs.recent(DAILY_JOB, 15).map((r) => truthfulRun(app.db, r, now)),
+            runs: await Promise.all((await app.store.recentJobRuns(DAILY_JOB, 15)).map((r) => truthfulRun(app.store, r, now))),
             lock: lockHolder(app.db, DAILY_LOCK, now),
             runningHere: runner.current(),
             nextRun,
