@@ -39,7 +39,7 @@ describe('requeueAbandonedClaims', () => {
   const worker = (owner: string, host: string, pid: number, heartbeatAt: string) =>
     app.db.prepare('INSERT INTO send_workers (owner, host, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)').run(owner, host, pid, heartbeatAt, heartbeatAt);
 
-  it('requeues claims whose sender never registered or left no row (rule 1), keeping the attempt count', () => {
+  it('requeues claims whose sender never registered or left no row (rule 1), keeping the attempt count', async () => {
     const a = claimedBy('ghost');
     const b = claimedBy(null);
     expect(await hasAbandonedClaims(app.store, { now: clock.now(), leaseMs: LEASE })).toBe(true);
@@ -68,7 +68,7 @@ describe('requeueAbandonedClaims', () => {
     expect(statusOf(d).status).toBe('pending');
   });
 
-  it('leaves alone a live sender on this host and one on another host until its heartbeat is a lease old (rule 3)', () => {
+  it('leaves alone a live sender on this host and one on another host until its heartbeat is a lease old (rule 3)', async () => {
     const ours = newSenderIdentity();
     registerSender(app.db, ours, clock.now());
     const mine = claimedBy(ours.owner);
