@@ -12,7 +12,7 @@ import { hasAbandonedClaims } from '../mail/send-claims.js';
 export interface DueCheckDeps {
   store: Pick<SendPauseStore, 'sendPause'> & Pick<DeliveryLedger, 'anyDue'> & Pick<SenderRegistry, 'claimHolders'>;
   clock: AppDeps['clock'];
-  config: AppDeps['config'];
+  config: { mail: Pick<AppDeps['config']['mail'], 'claimLeaseSeconds'> };
 }
 
 /**
