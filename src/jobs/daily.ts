@@ -116,11 +116,11 @@ async function runLocked(app: AppDeps, date: string, owner: string, options: Dai
       signal,
     });
     // The day's subscribers by status, for the admin chart (the subscribers table only knows the present).
-    await app.store.recordSubscriberCounts(date);
+    await store.recordSubscriberCounts(date);
     let send: SendOutcome | null = null;
     if (prepared.edition.status === 'ready') {
       options.onStage?.('send', { total: await store.countDue(now(), prepared.edition.id) });
-      send = await sendDue({ store: app.store, mailer: app.mailer, clock: app.clock, logger: app.logger }, app.sendSettings, {
+      send = await sendDue({ store, mailer: app.mailer, clock: app.clock, logger: app.logger }, app.sendSettings, {
         editionId: prepared.edition.id,
         onProgress: options.onSendProgress,
         signal,
