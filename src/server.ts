@@ -33,7 +33,7 @@ try {
   startupFailed(err);
 }
 // Daily-run records left `running` by a process that died are closed now, scheduler or not.
-closeAbandonedRuns(app);
+await closeAbandonedRuns(app);
 const metrics = createMetrics(app);
 app.mailer = metrics.instrumentMailer(app.mailer);
 const runner = createJobRunner(app.logger);
@@ -69,8 +69,13 @@ async function shutdown(signal: string) {
   // Most of the budget goes to in-flight sends; what is left to closing the server and the database.
   const finished = await runner.stop(Math.max(budgetMs - 1000, 500));
   if (!finished) {
-    const released = abandonOwnWork(app);
-    app.logger.warn({ event: 'server.claims_released', ...released }, 'in-flight sends did not finish in time; their deliveries are pending again');
+    try {
+      const released = await abandonOwnWork(app);
+      app.logger.warn({ event: 'server.claims_released', ...released }, 'in-flight sends did not finish in time; their deliveries are pending again');
+    } catch (err) {
+      // The next start applies the crash rule and closes the run instead.
+      app.logger.error({ event: 'server.claims_release_failed', err }, 'could not release the claims of sends that did not finish');
+    }
   }
   let exitCode = 0;
   try {

@@ -5,11 +5,11 @@ import type { Command } from 'commander';
 import type { AppDeps } from '../app.js';
 import { withApp, parseDate } from './shared.js';
 import { createEditionsRepo } from '../db/editions-repo.js';
-import { createJobRunsRepo } from '../db/job-runs-repo.js';
 import { nextDueAt } from '../mail/send-edition.js';
 import { DAILY_JOB, truthfulRun } from '../jobs/abandoned-runs.js';
 import { createSendPauseRepo, type SendPauseRow } from '../db/send-pause-repo.js';
 import type { CliIo } from './io.js';
+import type { JobRunRow } from '../db/stores/job-runs.js';
 
 export function registerStatusCommand(program: Command, io: CliIo): void {
   program
@@ -18,7 +18,7 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
     .option('--date <date>', 'edition date (default: the latest)', parseDate)
     .action(async (o: { date?: string }) => {
       await withApp(io, async (app) => {
-        const report = statusReport(app, o.date);
+        const report = await statusReport(app, o.date);
         for (const line of report.lines) io.out(line);
         if (!report.found) {
           io.err(o.date ? `no edition for ${o.date}` : 'no edition yet');
@@ -29,7 +29,7 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
 }
 
 /** The lines `papers status` prints; `found` is false when there is no such edition. */
-export function statusReport(app: Pick<AppDeps, 'db' | 'clock'>, date?: string): { found: boolean; lines: string[] } {
+export async function statusReport(app: Pick<AppDeps, 'db' | 'store' | 'clock'>, date?: string): Promise<{ found: boolean; lines: string[] }> {
   const lines: string[] = [];
   const editions = createEditionsRepo(app.db);
   const e = date ? editions.getByDate(date) : editions.latest();
@@ -47,8 +47,8 @@ export function statusReport(app: Pick<AppDeps, 'db' | 'clock'>, date?: string):
     if (next) lines.push(`next due: ${next}`);
   }
   const runDate = e?.date ?? date;
-  const row = runDate ? createJobRunsRepo(app.db).get(DAILY_JOB, runDate) : undefined;
-  if (row) lines.push(runLine(truthfulRun(app.db, row, app.clock.now())));
+  const row = runDate ? await app.store.jobRun(DAILY_JOB, runDate) : undefined;
+  if (row) lines.push(runLine(await truthfulRun(app.store, row, app.clock.now())));
   const pause = createSendPauseRepo(app.db).get();
   if (pause) lines.push(pauseLine(pause));
   return { found: !!e, lines };
@@ -59,7 +59,7 @@ function pauseLine(p: SendPauseRow): string {
   return `sending: paused since ${p.since}, next probe at ${p.next_probe_at} — ${p.reason}${probes}; \`papers send\` probes at once, \`papers retry --date D\` lifts the pause`;
 }
 
-function runLine(r: ReturnType<typeof truthfulRun>): string {
+function runLine(r: JobRunRow): string {
   const head = `daily run ${r.scheduled_for}: ${r.status}${r.attempts > 1 || r.status === 'failed' ? ` (attempt ${r.attempts})` : ''}`;
   if (r.status === 'running') return `${head} since ${r.started_at} (${r.owner ?? 'unknown owner'})`;
   let error: string | undefined;

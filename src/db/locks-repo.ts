@@ -17,13 +17,6 @@ export const locksRepo = oncePerDb((db: Db) => {
   const holder = db.prepare<[string, string], { owner: string; expires_at: string }>(
     'SELECT owner, expires_at FROM locks WHERE name = ? AND expires_at > ?',
   );
-  // A job run's owner is the owner of the lock it ran under (src/jobs/daily.ts).
-  const interruptRuns = db.prepare(
-    `UPDATE job_runs SET status = 'failed', finished_at = ?, attempts = max(attempts - 1, 0),
-       outcome_json = '{"error":"JOB_INTERRUPTED: the process shut down","interrupted":true}'
-     WHERE status = 'running' AND owner LIKE ?`,
-  );
-  const releaseLike = db.prepare('DELETE FROM locks WHERE owner LIKE ?');
 
   return {
     /** True when `owner` now holds the lock (it was free, expired, or already theirs). */
@@ -38,18 +31,5 @@ export const locksRepo = oncePerDb((db: Db) => {
     release: (name: string, owner: string): void => void release.run(name, owner),
     /** The unexpired holder, or undefined. */
     holder: (name: string, now: Date): { owner: string; expires_at: string } | undefined => holder.get(name, now.toISOString()),
-    /**
-     * A forced shutdown's last step, in one write transaction: the running job runs of every owner starting with
-     * `ownerPrefix` are recorded as interrupted (their attempt not counted) and their locks released. Returns the runs.
-     */
-    abandonOwnedBy(ownerPrefix: string, now: Date): number {
-      return db
-        .transaction(() => {
-          const n = interruptRuns.run(now.toISOString(), `${ownerPrefix}%`).changes;
-          releaseLike.run(`${ownerPrefix}%`);
-          return n;
-        })
-        .immediate();
-    },
   };
 });

@@ -15,10 +15,12 @@ import { createPostgresSendingStore, createSqliteSendingStore, type SendingStore
 import { createPostgresProfileStore, createSqliteProfileStore, type ProfileStore } from './stores/profiles.js';
 import { createPostgresAdminReadModel, createSqliteAdminReadModel, type AdminReadModel } from './stores/admin.js';
 import { createPostgresEditionPreparationStore, createSqliteEditionPreparationStore, type EditionPreparationStore } from './stores/preparation.js';
+import { createPostgresJobRunsStore, createSqliteJobRunsStore, type JobRunsStore } from './stores/job-runs.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
-export interface Store extends IngestStore, SubscriberStore, EditionStore, SendingStore, ProfileStore, AdminReadModel, EditionPreparationStore {
+export interface Store
+  extends IngestStore, SubscriberStore, EditionStore, SendingStore, ProfileStore, AdminReadModel, EditionPreparationStore, JobRunsStore {
   readonly engine: Engine;
   /** Closes the connection (SQLite) or ends the pool (PostgreSQL). Idempotent. */
   close(): Promise<void>;
@@ -35,6 +37,7 @@ export function sqliteStore(db: Db): Store {
     ...createSqliteProfileStore(db),
     ...createSqliteAdminReadModel(db),
     ...createSqliteEditionPreparationStore(db),
+    ...createSqliteJobRunsStore(db),
     async close() {
       if (db.open) db.close();
     },
@@ -53,6 +56,7 @@ export function postgresStore(pool: PgPool): Store {
     ...createPostgresProfileStore(pool),
     ...createPostgresAdminReadModel(pool),
     ...createPostgresEditionPreparationStore(pool),
+    ...createPostgresJobRunsStore(pool),
     async close() {
       if (ended) return;
       ended = true;

@@ -1,16 +1,16 @@
-// The daily job: ingest → prepare the edition → send what is due. Guarded by a SQLite lock (renewed during
-// a long run) so that two processes sharing a database never run it at once; its outcome is recorded in
+// The daily job: ingest → prepare the edition → send what is due. Guarded by the Store's named lock (renewed
+// during a long run) so that two processes sharing a database never run it at once; its outcome is recorded in
 // job_runs. An interrupted run (shutdown, lost lock) is recorded as such and never freezes an empty edition.
 import type { AppDeps } from '../app.js';
 import { runIngest, type SourceOutcome } from '../ingest/run-ingest.js';
 import { prepareEditionInSteps, type PrepareResult } from '../digest/prepare.js';
 import { sendDue, type SendOutcome, type SendProgress } from '../mail/send-edition.js';
 import { addDays, localDate } from '../digest/schedule.js';
-import { createSentPapersRepo, LEDGER_MARGIN_DAYS } from '../db/sent-papers-repo.js';
+import { LEDGER_MARGIN_DAYS } from '../db/sent-papers-repo.js';
 import { editionWindow } from '../rank/edition.js';
 import { withLock } from './lock.js';
-import { createJobRunsRepo, type JobRunRow, type JobTrigger } from '../db/job-runs-repo.js';
-import { createDeliveryQueueRepo } from '../db/delivery-queue-repo.js';
+import type { JobRunRow, JobTrigger } from '../db/stores/job-runs.js';
+import type { DeliveryLedger } from '../db/stores/sending.js';
 import { AppError, describeError } from '../lib/errors.js';
 import { closeAbandonedRuns, DAILY_JOB, DAILY_LOCK, isAbandonedOutcome } from './abandoned-runs.js';
 
@@ -60,7 +60,7 @@ export type IfDueResult = { ran: true; outcome: DailyOutcome } | { ran: false; r
 export async function runDailyJobIfNotDone(app: AppDeps, date: string, options: Omit<DailyOptions, 'date'> = {}): Promise<IfDueResult> {
   try {
     return await withLock(app, DAILY_LOCK, { ttlMs: LOCK_TTL_MS, renewMs: LOCK_RENEW_MS, signal: options.signal }, async (lease) => {
-      const verdict = runVerdict(createJobRunsRepo(app.db).get(DAILY_JOB, date), app.clock.now());
+      const verdict = runVerdict(await app.store.jobRun(DAILY_JOB, date), app.clock.now());
       if (verdict !== 'run') return { ran: false as const, reason: verdict };
       return { ran: true as const, outcome: await runLocked(app, date, lease.owner, { ...options, signal: lease.signal }) };
     });
@@ -90,18 +90,19 @@ export function isDailyRunSettled(row: JobRunRow | undefined): boolean {
 }
 
 async function runLocked(app: AppDeps, date: string, owner: string, options: DailyOptions): Promise<DailyOutcome> {
-  const runs = createJobRunsRepo(app.db);
+  const { store } = app;
+  const now = () => app.clock.now().toISOString();
   const signal = options.signal;
   // Holding the lock: any record still `running` was left by a run that is gone (its own date's included).
-  closeAbandonedRuns(app);
-  runs.start(DAILY_JOB, date, app.clock.now(), options.trigger ?? 'manual', owner);
+  await closeAbandonedRuns(app);
+  await store.startJobRun(DAILY_JOB, date, now(), options.trigger ?? 'manual', owner);
   app.logger.info({ event: 'job.daily_started', date, trigger: options.trigger ?? 'manual' }, 'daily job started');
   try {
     options.onStage?.('ingest', {});
     // No `days`: each source fetches its own configured range (HF_DAYS, ARXIV_DAYS; the file source its folder),
     // ending on the edition's date when that is past (a catch-up or a backfill reads the days around it).
     const until = new Date(editionWindow(date, app.prepareSettings).asOf);
-    const ingest = options.skipIngest ? [] : await runIngest({ ...app, sources: app.sources() }, { signal, until });
+    const ingest = options.skipIngest ? [] : await runIngest({ store, clock: app.clock, logger: app.logger, sources: app.sources() }, { signal, until });
     // Never freeze an edition from an ingest cut short by shutdown: its "every source failed" would be a lie.
     throwIfInterrupted(signal);
     const allFailed = ingest.length > 0 && ingest.every((o) => !o.ok);
@@ -115,11 +116,11 @@ async function runLocked(app: AppDeps, date: string, owner: string, options: Dai
       signal,
     });
     // The day's subscribers by status, for the admin chart (the subscribers table only knows the present).
-    await app.store.recordSubscriberCounts(date);
+    await store.recordSubscriberCounts(date);
     let send: SendOutcome | null = null;
     if (prepared.edition.status === 'ready') {
-      options.onStage?.('send', { total: countDue(app, prepared.edition.id) });
-      send = await sendDue({ store: app.store, mailer: app.mailer, clock: app.clock, logger: app.logger }, app.sendSettings, {
+      options.onStage?.('send', { total: await store.countDue(now(), prepared.edition.id) });
+      send = await sendDue({ store, mailer: app.mailer, clock: app.clock, logger: app.logger }, app.sendSettings, {
         editionId: prepared.edition.id,
         onProgress: options.onSendProgress,
         signal,
@@ -143,17 +144,17 @@ async function runLocked(app: AppDeps, date: string, owner: string, options: Dai
       send,
     };
     throwIfInterrupted(signal, outcome);
-    runs.finish(DAILY_JOB, date, app.clock.now(), 'ok', outcome);
+    await store.finishJobRun(DAILY_JOB, date, now(), 'ok', outcome);
     app.logger.info({ event: 'job.daily_done', date, edition: outcome.edition, send }, 'daily job finished');
     return outcome;
   } catch (err) {
     if (err instanceof AppError && err.code === 'JOB_INTERRUPTED') {
       // Not a failure of the job: it did not count as an attempt, and the next start resumes it at once.
-      runs.finish(DAILY_JOB, date, app.clock.now(), 'failed', { error: describeError(err), interrupted: true, partial: (err.cause as { partial?: unknown })?.partial });
-      runs.forgiveAttempt(DAILY_JOB, date);
+      await store.finishJobRun(DAILY_JOB, date, now(), 'failed', { error: describeError(err), interrupted: true, partial: (err.cause as { partial?: unknown })?.partial });
+      await store.forgiveJobAttempt(DAILY_JOB, date);
       app.logger.warn({ event: 'job.daily_interrupted', date, reason: describeError(err) }, 'daily job interrupted; it resumes at the next start');
     } else {
-      runs.finish(DAILY_JOB, date, app.clock.now(), 'failed', { error: describeError(err) });
+      await store.finishJobRun(DAILY_JOB, date, now(), 'failed', { error: describeError(err) });
       app.logger.error({ event: 'job.daily_failed', date, err }, 'daily job failed');
     }
     throw err;
@@ -164,10 +165,13 @@ async function runLocked(app: AppDeps, date: string, owner: string, options: Dai
  * Deletes the sent-papers rows the never-twice rule can no longer need: editions older than the candidate
  * window plus LEDGER_MARGIN_DAYS before `date` (a paper that appeared before the window is no candidate).
  */
-export async function pruneLedger(app: Pick<AppDeps, 'db' | 'config' | 'logger'>, date: string): Promise<number> {
+export async function pruneLedger(
+  app: Pick<AppDeps, 'config' | 'logger'> & { store: Pick<DeliveryLedger, 'pruneSentPapers'> },
+  date: string,
+): Promise<number> {
   const before = addDays(date, -(app.config.digest.candidateWindowDays + LEDGER_MARGIN_DAYS));
   try {
-    const pruned = await createSentPapersRepo(app.db).prune(before);
+    const pruned = await app.store.pruneSentPapers(before);
     if (pruned) app.logger.info({ event: 'ledger.pruned', before, rows: pruned }, 'pruned the sent-papers ledger');
     return pruned;
   } catch (err) {
@@ -180,8 +184,4 @@ export async function pruneLedger(app: Pick<AppDeps, 'db' | 'config' | 'logger'>
 function throwIfInterrupted(signal: AbortSignal | undefined, partial?: unknown): void {
   if (!signal?.aborted) return;
   throw new AppError('JOB_INTERRUPTED', `interrupted: ${describeError(signal.reason ?? 'aborted')}`, { cause: { partial, reason: signal.reason } });
-}
-
-function countDue(app: AppDeps, editionId: number): number {
-  return createDeliveryQueueRepo(app.db).dueOfEdition(editionId, app.clock.now());
 }

@@ -46,13 +46,13 @@ export function lockHolder(db: Db, name: string, now: Date): { owner: string; ex
 }
 
 /**
- * Whether `owner` holds the named lock now: its lease is unexpired and, when it ran on this host, its process
- * still exists. A holder that crashed (kill -9) or could not renew (a full disk) fails this at once or when its
- * lease runs out.
+ * Whether `owner` holds the named lock now: its lease is unexpired (PostgreSQL: its session holds it) and, when it
+ * ran on this host, its process still exists. A holder that crashed (kill -9) or could not renew (a full disk) fails
+ * this at once or when its lease runs out.
  */
-export function leaseIsLive(db: Db, name: string, owner: string | null, now: Date): boolean {
-  if (!owner) return false;
-  return lockHolder(db, name, now)?.owner === owner && !isDeadLocalOwner(owner);
+export async function leaseIsLive(store: Pick<LockStore, 'lockHolder'>, name: string, owner: string | null, now: Date): Promise<boolean> {
+  if (!owner || isDeadLocalOwner(owner)) return false;
+  return (await store.lockHolder(name, now.toISOString()))?.owner === owner;
 }
 
 /** A lock owner id that says which process holds it (shown on the admin page), unique per acquisition. */

@@ -7,7 +7,6 @@ import type { AppDeps } from '../app.js';
 import { dueRun, nextRunAfter, parseDailySchedule, type DailySchedule } from './cron-schedule.js';
 import { DAILY_JOB, isDailyRunSettled, runDailyJobIfNotDone, type IfDueResult } from './daily.js';
 import { sendPendingDeliveries } from './pending-sends.js';
-import { createJobRunsRepo } from '../db/job-runs-repo.js';
 import type { JobRunner } from './runner.js';
 import { closeAbandonedRuns } from './abandoned-runs.js';
 import { describeError } from '../lib/errors.js';
@@ -39,15 +38,16 @@ export interface SchedulerOptions {
 export function createScheduler(app: AppDeps, runner: JobRunner, options: SchedulerOptions = {}): Scheduler {
   const { config, logger, clock } = app;
   const schedule = parseDailySchedule(config.digest.cron, config.digest.timezone);
-  const runs = createJobRunsRepo(app.db);
   let task: ScheduledTask | undefined;
   let interval: NodeJS.Timeout | undefined;
   let stopped = false;
 
   const work = async (signal: AbortSignal): Promise<TickResult> => {
     // A run that died (or could not record its end) is closed before deciding what is due.
-    closeAbandonedRuns(app);
-    const due = dueRun(clock.now(), schedule, config.digest.catchupDays, (date) => isDailyRunSettled(runs.get(DAILY_JOB, date)));
+    await closeAbandonedRuns(app);
+    // dueRun asks whether one date (the latest whose run time has passed) is done: found first, then read.
+    const candidate = dueRun(clock.now(), schedule, config.digest.catchupDays, () => false);
+    const due = candidate && !isDailyRunSettled(await app.store.jobRun(DAILY_JOB, candidate.date)) ? candidate : null;
     let daily: TickResult['daily'] = 'not-due';
     if (due) {
       if (due.catchup) logger.info({ event: 'scheduler.catchup', date: due.date, scheduledAt: due.scheduledAt.toISO() }, 'catching up a missed run');

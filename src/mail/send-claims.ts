@@ -91,8 +91,8 @@ export function requeueAbandonedClaims(db: Db, o: CrashRuleOptions): number {
 }
 
 /** Whether any `sending` claim is held by a dead sender (a cheap check for schedulers deciding to run). */
-export function hasAbandonedClaims(db: Db, o: CrashRuleOptions): boolean {
-  return sendWorkersRepo(db).claimHolders().some(deadSenderTest(o));
+export async function hasAbandonedClaims(store: Pick<SenderRegistry, 'claimHolders'>, o: CrashRuleOptions): Promise<boolean> {
+  return (await store.claimHolders()).some(deadSenderTest(o));
 }
 
 /** The crash rule through the Store (either engine): see the header. Returns how many deliveries went back. */
@@ -101,13 +101,13 @@ export function requeueAbandonedIn(store: SenderRegistry, o: CrashRuleOptions): 
 }
 
 /** releaseSender through the Store (either engine). */
-export async function releaseSenderIn(store: SenderRegistry, owner: string, now: Date): Promise<number> {
+export async function releaseSenderIn(store: Pick<SenderRegistry, 'releaseSenderClaims'>, owner: string, now: Date): Promise<number> {
   const released = await store.releaseSenderClaims(owner, now.toISOString());
   ownersOfThisProcess.delete(owner);
   return released;
 }
 
 /** The senders this process registered (a forced shutdown gives their claims back). */
-export function sendersOfThisProcess(db: Db): string[] {
-  return sendWorkersRepo(db).ownersOfProcess(hostname(), process.pid);
+export function sendersOfThisProcess(store: Pick<SenderRegistry, 'sendersOfProcess'>): Promise<string[]> {
+  return store.sendersOfProcess(hostname(), process.pid);
 }

@@ -9,7 +9,6 @@ import { createTestApp, type TestApp } from '../helpers/app.js';
 import { startSmtpSink } from '../helpers/smtp-sink.js';
 import { fixedClock } from '../../src/lib/clock.js';
 import { runIngest } from '../../src/ingest/run-ingest.js';
-import { createJobRunsRepo } from '../../src/db/job-runs-repo.js';
 import { closeAbandonedRuns, truthfulRun } from '../../src/jobs/abandoned-runs.js';
 import { tryAcquireLock, withLock } from '../../src/jobs/lock.js';
 import { createScheduler } from '../../src/jobs/scheduler.js';
@@ -35,7 +34,7 @@ async function appWithSubscribers(env: Record<string, string> = {}): Promise<{ a
   return { app, clock };
 }
 
-const runRow = (app: TestApp) => createJobRunsRepo(app.db).get('daily', '2026-08-21')!;
+const runRow = async (app: TestApp) => (await app.store.jobRun('daily', '2026-08-21'))!;
 
 describe('abandoned daily runs', () => {
   it('a run killed with SIGKILL mid-send is shown and closed as abandoned, then run again to the end', async () => {
@@ -57,48 +56,48 @@ describe('abandoned daily runs', () => {
     await exited;
 
     // What the dead run left: `running`, and its lock (unexpired lease) in the table.
-    expect(runRow(app)).toMatchObject({ status: 'running', attempts: 1 });
+    expect(await runRow(app)).toMatchObject({ status: 'running', attempts: 1 });
     // Read models tell the truth before anything is closed: its process is gone.
-    expect(truthfulRun(app.db, runRow(app), clock.now())).toMatchObject({ status: 'failed', outcome_json: expect.stringContaining('JOB_ABANDONED') });
+    expect(await truthfulRun(app.store, await runRow(app), clock.now())).toMatchObject({ status: 'failed', outcome_json: expect.stringContaining('JOB_ABANDONED') });
     const http = await buildHttpApp(app);
     cleanups.push(() => http.close());
     const api = (await http.inject({ url: '/api/admin/jobs/runs', headers: { authorization: `Bearer ${TOKEN}` } })).json();
     expect(api.runs[0]).toMatchObject({ scheduled_for: '2026-08-21', status: 'failed', outcome: { abandoned: true } });
-    expect(statusReport(app, '2026-08-21').lines.join('\n')).toMatch(/daily run 2026-08-21: failed \(attempt 1\) — JOB_ABANDONED/);
+    expect((await statusReport(app, '2026-08-21')).lines.join('\n')).toMatch(/daily run 2026-08-21: failed \(attempt 1\) — JOB_ABANDONED/);
 
     // The next start closes it; the scheduler then runs the day again (counted as the second attempt).
     smtp.faults.dataDelayMs = undefined;
-    expect(closeAbandonedRuns(app)).toEqual(['2026-08-21']);
-    expect(runRow(app)).toMatchObject({ status: 'failed', finished_at: NOW });
+    expect(await closeAbandonedRuns(app)).toEqual(['2026-08-21']);
+    expect(await runRow(app)).toMatchObject({ status: 'failed', finished_at: NOW });
     const scheduler = createScheduler(app, createJobRunner(app.logger));
     cleanups.push(() => scheduler.stop());
     const tick = await scheduler.tick();
     expect(tick.daily).toMatchObject({ date: '2026-08-21', result: { ran: true } });
-    expect(runRow(app)).toMatchObject({ status: 'ok', attempts: 2 });
+    expect(await runRow(app)).toMatchObject({ status: 'ok', attempts: 2 });
     expect(app.db.prepare("SELECT status, count(*) AS n FROM deliveries GROUP BY status").all()).toEqual([{ status: 'sent', n: 4 }]);
-    expect(statusReport(app, '2026-08-21').lines.join('\n')).toMatch(/daily run 2026-08-21: ok/);
+    expect((await statusReport(app, '2026-08-21')).lines.join('\n')).toMatch(/daily run 2026-08-21: ok/);
   }, 60_000);
 
   it('a run whose lease expired (it could not record its end) is closed; a live run is left alone', async () => {
     const { app, clock } = await appWithSubscribers();
-    const runs = createJobRunsRepo(app.db);
+    const { store } = app;
     // Another host's run that stopped renewing its lease (its finish failed on a full disk, say).
-    runs.start('daily', '2026-08-20', clock.now(), 'schedule', 'other-host:4242:0badf00d');
+    await store.startJobRun('daily', '2026-08-20', clock.now().toISOString(), 'schedule', 'other-host:4242:0badf00d');
     expect(tryAcquireLock(app.db, 'daily-job', 'other-host:4242:0badf00d', clock.now(), 5 * 60_000)).toBe(true);
-    expect(closeAbandonedRuns(app)).toEqual([]); // its lease still runs: it may be alive
+    expect(await closeAbandonedRuns(app)).toEqual([]); // its lease still runs: it may be alive
     clock.advance(5 * 60_000);
-    expect(closeAbandonedRuns(app)).toEqual(['2026-08-20']);
-    expect(runs.get('daily', '2026-08-20')).toMatchObject({ status: 'failed', outcome_json: expect.stringContaining('"abandoned":true') });
+    expect(await closeAbandonedRuns(app)).toEqual(['2026-08-20']);
+    expect(await store.jobRun('daily', '2026-08-20')).toMatchObject({ status: 'failed', outcome_json: expect.stringContaining('"abandoned":true') });
 
     // A run of this process holding its lease is alive: not touched.
     await withLock(app, 'daily-job', { ttlMs: 60_000, renewMs: 30_000 }, async (lease) => {
-      runs.start('daily', '2026-08-21', clock.now(), 'manual', lease.owner);
-      expect(closeAbandonedRuns(app)).toEqual([]);
-      expect(truthfulRun(app.db, runs.get('daily', '2026-08-21')!, clock.now()).status).toBe('running');
+      await store.startJobRun('daily', '2026-08-21', clock.now().toISOString(), 'manual', lease.owner);
+      expect(await closeAbandonedRuns(app)).toEqual([]);
+      expect((await truthfulRun(store, (await store.jobRun('daily', '2026-08-21'))!, clock.now())).status).toBe('running');
     });
     // Its lock released without recording the end (the finish write failed): abandoned at once.
-    expect(truthfulRun(app.db, runs.get('daily', '2026-08-21')!, clock.now()).status).toBe('failed');
-    expect(closeAbandonedRuns(app)).toEqual(['2026-08-21']);
+    expect((await truthfulRun(store, (await store.jobRun('daily', '2026-08-21'))!, clock.now())).status).toBe('failed');
+    expect(await closeAbandonedRuns(app)).toEqual(['2026-08-21']);
   });
 });
 

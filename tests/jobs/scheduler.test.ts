@@ -9,7 +9,6 @@ import { fixedClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { createJobRunner } from '../../src/jobs/runner.js';
 import { createScheduler, type Scheduler } from '../../src/jobs/scheduler.js';
-import { createJobRunsRepo } from '../../src/db/job-runs-repo.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -132,7 +131,7 @@ describe('scheduler', () => {
     expect((await sb.tick()).daily).toBe('not-due');
     expect((await sa.tick()).daily).toBe('not-due');
     expect(smtp.messages.map((m) => m.to[0]).sort()).toEqual(['ada@example.org', 'alan@example.org', 'grace@example.org']);
-    expect(createJobRunsRepo(a.db).get('daily', '2026-08-21')).toMatchObject({ status: 'ok', attempts: 1 });
+    expect(await a.store.jobRun('daily', '2026-08-21')).toMatchObject({ status: 'ok', attempts: 1 });
   });
 
   it('retries a failed run after a pause, and gives up after three attempts', async () => {

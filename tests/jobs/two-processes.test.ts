@@ -7,7 +7,6 @@ import { createInterface } from 'node:readline';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { fixedClock } from '../../src/lib/clock.js';
 import { startSlowSmtp, type SlowSmtp } from '../ops/slow-smtp.js';
-import { createJobRunsRepo } from '../../src/db/job-runs-repo.js';
 import { entryPath } from '../helpers/entries.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -61,6 +60,6 @@ describe('two processes sharing a database', () => {
     const other = results.find((r) => !ran.includes(r))!;
     expect(['locked', 'done', 'not-due']).toContain(typeof other.daily === 'object' ? other.daily.result.reason : other.daily);
     expect(smtp.accepted.sort()).toEqual([0, 1, 2, 3, 4, 5].map((i) => `reader${i}@example.org`));
-    expect(createJobRunsRepo(app.db).get('daily', '2026-08-21')).toMatchObject({ status: 'ok', attempts: 1 });
+    expect(await app.store.jobRun('daily', '2026-08-21')).toMatchObject({ status: 'ok', attempts: 1 });
   });
 });

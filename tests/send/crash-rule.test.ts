@@ -39,10 +39,10 @@ describe('requeueAbandonedClaims', () => {
   const worker = (owner: string, host: string, pid: number, heartbeatAt: string) =>
     app.db.prepare('INSERT INTO send_workers (owner, host, pid, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?)').run(owner, host, pid, heartbeatAt, heartbeatAt);
 
-  it('requeues claims whose sender never registered or left no row (rule 1), keeping the attempt count', () => {
+  it('requeues claims whose sender never registered or left no row (rule 1), keeping the attempt count', async () => {
     const a = claimedBy('ghost');
     const b = claimedBy(null);
-    expect(hasAbandonedClaims(app.db, { now: clock.now(), leaseMs: LEASE })).toBe(true);
+    expect(await hasAbandonedClaims(app.store, { now: clock.now(), leaseMs: LEASE })).toBe(true);
     expect(requeueAbandonedClaims(app.db, { now: clock.now(), leaseMs: LEASE })).toBe(2);
     expect(statusOf(a)).toMatchObject({ status: 'pending', claim_owner: null, attempts: 1 });
     expect(statusOf(b).status).toBe('pending');
@@ -68,7 +68,7 @@ describe('requeueAbandonedClaims', () => {
     expect(statusOf(d).status).toBe('pending');
   });
 
-  it('leaves alone a live sender on this host and one on another host until its heartbeat is a lease old (rule 3)', () => {
+  it('leaves alone a live sender on this host and one on another host until its heartbeat is a lease old (rule 3)', async () => {
     const ours = newSenderIdentity();
     registerSender(app.db, ours, clock.now());
     const mine = claimedBy(ours.owner);
@@ -81,7 +81,7 @@ describe('requeueAbandonedClaims', () => {
     heartbeat(app.db, ours.owner, clock.now());
     app.db.prepare("UPDATE send_workers SET heartbeat_at = ? WHERE owner = 'parent-process'").run(clock.now().toISOString());
     expect(requeueAbandonedClaims(app.db, { now: clock.now(), leaseMs: LEASE })).toBe(0);
-    expect(hasAbandonedClaims(app.db, { now: clock.now(), leaseMs: LEASE })).toBe(false);
+    expect(await hasAbandonedClaims(app.store, { now: clock.now(), leaseMs: LEASE })).toBe(false);
 
     clock.advance(2000); // the remote sender's heartbeat is now older than the lease
     expect(requeueAbandonedClaims(app.db, { now: clock.now(), leaseMs: LEASE })).toBe(1);

@@ -41,7 +41,7 @@ describe('an SMTP outage', () => {
     // Nobody's attempts were used, and nothing waits beyond the pause: every delivery is due now.
     expect(ledger(fx.app, fx.edition.id).every((d) => d.status === 'pending' && d.attempts === 0)).toBe(true);
     expect(nextAttempts(fx).every((at) => at === null)).toBe(true);
-    expect(statusReport(fx.app, '2026-08-21').lines).toContain(
+    expect((await statusReport(fx.app, '2026-08-21')).lines).toContain(
       `sending: paused since ${PREPARED_AT}, next probe at ${new Date(T0 + 30_000).toISOString()} — 20 consecutive failures, the last: ${first.pauseReason!.split(', the last: ')[1]!.split(' — ')[0]}; \`papers send\` probes at once, \`papers retry --date D\` lifts the pause`,
     );
 
@@ -74,7 +74,7 @@ describe('an SMTP outage', () => {
     // The outage cost nobody an attempt: each delivery counts only the attempt the server accepted.
     expect(ledger(fx.app, fx.edition.id).every((d) => d.status === 'sent' && d.attempts === 1 && d.sub_status === 'active')).toBe(true);
     expect(pauses.get()).toBeUndefined();
-    expect(statusReport(fx.app, '2026-08-21').lines.join('\n')).not.toMatch(/paused/);
+    expect((await statusReport(fx.app, '2026-08-21')).lines.join('\n')).not.toMatch(/paused/);
   });
 
   it('`retry` lifts the pause and covers the pending deliveries it held; the next send sends them all', async () => {

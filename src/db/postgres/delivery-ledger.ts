@@ -17,6 +17,12 @@ const COUNT_DUE = `SELECT count(*) AS n FROM deliveries d WHERE d.status IN ('pe
 const NEXT_RETRY = `SELECT min(d.next_attempt_at) AS at FROM deliveries d
   WHERE d.status = 'pending' AND d.due_at <= $1 AND d.next_attempt_at > $1 AND ${EDITION_FILTER}`;
 const EMAIL_OF = "SELECT email FROM subscribers WHERE id = $1 AND status = 'active'";
+const ANY_DUE = `SELECT EXISTS (SELECT 1 FROM deliveries WHERE status = 'pending' AND due_at <= $1
+  AND (next_attempt_at IS NULL OR next_attempt_at <= $1)) AS due`;
+// The never-twice ledger's retention: per old edition, a batch of its digests at a time (subscriber order).
+const OLD_EDITIONS = 'SELECT id FROM editions WHERE date < $1 ORDER BY id';
+const PRUNE_BATCH = `DELETE FROM sent_papers WHERE edition_id = $1 AND subscriber_id IN (
+  SELECT subscriber_id FROM sent_papers WHERE edition_id = $1 ORDER BY subscriber_id LIMIT $2)`;
 const CLAIM = `WITH picked AS (
     SELECT d.id FROM deliveries d
     JOIN subscribers s ON s.id = d.subscriber_id
@@ -94,5 +100,20 @@ export function createPostgresDeliveryLedger(pool: PgPool): DeliveryLedger {
     countDue: async (now, editionId) => (await one<{ n: number }>(pool, COUNT_DUE, [now, editionId]))!.n,
     nextRetryAt: async (now, editionId) => (await one<{ at: string | null }>(pool, NEXT_RETRY, [now, editionId]))?.at ?? null,
     activeEmail: async (subscriberId) => (await one<{ email: string }>(pool, EMAIL_OF, [subscriberId]))?.email,
+    anyDue: async (now) => (await one<{ due: boolean }>(pool, ANY_DUE, [now]))!.due,
+    async pruneSentPapers(beforeDate, o = {}) {
+      const batch = o.batchSize ?? 2000;
+      const pause = o.pause ?? (() => new Promise<void>((resolve) => setImmediate(resolve)));
+      let deleted = 0;
+      for (const { id } of await all<{ id: number }>(pool, OLD_EDITIONS, [beforeDate])) {
+        for (;;) {
+          const n = (await pool.query(PRUNE_BATCH, [id, batch])).rowCount ?? 0;
+          deleted += n;
+          if (n < batch) break;
+          await pause();
+        }
+      }
+      return deleted;
+    },
   };
 }

@@ -9,6 +9,7 @@ const REGISTER = 'INSERT INTO send_workers (owner, host, pid, started_at, heartb
 const HEARTBEAT = 'UPDATE send_workers SET heartbeat_at = $2 WHERE owner = $1';
 const GIVE_BACK = "UPDATE deliveries SET status = 'pending', claim_owner = NULL, updated_at = $2 WHERE status = 'sending' AND claim_owner = $1";
 const FORGET = 'DELETE FROM send_workers WHERE owner = $1';
+const OF_PROCESS = 'SELECT owner FROM send_workers WHERE host = $1 AND pid = $2';
 const WORKERS_LOCKED = 'SELECT owner, host, pid, heartbeat_at FROM send_workers ORDER BY owner FOR UPDATE';
 const CLAIM_OWNERS = "SELECT DISTINCT claim_owner AS owner FROM deliveries WHERE status = 'sending'";
 const REQUEUE = `UPDATE deliveries SET status = 'pending', claim_owner = NULL, next_attempt_at = NULL, updated_at = $2,
@@ -52,6 +53,7 @@ export function createPostgresSenderStores(pool: PgPool): SenderRegistry & SendP
         return requeued;
       }),
     claimHolders: () => all<ClaimHolderRow>(pool, HOLDERS),
+    sendersOfProcess: async (host, pid) => (await all<{ owner: string }>(pool, OF_PROCESS, [host, pid])).map((r) => r.owner),
     sendPause: () => one<SendPauseRow>(pool, PAUSE),
     async startSendPause(now, reason, next) {
       await pool.query(START_PAUSE, [now, reason.slice(0, 500), next]);

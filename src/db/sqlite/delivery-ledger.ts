@@ -2,6 +2,7 @@
 // claim is one conditional UPDATE … RETURNING walking deliveries_claim from the sender's cursor, and SQLite's single
 // writer makes it atomic. Each recordAndClaim is one IMMEDIATE transaction: about one commit per batch of messages.
 import type { Db } from '../open.js';
+import { createSentPapersRepo, type SentPapersRepo } from '../sent-papers-repo.js';
 import type { ClaimedDelivery, DeliveryLedger, LedgerTransition, LedgerWrite } from '../stores/sending.js';
 
 type Row = Omit<ClaimedDelivery, 'sections'> & { selection_json: string };
@@ -56,6 +57,12 @@ export function createSqliteDeliveryLedger(db: Db): DeliveryLedger {
   const nextRetryAt = db.prepare<{ now: string; editionId: number | null }, { at: string | null }>(`SELECT min(d.next_attempt_at) AS at
     FROM deliveries d WHERE d.status = 'pending' AND d.due_at <= @now AND d.next_attempt_at > @now AND ${editionFilter}`);
   const emailOf = db.prepare<[number], { email: string }>("SELECT email FROM subscribers WHERE id = ? AND status = 'active'");
+  // Indexed (deliveries_queue): a row or two, so a tick with nothing due costs nothing.
+  const anyDue = db.prepare<{ now: string }, { one: number }>(
+    `SELECT 1 AS one FROM deliveries WHERE status = 'pending' AND due_at <= @now AND (next_attempt_at IS NULL OR next_attempt_at <= @now) LIMIT 1`,
+  );
+  // The never-twice ledger's statements (src/db/sent-papers-repo.ts), prepared at the first prune.
+  let sentPapers: SentPapersRepo | undefined;
   // An attempt is counted when its outcome is recorded, not at the claim.
   const markSent = db.prepare(`UPDATE deliveries SET status = 'sent', sent_at = @now, smtp_response = @response, error = NULL,
     attempts = attempts + 1, claim_owner = NULL, updated_at = @now WHERE id = @id AND status = 'sending' AND claim_owner = @owner`);
@@ -121,5 +128,7 @@ export function createSqliteDeliveryLedger(db: Db): DeliveryLedger {
     countDue,
     nextRetryAt: async (now, editionId) => nextRetryAt.get({ now, editionId })?.at ?? null,
     activeEmail: async (subscriberId) => emailOf.get(subscriberId)?.email,
+    anyDue: async (now) => !!anyDue.get({ now }),
+    pruneSentPapers: (beforeDate, o) => (sentPapers ??= createSentPapersRepo(db)).prune(beforeDate, o),
   };
 }

@@ -13,6 +13,7 @@ export function createSqliteSenderStores(db: Db): SenderRegistry & SendPauseStor
     releaseSenderClaims: async (owner, now) => sendWorkersRepo(db).release.immediate(owner, new Date(now)),
     requeueDeadClaims: async (isDead, now) => sendWorkersRepo(db).requeueDeadClaims(isDead, new Date(now)),
     claimHolders: async () => sendWorkersRepo(db).claimHolders(),
+    sendersOfProcess: async (host, pid) => sendWorkersRepo(db).ownersOfProcess(host, pid),
     sendPause: async () => pauses.get(),
     startSendPause: async (now, reason, next) => pauses.start(new Date(now), reason, new Date(next)),
     sendPauseProbeFailed: async (next, error) => pauses.probeFailed(new Date(next), error),

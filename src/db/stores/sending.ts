@@ -1,4 +1,4 @@
-// The sending area of the Store (the delivery ledger, send workers and the crash rule, send pause, job runs, locks):
+// The sending area of the Store (the delivery ledger, send workers and the crash rule, send pause, locks):
 // its repositories' interface and the factory of each engine. So far: the named locks that keep one daily job (and
 // one preparer of an edition) at a time across every process sharing the database, and the delivery ledger as a
 // sender claims and records, and `papers retry` (an edition's failed and waiting deliveries back in the queue, the
@@ -101,10 +101,21 @@ export interface DeliveryLedger {
   pendingIdRange(): Promise<{ lo: number | null; hi: number | null }>;
   /** Deliveries due by `now` not yet done (pending or claimed). */
   countDue(now: string, editionId: number | null): Promise<number>;
+  /**
+   * Whether any pending delivery of any edition may be tried now (its time reached, no retry time ahead): a row or
+   * two read through an index, so a scheduler tick with nothing due costs nothing.
+   */
+  anyDue(now: string): Promise<boolean>;
   /** When the first delivery waiting for a retry comes due, if any. */
   nextRetryAt(now: string, editionId: number | null): Promise<string | null>;
   /** The reader's address while they are active (read at the last moment before sending). */
   activeEmail(subscriberId: number): Promise<string | undefined>;
+  /**
+   * Deletes the never-twice ledger's rows of editions dated before `beforeDate`, at most `batchSize` (default 2000)
+   * digests per statement, each its own short transaction, pausing between batches (by default one turn of the event
+   * loop) so the server keeps answering. Returns the digests (rows) deleted.
+   */
+  pruneSentPapers(beforeDate: string, o?: { batchSize?: number; pause?: () => Promise<void> }): Promise<number>;
 }
 
 export interface SenderRow {
@@ -135,6 +146,8 @@ export interface SenderRegistry {
   requeueDeadClaims(isDead: (w: SenderRow) => boolean, now: string): Promise<number>;
   /** Every distinct holder of a `sending` claim with its registry row, if any. */
   claimHolders(): Promise<ClaimHolderRow[]>;
+  /** The owners registered by the process `pid` on `host` (a forced shutdown gives back their claims). */
+  sendersOfProcess(host: string, pid: number): Promise<string[]>;
 }
 
 export interface SendPauseRow {

@@ -8,8 +8,6 @@ import { z } from 'zod';
 import type { AppDeps } from '../../app.js';
 import { localDate } from '../../digest/schedule.js';
 import { DAILY_JOB, DAILY_LOCK, runDailyJob } from '../../jobs/daily.js';
-import { createJobRunsRepo } from '../../db/job-runs-repo.js';
-import { lockHolder } from '../../jobs/lock.js';
 import { truthfulRun } from '../../jobs/abandoned-runs.js';
 import { createJobRunner, type JobRunner } from '../../jobs/runner.js';
 import { nextRunAfter, parseDailySchedule } from '../../jobs/cron-schedule.js';
@@ -42,16 +40,15 @@ export const adminRoutes: FastifyPluginAsync<AdminOptions> = async (base, opts) 
   const fastify = base.withTypeProvider<ZodTypeProvider>();
   const isoDate = isoDateSchema(() => app.clock.now());
   const runner = opts.runner ?? createJobRunner(app.logger);
-  const runs = createJobRunsRepo(app.db);
   const throttle = createLoginThrottle();
   const secure = app.config.publicBaseUrl.startsWith('https://');
   const auth = { adminToken: token, secretKey: app.config.secretKey };
 
-  const startRun = (date: string | undefined): StartResult => {
+  const startRun = async (date: string | undefined): Promise<StartResult> => {
     const now = app.clock.now();
     const day = date ?? localDate(now, app.config.digest.timezone);
     if (runner.stopping) return { ok: false, status: 503, code: 'SHUTTING_DOWN', message: 'the server is shutting down' };
-    const holder = lockHolder(app.db, DAILY_LOCK, now);
+    const holder = await app.store.lockHolder(DAILY_LOCK, now.toISOString());
     if (holder) return { ok: false, status: 409, code: 'JOB_LOCKED', message: `the daily job is running (${holder.owner})` };
     const job = runner.run('admin-run', (signal) => runDailyJob(app, { date: day, trigger: 'admin', signal }));
     if (!job) return { ok: false, status: 409, code: 'JOB_BUSY', message: 'another job is running in this process' };
@@ -109,7 +106,7 @@ export const adminRoutes: FastifyPluginAsync<AdminOptions> = async (base, opts) 
         },
       },
       async (req, reply) => {
-        const r0 = startRun(req.body?.date);
+        const r0 = await startRun(req.body?.date);
         if (!r0.ok) return reply.code(r0.status).send({ error: { code: r0.code, message: r0.message } });
         return reply.code(202).send({ status: 'started' as const, date: r0.date });
       },
@@ -119,11 +116,10 @@ export const adminRoutes: FastifyPluginAsync<AdminOptions> = async (base, opts) 
       '/api/admin/jobs/runs',
       { schema: { tags, security, summary: 'The last daily job runs', querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }) } },
       async (req) => ({
-        runs: runs
-          .recent(DAILY_JOB, req.query.limit)
-          .map((r) => truthfulRun(app.db, r, app.clock.now()))
-          .map((row) => ({ ...row, outcome: row.outcome_json ? (JSON.parse(row.outcome_json) as unknown) : null, outcome_json: undefined })),
-        lock: lockHolder(app.db, DAILY_LOCK, app.clock.now()) ?? null,
+        runs: (await Promise.all((await app.store.recentJobRuns(DAILY_JOB, req.query.limit)).map((r) => truthfulRun(app.store, r, app.clock.now())))).map(
+          (row) => ({ ...row, outcome: row.outcome_json ? (JSON.parse(row.outcome_json) as unknown) : null, outcome_json: undefined }),
+        ),
+        lock: (await app.store.lockHolder(DAILY_LOCK, app.clock.now().toISOString())) ?? null,
         runningHere: runner.current() ?? null,
       }),
     );
@@ -174,8 +170,8 @@ export const adminRoutes: FastifyPluginAsync<AdminOptions> = async (base, opts) 
             counts: await app.store.countSubscribersByStatus(),
             activeHistory: await app.store.activeSubscribersHistory(90),
             editions: await app.store.editionSends(30),
-            runs: runs.recent(DAILY_JOB, 15).map((r) => truthfulRun(app.db, r, now)),
-            lock: lockHolder(app.db, DAILY_LOCK, now),
+            runs: await Promise.all((await app.store.recentJobRuns(DAILY_JOB, 15)).map((r) => truthfulRun(app.store, r, now))),
+            lock: (await app.store.lockHolder(DAILY_LOCK, now.toISOString())) ?? undefined,
             runningHere: runner.current(),
             nextRun,
             schedule: { cron: app.config.digest.cron, timezone: app.config.digest.timezone },
@@ -212,7 +208,7 @@ export const adminRoutes: FastifyPluginAsync<AdminOptions> = async (base, opts) 
     { schema: { hide: true, body: z.object({ date: z.union([z.literal(''), isoDate]).optional() }).optional() } },
     async (req, reply) => {
       if (!signedIn(req)) return loginPage(reply, 401, 'Sign in first.');
-      const r0 = startRun(req.body?.date || undefined);
+      const r0 = await startRun(req.body?.date || undefined);
       return reply.redirect(r0.ok ? `/admin?started=${r0.date}` : '/admin?busy=1', 303);
     },
   );

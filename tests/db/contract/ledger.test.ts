@@ -3,7 +3,8 @@
 // two senders claiming at once never take the same delivery; each transition of an outcome (sent with its papers in
 // the never-twice ledger, retry counted or not, gone, failed, bounced with its reader) applies only under the
 // sender's own claim, except an accepted message, recorded as sent even after its claim was requeued; the queue's
-// reads (pending id range, departed readers skipped by id window, due count, next retry, an active reader's address).
+// reads (pending id range, departed readers skipped by id window, due count, anything due, next retry, an active
+// reader's address); the never-twice ledger's retention (pruned by edition date, in batches).
 // Deliveries are written with plain SQL as the preparation writes them (its writes are not on the Store yet).
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/db/store.js';
@@ -146,6 +147,35 @@ describe.each(testEngines())('delivery ledger on $name', ({ open }) => {
     expect(await store.nextRetryAt(at(20), ready)).toBe(at(30));
     expect(await store.activeEmail(readers[0]!)).toBe('r1@example.org');
     expect(await store.activeEmail(readers[1]!)).toBeUndefined();
+  });
+
+  it('says whether anything pending is due now: its time reached and no retry time ahead', async () => {
+    const { store, deliveries } = await setup(2);
+    expect(await store.anyDue(NOW)).toBe(true);
+    expect(await store.anyDue(at(-1))).toBe(false); // before any due time
+    await run('UPDATE deliveries SET next_attempt_at = ? WHERE id = ?', [at(10), deliveries[0]]);
+    await run("UPDATE deliveries SET status = 'sent' WHERE id = ?", [deliveries[1]]);
+    expect(await store.anyDue(NOW)).toBe(false); // one waits for its retry, the other is done
+    expect(await store.anyDue(at(10))).toBe(true);
+    await store.recordAndClaim('sender-a', at(10), [], { cursor: 0, limit: 5, editionId: null });
+    expect(await store.anyDue(at(10))).toBe(false); // claimed: no longer pending
+  });
+
+  it("prunes the never-twice ledger's rows of editions before a date, a batch at a time, and nothing newer", async () => {
+    const { store, readers } = await setup(5);
+    await run("INSERT INTO editions (date, prepared_at, status, subject) VALUES ('2026-07-01', ?, 'ready', 's')", [NOW]);
+    await run("INSERT INTO editions (date, prepared_at, status, subject) VALUES ('2026-07-02', ?, 'ready', 's')", [NOW]);
+    const ids = Object.fromEntries((await run('SELECT id, date FROM editions')).map((r) => [String(r.date), Number(r.id)]));
+    for (const date of ['2026-07-01', '2026-07-02', '2026-08-21'])
+      for (const r of readers) await run('INSERT INTO sent_papers (edition_id, subscriber_id, papers_json) VALUES (?, ?, ?)', [ids[date], r, '["2607.00001"]']);
+    let pauses = 0;
+    expect(await store.pruneSentPapers('2026-07-02', { batchSize: 2, pause: async () => void pauses++ })).toBe(5);
+    expect(pauses).toBe(2); // batches of 2, 2, 1: a pause after each full one
+    const left = async () => (await run('SELECT edition_id, count(*) AS n FROM sent_papers GROUP BY edition_id ORDER BY edition_id')).map((r) => [Number(r.edition_id), Number(r.n)]);
+    expect(await left()).toEqual([[ids['2026-08-21'], 5], [ids['2026-07-02'], 5]]); // (the July editions were inserted last)
+    expect(await store.pruneSentPapers('2026-08-21')).toBe(5);
+    expect(await store.pruneSentPapers('2026-08-21')).toBe(0);
+    expect(await left()).toEqual([[ids['2026-08-21'], 5]]);
   });
 
   it('counts the due deliveries however far apart their ids are, claimed (sending) ones included', async () => {

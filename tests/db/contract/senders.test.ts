@@ -53,6 +53,15 @@ describe.each(testEngines())('senders and the pause on $name', ({ open }) => {
     expect(await store.releaseSenderClaims('sender-a', at(3))).toBe(0);
   });
 
+  it("lists the senders one process registered (a forced shutdown gives back their claims)", async () => {
+    const { store } = await setup();
+    await store.registerSender({ owner: 'sender-c', host: 'host-1', pid: 101 }, NOW);
+    await store.registerSender({ owner: 'sender-d', host: 'host-2', pid: 101 }, NOW);
+    expect((await store.sendersOfProcess('host-1', 101)).sort()).toEqual(['sender-a', 'sender-c']);
+    expect(await store.sendersOfProcess('host-2', 101)).toEqual(['sender-d']);
+    expect(await store.sendersOfProcess('host-1', 999)).toEqual([]);
+  });
+
   it("the crash rule's requeue forgets condemned senders and gives back dead and unregistered owners' claims, never a live one's", async () => {
     const { store, ids } = await setup();
     const judged: string[] = [];
