@@ -4,7 +4,7 @@
 // deadline, their claims are released back to `pending`), then the database closes.
 // Invariant: exit code 0 leaves no delivery in `sending`. A start-up failure (the database cannot be opened or
 // migrated, the port is taken) is one line on stderr naming the cause, and exit 1 — never a stack trace.
-import { createApp, type AppDeps } from './app.js';
+import { openApp, type AppDeps } from './app.js';
 import { buildHttpApp } from './http/build-app.js';
 import { loadConfigOrExit } from './entry.js';
 import { createMetrics } from './http/routes/metrics.js';
@@ -20,18 +20,14 @@ limitHeapGrowth();
 const config = loadConfigOrExit();
 
 /** Start-up failed: one line for the operator (the logger may not exist yet), then exit 1. */
-function startupFailed(err: unknown, app?: AppDeps): never {
+async function startupFailed(err: unknown, app?: AppDeps): Promise<never> {
   process.stderr.write(`error: ${describeError(err).split('\n')[0]}\n`);
-  if (app?.db.open) app.db.close();
+  await app?.store.close().catch(() => undefined);
   process.exit(1);
 }
 
-let app: AppDeps;
-try {
-  app = createApp(config);
-} catch (err) {
-  startupFailed(err);
-}
+// The configured engine: the SQLite file, or PostgreSQL when DATABASE_URL is set (several web processes may share it).
+const app: AppDeps = await openApp(config).catch((err: unknown) => startupFailed(err));
 // Daily-run records left `running` by a process that died are closed now, scheduler or not.
 await closeAbandonedRuns(app);
 const metrics = createMetrics(app);
@@ -42,7 +38,7 @@ const http = await buildHttpApp(app, { runner, metrics, lifecycle: { stopping: (
 try {
   await http.listen({ host: config.host, port: config.port });
 } catch (err) {
-  startupFailed(err, app);
+  await startupFailed(err, app);
 }
 const address = http.server.address();
 app.logger.info(

@@ -4,10 +4,8 @@
 import type { Command } from 'commander';
 import type { AppDeps } from '../app.js';
 import { withApp, parseDate } from './shared.js';
-import { createEditionsRepo } from '../db/editions-repo.js';
-import { nextDueAt } from '../mail/send-edition.js';
 import { DAILY_JOB, truthfulRun } from '../jobs/abandoned-runs.js';
-import { createSendPauseRepo, type SendPauseRow } from '../db/send-pause-repo.js';
+import type { SendPauseRow } from '../db/stores/sending.js';
 import type { CliIo } from './io.js';
 import type { JobRunRow } from '../db/stores/job-runs.js';
 
@@ -29,27 +27,27 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
 }
 
 /** The lines `papers status` prints; `found` is false when there is no such edition. */
-export async function statusReport(app: Pick<AppDeps, 'db' | 'store' | 'clock'>, date?: string): Promise<{ found: boolean; lines: string[] }> {
+export async function statusReport(app: Pick<AppDeps, 'store' | 'clock'>, date?: string): Promise<{ found: boolean; lines: string[] }> {
   const lines: string[] = [];
-  const editions = createEditionsRepo(app.db);
-  const e = date ? editions.getByDate(date) : editions.latest();
+  const { store } = app;
+  const e = date ? await store.editionOverview(date) : await store.latestEditionOverview();
   if (e) {
     lines.push(`edition ${e.date}: ${e.status}${e.reason ? ` (${e.reason})` : ''}`);
     const now = app.clock.now().toISOString();
-    const counts = editions.deliveryCounts(e.id);
-    const pending = editions.pendingBreakdown(e.id, now);
+    const counts = await store.editionDeliveryCounts(e.id);
+    const pending = await store.pendingBreakdown(e.id, now);
     const width = String(Math.max(...Object.values(counts))).length;
     for (const [k, v] of Object.entries(counts)) {
       const detail = k === 'pending' && v ? `  (${pending.due} due now, ${pending.later} at a later local hour, ${pending.retry} waiting to retry)` : '';
       lines.push(`  ${k.padEnd(8)} ${String(v).padStart(width)}${detail}`);
     }
-    const next = nextDueAt(app.db, app.clock.now());
+    const next = await store.nextDueAt(now);
     if (next) lines.push(`next due: ${next}`);
   }
   const runDate = e?.date ?? date;
   const row = runDate ? await app.store.jobRun(DAILY_JOB, runDate) : undefined;
   if (row) lines.push(runLine(await truthfulRun(app.store, row, app.clock.now())));
-  const pause = createSendPauseRepo(app.db).get();
+  const pause = await store.sendPause();
   if (pause) lines.push(pauseLine(pause));
   return { found: !!e, lines };
 }

@@ -4,6 +4,7 @@
 import type { AppDeps } from '../app.js';
 import { runIngest, type SourceOutcome } from '../ingest/run-ingest.js';
 import { prepareEditionInSteps, type PrepareResult } from '../digest/prepare.js';
+import { prepareEditionOnStore } from '../digest/prepare-on-store.js';
 import { sendDue, type SendOutcome, type SendProgress } from '../mail/send-edition.js';
 import { addDays, localDate } from '../digest/schedule.js';
 import { LEDGER_MARGIN_DAYS } from '../db/sent-papers-repo.js';
@@ -110,11 +111,14 @@ async function runLocked(app: AppDeps, date: string, owner: string, options: Dai
     // because today's list failed, and an empty edition can be prepared again once the source works.
     const failedParts = ingest.flatMap((o) => o.failures.map((f) => `${o.source} ${f.part}`));
     options.onStage?.('prepare', {});
-    // In short steps that yield between them: the server keeps answering while a large audience is prepared.
-    const prepared: PrepareResult = await prepareEditionInSteps(app, date, app.prepareSettings, {
-      ...(allFailed ? { emptyReason: 'every source failed to ingest' } : failedParts.length ? { failedParts } : {}),
-      signal,
-    });
+    // In short steps that yield between them: the server keeps answering while a large audience is prepared. On
+    // SQLite each step is a synchronous transaction on the app's connection (the ranking on its own thread); on
+    // PostgreSQL each is a transaction over the pool, the same selection code deciding each reader's digest.
+    const prepareOptions = { ...(allFailed ? { emptyReason: 'every source failed to ingest' } : failedParts.length ? { failedParts } : {}), signal };
+    const prepared: PrepareResult =
+      store.engine === 'postgres'
+        ? await prepareEditionOnStore({ store, clock: app.clock, logger: app.logger }, date, app.prepareSettings, prepareOptions)
+        : await prepareEditionInSteps(app, date, app.prepareSettings, prepareOptions);
     // The day's subscribers by status, for the admin chart (the subscribers table only knows the present).
     await store.recordSubscriberCounts(date);
     let send: SendOutcome | null = null;

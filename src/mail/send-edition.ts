@@ -6,7 +6,6 @@
 // can duplicate at most that many, each with its own deterministic Message-ID; while sending is paused
 // (db/send-pause-repo.ts) a send claims nothing before the pause's probe time unless a person asked, and then
 // sends one delivery at a time until the server accepts one.
-import type { Db } from '../db/open.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Mailer } from './mailer.js';
@@ -15,7 +14,6 @@ import { releaseMjmlThread, type CompiledEdition, type RenderedDigest } from '..
 import { compileStoredEdition, readStoredEditionById } from '../digest/stored-edition.js';
 import { classifySendError } from './smtp-errors.js';
 import { ACCEPTED, PROBE_DELIVERIES, decideFailure, probeDelayMs, streakPauses, type Decision, type PolicySettings } from './send-policy.js';
-import { createDeliveryQueueRepo } from '../db/delivery-queue-repo.js';
 import { newSenderIdentity, releaseSenderIn, requeueAbandonedIn } from './send-claims.js';
 import { AppError, describeError } from '../lib/errors.js';
 import { subscriberUrls } from '../http/links.js';
@@ -463,7 +461,3 @@ export function retryDeliveries(store: Pick<DeliveryRetry, 'retryDeliveries'>, e
   return store.retryDeliveries(editionId, now.toISOString());
 }
 
-/** When the next pending delivery comes due (a subscriber's later local hour or a retry), for schedulers. */
-export function nextDueAt(db: Db, now: Date): string | null {
-  return createDeliveryQueueRepo(db).nextDueAt(now);
-}

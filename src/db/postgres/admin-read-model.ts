@@ -17,6 +17,13 @@ const SENDS = `SELECT e.date, e.status, e.reason,
   WHERE e.id IN (SELECT id FROM editions ORDER BY date DESC LIMIT $1)
   GROUP BY e.id ORDER BY e.date`;
 const OVERVIEW = 'SELECT id, date, status, reason, subject, prepared_at AS "preparedAt" FROM editions WHERE date = $1';
+const LATEST = 'SELECT id, date, status, reason, subject, prepared_at AS "preparedAt" FROM editions ORDER BY date DESC LIMIT 1';
+const PENDING = `SELECT count(*) FILTER (WHERE due_at <= $2 AND (next_attempt_at IS NULL OR next_attempt_at <= $2))::int AS due,
+    count(*) FILTER (WHERE due_at > $2)::int AS later,
+    count(*) FILTER (WHERE due_at <= $2 AND next_attempt_at > $2)::int AS retry
+  FROM deliveries WHERE edition_id = $1 AND status = 'pending'`;
+const NEXT_DUE = `SELECT min(greatest(due_at, coalesce(next_attempt_at, due_at))) AS at FROM deliveries
+  WHERE status = 'pending' AND (due_at > $1 OR next_attempt_at > $1)`;
 const COUNTS = 'SELECT status, count(*) AS n FROM deliveries WHERE edition_id = $1 GROUP BY status';
 const PROBLEMS = `SELECT id, subscriber_id, status, attempts, next_attempt_at, error FROM deliveries
   WHERE edition_id = $1 AND (status IN ('failed', 'bounced') OR error IS NOT NULL) ORDER BY id LIMIT $2`;
@@ -31,6 +38,9 @@ export function createPostgresAdminReadModel(pool: PgPool): AdminReadModel {
     },
     editionSends: (limit) => all<EditionSends>(pool, SENDS, [limit]),
     editionOverview: (date) => one<EditionOverview>(pool, OVERVIEW, [date]),
+    latestEditionOverview: () => one<EditionOverview>(pool, LATEST),
+    pendingBreakdown: async (editionId, now) => (await one<{ due: number; later: number; retry: number }>(pool, PENDING, [editionId, now]))!,
+    nextDueAt: async (now) => (await one<{ at: string | null }>(pool, NEXT_DUE, [now]))?.at ?? null,
     async editionDeliveryCounts(editionId) {
       const out = zeroDeliveryCounts();
       for (const r of await all<{ status: DeliveryStatus; n: number }>(pool, COUNTS, [editionId])) out[r.status] = r.n;

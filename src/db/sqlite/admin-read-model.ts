@@ -23,6 +23,19 @@ export function createSqliteAdminReadModel(db: Db): AdminReadModel {
   const overview = db.prepare<[string], EditionOverview>(
     'SELECT id, date, status, reason, subject, prepared_at AS preparedAt FROM editions WHERE date = ?',
   );
+  const latest = db.prepare<[], EditionOverview>(
+    'SELECT id, date, status, reason, subject, prepared_at AS preparedAt FROM editions ORDER BY date DESC LIMIT 1',
+  );
+  const pending = db.prepare<{ id: number; now: string }, { due: number; later: number; retry: number }>(
+    `SELECT count(*) FILTER (WHERE due_at <= @now AND (next_attempt_at IS NULL OR next_attempt_at <= @now)) AS due,
+            count(*) FILTER (WHERE due_at > @now) AS later,
+            count(*) FILTER (WHERE due_at <= @now AND next_attempt_at > @now) AS retry
+     FROM deliveries WHERE edition_id = @id AND status = 'pending'`,
+  );
+  const nextDue = db.prepare<[string, string], { at: string | null }>(
+    `SELECT min(max(due_at, coalesce(next_attempt_at, due_at))) AS at FROM deliveries
+     WHERE status = 'pending' AND (due_at > ? OR next_attempt_at > ?)`,
+  );
   const counts = db.prepare<[number], { status: DeliveryStatus; n: number }>('SELECT status, count(*) AS n FROM deliveries WHERE edition_id = ? GROUP BY status');
   const problems = db.prepare<[number, number], DeliveryProblem>(
     `SELECT id, subscriber_id, status, attempts, next_attempt_at, error FROM deliveries
@@ -39,6 +52,9 @@ export function createSqliteAdminReadModel(db: Db): AdminReadModel {
     },
     editionSends: async (limit) => sends.all(limit),
     editionOverview: async (date) => overview.get(date),
+    latestEditionOverview: async () => latest.get(),
+    pendingBreakdown: async (editionId, now) => pending.get({ id: editionId, now })!,
+    nextDueAt: async (now) => nextDue.get(now, now)?.at ?? null,
     async editionDeliveryCounts(editionId) {
       const out = zeroDeliveryCounts();
       for (const r of counts.all(editionId)) out[r.status] = r.n;

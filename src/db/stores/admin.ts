@@ -78,6 +78,12 @@ export interface AdminReadModel {
   /** The latest `limit` editions with their deliveries by outcome, oldest first (chart order). */
   editionSends(limit: number): Promise<EditionSends[]>;
   editionOverview(date: string): Promise<EditionOverview | undefined>;
+  /** The latest edition by date, whatever its status (`papers status` without a date). */
+  latestEditionOverview(): Promise<EditionOverview | undefined>;
+  /** An edition's pending deliveries: due now, waiting for a later local hour, waiting to retry. */
+  pendingBreakdown(editionId: number, now: string): Promise<{ due: number; later: number; retry: number }>;
+  /** When the queue's next pending delivery comes due (a later local hour or a retry), or null. */
+  nextDueAt(now: string): Promise<string | null>;
   /** An edition's deliveries by status (every status present, 0 when none). */
   editionDeliveryCounts(editionId: number): Promise<Record<DeliveryStatus, number>>;
   /** Failed and bounced deliveries and those with an error, in id order, at most `limit`. */

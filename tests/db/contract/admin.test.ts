@@ -86,4 +86,27 @@ describe.each(testEngines())('admin read model on $name', ({ open }) => {
     ]);
     expect(recipients[0]!.sections).toEqual([{ kind: 'trending', title: 'Top', papers: [{ id: '2608.00001', reason: 'r' }] }]);
   });
+  it("status reads: the latest edition whatever its status, an edition's pending deliveries by why they wait, and when the next comes due", async () => {
+    const store = await fresh();
+    expect(await store.latestEditionOverview()).toBeUndefined();
+    expect(await store.nextDueAt(NOW)).toBeNull();
+    const ids = [];
+    for (const e of ['a', 'b', 'c', 'd', 'e']) ids.push(await store.createSubscriber({ email: `${e}@example.org`, status: 'active', now: NOW }));
+    const e20 = await seedEdition('2026-08-20');
+    const e21 = await seedEdition('2026-08-21', 'preparing');
+    expect(await store.latestEditionOverview()).toMatchObject({ id: e21, date: '2026-08-21', status: 'preparing' });
+    const later = '2026-08-21T09:00:00.000Z';
+    const retryAt = '2026-08-21T07:30:00.000Z';
+    await seedDelivery(e21, ids[0]!, 'pending'); // due now
+    await seedDelivery(e21, ids[1]!, 'pending');
+    await sql(opened!.location, 'UPDATE deliveries SET due_at = ? WHERE subscriber_id = ?', [later, ids[1]]); // a later local hour
+    await seedDelivery(e21, ids[2]!, 'pending', { attempts: 1 });
+    await sql(opened!.location, 'UPDATE deliveries SET next_attempt_at = ? WHERE subscriber_id = ?', [retryAt, ids[2]]); // waits to retry
+    await seedDelivery(e21, ids[3]!, 'sent');
+    await seedDelivery(e20, ids[4]!, 'pending'); // another edition's
+    expect(await store.pendingBreakdown(e21, NOW)).toEqual({ due: 1, later: 1, retry: 1 });
+    expect(await store.nextDueAt(NOW)).toBe(retryAt);
+    expect(await store.nextDueAt('2026-08-21T08:00:00.000Z')).toBe(later);
+    expect(await store.nextDueAt('2026-08-21T10:00:00.000Z')).toBeNull();
+  });
 });
