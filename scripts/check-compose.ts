@@ -52,7 +52,7 @@ export function unknownComposeVariables(yamlText: string, service = 'app'): stri
   return names.filter((n) => !KNOWN.has(n));
 }
 
-/** The services that run the app: those built from this repository (app, and app-postgres of the postgres profile). */
+/** The services that run the app: those built from this repository (app; app-postgres and worker of the postgres profile). */
 export function appServices(yamlText: string): string[] {
   const doc = parseYaml(yamlText) as { services?: Record<string, { build?: unknown }> };
   return Object.entries(doc.services ?? {})

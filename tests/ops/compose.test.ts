@@ -36,11 +36,19 @@ describe('deployment files', () => {
     expect(composeSchemaProblems('services:\n  app: [\n')[0]).toMatch(/^not valid YAML/);
   });
 
-  it('the postgres profile: PostgreSQL with a health check and a volume, and an app instance pointed at it once it is healthy', () => {
-    type Service = { profiles?: string[]; environment?: Record<string, string>; depends_on?: Record<string, { condition: string }>; healthcheck?: { test: string[] }; volumes?: string[]; ports?: string[] };
+  it('the postgres profile: PostgreSQL with a health check and a volume, an app instance and a sender worker pointed at it once it is healthy', () => {
+    type Service = {
+      profiles?: string[];
+      environment?: Record<string, string>;
+      depends_on?: Record<string, { condition: string }>;
+      healthcheck?: { test: string[] };
+      volumes?: string[];
+      ports?: string[];
+      command?: string[];
+    };
     const doc = parseYaml(COMPOSE) as { services: Record<string, Service> };
-    expect(appServices(COMPOSE)).toEqual(['app', 'app-postgres']);
-    const { app, 'app-postgres': pgApp, postgres } = doc.services;
+    expect(appServices(COMPOSE)).toEqual(['app', 'app-postgres', 'worker']);
+    const { app, 'app-postgres': pgApp, worker, postgres } = doc.services;
     // Without the profile nothing changes: the SQLite app has no profile and no DATABASE_URL.
     expect(app!.profiles).toBeUndefined();
     expect(app!.environment!.DATABASE_URL).toBeUndefined();
@@ -51,6 +59,16 @@ describe('deployment files', () => {
     expect(pgApp!.environment!.DATABASE_URL).toMatch(/^postgres:\/\/papers:.*@postgres:5432\/papers$/);
     expect(pgApp!.depends_on!.postgres).toEqual({ condition: 'service_healthy' });
     expect(pgApp!.ports).toEqual(['3001:3000']);
+    // On PostgreSQL the app keeps no SQLite file (and so needs no volume of its own).
+    expect(pgApp!.environment!.DATABASE_PATH).toBeUndefined();
+    expect(pgApp!.volumes).toBeUndefined();
+    // The worker: the same database and the same public URL (its emails link to the web app), no web port.
+    expect(worker!.profiles).toEqual(['postgres']);
+    expect(worker!.command).toEqual(['node', 'dist/src/cli.js', 'worker']);
+    expect(worker!.environment!.DATABASE_URL).toBe(pgApp!.environment!.DATABASE_URL);
+    expect(worker!.environment!.PUBLIC_BASE_URL).toBe(pgApp!.environment!.PUBLIC_BASE_URL);
+    expect(worker!.depends_on!.postgres).toEqual({ condition: 'service_healthy' });
+    expect(worker!.ports).toBeUndefined();
     // Its variables are checked like the app's.
     expect(unknownComposeVariables(COMPOSE.replace('DATABASE_URL: postgres', 'DATABASE_ULR: postgres'), 'app-postgres')).toEqual(['DATABASE_ULR']);
   });
