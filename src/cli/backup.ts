@@ -16,6 +16,9 @@ export function registerBackupCommand(program: Command, io: CliIo): void {
     .option('--force', 'overwrite the file if it exists')
     .action(async (file: string, o: { force?: boolean }) => {
       const config = loadCliConfig(io);
+      // A PostgreSQL server has its own backup tools, which see every instance's writes; this copies the SQLite file.
+      if (config.database.engine === 'postgres')
+        throw new CliError('backup copies the SQLite file; DATABASE_URL selects PostgreSQL: back it up with pg_dump (or your provider\'s snapshots)', EXIT.USAGE);
       const target = resolve(file);
       if (target === resolve(config.databasePath)) throw new CliError('the backup file cannot be the database itself', EXIT.USAGE);
       if (existsSync(target) && !o.force) throw new CliError(`${file} exists (use --force to overwrite it)`, EXIT.USAGE);

@@ -2,7 +2,7 @@
 // each paper's score, the parts of the score and the reason, as a table on stdout. It only reads.
 import type { Command } from 'commander';
 import type { AppDeps } from '../app.js';
-import { withApp, parseDate, parsePositive } from './shared.js';
+import { withApp, parseDate, parsePositive, CliError, EXIT } from './shared.js';
 import { createCandidatesRepo } from '../db/candidates-repo.js';
 import { createSubscribersRepo } from '../db/subscribers-repo.js';
 import { createPapersRepo } from '../db/papers-repo.js';
@@ -33,6 +33,8 @@ export function registerRankCommand(program: Command, io: CliIo): void {
     .option('--limit <n>', 'papers in the trending list (default: DIGEST_SIZE)', parsePositive)
     .action(async (o: RankOptions) => {
       await withApp(io, async (app) => {
+        // The explanation reads the ranking's synchronous SQLite repositories (the daily job ranks on both engines).
+        if (app.store.engine === 'postgres') throw new CliError('rank explains the ranking on the SQLite engine only; unset DATABASE_URL to use it on a copy', EXIT.USAGE);
         io.stdout.write(rankReport(app, o));
       });
     });
