@@ -14,7 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { createSampleApp, prepareSampleEdition } from '../src/digest/sample-edition.js';
 import { compileStoredEdition, publicSections } from '../src/digest/stored-edition.js';
 import { compileEdition, type RecipientParts } from '../src/digest/render.js';
-import { subscriberUrls } from '../src/mail/send-edition.js';
+import { subscriberUrls } from '../src/http/links.js';
 import type { Section } from '../src/rank/select.js';
 
 const { values: args } = parseArgs({ options: { recipients: { type: 'string', default: '10000' }, 'naive-sample': { type: 'string', default: '30' } } });

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { createSampleApp, prepareSampleEdition, SAMPLE_DATE } from '../src/digest/sample-edition.js';
 import { compileStoredEdition } from '../src/digest/stored-edition.js';
 import { renderConfirmation } from '../src/digest/render.js';
-import { subscriberUrls } from '../src/mail/send-edition.js';
+import { subscriberUrls } from '../src/http/links.js';
 
 const { values: o } = parseArgs({
   options: {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { createApp } from '../app.js';
 import { runDailyJob } from '../jobs/daily.js';
-import { subscriberUrls } from '../mail/send-edition.js';
+import { subscriberUrls } from '../http/links.js';
 import { fixedClock } from '../lib/clock.js';
 import { buildHttpApp } from '../http/build-app.js';
 import { loadCliConfig, printDaily } from './shared.js';

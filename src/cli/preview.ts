@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { withApp, parseDate, CliError, EXIT } from './shared.js';
 import { compileStoredEdition, readStoredEdition, previewRecipient } from '../digest/stored-edition.js';
-import { subscriberUrls } from '../mail/send-edition.js';
+import { subscriberUrls } from '../http/links.js';
 import { emailSchema } from '../subscribers/email-address.js';
 import type { Section } from '../rank/select.js';
 import type { RecipientParts } from '../digest/render.js';

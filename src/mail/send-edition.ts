@@ -101,7 +101,6 @@ export const DEFAULT_CLAIM_LEASE_SECONDS = 60;
 const SKIP_WINDOW = 5_000;
 
 // Subscriber links are owned by the HTTP side (src/http/links.ts); re-exported for the callers that import them here.
-export { subscriberUrls };
 
 /**
  * Sends every due delivery (of one edition, or all), `concurrency` at a time, until none is left, the send

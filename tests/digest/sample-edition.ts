@@ -5,7 +5,7 @@ import { fixedClock } from '../../src/lib/clock.js';
 import { prepareSampleEdition, SAMPLE_NOW, type SampleDelivery } from '../../src/digest/sample-edition.js';
 import { compileStoredEdition } from '../../src/digest/stored-edition.js';
 import type { CompiledEdition, RecipientParts } from '../../src/digest/render.js';
-import { subscriberUrls } from '../../src/mail/send-edition.js';
+import { subscriberUrls } from '../../src/http/links.js';
 import type { StoredEdition } from '../../src/digest/stored-edition.js';
 
 export const READER = { email: 'ada@example.org', topics: ['agents', 'diffusion'] };

@@ -2,7 +2,7 @@
 // subscribe again, download my data, delete my data (hard delete, every row in every table).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { browserForm, LEAK, multipart, preferencesToken, startHarness, unsubscribeToken, type HttpHarness } from './harness.js';
-import { subscriberUrls } from '../../src/mail/send-edition.js';
+import { subscriberUrls } from '../../src/http/links.js';
 import { SECRET } from './harness.js';
 import type { Db } from '../../src/db/open.js';
 

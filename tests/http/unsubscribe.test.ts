@@ -1,7 +1,7 @@
 // GET/POST /unsubscribe: RFC 8058 one-click as urlencoded and multipart, no cookies, 200 never a redirect,
 // idempotent; a GET never unsubscribes; forged or mismatched tokens are refused.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { subscriberUrls } from '../../src/mail/send-edition.js';
+import { subscriberUrls } from '../../src/http/links.js';
 import { browserForm, LEAK, multipart, preferencesToken, SECRET, startHarness, unsubscribeToken, type HttpHarness } from './harness.js';
 
 let h: HttpHarness;

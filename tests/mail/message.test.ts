@@ -9,7 +9,7 @@ import { listIdHeader, listUnsubscribeHeader, parseSender, toNodemailer } from '
 import { renderConfirmation } from '../../src/digest/render.js';
 import { fixedClock } from '../../src/lib/clock.js';
 import { digestMessageId } from '../../src/lib/tokens.js';
-import { subscriberUrls } from '../../src/mail/send-edition.js';
+import { subscriberUrls } from '../../src/http/links.js';
 import { runDailyJob } from '../../src/jobs/daily.js';
 import { SAMPLE_DATE, SAMPLE_NOW } from '../../src/digest/sample-edition.js';
 import { headerLines, onlyLine } from './headers.js';

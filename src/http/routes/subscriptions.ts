@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { AppDeps } from '../../app.js';
 import { emailSchema } from '../../subscribers/email-address.js';
 import { hourSchema, parseTopicText, timezoneSchema, topicsSchema } from '../../subscribers/preferences.js';
-import { subscriberUrls } from '../../mail/send-edition.js';
+import { subscriberUrls } from '../links.js';
 import { checkInboxPage, homePage } from '../pages/home.js';
 import { confirmedPage, confirmPage, confirmProblemPage, type ConfirmProblem } from '../pages/confirm.js';
 import type { ConfirmResult } from '../../subscribers/service.js';

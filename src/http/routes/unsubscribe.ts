@@ -7,7 +7,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../../app.js';
 import { verifySubscriberToken } from '../../lib/tokens.js';
-import { subscriberUrls } from '../../mail/send-edition.js';
+import { subscriberUrls } from '../links.js';
 import { sendError, wantsHtml } from '../error-handler.js';
 import { badLinkPage, unsubscribedPage, unsubscribePage } from '../pages/unsubscribe.js';
 import { errorBody } from './subscriptions.js';
