@@ -49,7 +49,11 @@ describe.each(testEngines())('named locks on $name', ({ name: engine, open }) =>
     expect(dead).toBeDefined();
     if (engine === 'postgres') {
       // The holder's process is gone: the server ends its session (what happens to the connection of a kill -9'd process).
-      const rows = await sql(opened!.location, "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted");
+      // pg_locks is the whole server's: only this test's database (other test files' daily jobs hold advisory locks too).
+      const rows = await sql(
+        opened!.location,
+        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+      );
       expect(rows).toHaveLength(1);
       await sql(opened!.location, 'SELECT pg_terminate_backend(?)', [rows[0]!.pid]);
       // The server drops the session's locks as the backend exits (soon after the call returns).
