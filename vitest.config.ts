@@ -37,8 +37,9 @@ export default defineConfig(async () => {
         {
           test: {
             name: 'postgres',
-            // The PostgreSQL tests and the Store's contract suite (which runs each repository on both engines).
-            include: ['tests/postgres/**/*.test.ts', 'tests/db/contract/**/*.test.ts'],
+            // The PostgreSQL tests, the Store's contract suite (which runs each repository on both engines) and the
+            // end-to-end daily pipeline (the real app on both engines, tests/e2e).
+            include: ['tests/postgres/**/*.test.ts', 'tests/db/contract/**/*.test.ts', 'tests/e2e/**/*.test.ts'],
             provide: { postgres },
             // The workers test starts the bundled CLI as real processes, as the unit project's process tests do.
             globalSetup: ['tests/helpers/build-entries.ts', 'tests/helpers/postgres-required.ts'],

@@ -1,6 +1,9 @@
-// The whole daily job end to end: sample week → SQLite → rank → MJML → real SMTP server → unsubscribe link.
+// The whole daily job end to end: sample week → database → rank → MJML → real SMTP server → unsubscribe link.
+// One file for both engines: the real app on a SQLite file, and on a fresh PostgreSQL database opened from
+// DATABASE_URL (openApp), when a server answers (the `postgres` project requires one: tests/helpers/engines.ts).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../helpers/app.js';
+import { createTestAppOn, type TestAppOn } from '../helpers/app.js';
+import { sql, testEngines } from '../helpers/engines.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { fixedClock } from '../../src/lib/clock.js';
 import { runDailyJob } from '../../src/jobs/daily.js';
@@ -10,19 +13,19 @@ import { join } from 'node:path';
 import { HF_FIXTURES, testConfig } from '../helpers/app.js';
 import { createSources } from '../../src/ingest/sources/index.js';
 
-describe('daily pipeline against a real SMTP server', () => {
+describe.each(testEngines())('daily pipeline against a real SMTP server, on $name', ({ name: engine }) => {
   let smtp: SmtpSink;
-  let app: TestApp;
+  let app: TestAppOn;
   const clock = fixedClock('2026-08-21T07:00:00.000Z');
 
   beforeEach(async () => {
     smtp = await startSmtpSink();
-    app = createTestApp({ SMTP_URL: smtp.url, SMTP_MAX_CONNECTIONS: '2' }, { clock });
+    app = await createTestAppOn(engine, { SMTP_URL: smtp.url, SMTP_MAX_CONNECTIONS: '2' }, { clock });
     // Only the sample week: the other fixtures are older and would just widen the candidate set.
     const now = clock.now().toISOString();
-    app.subscriptions.repo.create({ email: 'ada@example.org', status: 'active', now });
-    app.subscriptions.repo.create({ email: 'grace@example.org', status: 'active', now });
-    app.subscriptions.repo.create({ email: 'pending@example.org', status: 'pending', now });
+    await app.store.createSubscriber({ email: 'ada@example.org', status: 'active', now });
+    await app.store.createSubscriber({ email: 'grace@example.org', status: 'active', now });
+    await app.store.createSubscriber({ email: 'pending@example.org', status: 'pending', now });
   });
   afterEach(async () => {
     await app.cleanup();
@@ -30,6 +33,7 @@ describe('daily pipeline against a real SMTP server', () => {
   });
 
   it('mails every active subscriber a multipart digest in rank order, and the unsubscribe link works', async () => {
+    expect(app.store.engine).toBe(engine);
     const first = await runDailyJob(app, { date: '2026-08-21' });
     expect(first.edition.status).toBe('ready');
     expect(first.send?.sent).toBe(2);
@@ -40,9 +44,11 @@ describe('daily pipeline against a real SMTP server', () => {
     expect(mail.text).toBeTruthy();
 
     // The sample's 2026-08-21 papers are the freshest; the digest's first paper is the one ranked first.
-    const ranked = app.db
-      .prepare('SELECT p.title FROM edition_papers e JOIN papers p ON p.id = e.paper_id WHERE e.edition_id = ? ORDER BY e.rank LIMIT 3')
-      .all(first.edition.id) as { title: string }[];
+    const edition = (await app.store.readyEdition('2026-08-21'))!;
+    expect(edition.id).toBe(first.edition.id);
+    const top = [...edition.papers].sort((a, b) => a.rank - b.rank).slice(0, 3);
+    expect(top).toHaveLength(3);
+    const ranked = await Promise.all(top.map(async (p) => ({ title: (await app.store.getPaper(p.paperId))!.title })));
     const html = mail.html as string;
     const positions = ranked.map((r) => html.indexOf(r.title.replace(/&/g, '&amp;')));
     expect(positions.every((p) => p > 0)).toBe(true);
@@ -66,7 +72,7 @@ describe('daily pipeline against a real SMTP server', () => {
     });
     expect(res.statusCode).toBe(200);
     await http.close();
-    expect(app.subscriptions.repo.getByEmail('ada@example.org')!.status).toBe('unsubscribed');
+    expect((await app.store.getSubscriberByEmail('ada@example.org'))!.status).toBe('unsubscribed');
 
     // Re-running the same day sends nothing twice.
     const again = await runDailyJob(app, { date: '2026-08-21' });
@@ -74,7 +80,8 @@ describe('daily pipeline against a real SMTP server', () => {
     expect(smtp.messages).toHaveLength(2);
 
     // A new day with new papers: only the remaining subscriber gets mail.
-    app.db.prepare("UPDATE papers SET daily_date = '2026-08-22' WHERE id IN (SELECT id FROM papers WHERE daily_date = '2026-08-21' LIMIT 5)").run();
+    // Behind the app's back, as another ingest would: five of the last day's papers move to the next day.
+    await sql(app.location, "UPDATE papers SET daily_date = '2026-08-22' WHERE id IN (SELECT id FROM papers WHERE daily_date = '2026-08-21' LIMIT 5)");
     clock.set('2026-08-22T07:00:00.000Z');
     const next = await runDailyJob(app, { date: '2026-08-22', skipIngest: true });
     expect(next.edition.status).toBe('ready');
@@ -82,13 +89,13 @@ describe('daily pipeline against a real SMTP server', () => {
   });
 });
 
-describe('a day whose ingest failed', () => {
+describe.each(testEngines())('a day whose ingest failed, on $name', ({ name: engine }) => {
   it('records an empty edition, and running the day again once the source works sends it', async () => {
     const smtp = await startSmtpSink();
     const clock = fixedClock('2026-08-21T07:00:00.000Z');
-    const app = createTestApp({ SMTP_URL: smtp.url, FILE_SOURCE_PATH: join(HF_FIXTURES, 'missing-folder') }, { clock });
+    const app = await createTestAppOn(engine, { SMTP_URL: smtp.url, FILE_SOURCE_PATH: join(HF_FIXTURES, 'missing-folder') }, { clock });
     try {
-      app.subscriptions.repo.create({ email: 'ada@example.org', status: 'active', now: clock.now().toISOString() });
+      await app.store.createSubscriber({ email: 'ada@example.org', status: 'active', now: clock.now().toISOString() });
       const failed = await runDailyJob(app, { date: '2026-08-21' });
       expect(failed.ingest.every((i) => !i.ok)).toBe(true);
       expect(failed.edition).toMatchObject({ status: 'empty', reason: 'every source failed to ingest' });

@@ -1,15 +1,20 @@
 // Test harness: a real SQLite file in a fresh temp folder and the real app built from a validated config. The file
 // starts as a copy of one migrated once per test process (migratedSqlite), so an app does not run every migration
 // again; the app's own migrate() then finds them applied, as it does on every start after the first.
+// createTestAppOn builds the same app on either engine: on PostgreSQL a fresh database (tests/helpers/postgres.ts)
+// named by DATABASE_URL and opened as production opens it (openApp).
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '../../src/config.js';
-import { createApp, type AppDeps, type AppOverrides } from '../../src/app.js';
+import { createApp, openApp, type AppDeps, type AppOverrides } from '../../src/app.js';
+import type { Engine } from '../../src/db/store.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { openDatabase } from '../../src/db/open.js';
 import { migrate } from '../../src/db/migrate.js';
+import { createTestDatabase } from './postgres.js';
+import type { TestDatabaseLocation } from './engines.js';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
 export const HF_FIXTURES = join(FIXTURES, 'hf-daily');
@@ -70,4 +75,39 @@ export function createTestApp(env: Record<string, string> = {}, overrides: AppOv
       t.cleanup();
     },
   });
+}
+
+export interface TestAppOn extends TestApp {
+  /** Where plain SQL reaches the app's database from beside it (`sql(location, …)` of tests/helpers/engines.ts). */
+  location: TestDatabaseLocation;
+}
+
+/**
+ * The real app on `engine`: createTestApp's SQLite file, or a fresh migrated PostgreSQL database whose URL goes into
+ * the config as DATABASE_URL, opened by openApp as the server and the CLI open it. cleanup() closes the app, then
+ * drops the database.
+ */
+export async function createTestAppOn(engine: Engine, env: Record<string, string> = {}, overrides: AppOverrides = {}): Promise<TestAppOn> {
+  if (engine === 'sqlite') {
+    const app = createTestApp(env, overrides);
+    return Object.assign(app, { location: { engine, path: app.config.databasePath } as const });
+  }
+  const db = await createTestDatabase();
+  const t = tempDir();
+  try {
+    const app = await openApp(testConfig(t.dir, { ...env, DATABASE_URL: db.url }), { logger: silentLogger(), ...overrides });
+    return Object.assign(app, {
+      dir: t.dir,
+      location: { engine, url: db.url } as const,
+      async cleanup() {
+        await app.close();
+        await db.drop();
+        t.cleanup();
+      },
+    });
+  } catch (err) {
+    await db.drop();
+    t.cleanup();
+    throw err;
+  }
 }

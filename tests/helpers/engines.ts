@@ -12,10 +12,13 @@ import { postgresStore, sqliteStore, type Engine, type Store } from '../../src/d
 import { copyMigratedSqlite, tempDir } from './app.js';
 import { createTestDatabase } from './postgres.js';
 
+/** Where a second process or connection can reach a test database. */
+export type TestDatabaseLocation = { engine: 'sqlite'; path: string } | { engine: 'postgres'; url: string };
+
 export interface OpenedTestStore {
   store: Store;
   /** Where a second process or connection can reach the same database. */
-  location: { engine: 'sqlite'; path: string } | { engine: 'postgres'; url: string };
+  location: TestDatabaseLocation;
   cleanup(): Promise<void>;
   /**
    * Another process's view of the same database, closed by cleanup: on PostgreSQL a store on a pool of its own; on
@@ -82,7 +85,7 @@ export function testEngines(): TestEngine[] {
  * Plain SQL on a test store's database through a second connection, to set up or look at rows a contract test needs
  * beside the store (`?` placeholders, numbered for PostgreSQL). Reads return their rows, writes none.
  */
-export async function sql(location: OpenedTestStore['location'], text: string, values: unknown[] = []): Promise<Record<string, unknown>[]> {
+export async function sql(location: TestDatabaseLocation, text: string, values: unknown[] = []): Promise<Record<string, unknown>[]> {
   if (location.engine === 'sqlite') {
     const db = openDatabase(location.path);
     try {

@@ -1,22 +1,23 @@
-// Shared set-up for the HTTP tests: the real app on a temp SQLite file, a real SMTP server in-process, and
-// helpers that read confirmation links out of the emails it received.
+// Shared set-up for the HTTP tests: the real app on a temp SQLite file (or, asked for, a fresh PostgreSQL database),
+// a real SMTP server in-process, and helpers that read confirmation links out of the emails it received.
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { createTestApp, type TestApp } from '../helpers/app.js';
+import { createTestAppOn, type TestAppOn } from '../helpers/app.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { buildHttpApp } from '../../src/http/build-app.js';
 import type { Clock } from '../../src/lib/clock.js';
+import type { Engine } from '../../src/db/store.js';
 import { signSubscriberToken } from '../../src/lib/tokens.js';
 
 export interface HttpHarness {
-  app: TestApp;
+  app: TestAppOn;
   http: FastifyInstance;
   smtp: SmtpSink;
   close(): Promise<void>;
 }
 
-export async function startHarness(env: Record<string, string> = {}, o: { clock?: Clock } = {}): Promise<HttpHarness> {
+export async function startHarness(env: Record<string, string> = {}, o: { clock?: Clock; engine?: Engine } = {}): Promise<HttpHarness> {
   const smtp = await startSmtpSink();
-  const app = createTestApp({ SMTP_URL: smtp.url, SMTP_MAX_CONNECTIONS: '2', SUBSCRIBE_RATE_LIMIT_PER_MINUTE: '1000', ...env }, o.clock ? { clock: o.clock } : {});
+  const app = await createTestAppOn(o.engine ?? 'sqlite', { SMTP_URL: smtp.url, SMTP_MAX_CONNECTIONS: '2', SUBSCRIBE_RATE_LIMIT_PER_MINUTE: '1000', ...env }, o.clock ? { clock: o.clock } : {});
   const http = await buildHttpApp(app);
   return {
     app,
@@ -50,7 +51,7 @@ export async function subscribeAndReadToken(h: HttpHarness, email: string): Prom
   await h.app.subscriptions.drain();
   await h.smtp.waitFor(before + 1);
   const token = await confirmTokenFromMail(h, before);
-  return { token, id: h.app.subscriptions.repo.getByEmail(email)!.id };
+  return { token, id: (await h.app.store.getSubscriberByEmail(email))!.id };
 }
 
 export const form = (fields: Record<string, string>): Pick<InjectOptions, 'headers' | 'payload'> => ({
