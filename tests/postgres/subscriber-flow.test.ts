@@ -3,7 +3,7 @@
 // unsubscribe, which skips a delivery not yet sent. The same flows on SQLite: tests/http/{subscribe,confirm,unsubscribe}.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/lib/clock.js';
-import { subscriberUrls } from '../../src/mail/send-edition.js';
+import { subscriberUrls } from '../../src/http/links.js';
 import { sql } from '../helpers/engines.js';
 import { browserForm, confirmTokenFromMail, form, SECRET, startHarness, type HttpHarness } from '../http/harness.js';
 
