@@ -50,19 +50,36 @@ const statfsFree = (path: string) => {
   return Number(s.bavail) * Number(s.bsize);
 };
 
+/**
+ * What real commits said: a failure that means "cannot write now" is remembered until a later real commit succeeds
+ * or FAILURE_MEMORY_MS passes, and outweighs a successful probe (a tiny probe row can fit where real rows do not).
+ */
+function realWriteMemory(now: () => number, unwritable: (code: string | null) => boolean) {
+  let lastFailure: { at: number; code: string } | undefined;
+  let lastSuccessAt = Number.NEGATIVE_INFINITY;
+  return {
+    record(ok: boolean, code: string | null): void {
+      if (ok) lastSuccessAt = now();
+      else if (unwritable(code)) lastFailure = { at: now(), code: code ?? 'UNKNOWN' };
+    },
+    /** The database's state: the probe's failure first, then a remembered real failure, else ok. */
+    verdict(probe: DatabaseCheck): DatabaseCheck {
+      const t = now();
+      const recent = lastFailure && lastFailure.at > lastSuccessAt && t - lastFailure.at < FAILURE_MEMORY_MS ? lastFailure : undefined;
+      if (!probe.ok) return probe;
+      return recent ? { ok: false, error: recent.code, failedAt: new Date(recent.at).toISOString() } : { ok: true };
+    },
+  };
+}
+
 export function createWriteHealth(o: WriteHealthOptions): WriteHealth {
   const probeStatement = () =>
     o.db.prepare('INSERT INTO health_probe (id, at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET at = excluded.at');
-  let lastFailure: { at: number; code: string } | undefined;
-  let lastSuccessAt = Number.NEGATIVE_INFINITY;
   let cached: { at: number; probe: DatabaseCheck; disk: DiskCheck } | undefined;
   const folder = o.databasePath === ':memory:' ? undefined : dirname(resolve(o.databasePath));
   const now = () => o.clock.now().getTime();
-
-  const record = (ok: boolean, code: string | null) => {
-    if (ok) lastSuccessAt = now();
-    else if (classifyWriteError({ code }) === 'unwritable') lastFailure = { at: now(), code: code ?? 'UNKNOWN' };
-  };
+  const memory = realWriteMemory(now, (code) => classifyWriteError({ code }) === 'unwritable');
+  const record = memory.record;
 
   /** One committed write of one row. A busy database (another writer) still takes writes. */
   const probe = (): DatabaseCheck => {
@@ -101,13 +118,7 @@ export function createWriteHealth(o: WriteHealthOptions): WriteHealth {
       const t = now();
       if (!o.db.open) return { database: { ok: false, error: 'database closed' }, disk: disk() };
       if (!cached || t - cached.at >= o.probeIntervalMs || t < cached.at) cached = { at: t, probe: probe(), disk: disk() };
-      const recentFailure = lastFailure && lastFailure.at > lastSuccessAt && t - lastFailure.at < FAILURE_MEMORY_MS ? lastFailure : undefined;
-      const database: DatabaseCheck = !cached.probe.ok
-        ? cached.probe
-        : recentFailure
-          ? { ok: false, error: recentFailure.code, failedAt: new Date(recentFailure.at).toISOString() }
-          : { ok: true };
-      return { database, disk: cached.disk };
+      return { database: memory.verdict(cached.probe), disk: cached.disk };
     },
   };
 }
@@ -133,8 +144,6 @@ export interface StoreWriteHealthOptions {
  * answer is at most one interval old). The disk is the server's, not this machine's: no local disk check.
  */
 export function createStoreWriteHealth(o: StoreWriteHealthOptions): WriteHealth {
-  let lastFailure: { at: number; code: string } | undefined;
-  let lastSuccessAt = Number.NEGATIVE_INFINITY;
   // The store was opened (connected and migrated) just before: writable until a probe says otherwise.
   let probed: { at: number; result: DatabaseCheck } = { at: o.clock.now().getTime(), result: { ok: true } };
   let probing = false;
@@ -143,10 +152,8 @@ export function createStoreWriteHealth(o: StoreWriteHealthOptions): WriteHealth 
     const code = (err as { code?: unknown } | null)?.code;
     return typeof code === 'string' ? code : 'UNKNOWN';
   };
-  const record = (ok: boolean, code: string | null) => {
-    if (ok) lastSuccessAt = now();
-    else if (postgresUnwritable(code)) lastFailure = { at: now(), code: code ?? 'UNKNOWN' };
-  };
+  const memory = realWriteMemory(now, postgresUnwritable);
+  const record = memory.record;
   const refresh = () => {
     if (probing) return;
     probing = true;
@@ -169,13 +176,7 @@ export function createStoreWriteHealth(o: StoreWriteHealthOptions): WriteHealth 
     check() {
       const t = now();
       if (t - probed.at >= o.probeIntervalMs || t < probed.at) refresh();
-      const recentFailure = lastFailure && lastFailure.at > lastSuccessAt && t - lastFailure.at < FAILURE_MEMORY_MS ? lastFailure : undefined;
-      const database: DatabaseCheck = !probed.result.ok
-        ? probed.result
-        : recentFailure
-          ? { ok: false, error: recentFailure.code, failedAt: new Date(recentFailure.at).toISOString() }
-          : { ok: true };
-      return { database, disk: { ok: true, freeBytes: null, floorBytes: 0 } };
+      return { database: memory.verdict(probed.result), disk: { ok: true, freeBytes: null, floorBytes: 0 } };
     },
   };
 }

@@ -23,11 +23,16 @@ export function isPgRequestError(err: unknown): boolean {
 }
 
 /** `fn` in one transaction on one client: COMMIT when it resolves, ROLLBACK when it throws. */
-export async function inTransaction<T>(pool: PgPool, fn: (c: PgClient) => Promise<T>): Promise<T> {
+export function inTransaction<T>(pool: PgPool, fn: (c: PgClient) => Promise<T>): Promise<T> {
+  return transactionOf(pool, 'BEGIN', fn);
+}
+
+/** One transaction opened by `begin` on one client of the pool; a client that cannot roll back is not pooled again. */
+async function transactionOf<T>(pool: PgPool, begin: string, fn: (c: PgClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken = false;
   try {
-    await client.query('BEGIN');
+    await client.query(begin);
     const result = await fn(client);
     await client.query('COMMIT');
     return result;
@@ -57,22 +62,6 @@ export async function inSavepoint<T>(c: PgClient, fn: () => Promise<T>): Promise
 }
 
 /** `fn` reading one consistent snapshot (REPEATABLE READ, READ ONLY): several queries see the same committed rows. */
-export async function inReadSnapshot<T>(pool: PgPool, fn: (c: PgClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let broken = false;
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    try {
-      await client.query('ROLLBACK');
-    } catch {
-      broken = true;
-    }
-    throw err;
-  } finally {
-    client.release(broken);
-  }
+export function inReadSnapshot<T>(pool: PgPool, fn: (c: PgClient) => Promise<T>): Promise<T> {
+  return transactionOf(pool, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', fn);
 }
