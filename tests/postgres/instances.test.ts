@@ -168,7 +168,7 @@ describe('2 web processes and 3 sender workers on one PostgreSQL database, one w
     );
     const tStarted = Date.now();
 
-    // A fifth of the audience received: kill the worker that holds claims now (it has messages in flight).
+    // A fifth of the audience received: kill a worker that holds claims now (mid-send: some are with its SMTP pool).
     await until('a fifth of the digests', () => digests().length >= AUDIENCE / 5, 90_000);
     const tFifth = Date.now();
     const holding = await until(
