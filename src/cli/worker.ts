@@ -48,6 +48,8 @@ export function registerWorkerCommand(program: Command, io: CliIo): void {
           const r = await send(false);
           if (r.sent + r.failed + r.bounced + r.retried > 0) logger.info({ event: 'worker.sent', ...r }, 'sent what was due');
           await new Promise<void>((resolve) => {
+            // A signal that came during the send has already fired: its listener, added now, never would.
+            if (stop.signal.aborted) return resolve();
             const t = setTimeout(resolve, POLL_MS);
             stop.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
           });
