@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { createTestApp, type TestApp } from '../helpers/app.js';
+import { createTestApp, testConfig, type TestApp } from '../helpers/app.js';
+import { openApp } from '../../src/app.js';
 import { createEmptyDatabase, createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
 import { papers } from '../helpers/cli.js';
 import { fixedClock } from '../../src/lib/clock.js';
@@ -159,6 +160,33 @@ describe('papers db copy', () => {
     expect(next.rows[0].id).toBe(maxId + 1);
     const nextObs = await target.pool.query("INSERT INTO observations (paper_id, source, observed_at) SELECT id, 'hf', now() FROM papers LIMIT 1 RETURNING id");
     expect(nextObs.rows[0].id).toBe(source.observations! + 1);
+  });
+
+  it('the moved install carries on from PostgreSQL: the pending reader confirms, the evening reader gets the waiting digest, the day is not sent twice', async () => {
+    const target = await emptyTarget();
+    expect((await papers(['db', 'copy', '--to', target.url], { DATABASE_PATH: app.config.databasePath })).code).toBe(0);
+    // The same install, now on DATABASE_URL, at 19:00 in Tokyo (10:00 UTC): the evening reader's copy is due.
+    const moved = await openApp(testConfig(app.dir, { DATABASE_URL: target.url, FILE_SOURCE_PATH: SAMPLE, OUTBOX_DIR: join(app.dir, 'outbox-moved') }), {
+      clock: fixedClock('2026-08-21T10:00:00.000Z'),
+    });
+    try {
+      expect(moved.store.engine).toBe('postgres');
+      // The confirmation token issued on SQLite works on PostgreSQL (its hash was copied).
+      expect(await moved.subscriptions.confirm('confirm-token-of-pending-reader')).toEqual({ ok: true, subscriberId: demoIds.pending });
+      expect((await moved.store.getSubscriber(demoIds.pending))?.status).toBe('active');
+      // Rerunning the day: the edition is the copied one (not prepared again), and only the waiting copy goes out.
+      const again = await runDailyJob(moved, { date: '2026-08-21', skipIngest: true });
+      expect(again.edition).toMatchObject({ status: 'ready', created: false });
+      expect(again.send).toMatchObject({ sent: 1, failed: 0 });
+      const rows = await target.pool.query<{ subscriber_id: number; status: string }>('SELECT subscriber_id, status FROM deliveries ORDER BY subscriber_id');
+      expect(rows.rows.every((r) => r.status === 'sent')).toBe(true);
+      expect(rows.rows.map((r) => r.subscriber_id)).toContain(demoIds.evening);
+      // The never-twice ledger has every reader's papers, the evening reader's included.
+      const ledger = await target.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM sent_papers');
+      expect(ledger.rows[0]!.n).toBe(rows.rows.length);
+    } finally {
+      await moved.close();
+    }
   });
 
   it('refuses a target that holds rows, in one line with exit 2, and changes nothing there', async () => {
