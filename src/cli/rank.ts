@@ -2,15 +2,10 @@
 // each paper's score, the parts of the score and the reason, as a table on stdout. It only reads.
 import type { Command } from 'commander';
 import type { AppDeps } from '../app.js';
-import { withApp, parseDate, parsePositive, CliError, EXIT } from './shared.js';
-import { createCandidatesRepo } from '../db/candidates-repo.js';
-import { createSubscribersRepo } from '../db/subscribers-repo.js';
-import { createPapersRepo } from '../db/papers-repo.js';
-import { createSentPapersRepo } from '../db/sent-papers-repo.js';
-import { createEditionsRepo } from '../db/editions-repo.js';
+import { withApp, parseDate, parsePositive } from './shared.js';
 import { localDate } from '../digest/schedule.js';
-import { createProfilesRepo } from '../db/profiles-repo.js';
-import { editionWindow, rankEdition, type EditionRanking } from '../rank/edition.js';
+import { editionWindow, type EditionRanking } from '../rank/edition.js';
+import { rankEditionAsync } from '../rank/edition-async.js';
 import { buildPersonalEdition, personalFor, personalPool } from '../rank/personal.js';
 import { selectForSubscriber, type PersonalOptions } from '../rank/select.js';
 import { formatSpan } from '../rank/score.js';
@@ -33,24 +28,28 @@ export function registerRankCommand(program: Command, io: CliIo): void {
     .option('--limit <n>', 'papers in the trending list (default: DIGEST_SIZE)', parsePositive)
     .action(async (o: RankOptions) => {
       await withApp(io, async (app) => {
-        // The explanation reads the ranking's synchronous SQLite repositories (the daily job ranks on both engines).
-        if (app.store.engine === 'postgres') throw new CliError('rank explains the ranking on the SQLite engine only; unset DATABASE_URL to use it on a copy', EXIT.USAGE);
-        io.stdout.write(rankReport(app, o));
+        io.stdout.write(await rankReport(app, o));
       });
     });
 }
 
-type RankDeps = Pick<AppDeps, 'db' | 'clock' | 'config' | 'prepareSettings'>;
+type RankDeps = Pick<AppDeps, 'store' | 'clock' | 'prepareSettings'>;
 
-/** The report the command prints; throws AppError RANK_UNKNOWN_SUBSCRIBER for an address we do not know. */
-export function rankReport(app: RankDeps, o: RankOptions): string {
+/**
+ * The report the command prints, on either engine (the same ranking the preparation reads through the Store);
+ * throws AppError RANK_UNKNOWN_SUBSCRIBER for an address we do not know.
+ */
+export async function rankReport(app: RankDeps, o: RankOptions): Promise<string> {
+  const { store } = app;
   const s = app.prepareSettings;
   const now = app.clock.now();
   const date = o.date ?? localDate(now, s.timezone);
   const limit = o.limit ?? s.size;
-  const candidates = createCandidatesRepo(app.db);
-  const ranking = rankEdition(candidates, date, s);
-  const titles = titleLookup(app);
+  const loaded = await rankEditionAsync(store.candidateReader, date, s);
+  const ranking = loaded.ranking;
+  // Every candidate's title, read once: the tables below show some of them.
+  const stored = await store.papersByIds(ranking.candidates.map((c) => c.id));
+  const titles = (id: string) => stored.get(id)?.title ?? '';
   const t = s.trend;
   const lines = [
     `Ranking for ${date}, as of ${ranking.asOf}: ${ranking.candidates.length} candidates since ${ranking.from.slice(0, 10)}`,
@@ -63,25 +62,27 @@ export function rankReport(app: RankDeps, o: RankOptions): string {
     return `${lines.join('\n')}\n`;
   }
 
-  const sub = createSubscribersRepo(app.db).getByEmail(o.subscriber);
+  const sub = await store.getSubscriberByEmail(o.subscriber);
   if (!sub) throw new AppError('RANK_UNKNOWN_SUBSCRIBER', `no subscriber with that address`);
-  const topicNames = candidates.topicsOf(sub.id - 1, sub.id).get(sub.id) ?? [];
+  const topicNames = await store.subscriberTopics(sub.id);
+  await loaded.loadTopics(topicNames);
   const topics = topicNames.map((name) => ranking.topic(name)).filter((m): m is TopicMatches => m !== null);
   // Sent before this date: the digest as it would be prepared for it, whether or not it already was.
-  const own = createEditionsRepo(app.db).getByDate(date)?.id ?? -1;
-  const alreadySent = createSentPapersRepo(app.db).alreadyHad(ranking.from.slice(0, 10), sub.id - 1, sub.id, own, date).get(sub.id) ?? new Set<string>();
+  const own = (await store.editionByDate(date))?.id ?? -1;
+  const { alreadyHad: alreadySent, profile } = await store.readerHistory(sub.id, { fromDate: ranking.from.slice(0, 10), beforeDate: date, exceptEditionId: own });
   // A reader with a profile: "Picked for you" from the pool prepare would build (new since the previous edition,
   // plus the top of the ranking), this reader's profile papers scored against it.
-  const profiles = createProfilesRepo(app.db);
-  const profile = profiles.inRange(sub.id - 1, sub.id).get(sub.id) ?? [];
   let personal: PersonalOptions | undefined;
   if (profile.length) {
-    const previous = createEditionsRepo(app.db).latestReadyBefore(date);
-    const cutoff = previous ? editionWindow(previous.date, s).asOf : null;
+    const previous = await store.latestReadyEditionBefore(date);
+    const cutoff = previous ? editionWindow(previous, s).asOf : null;
     const fresh = new Set(ranking.candidates.filter((c) => cutoff === null || c.firstSeenAt > cutoff || c.appearedAt > cutoff).map((c) => c.id));
     const pool = personalPool(ranking.trending, (p) => fresh.has(p.id));
-    const pe = buildPersonalEdition(pool, profiles.texts(pool.map((p) => p.id)));
-    const entries = pe.profilesOf(new Map([[sub.id, profile]]), (ids) => profiles.texts(ids)).get(sub.id);
+    // The text of the pool and of the reader's profile papers, read at once (the scoring asks for them synchronously).
+    const texts = await store.paperTexts([...new Set([...pool.map((p) => p.id), ...profile.map((r) => r.paperId)])]);
+    const textsOf = (ids: Iterable<string>) => new Map([...ids].flatMap((id) => (texts.has(id) ? [[id, texts.get(id)!] as const] : [])));
+    const pe = buildPersonalEdition(pool, textsOf(pool.map((p) => p.id)));
+    const entries = pe.profilesOf(new Map([[sub.id, profile]]), textsOf).get(sub.id);
     personal = personalFor(pe, entries, { pickedSize: s.pickedSectionSize, size: limit, alreadySent, byId: ranking.byId });
   }
   const sections = selectForSubscriber(
@@ -113,11 +114,6 @@ export function rankReport(app: RankDeps, o: RankOptions): string {
     lines.push('');
   }
   return `${lines.join('\n')}\n`;
-}
-
-function titleLookup(app: RankDeps): (id: string) => string {
-  const papers = createPapersRepo(app.db);
-  return (id) => papers.get(id)?.title ?? '';
 }
 
 const TREND_HEADER = ['#', 'id', 'score', 'upvotes', 'Δup', 'Δcom', 'Δstars', 'age', 'reason', 'title'];

@@ -1,6 +1,7 @@
 // The CLI on PostgreSQL (DATABASE_URL set): the commands open the configured engine — subscribers are added and
 // listed, the day runs (ingest, prepare, send to the outbox) and `status` reports it from PostgreSQL, with no SQLite
-// file made — and the two SQLite tools say so in one line instead of touching a file nobody uses.
+// file made — `rank` explains the ranking from there, and `backup`, a SQLite tool, says so in one line instead of
+// touching a file nobody uses.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -52,10 +53,24 @@ describe('the CLI on PostgreSQL', () => {
     expect(existsSync(join(t.dir, 'unused.db'))).toBe(false); // no SQLite file was made on the side
   }, 60_000);
 
-  it('rank and backup, SQLite tools, refuse in one line (exit 2)', async () => {
-    const rank = await papers(['rank', '--date', '2026-08-21'], env());
-    expect(rank.code).toBe(2);
-    expect(rank.stderr).toBe('error: rank explains the ranking on the SQLite engine only; unset DATABASE_URL to use it on a copy\n');
+  it('rank explains the ranking from PostgreSQL: the trending list, and a reader\'s digest with what they already had', async () => {
+    const list = await papers(['rank', '--date', '2026-08-21', '--limit', '3'], env());
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(/^Ranking for 2026-08-21, as of 2026-08-2[12]T/);
+    expect(list.stdout.split('\n').filter((l) => /^\d+\s+\d{4}\.\d{5}\s/.test(l))).toHaveLength(3);
+    // The next day, for a reader of the 21st: the papers of the digest they were sent count as already had.
+    const sent = await db.pool.query<{ n: number }>(
+      "SELECT jsonb_array_length(papers_json)::int AS n FROM sent_papers sp JOIN subscribers s ON s.id = sp.subscriber_id WHERE s.email = 'ada@example.org'",
+    );
+    const reader = await papers(['rank', '--date', '2026-08-22', '--subscriber', 'ada@example.org'], env());
+    expect(reader.code, reader.stderr).toBe(0);
+    expect(reader.stdout).toContain(`topics: agents; profile: none; ${sent.rows[0]!.n} candidates already sent`);
+    expect(reader.stdout).toContain('== For you: agents ==');
+    const nobody = await papers(['rank', '--subscriber', 'nobody@example.org'], env());
+    expect(nobody.code).toBe(1);
+  });
+
+  it('backup, a SQLite tool, refuses in one line (exit 2)', async () => {
     const backup = await papers(['backup', join(t.dir, 'copy.db')], env());
     expect(backup.code).toBe(2);
     expect(backup.stderr).toMatch(/^error: backup copies the SQLite file; DATABASE_URL selects PostgreSQL: back it up with pg_dump/);

@@ -25,8 +25,8 @@ describe('rank command', () => {
     app.db.prepare("SELECT id, title FROM papers WHERE title LIKE '%Agent%' ORDER BY id").all() as { id: string; title: string }[];
   afterAll(() => app.cleanup());
 
-  it('prints the trending list with score, its parts and the reason', () => {
-    const report = rankReport(app, { date: '2026-08-21', limit: 5 });
+  it('prints the trending list with score, its parts and the reason', async () => {
+    const report = await rankReport(app, { date: '2026-08-21', limit: 5 });
     const expected = expectedRanking(loadWeek(), Date.parse(MORNING), Date.parse(CUTOFF), app.config.trend).slice(0, 5);
     // The ranking of a date is as of its cut-off (the end of the date), whenever the command runs.
     expect(report).toContain(`Ranking for 2026-08-21, as of ${CUTOFF}`);
@@ -41,14 +41,14 @@ describe('rank command', () => {
     });
   });
 
-  it("prints a subscriber's digest section by section", () => {
-    const report = rankReport(app, { date: '2026-08-21', subscriber: 'fan@example.org', limit: 3 });
+  it("prints a subscriber's digest section by section", async () => {
+    const report = await rankReport(app, { date: '2026-08-21', subscriber: 'fan@example.org', limit: 3 });
     expect(report).toContain('topics: long context; profile: none; 0 candidates already sent');
     expect(report).toContain('== Top trending ==');
     expect(report).toContain('== For you: long context ==');
     expect(report).toMatch(/id\s+blended\s+trend\s+relevance\s+trend #\s+reason\s+title/);
     expect(report).toContain('matches: long context · ');
-    expect(() => rankReport(app, { subscriber: 'nobody@example.org' })).toThrow(expect.objectContaining({ code: 'RANK_UNKNOWN_SUBSCRIBER' }));
+    await expect(rankReport(app, { subscriber: 'nobody@example.org' })).rejects.toMatchObject({ code: 'RANK_UNKNOWN_SUBSCRIBER' });
   });
 
   it("shows a reader's Picked for you, with reasons naming their papers, in process and as `papers rank --subscriber`", async () => {
@@ -59,7 +59,7 @@ describe('rank command', () => {
       DATABASE_PATH: app.config.databasePath,
     });
     expect(code, stderr).toBe(0);
-    for (const report of [rankReport(app, { date: '2026-08-21', subscriber: 'reader@example.org' }), stdout]) {
+    for (const report of [await rankReport(app, { date: '2026-08-21', subscriber: 'reader@example.org' }), stdout]) {
       expect(report).toContain('topics: none; profile: 3 papers (0 less like this)');
       expect(report.indexOf('== Top trending ==')).toBeGreaterThan(-1);
       const picked = report.slice(report.indexOf('== Picked for you =='));
@@ -70,7 +70,7 @@ describe('rank command', () => {
       for (const row of rows) expect(liked.some((p) => / like (a paper|\d papers) you saved: “/.test(row) && row.includes(p.title.slice(0, 15)))).toBe(true);
     }
     // A reader without a profile has no such section.
-    expect(rankReport(app, { date: '2026-08-21', subscriber: 'fan@example.org' })).not.toContain('Picked for you');
+    expect(await rankReport(app, { date: '2026-08-21', subscriber: 'fan@example.org' })).not.toContain('Picked for you');
   });
 
   it('runs as `papers rank` from the command line', async () => {

@@ -43,6 +43,9 @@ const SENT = {
          JOIN sent_papers sp ON sp.edition_id = e.id AND sp.subscriber_id > $1 AND sp.subscriber_id <= $2
          WHERE e.date >= $3`,
 };
+// One reader's accepted papers of editions dated in [from, before).
+const SENT_BETWEEN = `SELECT sp.papers_json FROM editions e JOIN sent_papers sp ON sp.edition_id = e.id AND sp.subscriber_id = $1
+  WHERE e.date >= $2 AND e.date < $3`;
 // Outstanding deliveries of other editions (the partial index deliveries_outstanding: normally nothing to find).
 const OUTSTANDING = {
   name: 'prepare.outstanding',
@@ -117,6 +120,15 @@ export function createPostgresPreparationStore(pool: PgPool): EditionPreparation
         for (const p of (await c.query<{ subscriber_id: number; paper_id: string; signal: 1 | -1 }>({ ...PROFILES, values: range })).rows)
           push(profiles, p.subscriber_id, { paperId: p.paper_id, signal: p.signal });
         return { members, topics, alreadyHad, profiles };
+      });
+    },
+    readerHistory(id, r) {
+      return inReadSnapshot(pool, async (c) => {
+        const alreadyHad = new Set<string>();
+        for (const row of (await c.query<{ papers_json: string[] }>(SENT_BETWEEN, [id, r.fromDate, r.beforeDate])).rows) for (const p of row.papers_json) alreadyHad.add(p);
+        for (const o of (await c.query<{ paper_id: string }>({ ...OUTSTANDING, values: [id - 1, id, r.exceptEditionId] })).rows) alreadyHad.add(o.paper_id);
+        const profile = (await c.query<{ paper_id: string; signal: 1 | -1 }>({ ...PROFILES, values: [id - 1, id] })).rows.map((p) => ({ paperId: p.paper_id, signal: p.signal }));
+        return { alreadyHad, profile };
       });
     },
     async paperTexts(ids) {

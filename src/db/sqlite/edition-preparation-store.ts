@@ -54,6 +54,10 @@ export function createSqlitePreparationStore(db: Db): EditionPreparationStore {
         };
       })();
     },
+    readerHistory: async (id, r) => ({
+      alreadyHad: sentPapers.alreadyHad(r.fromDate, id - 1, id, r.exceptEditionId, r.beforeDate).get(id) ?? new Set<string>(),
+      profile: profiles.inRange(id - 1, id).get(id) ?? [],
+    }),
     paperTexts: async (ids) => profiles.texts(ids),
     async papersByIds(ids) {
       const out = new Map<string, PaperRow>();

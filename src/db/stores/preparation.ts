@@ -98,6 +98,12 @@ export interface EditionPreparationStore {
   editionPaperIds(editionId: number): Promise<string[]>;
   /** The next page of the frozen audience (members in id order) with their topics, ledger and profiles. */
   preparationPage(r: PageRequest): Promise<PreparationPage>;
+  /**
+   * One reader's never-twice record as a preparation for `beforeDate` would read it (papers accepted in editions
+   * dated from `fromDate` and before `beforeDate`, and outstanding in another edition than `exceptEditionId`), and
+   * their profile in paper order: what `papers rank --subscriber` explains.
+   */
+  readerHistory(subscriberId: number, r: { fromDate: string; beforeDate: string; exceptEditionId: number }): Promise<{ alreadyHad: Set<string>; profile: ProfileRow[] }>;
   /** Text of the papers we hold any for (stored, else as an import gave it); ids without any are absent. */
   paperTexts(ids: readonly string[]): Promise<Map<string, PaperText>>;
   papersByIds(ids: readonly string[]): Promise<Map<string, PaperRow>>;
