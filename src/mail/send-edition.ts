@@ -1,5 +1,4 @@
 // The sending engine: claims due deliveries (a conditional update), renders each from the edition compiled once,
-// The sending engine: claims due deliveries (a conditional update), renders each from the edition compiled once,
 // sends through the mailer and writes the outcome to the ledger as send-policy.ts decides. A delivery is marked
 // sent, and its papers recorded as sent to its subscriber (never twice), only after the SMTP server accepted it.
 // Invariants: at most `concurrency` messages are handed to the mailer without their outcome recorded, so a crash
@@ -9,17 +8,15 @@
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Mailer } from './mailer.js';
-import type { Section } from '../rank/select.js';
-import { releaseMjmlThread, type CompiledEdition, type RenderedDigest } from '../digest/render.js';
-import { compileStoredEdition, readStoredEditionById } from '../digest/stored-edition.js';
-import { classifySendError } from './smtp-errors.js';
-import { ACCEPTED, PROBE_DELIVERIES, decideFailure, probeDelayMs, streakPauses, type Decision, type PolicySettings } from './send-policy.js';
+import type { PolicySettings } from './send-policy.js';
 import { newSenderIdentity, releaseSenderIn, requeueAbandonedIn } from './send-claims.js';
-import { AppError, describeError } from '../lib/errors.js';
-import { subscriberUrls } from '../http/links.js';
-import type { ClaimedDelivery, DeliveryLedger, DeliveryRetry, LedgerTransition, RetryResult, SenderRegistry, SendPauseStore } from '../db/stores/sending.js';
+import { describeError } from '../lib/errors.js';
+import type { ClaimedDelivery, DeliveryLedger, DeliveryRetry, RetryResult, SenderRegistry, SendPauseStore } from '../db/stores/sending.js';
 import type { EditionStore } from '../db/stores/editions.js';
-import { ledgerTransition } from './ledger-transition.js';
+import { createDigestDelivery, type Outcome } from './digest-delivery.js';
+import { SendOutcomes, type SendProgress } from './send-outcomes.js';
+
+export type { SendProgress };
 
 export interface SendSettings {
   publicBaseUrl: string;
@@ -40,21 +37,6 @@ export interface SendSettings {
   probeMaxSeconds: number;
   /** A sender whose heartbeat is older than this is dead and its claims are requeued (see send-claims.ts). */
   claimLeaseSeconds?: number | undefined;
-}
-
-export interface SendProgress {
-  /** Deliveries due for this run: those due at the start, plus any that came due while it ran. */
-  total: number;
-  sent: number;
-  /** Given up on: a permanent message failure, or temporary failures up to the attempt limit. */
-  failed: number;
-  bounced: number;
-  /** Temporary failures put back for a later attempt (each retry counted once). */
-  retried: number;
-  /** Deliveries whose subscriber left before the claim. */
-  skipped: number;
-  /** Due and not yet sent, failed or bounced (includes those waiting for a retry). */
-  remaining: number;
 }
 
 export interface SendOutcome extends SendProgress {
@@ -100,8 +82,6 @@ export const DEFAULT_CLAIM_LEASE_SECONDS = 60;
 /** Deliveries checked for subscribers who left, per statement: 75–85 ms for 20,000 at 170,000 pending (soak), so 5,000. */
 const SKIP_WINDOW = 5_000;
 
-// Subscriber links are owned by the HTTP side (src/http/links.ts); re-exported for the callers that import them here.
-
 /**
  * Sends every due delivery (of one edition, or all), `concurrency` at a time, until none is left, the send
  * pauses (too many consecutive failures, or the server refuses us) or the signal aborts it.
@@ -121,7 +101,6 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
     probeMaxMs: s.probeMaxSeconds * 1000,
   };
   const nowIso = () => clock.now().toISOString();
-  const later = (ms: number) => new Date(clock.now().getTime() + ms);
 
   const recovered = await requeueAbandonedIn(store, { now: clock.now(), leaseMs });
   if (recovered) logger.warn({ event: 'send.recovered_claims', count: recovered }, 'requeued deliveries held by a dead sender');
@@ -161,25 +140,16 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
     return finish();
   }
   // While probing, one delivery at a time: the first answer from the server ends the pause; PROBE_DELIVERIES
-  // failures in a row push the next probe back.
-  let probing = heldAtStart !== undefined;
-  let probeFailures = 0;
+  // failures in a row push the next probe back (send-outcomes.ts).
+  const outcomes = new SendOutcomes({ store, clock, logger, policy }, progress, heldAtStart !== undefined);
+  const deliver = createDigestDelivery(store, mailer, s);
 
   const sender = newSenderIdentity();
   const { owner } = sender;
   await store.registerSender(sender, clock.now().toISOString());
 
-  let consecutiveFailures = 0;
-  let pauseReason: string | undefined;
   let fatal: unknown;
-  const stopped = () => pauseReason !== undefined || fatal !== undefined || options.signal?.aborted === true;
-  /** Stops this run; `persist` also pauses sending for every process until a probe succeeds. */
-  const pause = async (reason: string, persist: boolean) => {
-    if (pauseReason !== undefined) return;
-    pauseReason = reason;
-    if (persist) await store.startSendPause(nowIso(), reason, later(probeDelayMs(0, policy)).toISOString());
-    logger.error({ event: 'send.paused', consecutiveFailures, reason, persisted: persist }, 'pausing the send');
-  };
+  const stopped = () => outcomes.pauseReason !== undefined || fatal !== undefined || options.signal?.aborted === true;
   const report = () => {
     const done = progress.sent + progress.failed + progress.bounced;
     progress.total = Math.max(progress.total, done);
@@ -205,140 +175,6 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
   );
   beat.unref();
 
-  const compiled = new Map<number, Promise<CompiledEdition>>();
-  const compiledFor = (id: number) => {
-    let c = compiled.get(id);
-    if (!c) {
-      c = readStoredEditionById(store, id)
-        .then((stored) =>
-          stored
-            ? compileStoredEdition(stored, { publicBaseUrl: s.publicBaseUrl })
-            : Promise.reject(new AppError('EDITION_NOT_READY', `edition ${id} is missing or not ready`)),
-        )
-        // A send compiles each edition once and then only fills it in: the MJML thread's memory goes back now.
-        .finally(releaseMjmlThread);
-      c.catch(() => {}); // observed by every delivery that awaits it
-      compiled.set(id, c);
-    }
-    return c;
-  };
-
-  // What one send came to; recorded in the ledger in the next batch (see `flush`).
-  type Outcome = { d: ClaimedDelivery } & ({ accepted: string } | { failure: unknown } | { unrenderable: unknown } | { gone: true });
-
-  /** The probe's verdict: the server takes mail again (the pause ends), or not (the next probe is pushed back). */
-  const settleProbe = async (decision: Decision, error: string, kind?: string) => {
-    if (!probing) return;
-    // An unavailable server may be one message timing out: try a few deliveries before concluding.
-    if (!decision.serverAnswers && kind === 'unavailable' && ++probeFailures < PROBE_DELIVERIES) return;
-    probing = false;
-    const held = await store.sendPause();
-    if (decision.serverAnswers) {
-      await store.liftSendPause();
-      if (held) logger.info({ event: 'send.resumed', pausedSince: held.since, probes: held.probes + 1 }, 'the mail server answers again; sending resumed');
-      return;
-    }
-    const next = later(probeDelayMs((held?.probes ?? 0) + 1, policy));
-    await store.sendPauseProbeFailed(next.toISOString(), error);
-    pauseReason ??= `still paused (since ${held?.since ?? nowIso()}): ${error}`;
-    logger.warn({ event: 'send.probe_failed', nextProbeAt: next.toISOString(), probes: (held?.probes ?? 0) + 1 }, 'the mail server still fails; probing again later');
-  };
-
-  // Decided outcomes waiting for the next ledger write (see `flush`): each is a transition of its delivery.
-  const toRecord: LedgerTransition[] = [];
-
-  /** Decides what an outcome does (the policy), counts it, and queues its ledger transition. */
-  const record = async (o: Outcome) => {
-    const now = nowIso();
-    const d = o.d;
-    if ('gone' in o) {
-      toRecord.push({ id: d.id, to: 'gone' });
-      progress.skipped++;
-      progress.remaining--;
-      return;
-    }
-    if ('unrenderable' in o) {
-      // Our bug or bad data, not the server's or the recipient's: stop before it costs every delivery an attempt.
-      // Not a pause of sending (other editions may render): the next run tries again.
-      toRecord.push({ id: d.id, to: 'retry', error: describeError(o.unrenderable).slice(0, 500), next: null, counted: false });
-      await pause(`cannot render edition ${d.edition_id}: ${describeError(o.unrenderable)}`, false);
-      return;
-    }
-    if ('accepted' in o) {
-      // Never twice, counted on acceptance: the ledger records the papers of an accepted delivery with its `sent`.
-      toRecord.push(ledgerTransition(d, ACCEPTED, o.accepted, now));
-      progress.sent++;
-      progress.remaining--;
-      consecutiveFailures = 0;
-      await settleProbe(ACCEPTED, '');
-      return;
-    }
-    const f = classifySendError(o.failure);
-    const error = describeError(o.failure).slice(0, 500);
-    const log = { deliveryId: d.id, subscriberId: d.subscriber_id, kind: f.kind, code: f.code, status: f.status, errorCode: f.errorCode };
-    const decision = decideFailure(f, d.attempts, policy);
-    const t = decision.transition;
-    consecutiveFailures = decision.streak === 'reset' ? 0 : consecutiveFailures + 1;
-    toRecord.push(ledgerTransition(d, decision, error, now));
-    switch (t.to) {
-      case 'bounced':
-        progress.bounced++;
-        progress.remaining--;
-        logger.warn({ event: 'send.bounced', ...log }, 'recipient rejected permanently; subscriber marked bounced');
-        break;
-      case 'failed':
-        progress.failed++;
-        progress.remaining--;
-        logger.error({ event: 'send.failed', attempts: d.attempts + 1, ...log }, f.kind === 'message' ? 'message rejected permanently' : 'temporary failures up to the attempt limit');
-        break;
-      case 'pending':
-        progress.retried++;
-        if (t.counted) logger.warn({ event: 'send.retry', attempt: d.attempts + 1, ...log }, 'temporary failure; will retry');
-        else logger.warn({ event: f.kind === 'server' ? 'send.server_refused' : 'send.server_unavailable', ...log }, 'the mail server failed, not the recipient; requeued uncounted');
-        break;
-      case 'sent':
-        break;
-    }
-    if (probing) return settleProbe(decision, error, f.kind);
-    if (decision.pauseNow) await pause(`the mail server refuses us (${f.code ?? f.errorCode}): ${f.message}`, true);
-    else if (streakPauses(consecutiveFailures, policy)) await pause(`${consecutiveFailures} consecutive failures, the last: ${error}`, true);
-  };
-
-  // Renders and sends one delivery; writes nothing (its outcome is recorded by the next flush).
-  const sendOne = async (d: ClaimedDelivery): Promise<Outcome> => {
-    // Each message's synchronous work (render, encode, hand to the pool) in a turn of its own: launching a
-    // connection pool's worth at once would otherwise hold the event loop for all of them in one go, and HTTP
-    // requests (a one-click unsubscribe during the daily send) wait behind it.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    // Read at the last moment: an unsubscribe that lands after the claim still stops the message.
-    const email = await ledger.activeEmail(d.subscriber_id);
-    if (!email) return { d, gone: true };
-    const urls = subscriberUrls(s.publicBaseUrl, s.secretKey, d.subscriber_id);
-    let msg: RenderedDigest;
-    try {
-      const edition = await compiledFor(d.edition_id);
-      msg = edition.renderFor({ sections: d.sections as Section[], kind: d.kind, ...urls });
-    } catch (unrenderable) {
-      return { d, unrenderable };
-    }
-    try {
-      const result = await mailer.send({
-        to: email,
-        subject: msg.subject,
-        html: msg.html,
-        text: msg.text,
-        pieces: msg.pieces,
-        messageId: d.message_id,
-        unsubscribeUrl: urls.unsubscribeUrl,
-        unsubscribeMailto: s.unsubscribeMailto,
-        listId: s.listId,
-      });
-      return { d, accepted: result.response };
-    } catch (failure) {
-      return { d, failure };
-    }
-  };
-
   // Claimed ahead (status `sending`, never handed to the mailer yet): claiming in batches keeps the ledger's
   // commits to about one per message. These are not "in flight": nothing of them can have reached the server.
   const claimed: ClaimedDelivery[] = [];
@@ -355,9 +191,9 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
     const wantMore = !stopped() && !passDone && claimed.length < concurrency;
     if (!finished.length && !wantMore) return;
     const batch = finished.splice(0);
-    for (const o of batch) await record(o);
+    for (const o of batch) await outcomes.record(o);
     const claim = wantMore && !stopped() ? { cursor, limit: claimBatch - claimed.length, editionId } : null;
-    const written = await ledger.recordAndClaim(owner, nowIso(), toRecord.splice(0), claim);
+    const written = await ledger.recordAndClaim(owner, nowIso(), outcomes.toRecord.splice(0), claim);
     for (const id of written.sentAfterRequeue)
       logger.warn({ event: 'send.claim_lost', deliveryId: id, recorded: true }, 'sent a delivery whose claim had been requeued');
     if (claim) {
@@ -369,7 +205,7 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
   };
 
   const launch = (d: ClaimedDelivery) => {
-    const p: Promise<void> = sendOne(d).then((o) => {
+    const p: Promise<void> = deliver(d).then((o: Outcome) => {
       finished.push(o);
       inFlight.delete(p);
     });
@@ -393,7 +229,7 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
       }
       await flush();
       if (stopped()) break;
-      const limit = probing ? 1 : concurrency;
+      const limit = outcomes.probing ? 1 : concurrency;
       while (claimed.length && inFlight.size + finished.length < limit) launch(claimed.shift()!);
       if (inFlight.size) {
         await Promise.race(inFlight);
@@ -425,11 +261,12 @@ export async function sendDue(deps: SendDeps, s: SendSettings, options: SendOpti
     clearInterval(beat);
     await Promise.allSettled(inFlight);
     const released = await releaseSenderIn(store, owner, clock.now());
-    if (released && fatal === undefined && pauseReason === undefined && !options.signal?.aborted)
+    if (released && fatal === undefined && outcomes.pauseReason === undefined && !options.signal?.aborted)
       logger.warn({ event: 'send.released_claims', count: released }, 'gave back claims not sent');
   }
   if (fatal !== undefined) throw fatal;
 
+  const { pauseReason } = outcomes;
   const aborted = options.signal?.aborted === true && pauseReason === undefined;
   // A run stopped by an unrenderable edition is paused (this run) without a persisted pause.
   const persisted = await store.sendPause();
