@@ -1,9 +1,11 @@
-// The sending engine: claims due deliveries (a conditional update), renders each from the edition compiled once,
-// sends through the mailer and writes the outcome to the ledger as send-policy.ts decides. A delivery is marked
-// sent, and its papers recorded as sent to its subscriber (never twice), only after the SMTP server accepted it.
+// The sending engine's pump: claims due deliveries in batches (the ledger's claim rules, src/db/stores/sending.ts),
+// hands each to digest-delivery.ts (render from the edition compiled once, send through the mailer), and records what
+// they came to in the ledger, batch by batch, as send-outcomes.ts decides (the failure policy of send-policy.ts). A
+// delivery is marked sent, and its papers recorded as sent to its subscriber (never twice), only after the SMTP
+// server accepted it.
 // Invariants: at most `concurrency` messages are handed to the mailer without their outcome recorded, so a crash
 // can duplicate at most that many, each with its own deterministic Message-ID; while sending is paused
-// (db/send-pause-repo.ts) a send claims nothing before the pause's probe time unless a person asked, and then
+// (the Store's send pause) a send claims nothing before the pause's probe time unless a person asked, and then
 // sends one delivery at a time until the server accepts one.
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -40,7 +42,7 @@ export interface SendSettings {
 }
 
 export interface SendOutcome extends SendProgress {
-  /** Sending is paused (persisted: see db/send-pause-repo.ts) and something is still due. */
+  /** Sending is paused (persisted in the Store: every process sees it) and something is still due. */
   paused: boolean;
   pauseReason?: string;
   /** When the pause began and when the next probe may try the server (set while paused). */
