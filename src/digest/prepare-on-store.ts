@@ -12,7 +12,7 @@ import type { Logger } from '../lib/logger.js';
 import type { DeliveryDraft } from '../db/stores/preparation.js';
 import type { PaperText } from '../rank/text-vectors.js';
 import { rankEditionAsync } from '../rank/edition-async.js';
-import { createEditionSelection, planEdition, type PrepareOptions, type PrepareSettings } from './prepare-selection.js';
+import { createEditionSelection, planEdition, preparedLogFields, type PrepareOptions, type PrepareSettings } from './prepare-selection.js';
 import { PREPARE_LOCK_TTL_MS, prepareLockName, type PrepareResult, type StepOptions } from './prepare.js';
 import { withLock } from '../jobs/lock.js';
 import { AppError } from '../lib/errors.js';
@@ -106,20 +106,7 @@ export async function prepareEditionOnStore(deps: Deps, date: string, s: Prepare
     }
     check();
     const ready = await store.markEditionReady(editionId, audienceMaxId);
-    logger.info(
-      {
-        event: 'edition.prepared',
-        date,
-        editionId,
-        deliveries,
-        skipped,
-        papers: selection.storedCount(),
-        weekly: plan.weeklyRanked(),
-        topicQueries: daily.queriesRun(),
-        resumed,
-      },
-      'edition prepared',
-    );
+    logger.info(preparedLogFields({ date, editionId, deliveries, skipped, resumed }, selection, plan, daily), 'edition prepared');
     return { edition: ready, created: true, deliveries, skipped, ...(resumed ? { resumed: true } : {}) };
   });
 }

@@ -103,6 +103,16 @@ export function planEdition(daily: EditionRanking, date: string, s: PrepareSetti
   };
 }
 
+/** The `edition.prepared` log line's fields, the same whichever engine prepared the edition. */
+export function preparedLogFields(
+  e: { date: string; editionId: number; deliveries: number; skipped: number; resumed: boolean },
+  selection: Pick<EditionSelection, 'storedCount'>,
+  plan: Pick<EditionPlan, 'weeklyRanked'>,
+  daily: Pick<EditionRanking, 'queriesRun'>,
+) {
+  return { event: 'edition.prepared', ...e, papers: selection.storedCount(), weekly: plan.weeklyRanked(), topicQueries: daily.queriesRun() };
+}
+
 export interface EditionSelection {
   /** The date the never-twice ledger is read from (papers older than the window cannot be candidates). */
   readonly fromDate: string;

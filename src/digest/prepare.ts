@@ -20,7 +20,7 @@ import { createEditionsRepo, type EditionRow } from '../db/editions-repo.js';
 import { rankEdition, type Precomputed } from '../rank/edition.js';
 import { checkpointsOffThread, rankOffThread, releasePreparationThread } from './prepare-thread.js';
 import type { ScoredPaper } from '../rank/types.js';
-import { createEditionSelection, planEdition, rankSettings, trendsOf, type DeliveryDraft, type PrepareOptions, type PrepareSettings } from './prepare-selection.js';
+import { createEditionSelection, planEdition, preparedLogFields, rankSettings, trendsOf, type DeliveryDraft, type PrepareOptions, type PrepareSettings } from './prepare-selection.js';
 import { newLockOwner, releaseLock, renewLock, tryAcquireLock } from '../jobs/lock.js';
 import { editionPreparationRepo } from '../db/edition-preparation-repo.js';
 import { AppError } from '../lib/errors.js';
@@ -305,20 +305,7 @@ function start(
         guard();
         writes.markReady(editionId, audienceMaxId);
       }).immediate();
-      logger.info(
-        {
-          event: 'edition.prepared',
-          date,
-          editionId,
-          deliveries,
-          skipped,
-          papers: selection.storedCount(),
-          weekly: plan.weeklyRanked(),
-          topicQueries: daily.queriesRun(),
-          resumed: opened.resumed,
-        },
-        'edition prepared',
-      );
+      logger.info(preparedLogFields({ date, editionId, deliveries, skipped, resumed: opened.resumed }, selection, plan, daily), 'edition prepared');
       return { edition: editions.get(editionId)!, created: true, deliveries, skipped, ...(opened.resumed ? { resumed: true } : {}) };
     },
   };
