@@ -3,10 +3,9 @@
 // which it once waited for when the signal came during a send. A real process (the bundled CLI), a slow SMTP
 // server in this process.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { sendFixture, type SendFixture } from '../send/setup.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
-import { entryPath } from '../helpers/entries.js';
+import { startWorker } from './worker-process.js';
 import { copySqliteToPostgres } from '../../src/db/copy.js';
 
 const AUDIENCE = 40;
@@ -32,34 +31,16 @@ describe('papers worker stopped by SIGTERM mid-send', () => {
 
   it('finishes its in-flight messages, gives back its claims and exits 0 before its next poll', async () => {
     f.smtp.faults.dataDelayMs = () => DATA_DELAY_MS;
-    const c = f.app.config;
-    const child = spawn(process.execPath, [entryPath('cli'), 'worker'], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'info',
-        DATABASE_URL: db.url,
-        SMTP_URL: c.mail.smtpUrl ?? '',
-        SMTP_MAX_CONNECTIONS: String(CONNECTIONS),
-        PUBLIC_BASE_URL: c.publicBaseUrl,
-        MAIL_FROM: c.mail.from,
-        SECRET_KEY: c.secretKey,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout!.on('data', (b: Buffer) => (out += b.toString('utf8')));
-    child.stderr!.on('data', (b: Buffer) => (out += b.toString('utf8')));
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const { child, output, exited } = startWorker([], { databaseUrl: db.url, config: f.app.config, connections: CONNECTIONS, env: { LOG_LEVEL: 'info' } });
     try {
       await f.smtp.waitFor(4, 30_000);
       const stopAt = Date.now();
       child.kill('SIGTERM');
-      const exit = await exited;
+      const { code, signal, out } = await exited;
       const stopMs = Date.now() - stopAt;
-      expect(exit, out).toEqual({ code: 0, signal: null });
+      expect({ code, signal }, out).toEqual({ code: 0, signal: null });
       expect(stopMs, out).toBeLessThan(POLL_MS - 1_000);
-      expect(out).toContain('"event":"worker.stopped"');
+      expect(output()).toContain('"event":"worker.stopped"');
     } finally {
       child.kill('SIGKILL');
     }

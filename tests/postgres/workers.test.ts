@@ -6,10 +6,9 @@
 // `db copy`'s code (the preparation's writes are not on the Store yet). Real processes (the bundled CLI), a real
 // PostgreSQL database, a real SMTP server in this process; the last pass, after the workers, runs here.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { sendFixture, receivedBy, type SendFixture } from '../send/setup.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/postgres.js';
-import { entryPath } from '../helpers/entries.js';
+import { startWorker, type WorkerProcess } from './worker-process.js';
 import { testConfig } from '../helpers/app.js';
 import { copySqliteToPostgres } from '../../src/db/copy.js';
 import { openStore } from '../../src/db/store.js';
@@ -27,7 +26,7 @@ const CONNECTIONS = 3;
 describe('three sender workers on one PostgreSQL database, one killed mid-send', () => {
   let f: SendFixture;
   let db: TestDatabase;
-  const children: ChildProcess[] = [];
+  const children: WorkerProcess[] = [];
 
   beforeAll(async () => {
     f = await sendFixture({ subscribers: AUDIENCE });
@@ -35,35 +34,17 @@ describe('three sender workers on one PostgreSQL database, one killed mid-send',
     await copySqliteToPostgres(f.app.db, db.pool);
   }, 120_000);
   afterAll(async () => {
-    for (const c of children) c.kill('SIGKILL');
+    for (const w of children) w.child.kill('SIGKILL');
     await db?.drop();
     await f?.close();
   });
 
-  const worker = (): { child: ChildProcess; exited: Promise<{ code: number | null; signal: string | null; out: string }> } => {
-    const c = f.app.config;
-    const child = spawn(process.execPath, [entryPath('cli'), 'worker', '--once', '--date', f.edition.date], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: db.url,
-        SMTP_URL: c.mail.smtpUrl ?? '',
-        SMTP_MAX_CONNECTIONS: String(CONNECTIONS),
-        // The kill is timed by the messages received (below), not by the clock; the rate bound is the one a worker
-        // runs with in production (sends are paced), high enough not to slow the test.
-        SMTP_RATE_PER_SECOND: '400',
-        PUBLIC_BASE_URL: c.publicBaseUrl,
-        MAIL_FROM: c.mail.from,
-        SECRET_KEY: c.secretKey,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let out = '';
-    child.stdout!.on('data', (b: Buffer) => (out += b.toString('utf8')));
-    child.stderr!.on('data', (b: Buffer) => (out += b.toString('utf8')));
-    return { child, exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, out }))) };
+  // The kill is timed by the messages received (below), not by the clock; the rate bound is the one a worker runs with
+  // in production (sends are paced), high enough not to slow the test.
+  const worker = (): WorkerProcess => {
+    const w = startWorker(['--once', '--date', f.edition.date], { databaseUrl: db.url, config: f.app.config, connections: CONNECTIONS, env: { SMTP_RATE_PER_SECOND: '400' } });
+    children.push(w);
+    return w;
   };
 
   const lastPass = async (): Promise<SendOutcome> => {
