@@ -203,6 +203,43 @@ describe('preparing an edition on PostgreSQL', () => {
     expect(await pgSnapshot(url, edition.id)).toEqual(expected);
   }, 60_000);
 
+  it('the audience freezes after every subscriber write in flight: one still open when the preparation starts is in it, whatever its id', async () => {
+    const { store, url } = await freshPostgres();
+    const writer = await openPostgres(url, { max: 2 });
+    // A transaction writing an active reader stays open: its id comes from the sequence now, its row commits later…
+    const open = await writer.connect();
+    let committed = false;
+    try {
+      await open.query('BEGIN');
+      const late = (await open.query<{ id: number }>(
+        "INSERT INTO subscribers (email, status, created_at, updated_at, confirmed_at) VALUES ('late@example.org', 'active', $1, $1, $1) RETURNING id",
+        [NOW],
+      )).rows[0]!.id;
+      // …while another reader, with a larger id, commits at once.
+      const after = (await writer.query<{ id: number }>(
+        "INSERT INTO subscribers (email, status, created_at, updated_at, confirmed_at) VALUES ('after@example.org', 'active', $1, $1, $1) RETURNING id",
+        [NOW],
+      )).rows[0]!.id;
+      expect(after).toBeGreaterThan(late);
+      let settled = false;
+      const preparing = prepareEditionOnStore(deps(store), DATE, app.prepareSettings, { pageSize: 10 }).finally(() => (settled = true));
+      // The freeze waits for the open transaction instead of drawing its line past an id not yet committed.
+      await new Promise((r) => setTimeout(r, 400));
+      expect(settled).toBe(false);
+      await open.query('COMMIT');
+      committed = true;
+      const r = await preparing;
+      expect(r.edition.audience_max_id).toBe(after);
+      const readers = (await writer.query<{ subscriber_id: number }>('SELECT subscriber_id FROM deliveries WHERE edition_id = $1', [r.edition.id])).rows.map((d) => Number(d.subscriber_id));
+      expect(readers).toContain(late);
+      expect(readers).toContain(after);
+    } finally {
+      if (!committed) await open.query('ROLLBACK').catch(() => undefined);
+      open.release();
+      await writer.end();
+    }
+  }, 60_000);
+
   it('a date with nothing in its candidate window is an empty edition, decided anew when its date is prepared again', async () => {
     const { store } = await freshPostgres();
     const r = await prepareEditionOnStore(deps(store), '2027-03-01', app.prepareSettings);

@@ -20,7 +20,12 @@ const BY_DATE_LOCKED = `${BY_DATE} FOR UPDATE`;
 const LATEST_READY_BEFORE = "SELECT date FROM editions WHERE date < $1 AND status = 'ready' ORDER BY date DESC LIMIT 1";
 const DELETE_EMPTY = "DELETE FROM editions WHERE id = $1 AND status = 'empty'";
 const INSERT_EMPTY = `INSERT INTO editions (date, prepared_at, status, reason) VALUES ($1, $2, 'empty', $3) RETURNING ${EDITION_COLUMNS}`;
-// The audience, decided once: subscriber ids up to the largest now, confirmed by now.
+// The audience, decided once: subscriber ids up to the largest now, confirmed by now. A sequence hands ids out before
+// their rows commit, so a subscriber written in a transaction still open could later commit with an id below the
+// largest committed one and join an audience already being prepared. SHARE mode waits for every transaction writing
+// subscribers to end (and holds off new ones until this transaction commits: milliseconds), so the largest id read
+// after it is the line for good.
+const FREEZE_SUBSCRIBERS = 'LOCK TABLE subscribers IN SHARE MODE';
 const INSERT_PREPARING = `INSERT INTO editions (date, prepared_at, status, subject, audience_max_id, audience_at, prepared_through)
   SELECT $1, $2, 'preparing', $3, coalesce(max(id), 0), $2, 0 FROM subscribers RETURNING ${EDITION_COLUMNS}`;
 const PAPER_IDS = 'SELECT paper_id FROM edition_papers WHERE edition_id = $1';
@@ -89,6 +94,7 @@ export function createPostgresPreparationStore(pool: PgPool): EditionPreparation
         if (again?.status === 'preparing') return { outcome: 'resumed', edition: again };
         if (again) await c.query(DELETE_EMPTY, [again.id]);
         if ('emptyReason' in decision) return { outcome: 'empty', edition: (await one<EditionRow>(c, INSERT_EMPTY, [date, now, decision.emptyReason]))! };
+        await c.query(FREEZE_SUBSCRIBERS);
         return { outcome: 'opened', edition: (await one<EditionRow>(c, INSERT_PREPARING, [date, now, decision.subject]))! };
       });
     },
