@@ -8,7 +8,7 @@ import type { ProfileImport, ProfileImportCounts, ProfileOrigin, ProfilePaperRow
 import { planProfileImport } from './stores/profile-rules.js';
 
 export type { ProfileImport, ProfileOrigin, ProfilePaperRow, ProfileSignal } from './stores/profiles.js';
-export { MAX_PROFILE_PAPERS } from './stores/profile-rules.js';
+export { MAX_PROFILE_PAPERS } from './stores/profiles.js';
 
 export function createProfilesRepo(db: Db) {
   const list = db.prepare<[number], { paper_id: string; signal: ProfileSignal; origin: ProfileOrigin; title: string | null; stored: number; added_at: string }>(

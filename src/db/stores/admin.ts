@@ -4,13 +4,8 @@
 // Invariants: a subscriber search is a bounded, case-insensitive substring match on the address (the user's
 // wildcards % and _ match themselves) or an exact id, in id order; values are the same on both engines (ISO-8601 UTC
 // times with ms, `paused` a boolean, counts numbers, a delivery's sections the stored JSON value).
-import type { Db } from '../open.js';
-import type { PgPool } from '../postgres/pool.js';
 import type { Frequency, SubscriberStatus } from './subscribers.js';
-import { createSqliteAdminReadModel as sqlite } from '../sqlite/admin-read-model.js';
-import { createPostgresAdminReadModel as postgres } from '../postgres/admin-read-model.js';
 
-export { subscriberSearchTerms, zeroDeliveryCounts } from './admin-rules.js';
 
 export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'bounced' | 'skipped';
 
@@ -90,12 +85,4 @@ export interface AdminReadModel {
   deliveryProblems(editionId: number, limit?: number): Promise<DeliveryProblem[]>;
   /** Every delivery of an edition with its reader's address, by subscriber id (the sample edition and previews). */
   editionRecipients(editionId: number): Promise<EditionRecipient[]>;
-}
-
-export function createSqliteAdminReadModel(db: Db): AdminReadModel {
-  return sqlite(db);
-}
-
-export function createPostgresAdminReadModel(pool: PgPool): AdminReadModel {
-  return postgres(pool);
 }

@@ -5,10 +5,6 @@
 // Invariants: only `ready` editions are returned by the archive reads; a paper's snapshot leaves the store as the
 // parsed JSON value it was stored as (the digest checks it with zod, src/digest/snapshot.ts); dates are YYYY-MM-DD
 // and times ISO-8601 UTC with ms on both engines.
-import type { Db } from '../open.js';
-import type { PgPool } from '../postgres/pool.js';
-import { createSqliteEditionStore as sqlite } from '../sqlite/editions-repo.js';
-import { createPostgresEditionStore as postgres } from '../postgres/editions-repo.js';
 
 export interface ReadyEditionListing {
   date: string;
@@ -36,12 +32,4 @@ export interface EditionStore {
   readyEditionById(id: number): Promise<ArchivedEdition | undefined>;
   /** What one reader of an edition was given: their sections (the stored JSON value, unchecked) and the digest's kind. */
   readerSelection(editionId: number, subscriberId: number): Promise<{ sections: unknown; kind: 'daily' | 'weekly' } | undefined>;
-}
-
-export function createSqliteEditionStore(db: Db): EditionStore {
-  return sqlite(db);
-}
-
-export function createPostgresEditionStore(pool: PgPool): EditionStore {
-  return postgres(pool);
 }

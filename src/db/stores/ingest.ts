@@ -4,12 +4,8 @@
 // Invariants: every method is one unit of work (its own transaction); one entry the database refuses is reported
 // and the rest of its batch lands; values are the same on both engines (ISO-8601 UTC times with ms, dates as
 // YYYY-MM-DD, parsed JSON lists, numbers).
-import type { Db } from '../open.js';
-import type { PgPool } from '../postgres/pool.js';
 import type { PaperEntry, SkippedEntry, SourceFailure, SourceName } from '../../ingest/types.js';
 import type { HttpCache } from '../../ingest/http-cache.js';
-import { createSqliteIngestStore as sqlite } from '../sqlite/papers-repo.js';
-import { createPostgresIngestStore as postgres } from '../postgres/papers-repo.js';
 
 export { FAILURES_KEPT, HTTP_CACHE_RETAIN_DAYS, SKIP_REASONS_KEPT } from './ingest-rules.js';
 
@@ -101,12 +97,4 @@ export interface IngestStore extends HttpCache {
   recentIngestRuns(limit: number): Promise<IngestRun[]>;
   /** Failed parts (days, categories, files) over all runs, by source: a counter for monitoring. */
   failedIngestPartsBySource(): Promise<{ source: string; n: number }[]>;
-}
-
-export function createSqliteIngestStore(db: Db): IngestStore {
-  return sqlite(db);
-}
-
-export function createPostgresIngestStore(pool: PgPool): IngestStore {
-  return postgres(pool);
 }

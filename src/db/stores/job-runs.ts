@@ -3,10 +3,6 @@
 // finished `ok`; the UNIQUE (job, scheduled_for) key makes a second start (another process, a retry) an update of the
 // same row with one more attempt, never a second row; an outcome is stored as JSON and read back as JSON text
 // (`outcome_json`) on both engines. Implementations: src/db/sqlite/job-runs-store.ts, src/db/postgres/job-runs-store.ts.
-import type { Db } from '../open.js';
-import type { PgPool } from '../postgres/pool.js';
-import { createSqliteJobRunsStore as sqlite } from '../sqlite/job-runs-store.js';
-import { createPostgresJobRunsStore as postgres } from '../postgres/job-runs-store.js';
 
 export type JobRunStatus = 'running' | 'ok' | 'failed';
 export type JobTrigger = 'schedule' | 'catchup' | 'manual' | 'admin';
@@ -53,11 +49,3 @@ export interface JobRunsStore {
 
 /** The outcome recorded for runs a forced shutdown interrupted (the same text on both engines). */
 export const SHUTDOWN_OUTCOME = { error: 'JOB_INTERRUPTED: the process shut down', interrupted: true } as const;
-
-export function createSqliteJobRunsStore(db: Db): JobRunsStore {
-  return sqlite(db);
-}
-
-export function createPostgresJobRunsStore(pool: PgPool): JobRunsStore {
-  return postgres(pool);
-}

@@ -7,15 +7,11 @@
 // Invariants: one step is one transaction, which writes only while the edition is 'preparing' and still where the
 // step started (prepared_through), so a step replayed or raced writes nothing twice; deliveries and edition papers
 // are written with ON CONFLICT DO NOTHING (UNIQUE (edition_id, subscriber_id), PRIMARY KEY (edition_id, paper_id)).
-import type { Db } from '../open.js';
-import type { PgPool } from '../postgres/pool.js';
 import type { EditionRow } from '../editions-repo.js';
 import type { PaperRow } from './ingest.js';
 import type { AsyncCandidateReader } from '../../rank/edition-async.js';
 import type { ProfileRow } from '../../rank/personal.js';
 import type { PaperText } from '../../rank/text-vectors.js';
-import { createSqlitePreparationStore } from '../sqlite/edition-preparation-store.js';
-import { createPostgresPreparationStore } from '../postgres/edition-preparation-store.js';
 
 export type { EditionRow };
 
@@ -115,12 +111,4 @@ export interface EditionPreparationStore {
   writePreparationStep(step: PreparationStep): Promise<{ pending: number; skipped: number }>;
   /** The edition is ready (prepared through its whole audience). */
   markEditionReady(editionId: number, audienceMaxId: number): Promise<EditionRow>;
-}
-
-export function createSqliteEditionPreparationStore(db: Db): EditionPreparationStore {
-  return createSqlitePreparationStore(db);
-}
-
-export function createPostgresEditionPreparationStore(pool: PgPool): EditionPreparationStore {
-  return createPostgresPreparationStore(pool);
 }

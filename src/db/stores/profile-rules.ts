@@ -1,8 +1,5 @@
 // Rules of the profiles area that both engines apply the same way (a module of its own, free of engine imports).
-import type { ProfileImport, ProfileImportCounts } from './profiles.js';
-
-/** Papers kept per reader at most: an import beyond it keeps the first ones (README, "Papers you already like"). */
-export const MAX_PROFILE_PAPERS = 300;
+import { MAX_PROFILE_PAPERS, type ProfileImport, type ProfileImportCounts } from './profiles.js';
 
 /**
  * How an import's papers fall, given the ids the profile holds: added in order while there is room, present when

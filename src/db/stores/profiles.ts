@@ -6,12 +6,9 @@
 // paper once, never overrides a say from a digest, and keeps a reader at MAX_PROFILE_PAPERS); nothing is written for
 // an unknown subscriber; a reader's writes are serialized (their subscriber row is the lock on PostgreSQL, the
 // database's one writer on SQLite), so the limit holds under concurrent imports.
-import type { Db } from '../open.js';
-import type { PgPool } from '../postgres/pool.js';
-import { createSqliteProfileStore as sqlite } from '../sqlite/profiles-store.js';
-import { createPostgresProfileStore as postgres } from '../postgres/profiles-store.js';
 
-export { MAX_PROFILE_PAPERS, planProfileImport } from './profile-rules.js';
+/** Papers kept per reader at most: an import beyond it keeps the first ones (README, "Papers you already like"). */
+export const MAX_PROFILE_PAPERS = 300;
 
 export type ProfileSignal = 1 | -1;
 export type ProfileOrigin = 'email' | 'list' | 'bibtex' | 'csl-json';
@@ -55,12 +52,4 @@ export interface ProfileStore {
   removeProfilePaper(subscriberId: number, paperId: string): Promise<boolean>;
   /** Adds liked papers (an import) in order, up to MAX_PROFILE_PAPERS in all; undefined when the subscriber does not exist. */
   importProfilePapers(subscriberId: number, papers: readonly ProfileImport[], origin: ProfileOrigin, now: string): Promise<ProfileImportCounts | undefined>;
-}
-
-export function createSqliteProfileStore(db: Db): ProfileStore {
-  return sqlite(db);
-}
-
-export function createPostgresProfileStore(pool: PgPool): ProfileStore {
-  return postgres(pool);
 }

@@ -4,16 +4,6 @@
 // sender claims and records, and `papers retry` (an edition's failed and waiting deliveries back in the queue, the
 // pause lifted). The senders' registry and the pause still go through the synchronous SQLite repositories until they
 // move here.
-import type { Db } from '../open.js';
-import type { PgPool } from '../postgres/pool.js';
-import { createSqliteLockStore } from '../sqlite/locks-store.js';
-import { createPostgresLockStore } from '../postgres/locks-store.js';
-import { createSqliteDeliveryLedger } from '../sqlite/delivery-ledger.js';
-import { createPostgresDeliveryLedger } from '../postgres/delivery-ledger.js';
-import { createSqliteSenderStores } from '../sqlite/senders-store.js';
-import { createPostgresSenderStores } from '../postgres/senders-store.js';
-import { createSqliteDeliveryRetry } from '../sqlite/delivery-retry.js';
-import { createPostgresDeliveryRetry } from '../postgres/delivery-retry.js';
 
 /** A lock this process holds. */
 export interface HeldLock {
@@ -189,11 +179,3 @@ export interface DeliveryRetry {
 }
 
 export interface SendingStore extends LockStore, DeliveryLedger, SenderRegistry, SendPauseStore, DeliveryRetry {}
-
-export function createSqliteSendingStore(db: Db): SendingStore {
-  return { ...createSqliteLockStore(db), ...createSqliteDeliveryLedger(db), ...createSqliteSenderStores(db), ...createSqliteDeliveryRetry(db) };
-}
-
-export function createPostgresSendingStore(pool: PgPool): SendingStore {
-  return { ...createPostgresLockStore(pool), ...createPostgresDeliveryLedger(pool), ...createPostgresSenderStores(pool), ...createPostgresDeliveryRetry(pool) };
-}

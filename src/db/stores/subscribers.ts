@@ -6,10 +6,6 @@
 // are the same on both engines (ISO-8601 UTC times with ms, `paused` a boolean, ids and counts numbers); deleting a
 // subscriber removes every row that refers to them, in any table (found through the schema's foreign keys, so
 // tables added by later migrations are covered too).
-import type { Db } from '../open.js';
-import type { PgPool } from '../postgres/pool.js';
-import { createSqliteSubscriberStore as sqlite } from '../sqlite/subscribers-repo.js';
-import { createPostgresSubscriberStore as postgres } from '../postgres/subscribers-repo.js';
 
 export type SubscriberStatus = 'pending' | 'active' | 'unsubscribed' | 'bounced';
 export type Frequency = 'daily' | 'weekly';
@@ -194,12 +190,4 @@ export interface SubscriberStore {
   metricsCounts(): Promise<MetricsCounts>;
   /** When the job last finished successfully (and started), or undefined. */
   lastSuccessfulRun(job: string): Promise<{ started_at: string; finished_at: string } | undefined>;
-}
-
-export function createSqliteSubscriberStore(db: Db): SubscriberStore {
-  return sqlite(db);
-}
-
-export function createPostgresSubscriberStore(pool: PgPool): SubscriberStore {
-  return postgres(pool);
 }
