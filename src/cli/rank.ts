@@ -4,9 +4,10 @@ import type { Command } from 'commander';
 import type { AppDeps } from '../app.js';
 import { withApp, parseDate, parsePositive } from './shared.js';
 import { localDate } from '../digest/schedule.js';
-import { editionWindow, type EditionRanking } from '../rank/edition.js';
+import type { EditionRanking } from '../rank/edition.js';
+import { picksPool, textsFrom } from '../digest/prepare-selection.js';
 import { rankEditionAsync } from '../rank/edition-async.js';
-import { buildPersonalEdition, personalFor, personalPool } from '../rank/personal.js';
+import { buildPersonalEdition, personalFor } from '../rank/personal.js';
 import { selectForSubscriber, type PersonalOptions } from '../rank/select.js';
 import { formatSpan } from '../rank/score.js';
 import type { ScoredPaper, TopicMatches } from '../rank/types.js';
@@ -75,12 +76,10 @@ export async function rankReport(app: RankDeps, o: RankOptions): Promise<string>
   let personal: PersonalOptions | undefined;
   if (profile.length) {
     const previous = await store.latestReadyEditionBefore(date);
-    const cutoff = previous ? editionWindow(previous, s).asOf : null;
-    const fresh = new Set(ranking.candidates.filter((c) => cutoff === null || c.firstSeenAt > cutoff || c.appearedAt > cutoff).map((c) => c.id));
-    const pool = personalPool(ranking.trending, (p) => fresh.has(p.id));
+    const pool = picksPool(ranking, ranking.candidates, previous, s);
     // The text of the pool and of the reader's profile papers, read at once (the scoring asks for them synchronously).
     const texts = await store.paperTexts([...new Set([...pool.map((p) => p.id), ...profile.map((r) => r.paperId)])]);
-    const textsOf = (ids: Iterable<string>) => new Map([...ids].flatMap((id) => (texts.has(id) ? [[id, texts.get(id)!] as const] : [])));
+    const textsOf = textsFrom(texts);
     const pe = buildPersonalEdition(pool, textsOf(pool.map((p) => p.id)));
     const entries = pe.profilesOf(new Map([[sub.id, profile]]), textsOf).get(sub.id);
     personal = personalFor(pe, entries, { pickedSize: s.pickedSectionSize, size: limit, alreadySent, byId: ranking.byId });

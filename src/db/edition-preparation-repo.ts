@@ -3,6 +3,8 @@
 // steps, the resume point moved on, the edition marked ready. The caller holds the transactions (one per step).
 import type { Db } from './open.js';
 import { oncePerDb } from './once-per-db.js';
+import { createEditionsRepo } from './editions-repo.js';
+import type { OpenedPreparation } from './stores/preparation.js';
 
 export interface AudienceMember {
   id: number;
@@ -32,14 +34,26 @@ export const editionPreparationRepo = oncePerDb((db: Db) => {
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
   const moveOn = db.prepare("UPDATE editions SET prepared_through = ? WHERE id = ? AND status = 'preparing'");
   const markReady = db.prepare("UPDATE editions SET status = 'ready', prepared_through = ? WHERE id = ? AND status = 'preparing'");
+  const editions = createEditionsRepo(db);
+  // The decision, in one IMMEDIATE transaction (no other writer in between): a ready edition as it is, a preparing one
+  // to resume; otherwise an earlier empty edition makes way, and the edition is written empty or opened 'preparing'
+  // with its audience frozen (subscriber ids up to the largest now, confirmed by now).
+  const open = db.transaction((date: string, now: string, decision: { emptyReason: string } | { subject: string }): OpenedPreparation => {
+    const again = editions.getByDate(date);
+    if (again?.status === 'ready') return { outcome: 'ready', edition: again };
+    if (again?.status === 'preparing') return { outcome: 'resumed', edition: again };
+    if (again) deleteEmpty.run(again.id);
+    if ('emptyReason' in decision) {
+      insertEmpty.run(date, now, decision.emptyReason);
+      return { outcome: 'empty', edition: editions.getByDate(date)! };
+    }
+    const id = Number(insertPreparing.run(date, now, decision.subject, maxSubscriberId.get()!.m, now).lastInsertRowid);
+    return { outcome: 'opened', edition: editions.get(id)! };
+  });
 
   return {
-    /** An earlier empty edition of the date makes way for a new decision. */
-    deleteEmpty: (id: number): void => void deleteEmpty.run(id),
-    insertEmpty: (date: string, now: string, reason: string): void => void insertEmpty.run(date, now, reason),
-    /** Opens the edition with its audience frozen: ids up to `audienceMaxId`, confirmed by `now`. Returns its id. */
-    openPreparing: (date: string, now: string, subject: string): number =>
-      Number(insertPreparing.run(date, now, subject, maxSubscriberId.get()!.m, now).lastInsertRowid),
+    /** Decides the edition of `date` (see `open` above), or finds it decided. */
+    openEdition: (date: string, now: string, decision: { emptyReason: string } | { subject: string }): OpenedPreparation => open.immediate(date, now, decision),
     /** Active members of the frozen audience after `after`, in id order. */
     audiencePage: (after: number, audienceMaxId: number, audienceAt: string, limit: number): AudienceMember[] =>
       page.all(after, audienceMaxId, audienceAt, limit),

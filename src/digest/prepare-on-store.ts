@@ -12,12 +12,11 @@ import type { Logger } from '../lib/logger.js';
 import type { DeliveryDraft } from '../db/stores/preparation.js';
 import type { PaperText } from '../rank/text-vectors.js';
 import { rankEditionAsync } from '../rank/edition-async.js';
-import { createEditionSelection, planEdition, preparedLogFields, type PrepareOptions, type PrepareSettings } from './prepare-selection.js';
-import { PREPARE_LOCK_TTL_MS, prepareLockName, type PrepareResult, type StepOptions } from './prepare.js';
+import { createEditionSelection, planEdition, preparedLogFields, textsFrom, type PrepareOptions, type PrepareSettings } from './prepare-selection.js';
+import { interrupted, PAGE, PREPARE_LOCK_TTL_MS, prepareLockName, type PrepareResult, type StepOptions } from './prepare.js';
 import { withLock } from '../jobs/lock.js';
 import { AppError } from '../lib/errors.js';
 
-const PAGE = 500;
 /**
  * A page's selection stops at the reader in hand past this (performance.now() since the page's data arrived): its
  * CPU work between two awaits, under the 250 ms the event loop may be held. A page of 500 readers takes a few ms.
@@ -65,7 +64,7 @@ export async function prepareEditionOnStore(deps: Deps, date: string, s: Prepare
       editionId,
       nowIso,
       stored: await store.editionPaperIds(editionId),
-      texts: (ids) => new Map(ids.flatMap((id) => (pageTexts.has(id) ? [[id, pageTexts.get(id)!] as const] : []))),
+      texts: (ids) => textsFrom(pageTexts)(ids),
     });
 
     const pageSize = options.pageSize ?? PAGE;
@@ -109,10 +108,6 @@ export async function prepareEditionOnStore(deps: Deps, date: string, s: Prepare
     logger.info(preparedLogFields({ date, editionId, deliveries, skipped, resumed }, selection, plan, daily), 'edition prepared');
     return { edition: ready, created: true, deliveries, skipped, ...(resumed ? { resumed: true } : {}) };
   });
-}
-
-function interrupted(date: string, signal: AbortSignal): AppError {
-  return new AppError('JOB_INTERRUPTED', `preparing the ${date} edition was interrupted; the next run resumes it`, { cause: signal.reason });
 }
 
 function lockLost(date: string, signal: AbortSignal): unknown {

@@ -11,7 +11,7 @@ import { editionWindow, type EditionRanking, type RankSettings } from '../rank/e
 import { selectForSubscriber, type PersonalOptions, type Section } from '../rank/select.js';
 import type { ProfileEntry } from '../rank/profile.js';
 import type { PaperText } from '../rank/text-vectors.js';
-import type { Candidate, TopicMatches, TrendParams } from '../rank/types.js';
+import type { Candidate, ScoredPaper, TopicMatches, TrendParams } from '../rank/types.js';
 import { snapshotPaper } from './snapshot.js';
 import { addDays, deliveryTimes, weekday } from './schedule.js';
 import { digestSubject, type DigestKind } from './subject.js';
@@ -103,6 +103,27 @@ export function planEdition(daily: EditionRanking, date: string, s: PrepareSetti
   };
 }
 
+/**
+ * "Picked for you"'s pool for a ranking: its papers new since the edition of `since` (every candidate when there is
+ * none), and its top (rank/personal.ts). The same for the preparation and for `papers rank`.
+ */
+export function picksPool(ranking: EditionRanking, candidates: Candidate[], since: string | undefined, s: PrepareSettings): ScoredPaper[] {
+  const fresh = new Set((since ? newSince(candidates, since, s) : candidates).map((cand) => cand.id));
+  return personalPool(ranking.trending, (p) => fresh.has(p.id));
+}
+
+/** The text loader the scoring calls synchronously, over texts read ahead: the ids asked for that it holds. */
+export function textsFrom(texts: ReadonlyMap<string, PaperText>): (ids: Iterable<string>) => Map<string, PaperText> {
+  return (ids) => {
+    const out = new Map<string, PaperText>();
+    for (const id of ids) {
+      const t = texts.get(id);
+      if (t) out.set(id, t);
+    }
+    return out;
+  };
+}
+
 /** The `edition.prepared` log line's fields, the same whichever engine prepared the edition. */
 export function preparedLogFields(
   e: { date: string; editionId: number; deliveries: number; skipped: number; resumed: boolean },
@@ -170,11 +191,7 @@ export function createEditionSelection(c: {
   // Readers with a profile: the pool, its index and the profile papers' vectors, built once per ranking on first
   // use (an edition without profiles builds nothing).
   const personal = new Map<DigestKind, PersonalEdition>();
-  const poolOf = (kind: DigestKind) => {
-    const since = kind === 'weekly' ? addDays(date, -7) : plan.previousDate;
-    const fresh = new Set((since ? newSince(daily.candidates, since, s) : daily.candidates).map((cand) => cand.id));
-    return personalPool(rankingOf(kind).trending, (p) => fresh.has(p.id));
-  };
+  const poolOf = (kind: DigestKind) => picksPool(rankingOf(kind), daily.candidates, kind === 'weekly' ? addDays(date, -7) : plan.previousDate, s);
   const personalEdition = (kind: DigestKind): PersonalEdition => {
     let pe = personal.get(kind);
     if (!pe) {

@@ -53,7 +53,8 @@ export interface StepOptions {
   signal?: AbortSignal | undefined;
 }
 
-const PAGE = 500;
+/** Readers per page (either engine). */
+export const PAGE = 500;
 /** The smallest page read when little of a step's budget is left (its range queries cost about as much as 25 readers). */
 const MIN_PAGE = 25;
 /** Well under the 250 ms the event loop may be held: a page of 500 readers takes a few milliseconds. */
@@ -112,7 +113,8 @@ export async function prepareEditionInSteps(deps: Deps, date: string, s: Prepare
   }
 }
 
-function interrupted(date: string, signal: AbortSignal): AppError {
+/** A preparation stopped between steps by its caller's signal (either engine): the next run resumes it. */
+export function interrupted(date: string, signal: AbortSignal): AppError {
   return new AppError('JOB_INTERRUPTED', `preparing the ${date} edition was interrupted; the next run resumes it`, { cause: signal.reason });
 }
 
@@ -175,32 +177,21 @@ function start(
 
   const writes = editionPreparationRepo(db);
   // The first transaction: resume a preparing edition, or decide the edition and freeze its audience.
-  const opened = db
-    .transaction((): { done: PrepareResult } | { edition: EditionRow; resumed: boolean } => {
-      const again = editions.getByDate(date);
-      if (again?.status === 'ready') return { done: { edition: again, created: false, deliveries: 0, skipped: 0 } };
-      if (again?.status === 'preparing') return { edition: again, resumed: true };
-      if (again) writes.deleteEmpty(again.id);
-      const { emptyReason } = plan;
-      if (emptyReason) {
-        writes.insertEmpty(date, nowIso, emptyReason);
-        logger.info({ event: 'edition.empty', date, reason: emptyReason }, 'edition has nothing to send');
-        return { done: { edition: editions.getByDate(date)!, created: true, deliveries: 0, skipped: 0 } };
-      }
-      const subject = plan.subject(papers.get(plan.leadPaperId())?.title ?? '');
-      // The audience, decided once: whoever is active now has an id up to the largest and was confirmed by now.
-      const id = writes.openPreparing(date, nowIso, subject);
-      return { edition: editions.get(id)!, resumed: false };
-    })
-    .immediate();
-  if ('done' in opened) return opened;
+  const decision = plan.emptyReason ? { emptyReason: plan.emptyReason } : { subject: plan.subject(papers.get(plan.leadPaperId())?.title ?? '') };
+  const opened = writes.openEdition(date, nowIso, decision);
+  if (opened.outcome === 'ready') return { done: { edition: opened.edition, created: false, deliveries: 0, skipped: 0 } };
+  if (opened.outcome === 'empty') {
+    logger.info({ event: 'edition.empty', date, reason: opened.edition.reason }, 'edition has nothing to send');
+    return { done: { edition: opened.edition, created: true, deliveries: 0, skipped: 0 } };
+  }
+  const resumed = opened.outcome === 'resumed';
 
   const edition = opened.edition;
   const editionId = edition.id;
   const audienceMaxId = edition.audience_max_id ?? 0;
   const audienceAt = edition.audience_at ?? edition.prepared_at;
   let preparedThrough = edition.prepared_through ?? 0;
-  if (opened.resumed) logger.warn({ event: 'edition.prepare_resumed', date, editionId, preparedThrough, audienceMaxId }, 'resuming an interrupted preparation');
+  if (resumed) logger.warn({ event: 'edition.prepare_resumed', date, editionId, preparedThrough, audienceMaxId }, 'resuming an interrupted preparation');
 
   const selection = createEditionSelection({
     date,
@@ -305,8 +296,8 @@ function start(
         guard();
         writes.markReady(editionId, audienceMaxId);
       }).immediate();
-      logger.info(preparedLogFields({ date, editionId, deliveries, skipped, resumed: opened.resumed }, selection, plan, daily), 'edition prepared');
-      return { edition: editions.get(editionId)!, created: true, deliveries, skipped, ...(opened.resumed ? { resumed: true } : {}) };
+      logger.info(preparedLogFields({ date, editionId, deliveries, skipped, resumed }, selection, plan, daily), 'edition prepared');
+      return { edition: editions.get(editionId)!, created: true, deliveries, skipped, ...(resumed ? { resumed: true } : {}) };
     },
   };
 }

@@ -8,7 +8,7 @@ import { createSentPapersRepo } from '../sent-papers-repo.js';
 import { createProfilesRepo } from '../profiles-repo.js';
 import { createSqlitePapersCore } from './papers-repo.js';
 import { AppError } from '../../lib/errors.js';
-import type { EditionPreparationStore, OpenedPreparation } from '../stores/preparation.js';
+import type { EditionPreparationStore } from '../stores/preparation.js';
 import type { PaperRow } from '../stores/ingest.js';
 
 export function createSqlitePreparationStore(db: Db): EditionPreparationStore {
@@ -25,21 +25,7 @@ export function createSqlitePreparationStore(db: Db): EditionPreparationStore {
     },
     editionByDate: async (date) => editions.getByDate(date),
     latestReadyEditionBefore: async (date) => editions.latestReadyBefore(date)?.date,
-    async openEditionPreparation(date, now, decision) {
-      return db
-        .transaction((): OpenedPreparation => {
-          const again = editions.getByDate(date);
-          if (again?.status === 'ready') return { outcome: 'ready', edition: again };
-          if (again?.status === 'preparing') return { outcome: 'resumed', edition: again };
-          if (again) writes.deleteEmpty(again.id);
-          if ('emptyReason' in decision) {
-            writes.insertEmpty(date, now, decision.emptyReason);
-            return { outcome: 'empty', edition: editions.getByDate(date)! };
-          }
-          return { outcome: 'opened', edition: editions.get(writes.openPreparing(date, now, decision.subject))! };
-        })
-        .immediate();
-    },
+    openEditionPreparation: async (date, now, decision) => writes.openEdition(date, now, decision),
     editionPaperIds: async (editionId) => editions.papers(editionId).map((p) => p.paper_id),
     async preparationPage(r) {
       // One read transaction: the page and its data from one snapshot.
