@@ -13,9 +13,7 @@ import { createScheduler } from './jobs/scheduler.js';
 import { abandonOwnWork } from './jobs/shutdown.js';
 import { describeError } from './lib/errors.js';
 import { closeAbandonedRuns } from './jobs/abandoned-runs.js';
-import { limitHeapGrowth } from './lib/heap-growth.js';
-
-limitHeapGrowth();
+import { heapGrowthDuringJobs } from './lib/heap-growth.js';
 
 const config = loadConfigOrExit();
 
@@ -32,7 +30,8 @@ const app: AppDeps = await openApp(config).catch((err: unknown) => startupFailed
 await closeAbandonedRuns(app);
 const metrics = createMetrics(app);
 app.mailer = metrics.instrumentMailer(app.mailer);
-const runner = createJobRunner(app.logger);
+// The heap's growth is held to 1.5× while a job prepares or sends (peak RSS), and left to V8 between jobs (latency).
+const runner = createJobRunner(app.logger, { duringJobs: heapGrowthDuringJobs() });
 let stopping = false;
 const http = await buildHttpApp(app, { runner, metrics, lifecycle: { stopping: () => stopping } });
 try {

@@ -1,6 +1,7 @@
 // The in-process job slot: at most one job (a scheduler tick, an admin "run now") runs at a time in this
 // process, and shutdown can abort it and wait for it. Cross-process exclusion is the SQLite lock's job.
 import type { Logger } from '../lib/logger.js';
+import type { JobScope } from '../lib/heap-growth.js';
 import { AppError, describeError } from '../lib/errors.js';
 
 export interface RunningJob {
@@ -21,7 +22,12 @@ export interface JobRunner {
   readonly stopping: boolean;
 }
 
-export function createJobRunner(logger: Logger): JobRunner {
+export interface JobRunnerOptions {
+  /** Entered as each job starts and left when it settles (the server limits the heap's growth during jobs). */
+  duringJobs?: JobScope | undefined;
+}
+
+export function createJobRunner(logger: Logger, options: JobRunnerOptions = {}): JobRunner {
   let active: { job: RunningJob; done: Promise<unknown>; controller: AbortController } | undefined;
   let stopping = false;
   return {
@@ -33,6 +39,7 @@ export function createJobRunner(logger: Logger): JobRunner {
       if (stopping || active) return undefined;
       const controller = new AbortController();
       const job = { name, startedAt: new Date() };
+      options.duringJobs?.enter();
       const promise = (async () => fn(controller.signal))();
       const done = promise.then(
         () => undefined,
@@ -43,6 +50,7 @@ export function createJobRunner(logger: Logger): JobRunner {
       );
       active = { job, done, controller };
       void done.finally(() => {
+        options.duringJobs?.leave();
         if (active?.done === done) active = undefined;
       });
       return promise;

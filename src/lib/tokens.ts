@@ -51,8 +51,16 @@ export function verifyFeedbackToken(secret: string, paperId: string, token: unkn
 }
 
 export function newConfirmToken(): { token: string; hash: string } {
-  const token = randomBytes(32).toString('base64url');
-  return { token, hash: hashToken(token) };
+  return newConfirmTokens(1)[0]!;
+}
+
+/** `n` confirmation tokens from one call to the random source (the intake makes one per request of a batch). */
+export function newConfirmTokens(n: number): { token: string; hash: string }[] {
+  const bytes = randomBytes(32 * n);
+  return Array.from({ length: n }, (_, i) => {
+    const token = bytes.subarray(32 * i, 32 * i + 32).toString('base64url');
+    return { token, hash: hashToken(token) };
+  });
 }
 
 export function hashToken(token: string): string {

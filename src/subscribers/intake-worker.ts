@@ -8,7 +8,11 @@ import { createMailerFromConfig } from '../mail/mailer-from-config.js';
 import type { Mailer } from '../mail/mailer.js';
 import { createIntake, type Intake } from './intake.js';
 import { createIntakeCounters } from './intake-counters.js';
+import { lowerThisThreadPriority } from '../lib/thread-priority.js';
 import type { FromIntake, IntakeOpenData, ToIntake } from './intake-client.js';
+
+// Nothing here is awaited by a request (the 202 is sent before): the HTTP thread goes first.
+lowerThisThreadPriority();
 
 const port = parentPort!;
 const post = (m: FromIntake) => port.postMessage(m);

@@ -15,7 +15,7 @@ import type { Logger } from '../lib/logger.js';
 import type { Mailer } from '../mail/mailer.js';
 import { createSqliteSubscribersCore } from '../db/sqlite/subscribers-repo.js';
 import { classifyWriteError, sqliteCode } from '../db/sqlite-errors.js';
-import { newConfirmToken } from '../lib/tokens.js';
+import { newConfirmTokens } from '../lib/tokens.js';
 import { renderConfirmation } from '../digest/render.js';
 import { describeError } from '../lib/errors.js';
 import { createBackgroundQueue, createTrafficMeter } from './background-queue.js';
@@ -191,7 +191,7 @@ export function createIntake(deps: IntakeDeps, s: IntakeSettings): Intake {
    * request, never the batch. Each request carries a fresh token, stored only if a confirmation is to go out.
    */
   async function writeBatch(batch: Pending[]): Promise<Decision[]> {
-    const tokens = batch.map(() => newConfirmToken());
+    const tokens = newConfirmTokens(batch.length);
     const outcomes = await writer.subscribeBatch(
       batch.map((p, i) => ({
         request: p.input,

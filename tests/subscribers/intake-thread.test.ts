@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { createTestApp } from '../helpers/app.js';
 import { fixedClock } from '../../src/lib/clock.js';
 import { buildHttpApp } from '../../src/http/build-app.js';
+import { OUTBOX_MS } from '../../src/subscribers/intake-client.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -56,6 +57,8 @@ describe('the subscribe request path', () => {
     expect(answers[0]!.status).toBe(202);
     for (const a of answers.slice(1)) expect(a).toEqual(answers[0]);
 
+    // The requests are handed over in one message OUTBOX_MS after the first: a timer set later for longer fires after it.
+    await new Promise((resolve) => setTimeout(resolve, 2 * OUTBOX_MS));
     // Now block this thread entirely. The records and the emails appear anyway: another thread does that work.
     const reader = new Database(path, { readonly: true });
     cleanups.push(() => void reader.close());

@@ -37,6 +37,11 @@ export function createSqliteSubscribersCore(db: Db) {
   const byConfirmHash = db.prepare<[string], SubscriberRow>('SELECT * FROM subscribers WHERE confirm_token_hash = ?');
   const insert = db.prepare(`INSERT INTO subscribers (email, status, created_at, updated_at, confirmed_at, timezone, delivery_hour, frequency, paused)
     VALUES (@email, @status, @now, @now, @confirmedAt, @timezone, @hour, @frequency, @paused)`);
+  // A new address from the subscribe form: the row and its confirmation window in one statement (the intake's
+  // commonest write, thousands a second in a burst of sign-ups).
+  const insertPending = db.prepare(`INSERT INTO subscribers (email, status, created_at, updated_at, timezone, delivery_hour,
+      confirm_token_hash, confirm_expires_at, confirm_sent_at)
+    VALUES (@email, 'pending', @now, @now, @timezone, @hour, @hash, @expiresAt, @now)`);
   const topicsOf = db.prepare<[number], { topic: string }>('SELECT topic FROM subscriber_topics WHERE subscriber_id = ? ORDER BY topic');
   const clearTopics = db.prepare('DELETE FROM subscriber_topics WHERE subscriber_id = ?');
   const addTopic = db.prepare('INSERT OR IGNORE INTO subscriber_topics (subscriber_id, topic) VALUES (?, ?)');
@@ -108,8 +113,14 @@ export function createSqliteSubscribersCore(db: Db) {
       updateConfirmToken.run(terms.confirmHash, terms.confirmExpiresAt, now, now, subscriberId);
       return { subscriberId, email, action };
     };
-    if (!sub)
-      return issue(create({ email: request.email, status: 'pending', now, timezone: request.timezone, hour: request.hour, topics: request.topics }), request.email, 'created');
+    if (!sub) {
+      const id = Number(
+        insertPending.run({ email: request.email, now, timezone: request.timezone ?? null, hour: request.hour ?? null, hash: terms.confirmHash, expiresAt: terms.confirmExpiresAt })
+          .lastInsertRowid,
+      );
+      for (const t of request.topics ?? []) addTopic.run(id, t); // a new row has no topics to clear
+      return { subscriberId: id, email: request.email, action: 'created' };
+    }
     // Active addresses get nothing (no mail, no change); bounced ones stay bounced until an admin resets them.
     if (sub.status === 'active' || sub.status === 'bounced') return { subscriberId: sub.id, email: sub.email, action: 'ignored' };
     if (sub.status === 'unsubscribed') setStatus(sub.id, 'pending', now);
@@ -120,8 +131,13 @@ export function createSqliteSubscribersCore(db: Db) {
     if (Date.parse(now) - last < terms.resendMinutes * 60_000) return { subscriberId: sub.id, email: sub.email, action: 'throttled' };
     return issue(sub.id, sub.email, 'renewed');
   }
-  // A nested better-sqlite3 transaction is a savepoint: a refused request rolls back its own writes only.
+  // A nested better-sqlite3 transaction is a savepoint. A batch runs in one (a savepoint per request cost about a fifth
+  // of the intake's write); when a request is refused (a constraint), that one rolls the batch back and each request
+  // is written again in its own, so the refused one rolls back its own writes only.
   const subscribeSavepoint = db.transaction(subscribeOne);
+  const batchSavepoint = db.transaction((items: readonly { request: SubscribeRequest; terms: SubscribeTerms }[]) =>
+    items.map(({ request, terms }) => subscribeOne(request, terms)),
+  );
 
   const check = (hash: string, now: string): ConfirmCheck => {
     const sub = byConfirmHash.get(hash);
@@ -151,16 +167,21 @@ export function createSqliteSubscribersCore(db: Db) {
     skipPendingDeliveries: (id: number, reason: string, now: string): number => skipPending.run({ id, reason, now }).changes,
     subscribe: tx(subscribeOne),
     /** The group commit; `isRequestError` tells a request's own fault (dropped alone) from the database's condition (rethrown). */
-    subscribeBatch: tx((items: readonly { request: SubscribeRequest; terms: SubscribeTerms }[]): (SubscribeOutcome | RequestFailed)[] =>
-      items.map(({ request, terms }) => {
+    subscribeBatch: tx((items: readonly { request: SubscribeRequest; terms: SubscribeTerms }[]): (SubscribeOutcome | RequestFailed)[] => {
+      try {
+        return batchSavepoint(items);
+      } catch (err) {
+        if (classifyWriteError(err) !== 'request') throw err; // the database's condition: the whole batch waits
+      }
+      return items.map(({ request, terms }) => {
         try {
           return subscribeSavepoint(request, terms);
         } catch (err) {
-          if (classifyWriteError(err) !== 'request') throw err; // the database's condition: the whole batch waits
+          if (classifyWriteError(err) !== 'request') throw err;
           return { failed: err };
         }
-      }),
-    ),
+      });
+    }),
     releaseConfirmWindow(id: number, hash: string): void {
       releaseWindow.run(id, hash);
     },

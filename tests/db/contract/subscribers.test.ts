@@ -276,7 +276,29 @@ describe.each(testEngines())('subscriber store on $name', ({ open }) => {
     expect(await store.getSubscriberByEmail('bad@example.org')).toBeUndefined();
     expect(await store.countSubscribersByStatus()).toEqual({ pending: 2, active: 1, unsubscribed: 0, bounced: 0 });
     expect(await store.subscriberTopics((await store.getSubscriberByEmail('a@example.org'))!.id)).toEqual(['agents']);
+    // A new address is written with its confirmation window taken (the token's hash, its expiry, the time it was sent).
+    expect(await store.getSubscriberByEmail('c@example.org')).toMatchObject({
+      status: 'pending',
+      created_at: NOW,
+      confirm_token_hash: 'hc',
+      confirm_expires_at: later(48 * 60),
+      confirm_sent_at: NOW,
+      timezone: null,
+      delivery_hour: null,
+    });
     expect(await store.subscribeBatch([])).toEqual([]);
+  });
+
+  it('the intake batch without a refused request writes every one (the batch in one savepoint)', async () => {
+    const store = await fresh();
+    const out = await store.subscribeBatch(
+      Array.from({ length: 50 }, (_, i) => ({ request: { email: `n${i}@example.org`, topics: ['agents', 'cs.CL'], timezone: 'Europe/Berlin', hour: 7 }, terms: terms(`h${i}`) })),
+    );
+    expect(out.every((o) => !('failed' in o) && o.action === 'created')).toBe(true);
+    expect(await store.countSubscribersByStatus()).toEqual({ pending: 50, active: 0, unsubscribed: 0, bounced: 0 });
+    const last = (await store.getSubscriberByEmail('n49@example.org'))!;
+    expect(last).toMatchObject({ confirm_token_hash: 'h49', timezone: 'Europe/Berlin', delivery_hour: 7, frequency: 'daily', paused: false });
+    expect(await store.subscriberTopics(last.id)).toEqual(['agents', 'cs.CL']);
   });
 
   it('CSV import adds new addresses, counts present ones, writes nothing on a dry run, and one refused row does not sink the rest', async () => {
