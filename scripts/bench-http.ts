@@ -259,7 +259,7 @@ async function main() {
       }
       return { capacity: ok, broke, generatorBound };
     };
-    const held = (kind: string, c: Awaited<ReturnType<typeof ramp>>, limit: number) =>
+    const capacityLine = (kind: string, c: Awaited<ReturnType<typeof ramp>>, limit: number) =>
       `  → ${kind} holds ${c.capacity} req/s (p99 limit ${ms(limit)} ms${c.broke ? `; broke at ${c.broke} req/s` : `; not broken up to ${MAX_RATE}`})` +
       (c.generatorBound ? ' — the GENERATOR was near saturation: the capacity is at least this' : '');
 
@@ -288,7 +288,7 @@ async function main() {
 
     console.log(`\n2. hello-world's capacity: ×${STEP_FACTOR} steps of ${STEP_SECONDS} s from ${FIRST_STEP} req/s until p99 passes ${ms(limit)} ms or errors appear`);
     const hello = await ramp('hello', limit);
-    console.log(held('hello-world', hello, limit));
+    console.log(capacityLine('hello-world', hello, limit));
 
     const rate = Math.max(LOW_RATE, Math.round((hello.capacity * LOAD_SHARE) / 10) * 10);
     console.log(`\n3. ${ROUNDS} alternating rounds of ${ROUND_SECONDS} s per side at ${rate} req/s (${share(LOAD_SHARE)} of hello-world's capacity)`);
@@ -342,7 +342,7 @@ async function main() {
 
     console.log(`\n4. subscribe's max sustainable rate, the same way and within the same p99 limit (${ms(limit)} ms)`);
     const sub = await ramp('subscribe', limit);
-    console.log(held('subscribe', sub, limit));
+    console.log(capacityLine('subscribe', sub, limit));
     const tputRatio = sub.capacity / hello.capacity;
     console.log(`\nmax sustainable rate: hello-world ${hello.capacity} req/s, subscribe ${sub.capacity} req/s → throughput ratio ${tputRatio.toFixed(2)} (target ≥ 0.30)`);
 
