@@ -2,7 +2,7 @@
 // probe of vitest.config.ts (a fresh database per call, dropped by cleanup). One test file, parameterized:
 //   describe.each(testEngines())('…on $name', ({ open }) => { … const { store, cleanup } = await open(); … })
 // PostgreSQL is not registered (never skipped) when no server answered: tests/helpers/postgres-suite.ts says so.
-import { inject } from 'vitest';
+import { afterEach, inject } from 'vitest';
 import pg from 'pg';
 import { openPostgres, PG_TYPES } from '../../src/db/postgres/pool.js';
 import { join } from 'node:path';
@@ -103,4 +103,28 @@ export async function sql(location: TestDatabaseLocation, text: string, values: 
   } finally {
     await client.end();
   }
+}
+
+/**
+ * A fresh store per test on one engine, closed after each (call it in the engine's describe): `fresh()` opens it and
+ * gives the store, `opened` is the store with its location and second connection, `run` is `sql` on its database.
+ */
+export function freshStores(open: TestEngine['open']) {
+  let opened: OpenedTestStore | undefined;
+  afterEach(async () => {
+    await opened?.cleanup();
+    opened = undefined;
+  });
+  const current = (): OpenedTestStore => {
+    if (!opened) throw new Error('no store is open in this test: call fresh() first');
+    return opened;
+  };
+  return {
+    open: async (): Promise<OpenedTestStore> => (opened = await open()),
+    fresh: async (): Promise<Store> => (opened = await open()).store,
+    get opened(): OpenedTestStore {
+      return current();
+    },
+    run: (text: string, values: unknown[] = []) => sql(current().location, text, values),
+  };
 }

@@ -3,9 +3,9 @@
 // it is left alone and shown as running, one whose owner does not is shown as failed and closed once; a forced
 // shutdown gives back this process's senders' claims and interrupts this process's runs, no one else's; the tick's
 // cheap check finds due deliveries, none before a pause's probe time, and a dead sender's claims in any case.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hostname } from 'node:os';
-import { sql, testEngines, type OpenedTestStore } from '../helpers/engines.js';
+import { type OpenedTestStore, freshStores, testEngines } from '../helpers/engines.js';
 import { fixedClock } from '../../src/lib/clock.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { closeAbandonedRuns, DAILY_LOCK, truthfulRun } from '../../src/jobs/abandoned-runs.js';
@@ -18,14 +18,10 @@ const NOW = '2026-08-21T07:00:00.000Z';
 const at = (minutes: number) => new Date(Date.parse(NOW) + minutes * 60_000).toISOString();
 
 describe.each(testEngines())('the jobs on the $name store', ({ open }) => {
-  let opened: OpenedTestStore | undefined;
-  afterEach(async () => {
-    await opened?.cleanup();
-    opened = undefined;
-  });
-  const run = (text: string, values: unknown[] = []) => sql(opened!.location, text, values);
+  const stores = freshStores(open);
+  const { run } = stores;
   const fresh = async () => {
-    opened = await open();
+    const opened = await stores.open();
     return { store: opened.store, clock: fixedClock(NOW), logger: silentLogger() };
   };
   /** One reader with one delivery of a ready edition, in the given status and claimed by `owner`. */

@@ -2,27 +2,21 @@
 // in any case, the user's wildcards taken literally, an exact id, status filter, pages by id), the editions' sends
 // by outcome, one edition's overview, counts and problems, and its recipients. Editions and deliveries are seeded
 // with plain SQL (the preparation's writes are another area's).
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Store } from '../../../src/db/store.js';
-import { sql, testEngines, type OpenedTestStore } from '../../helpers/engines.js';
+import { describe, expect, it } from 'vitest';
+import { freshStores, testEngines } from '../../helpers/engines.js';
 
 const NOW = '2026-08-21T07:00:00.000Z';
 
 describe.each(testEngines())('admin read model on $name', ({ open }) => {
-  let opened: OpenedTestStore | undefined;
-  afterEach(async () => {
-    await opened?.cleanup();
-    opened = undefined;
-  });
-  const fresh = async (): Promise<Store> => (opened = await open()).store;
+  const stores = freshStores(open);
+  const { fresh } = stores;
 
   const seedEdition = async (date: string, status = 'ready', reason: string | null = null): Promise<number> => {
-    await sql(opened!.location, "INSERT INTO editions (date, prepared_at, status, reason, subject) VALUES (?, ?, ?, ?, 'Digest')", [date, NOW, status, reason]);
-    return Number((await sql(opened!.location, 'SELECT id FROM editions WHERE date = ?', [date]))[0]!.id);
+    await stores.run("INSERT INTO editions (date, prepared_at, status, reason, subject) VALUES (?, ?, ?, ?, 'Digest')", [date, NOW, status, reason]);
+    return Number((await stores.run('SELECT id FROM editions WHERE date = ?', [date]))[0]!.id);
   };
   const seedDelivery = async (editionId: number, subscriberId: number, status: string, o: { error?: string; attempts?: number } = {}) =>
-    sql(
-      opened!.location,
+    stores.run(
       'INSERT INTO deliveries (edition_id, subscriber_id, status, selection_json, due_at, message_id, updated_at, attempts, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       [editionId, subscriberId, status, JSON.stringify([{ kind: 'trending', title: 'Top', papers: [{ id: '2608.00001', reason: 'r' }] }]), NOW, `<${editionId}.${subscriberId}@x>`, NOW, o.attempts ?? 0, o.error ?? null],
     );
@@ -99,9 +93,9 @@ describe.each(testEngines())('admin read model on $name', ({ open }) => {
     const retryAt = '2026-08-21T07:30:00.000Z';
     await seedDelivery(e21, ids[0]!, 'pending'); // due now
     await seedDelivery(e21, ids[1]!, 'pending');
-    await sql(opened!.location, 'UPDATE deliveries SET due_at = ? WHERE subscriber_id = ?', [later, ids[1]]); // a later local hour
+    await stores.run('UPDATE deliveries SET due_at = ? WHERE subscriber_id = ?', [later, ids[1]]); // a later local hour
     await seedDelivery(e21, ids[2]!, 'pending', { attempts: 1 });
-    await sql(opened!.location, 'UPDATE deliveries SET next_attempt_at = ? WHERE subscriber_id = ?', [retryAt, ids[2]]); // waits to retry
+    await stores.run('UPDATE deliveries SET next_attempt_at = ? WHERE subscriber_id = ?', [retryAt, ids[2]]); // waits to retry
     await seedDelivery(e21, ids[3]!, 'sent');
     await seedDelivery(e20, ids[4]!, 'pending'); // another edition's
     expect(await store.pendingBreakdown(e21, NOW)).toEqual({ due: 1, later: 1, retry: 1 });

@@ -3,9 +3,9 @@
 // the others; a ready edition comes back with its papers in rank order and each snapshot as the JSON value that was
 // stored (the digest checks it: an invalid one is refused there, not here); a reader's own selection and kind.
 // Rows are written with plain SQL as the preparation writes them (its writes are not on the Store yet).
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/db/store.js';
-import { sql, testEngines, type OpenedTestStore } from '../../helpers/engines.js';
+import { freshStores, testEngines } from '../../helpers/engines.js';
 import { readStoredEdition } from '../../../src/digest/stored-edition.js';
 
 const NOW = '2026-08-21T07:00:00.000Z';
@@ -31,13 +31,8 @@ const snapshot = (id: string, title: string) => ({
 });
 
 describe.each(testEngines())('editions store on $name', ({ open }) => {
-  let opened: OpenedTestStore | undefined;
-  afterEach(async () => {
-    await opened?.cleanup();
-    opened = undefined;
-  });
-  const fresh = async (): Promise<Store> => (opened = await open()).store;
-  const run = (text: string, values: unknown[] = []) => sql(opened!.location, text, values);
+  const stores = freshStores(open);
+  const { fresh, run } = stores;
   const addEdition = async (date: string, status: 'ready' | 'empty' | 'preparing', subject = `Digest of ${date}`): Promise<number> => {
     await run('INSERT INTO editions (date, prepared_at, status, subject) VALUES (?, ?, ?, ?)', [date, NOW, status, subject]);
     return Number((await run('SELECT id FROM editions WHERE date = ?', [date]))[0]!.id);

@@ -5,11 +5,10 @@
 // SQLite and PostgreSQL. Observations and category rows have no read method (the ranking reads them): they are
 // checked with plain SQL. Last, the real fixture week through runIngest (HF source over HTTP, ETags kept in the
 // store's HTTP cache) leaves the same papers on both engines.
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Store } from '../../../src/db/store.js';
+import { describe, expect, it } from 'vitest';
 import type { PaperEntry, SkippedEntry, SourceFailure } from '../../../src/ingest/types.js';
 import type { CachedResponse } from '../../../src/ingest/http-cache.js';
-import { sql, testEngines, type OpenedTestStore } from '../../helpers/engines.js';
+import { freshStores, sql, testEngines } from '../../helpers/engines.js';
 import { startFixtureServer } from '../../helpers/fixture-server.js';
 import { serveHfDaily } from '../../ingest/harness.js';
 import { createHttpClient } from '../../../src/ingest/http-client.js';
@@ -32,16 +31,12 @@ const entry = (id: string, over: Partial<PaperEntry> = {}): PaperEntry => ({
 });
 
 describe.each(testEngines())('ingest store on $name', ({ open }) => {
-  let opened: OpenedTestStore | undefined;
-  afterEach(async () => {
-    await opened?.cleanup();
-    opened = undefined;
-  });
-  const fresh = async (): Promise<Store> => (opened = await open()).store;
+  const stores = freshStores(open);
+  const { fresh } = stores;
   const observations = (id: string) =>
-    sql(opened!.location, 'SELECT source, observed_at, upvotes, comments, github_stars FROM observations WHERE paper_id = ? ORDER BY id', [id]);
+    stores.run('SELECT source, observed_at, upvotes, comments, github_stars FROM observations WHERE paper_id = ? ORDER BY id', [id]);
   const categoryRows = async (id: string) =>
-    (await sql(opened!.location, 'SELECT category FROM paper_categories WHERE paper_id = ? ORDER BY category', [id])).map((r) => r.category);
+    (await stores.run('SELECT category FROM paper_categories WHERE paper_id = ? ORDER BY category', [id])).map((r) => r.category);
 
   it('inserts a new paper with every field, read back with the same values (times ISO with ms, lists parsed)', async () => {
     const store = await fresh();

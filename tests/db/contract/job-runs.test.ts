@@ -4,21 +4,15 @@
 // come newest start first, up to the limit; running rows are listed by date, and closing one as abandoned applies
 // only while it is still that owner's running row; a forced shutdown interrupts exactly its own process's runs and
 // deletes its own lock rows.
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Store } from '../../../src/db/store.js';
-import { sql, testEngines, type OpenedTestStore } from '../../helpers/engines.js';
+import { describe, expect, it } from 'vitest';
+import { freshStores, testEngines } from '../../helpers/engines.js';
 
 const NOW = '2026-08-21T07:00:00.000Z';
 const at = (minutes: number) => new Date(Date.parse(NOW) + minutes * 60_000).toISOString();
 
 describe.each(testEngines())('job runs on $name', ({ open }) => {
-  let opened: OpenedTestStore | undefined;
-  afterEach(async () => {
-    await opened?.cleanup();
-    opened = undefined;
-  });
-  const fresh = async (): Promise<Store> => (opened = await open()).store;
-  const run = (text: string, values: unknown[] = []) => sql(opened!.location, text, values);
+  const stores = freshStores(open);
+  const { fresh, run } = stores;
 
   it('a second start of a date is the same row one attempt further; a finish records status and outcome', async () => {
     const store = await fresh();
@@ -34,7 +28,7 @@ describe.each(testEngines())('job runs on $name', ({ open }) => {
     expect(JSON.parse((await store.jobRun('daily', '2026-08-21'))!.outcome_json!)).toEqual({ error: 'SMTP down', nested: { n: 1 } });
 
     // Another process starts the same date: the same row, a second attempt, its owner and trigger, not finished.
-    const other = await opened!.secondStore();
+    const other = await stores.opened.secondStore();
     await other.startJobRun('daily', '2026-08-21', at(20), 'catchup', 'host-2:20:bbbbbbbb');
     expect(await store.jobRun('daily', '2026-08-21')).toMatchObject({
       id: first!.id, started_at: at(20), finished_at: null, status: 'running', triggered_by: 'catchup', owner: 'host-2:20:bbbbbbbb', attempts: 2,

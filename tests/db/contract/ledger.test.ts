@@ -6,9 +6,9 @@
 // reads (pending id range, departed readers skipped by id window, due count, anything due, next retry, an active
 // reader's address); the never-twice ledger's retention (pruned by edition date, in batches).
 // Deliveries are written with plain SQL as the preparation writes them (its writes are not on the Store yet).
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/db/store.js';
-import { sql, testEngines, type OpenedTestStore } from '../../helpers/engines.js';
+import { freshStores, testEngines } from '../../helpers/engines.js';
 
 const NOW = '2026-08-21T07:00:00.000Z';
 const at = (minutes: number) => new Date(Date.parse(NOW) + minutes * 60_000).toISOString();
@@ -18,17 +18,13 @@ const selection = (...ids: string[]) => [
 ];
 
 describe.each(testEngines())('delivery ledger on $name', ({ open }) => {
-  let opened: OpenedTestStore | undefined;
-  afterEach(async () => {
-    await opened?.cleanup();
-    opened = undefined;
-  });
-  const run = (text: string, values: unknown[] = []) => sql(opened!.location, text, values);
-  const secondProcess = (): Promise<Store> => opened!.secondStore();
+  const stores = freshStores(open);
+  const { run } = stores;
+  const secondProcess = (): Promise<Store> => stores.opened.secondStore();
 
   /** Readers 1..n active; a ready edition and one still preparing; one delivery per reader of the ready one. */
   const setup = async (n: number) => {
-    opened = await open();
+    const opened = await stores.open();
     const store = opened.store;
     const readers: number[] = [];
     for (let i = 1; i <= n; i++) readers.push(await store.createSubscriber({ email: `r${i}@example.org`, status: 'active', now: NOW }));

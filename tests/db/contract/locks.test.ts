@@ -2,22 +2,18 @@
 // one holder at a time, whoever asks; the holder is shown while it holds; release frees it at once; a second
 // acquire by the holder's rival succeeds only after; a holder that died is replaced at once (SQLite: by the
 // caller's verdict on it; PostgreSQL: its session ended) and learns on renewal that it lost the lock.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/db/store.js';
-import { sql, testEngines, type OpenedTestStore } from '../../helpers/engines.js';
+import { freshStores, testEngines } from '../../helpers/engines.js';
 
 const NOW = '2026-08-21T07:00:00.000Z';
 const later = (ms: number) => new Date(Date.parse(NOW) + ms).toISOString();
 const TTL = 60_000;
 
 describe.each(testEngines())('named locks on $name', ({ name: engine, open }) => {
-  let opened: OpenedTestStore | undefined;
-  afterEach(async () => {
-    await opened?.cleanup();
-    opened = undefined;
-  });
-  const fresh = async (): Promise<Store> => (opened = await open()).store;
-  const rival = (): Promise<Store> => opened!.secondStore();
+  const stores = freshStores(open);
+  const { fresh } = stores;
+  const rival = (): Promise<Store> => stores.opened.secondStore();
 
   it('one holder at a time; the holder is shown; release frees it for the rival at once', async () => {
     const store = await fresh();
@@ -50,12 +46,11 @@ describe.each(testEngines())('named locks on $name', ({ name: engine, open }) =>
     if (engine === 'postgres') {
       // The holder's process is gone: the server ends its session (what happens to the connection of a kill -9'd process).
       // pg_locks is the whole cluster's: other tests' databases hold advisory locks of their own meanwhile.
-      const rows = await sql(
-        opened!.location,
+      const rows = await stores.run(
         "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
       );
       expect(rows).toHaveLength(1);
-      await sql(opened!.location, 'SELECT pg_terminate_backend(?)', [rows[0]!.pid]);
+      await stores.run('SELECT pg_terminate_backend(?)', [rows[0]!.pid]);
       // The server drops the session's locks as the backend exits (soon after the call returns).
       for (let i = 0; i < 100 && (await other.lockHolder('daily', later(1000))); i++) await new Promise((r) => setTimeout(r, 20));
       expect(await other.lockHolder('daily', later(1000))).toBeUndefined();

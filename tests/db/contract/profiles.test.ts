@@ -2,21 +2,17 @@
 // over the imported one), their say from a digest (set, changed, cleared, idempotent, the import's origin and date
 // kept), removal, and imports (in order, once each, never overriding "less like this", at most MAX_PROFILE_PAPERS,
 // two imports racing for the last places), and nothing written for an unknown subscriber.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/db/store.js';
 import { MAX_PROFILE_PAPERS } from '../../../src/db/stores/profiles.js';
-import { sql, testEngines, type OpenedTestStore } from '../../helpers/engines.js';
+import { freshStores, testEngines } from '../../helpers/engines.js';
 
 const NOW = '2026-08-21T07:00:00.000Z';
 const later = (minutes: number) => new Date(Date.parse(NOW) + minutes * 60_000).toISOString();
 
 describe.each(testEngines())('profile store on $name', ({ open }) => {
-  let opened: OpenedTestStore | undefined;
-  afterEach(async () => {
-    await opened?.cleanup();
-    opened = undefined;
-  });
-  const fresh = async (): Promise<Store> => (opened = await open()).store;
+  const stores = freshStores(open);
+  const { fresh } = stores;
   const reader = (store: Store, email = 'ada@example.org') => store.createSubscriber({ email, status: 'active', now: NOW });
 
   it('lists a profile newest first, with the stored paper’s title over the imported one, and whether we store it', async () => {
@@ -77,7 +73,7 @@ describe.each(testEngines())('profile store on $name', ({ open }) => {
     // Two imports at once: the limit holds whichever runs first.
     const [a, b] = await Promise.all([
       store.importProfilePapers(id, many, 'csl-json', later(2)),
-      (await opened!.secondStore()).importProfilePapers(id, [...many].reverse(), 'bibtex', later(2)),
+      (await stores.opened.secondStore()).importProfilePapers(id, [...many].reverse(), 'bibtex', later(2)),
     ]);
     expect(a!.added + b!.added).toBe(MAX_PROFILE_PAPERS - 2);
     expect(a!.added + a!.present + a!.overLimit).toBe(many.length);
@@ -91,6 +87,6 @@ describe.each(testEngines())('profile store on $name', ({ open }) => {
     const store = await fresh();
     expect(await store.setProfileSignal(999, '2608.00001', 1, NOW)).toBeUndefined();
     expect(await store.importProfilePapers(999, [{ paperId: '2608.00001' }], 'list', NOW)).toBeUndefined();
-    expect(await sql(opened!.location, 'SELECT count(*) AS n FROM profile_papers')).toEqual([{ n: 0 }]);
+    expect(await stores.run('SELECT count(*) AS n FROM profile_papers')).toEqual([{ n: 0 }]);
   });
 });

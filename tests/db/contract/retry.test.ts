@@ -1,33 +1,27 @@
 // `papers retry`'s contract on both engines (the sending area's retryDeliveries): an edition's failed deliveries go
 // back to pending with a fresh attempt budget, pending ones waiting for a later retry are due now, a pause of
 // sending is lifted and reported with the due deliveries it held; bounced, skipped, sent and other editions' rows stay.
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Store } from '../../../src/db/store.js';
-import { sql, testEngines, type OpenedTestStore } from '../../helpers/engines.js';
+import { describe, expect, it } from 'vitest';
+import { freshStores, testEngines } from '../../helpers/engines.js';
 
 const NOW = '2026-08-21T07:00:00.000Z';
 const at = (minutes: number) => new Date(Date.parse(NOW) + minutes * 60_000).toISOString();
 
 describe.each(testEngines())('delivery retry on $name', ({ open }) => {
-  let opened: OpenedTestStore | undefined;
-  afterEach(async () => {
-    await opened?.cleanup();
-    opened = undefined;
-  });
-  const fresh = async (): Promise<Store> => (opened = await open()).store;
+  const stores = freshStores(open);
+  const { fresh } = stores;
 
   const seedEdition = async (date: string): Promise<number> => {
-    await sql(opened!.location, "INSERT INTO editions (date, prepared_at, status, subject) VALUES (?, ?, 'ready', 'Digest')", [date, NOW]);
-    return Number((await sql(opened!.location, 'SELECT id FROM editions WHERE date = ?', [date]))[0]!.id);
+    await stores.run("INSERT INTO editions (date, prepared_at, status, subject) VALUES (?, ?, 'ready', 'Digest')", [date, NOW]);
+    return Number((await stores.run('SELECT id FROM editions WHERE date = ?', [date]))[0]!.id);
   };
   const seed = async (editionId: number, subscriberId: number, status: string, o: { attempts?: number; next?: string; due?: string } = {}) =>
-    sql(
-      opened!.location,
+    stores.run(
       'INSERT INTO deliveries (edition_id, subscriber_id, status, selection_json, due_at, message_id, updated_at, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       [editionId, subscriberId, status, '[]', o.due ?? NOW, `<${editionId}.${subscriberId}@x>`, NOW, o.attempts ?? 0, o.next ?? null],
     );
   const rows = async (editionId: number) =>
-    (await sql(opened!.location, 'SELECT subscriber_id, status, attempts, next_attempt_at FROM deliveries WHERE edition_id = ? ORDER BY subscriber_id', [editionId])).map((r) => ({
+    (await stores.run('SELECT subscriber_id, status, attempts, next_attempt_at FROM deliveries WHERE edition_id = ? ORDER BY subscriber_id', [editionId])).map((r) => ({
       ...r,
       subscriber_id: Number(r.subscriber_id),
     }));

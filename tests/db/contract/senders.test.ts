@@ -2,24 +2,20 @@
 // releasing gives its claims back and removes it; the crash rule's requeue forgets the senders it condemns and gives
 // back the claims of dead or unregistered owners, never a live one's; the claim holders are listed with their rows.
 // The pause: one row, kept (start and probes) when started again, pushed back by a failed probe, lifted once.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/db/store.js';
-import { sql, testEngines, type OpenedTestStore } from '../../helpers/engines.js';
+import { freshStores, testEngines } from '../../helpers/engines.js';
 
 const NOW = '2026-08-21T07:00:00.000Z';
 const at = (minutes: number) => new Date(Date.parse(NOW) + minutes * 60_000).toISOString();
 
 describe.each(testEngines())('senders and the pause on $name', ({ open }) => {
-  let opened: OpenedTestStore | undefined;
-  afterEach(async () => {
-    await opened?.cleanup();
-    opened = undefined;
-  });
-  const run = (text: string, values: unknown[] = []) => sql(opened!.location, text, values);
+  const stores = freshStores(open);
+  const { run } = stores;
 
   /** Three readers with a claimed delivery each: by sender A, by B, and by an owner that never registered. */
   const setup = async (): Promise<{ store: Store; ids: number[] }> => {
-    opened = await open();
+    const opened = await stores.open();
     const store = opened.store;
     await run("INSERT INTO editions (date, prepared_at, status, subject) VALUES ('2026-08-21', ?, 'ready', 's')", [NOW]);
     const edition = Number((await run('SELECT id FROM editions'))[0]!.id);
@@ -76,7 +72,7 @@ describe.each(testEngines())('senders and the pause on $name', ({ open }) => {
   });
 
   it('the pause: one row, kept when started again, pushed back by a failed probe, lifted once', async () => {
-    opened = await open();
+    const opened = await stores.open();
     const store = opened.store;
     expect(await store.sendPause()).toBeUndefined();
     await store.startSendPause(NOW, '421 too busy', at(1));

@@ -3,10 +3,9 @@
 // import with a refused row, the counts of /metrics, /readyz and the admin chart), with the same values on SQLite
 // and PostgreSQL. Rows of other areas (editions, deliveries, job runs) are seeded with plain SQL until those areas
 // have store methods.
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Store } from '../../../src/db/store.js';
+import { describe, expect, it } from 'vitest';
 import type { SubscribeTerms } from '../../../src/db/stores/subscribers.js';
-import { sql, testEngines, type OpenedTestStore } from '../../helpers/engines.js';
+import { type OpenedTestStore, freshStores, sql, testEngines } from '../../helpers/engines.js';
 
 const NOW = '2026-08-21T07:00:00.000Z';
 const later = (minutes: number, from = NOW) => new Date(Date.parse(from) + minutes * 60_000).toISOString();
@@ -27,12 +26,8 @@ async function seedDelivery(location: OpenedTestStore['location'], editionId: nu
 }
 
 describe.each(testEngines())('subscriber store on $name', ({ open }) => {
-  let opened: OpenedTestStore | undefined;
-  afterEach(async () => {
-    await opened?.cleanup();
-    opened = undefined;
-  });
-  const fresh = async (): Promise<Store> => (opened = await open()).store;
+  const stores = freshStores(open);
+  const { fresh } = stores;
 
   it('creates a subscriber with topics, and reads it back by id and by email in any case, with the same values', async () => {
     const store = await fresh();
@@ -154,7 +149,7 @@ describe.each(testEngines())('subscriber store on $name', ({ open }) => {
 
   it('unsubscribe is idempotent, skips the deliveries not yet claimed, and says "unknown" for no one', async () => {
     const store = await fresh();
-    const { location } = opened!;
+    const { location } = stores.opened;
     const id = await store.createSubscriber({ email: 'u@example.org', status: 'active', now: NOW });
     const e1 = await seedEdition(location, '2026-08-20');
     const e2 = await seedEdition(location, '2026-08-21');
@@ -184,7 +179,7 @@ describe.each(testEngines())('subscriber store on $name', ({ open }) => {
 
   it('preferences: topics and delivery settings are replaced; pausing skips pending deliveries once; unknown is false', async () => {
     const store = await fresh();
-    const { location } = opened!;
+    const { location } = stores.opened;
     const id = await store.createSubscriber({ email: 'p@example.org', status: 'active', now: NOW, topics: ['old'] });
     const e = await seedEdition(location, '2026-08-21');
     await seedDelivery(location, e, id, 'pending');
@@ -220,7 +215,7 @@ describe.each(testEngines())('subscriber store on $name', ({ open }) => {
 
   it('export holds the subscriber, topics, deliveries, papers sent and rows of tables it does not know; delete removes them all', async () => {
     const store = await fresh();
-    const { location } = opened!;
+    const { location } = stores.opened;
     const id = await store.createSubscriber({ email: 'x@example.org', status: 'active', now: NOW, topics: ['agents'] });
     const other = await store.createSubscriber({ email: 'y@example.org', status: 'active', now: NOW });
     const e1 = await seedEdition(location, '2026-08-20');
@@ -376,7 +371,7 @@ describe.each(testEngines())('subscriber store on $name', ({ open }) => {
       { date: '2026-08-20', n: 3 },
       { date: '2026-08-21', n: 4 },
     ]);
-    const rows = await sql(opened!.location, "SELECT status, n FROM subscriber_counts WHERE date = '2026-08-19' ORDER BY status");
+    const rows = await stores.run("SELECT status, n FROM subscriber_counts WHERE date = '2026-08-19' ORDER BY status");
     expect(rows).toEqual([
       { status: 'active', n: 2 },
       { status: 'bounced', n: 0 },
@@ -387,7 +382,7 @@ describe.each(testEngines())('subscriber store on $name', ({ open }) => {
 
   it('health and metrics read models: ping, applied migrations, counts, the last successful run of a job', async () => {
     const store = await fresh();
-    const { location } = opened!;
+    const { location } = stores.opened;
     await expect(store.pingDatabase()).resolves.toBeUndefined();
     const applied = await store.appliedMigrations();
     expect(applied).toContain(1);

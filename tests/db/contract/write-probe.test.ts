@@ -1,54 +1,46 @@
 // Readiness's write probe on both engines: one committed row, and on a database that cannot take it, the engine's
 // error. On PostgreSQL the write health answers from the last probe (a round trip) and starts the next when stale.
-import { afterEach, describe, expect, it } from 'vitest';
-import { sql, testEngines, type OpenedTestStore } from '../../helpers/engines.js';
+import { describe, expect, it } from 'vitest';
+import { freshStores, testEngines } from '../../helpers/engines.js';
 import { createStoreWriteHealth, postgresUnwritable } from '../../../src/db/write-health.js';
 import { fixedClock } from '../../../src/lib/clock.js';
 
 const NOW = '2026-08-21T07:00:00.000Z';
 
 describe.each(testEngines())('the write probe on $name', ({ name: engine, open }) => {
-  let opened: OpenedTestStore | undefined;
-  afterEach(async () => {
-    await opened?.cleanup();
-    opened = undefined;
-  });
+  const stores = freshStores(open);
 
   it('commits one row, again and again (an upsert), and rejects when the table cannot take it', async () => {
-    opened = await open();
+    const opened = await stores.open();
     await opened.store.probeWrite(NOW);
     await opened.store.probeWrite('2026-08-21T07:00:05.000Z');
-    const rows = await sql(opened.location, 'SELECT id, at FROM health_probe');
+    const rows = await stores.run('SELECT id, at FROM health_probe');
     expect(rows).toHaveLength(1);
     expect(new Date(rows[0]!.at as string).toISOString()).toBe('2026-08-21T07:00:05.000Z');
     if (engine === 'postgres') {
-      await sql(opened.location, 'DROP TABLE health_probe');
+      await stores.run('DROP TABLE health_probe');
       await expect(opened.store.probeWrite(NOW)).rejects.toMatchObject({ code: '42P01' });
     }
   });
 });
 
 describe.each(testEngines().filter((e) => e.name === 'postgres'))('the store write health on $name', ({ open }) => {
-  let opened: OpenedTestStore | undefined;
-  afterEach(async () => {
-    await opened?.cleanup();
-    opened = undefined;
-  });
+  const stores = freshStores(open);
 
   it('is ready after opening; a failed probe makes it not ready at the next check; a real failure is remembered until a real commit', async () => {
-    opened = await open();
+    const opened = await stores.open();
     const clock = fixedClock(NOW);
     const store = opened.store;
     const health = createStoreWriteHealth({ probe: (now) => store.probeWrite(now), clock, probeIntervalMs: 5_000 });
     expect(health.check().database).toEqual({ ok: true });
 
-    await sql(opened.location, 'DROP TABLE health_probe');
+    await stores.run('DROP TABLE health_probe');
     clock.set('2026-08-21T07:00:06.000Z');
     expect(health.check().database.ok).toBe(true); // the stale result, while the probe runs
     await expect.poll(() => health.check().database, { timeout: 5_000 }).toEqual({ ok: false, error: '42P01' });
     expect(health.check().disk).toEqual({ ok: true, freeBytes: null, floorBytes: 0 }); // the server's disk, not ours
 
-    await sql(opened.location, 'CREATE TABLE health_probe (id integer PRIMARY KEY CHECK (id = 1), at timestamptz NOT NULL)');
+    await stores.run('CREATE TABLE health_probe (id integer PRIMARY KEY CHECK (id = 1), at timestamptz NOT NULL)');
     clock.set('2026-08-21T07:00:12.000Z');
     health.check();
     await expect.poll(() => health.check().database, { timeout: 5_000 }).toEqual({ ok: true });
