@@ -50,10 +50,6 @@ export function verifyFeedbackToken(secret: string, paperId: string, token: unkn
   return expected.length === given.length && timingSafeEqual(expected, given) ? id : null;
 }
 
-export function newConfirmToken(): { token: string; hash: string } {
-  return newConfirmTokens(1)[0]!;
-}
-
 /** `n` confirmation tokens from one call to the random source (the intake makes one per request of a batch). */
 export function newConfirmTokens(n: number): { token: string; hash: string }[] {
   const bytes = randomBytes(32 * n);
