@@ -22,14 +22,24 @@ export interface LoadJob {
   expectStatus: number;
   /** Makes each subscribe address unique across jobs. */
   tag: string;
+  /**
+   * Seconds offered first at the same rate and not measured (their errors still count): the start of a run after a
+   * change of rate — connections opened, the app's heap grown back after the pause between runs — is not the rate's
+   * steady state, and at a few thousand requests a second its first few hundred ms decided a run's p99.
+   */
+  warmupSeconds?: number;
 }
 
 export interface LoadResult {
+  /** Requests issued, warm-up included. */
   offered: number;
+  /** Of those, issued during the warm-up (not in `latencies` or `lagP99Ms`). */
+  warmup: number;
   completed: number;
+  /** Requests that failed or got another status, warm-up included. */
   errors: number;
   errorSamples: string[];
-  /** Latencies of the successful requests, ms, sorted ascending. */
+  /** Latencies of the successful measured requests (after the warm-up), ms, sorted ascending. */
   latencies: number[];
   /** p99 of (issue time − scheduled time), ms. */
   lagP99Ms: number;
@@ -56,10 +66,11 @@ let serial = 0;
 /** Offers `job` and resolves when every request has been answered (or has failed). */
 export async function runLoad(job: LoadJob): Promise<LoadResult> {
   const p = poolFor(job.origin);
-  const total = Math.max(1, Math.round(job.rate * job.seconds));
+  const warmup = Math.round(job.rate * (job.warmupSeconds ?? 0));
+  const total = warmup + Math.max(1, Math.round(job.rate * job.seconds));
   const interval = 1000 / job.rate;
   const latencies: number[] = [];
-  const lags = new Float64Array(total);
+  const lags = new Float64Array(total - warmup);
   const errorSamples: string[] = [];
   let errors = 0;
   let done = 0;
@@ -68,7 +79,8 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
 
   const fire = (i: number, scheduled: number) => {
     const sent = performance.now();
-    lags[i] = sent - scheduled;
+    const measured = i >= warmup;
+    if (measured) lags[i - warmup] = sent - scheduled;
     const opts =
       job.kind === 'subscribe'
         ? {
@@ -82,11 +94,10 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
     p.request(opts).then(
       async (res) => {
         await res.body.dump();
-        if (res.statusCode === job.expectStatus) latencies.push(performance.now() - sent);
-        else {
+        if (res.statusCode !== job.expectStatus) {
           errors++;
           if (errorSamples.length < 3) errorSamples.push(`HTTP ${res.statusCode}`);
-        }
+        } else if (measured) latencies.push(performance.now() - sent);
       },
       (err: Error) => {
         errors++;
@@ -119,6 +130,7 @@ export async function runLoad(job: LoadJob): Promise<LoadResult> {
   const sortedLags = Array.from(lags).sort((a, b) => a - b);
   return {
     offered: total,
+    warmup,
     completed: done,
     errors,
     errorSamples,

@@ -22,11 +22,16 @@ const ACCENT_MARKS = new Map(Object.entries(COMBINING.tounicode).filter(([, mark
 /** Accents the table names but gives no combining mark for (\hat reads "∧" there): never shown as a symbol. */
 const MARKLESS_ACCENTS = new Set(COMBINING.macros.filter((m) => !ACCENT_MARKS.has(m)));
 
+/** Characters plain text does without: controls, line/paragraph separators, zero-width space, BOM. */
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b\u2028\u2029\ufeff]/g;
+
 function lookup(key: string, mode: Mode): string | undefined {
   const v = TABLE[key];
   if (v === undefined) return undefined;
-  if (typeof v === 'string') return v;
-  return (mode === 'math' ? (v.math ?? v.text) : (v.text ?? v.math)) ?? undefined;
+  const text = typeof v === 'string' ? v : (mode === 'math' ? (v.math ?? v.text) : (v.text ?? v.math));
+  // Some values carry one (\slash is "/" and a zero-width space, a break opportunity): left out, as from the input,
+  // so that converting the output again gives the same text.
+  return text?.replace(CONTROL, '');
 }
 
 
@@ -369,7 +374,6 @@ function unknown(n: Ast.Macro, queue: Ast.Node[], i: number, mode: Mode, marks: 
 
 // ---- public functions -----------------------------------------------------------------------------------
 
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b\u2028\u2029\ufeff]/g;
 const HAS_TEX = /[\\${}]|``|''|(?:^|\s)---?(?:\s|$)/;
 
 /** TeX's quote and dash ligatures, through the table: ``quoted'' → “quoted”, a free-standing -- or --- → – or —. */

@@ -50,13 +50,10 @@ export function verifyFeedbackToken(secret: string, paperId: string, token: unkn
   return expected.length === given.length && timingSafeEqual(expected, given) ? id : null;
 }
 
-/** `n` confirmation tokens from one call to the random source (the intake makes one per request of a batch). */
-export function newConfirmTokens(n: number): { token: string; hash: string }[] {
-  const bytes = randomBytes(32 * n);
-  return Array.from({ length: n }, (_, i) => {
-    const token = bytes.subarray(32 * i, 32 * i + 32).toString('base64url');
-    return { token, hash: hashToken(token) };
-  });
+/** A single-use confirmation token (sent in the email) and its hash (the only form stored). */
+export function newConfirmToken(): { token: string; hash: string } {
+  const token = randomBytes(32).toString('base64url');
+  return { token, hash: hashToken(token) };
 }
 
 export function hashToken(token: string): string {

@@ -10,7 +10,7 @@ import type { IntakeClient } from './intake-client.js';
 import { createIntake, type IntakeSettings } from './intake.js';
 
 export interface LocalIntakeOptions {
-  store: Pick<SubscriberStore, 'subscribeBatch' | 'releaseConfirmWindow'>;
+  store: Pick<SubscriberStore, 'subscribeBatch' | 'issueConfirmToken' | 'releaseConfirmWindow'>;
   /** The app's mailer (closed by the app, not here). */
   mailer: Mailer;
   logger: Logger;

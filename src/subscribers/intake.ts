@@ -15,7 +15,7 @@ import type { Logger } from '../lib/logger.js';
 import type { Mailer } from '../mail/mailer.js';
 import { createSqliteSubscribersCore } from '../db/sqlite/subscribers-repo.js';
 import { classifyWriteError, sqliteCode } from '../db/sqlite-errors.js';
-import { newConfirmTokens } from '../lib/tokens.js';
+import { newConfirmToken } from '../lib/tokens.js';
 import { renderConfirmation } from '../digest/render.js';
 import { describeError } from '../lib/errors.js';
 import { createBackgroundQueue, createTrafficMeter } from './background-queue.js';
@@ -53,12 +53,13 @@ export type IntakeDatabase =
       /** Opens the intake's own connection; called again after a write error other than contention. */
       openDb: () => Db;
     }
-  | { store: Pick<SubscriberStore, 'subscribeBatch' | 'releaseConfirmWindow'> };
+  | { store: Pick<SubscriberStore, 'subscribeBatch' | 'issueConfirmToken' | 'releaseConfirmWindow'> };
 
-/** The intake's view of its database: the group commit, the window release, and what a failure means. */
+/** The intake's view of its database: the group commit, the token and the window, and what a failure means. */
 interface IntakeWriter {
   subscribeBatch(items: { request: SubscribeRequest; terms: SubscribeTerms }[]): Promise<(SubscribeOutcome | RequestFailed)[]>;
-  releaseConfirmWindow(id: number, hash: string): Promise<void>;
+  issueConfirmToken(id: number, windowAt: string, hash: string, expiresAt: string): Promise<boolean>;
+  releaseConfirmWindow(id: number, windowAt: string): Promise<void>;
   /** After a failed commit: the code readiness records, and whether to wait and retry (contention) or reconnect. */
   failure(err: unknown): { code: string; contention: boolean };
   reconnect(): void;
@@ -74,7 +75,8 @@ function sqliteWriter(openDb: () => Db): IntakeWriter {
   return {
     // Synchronous underneath: the batch is written within the call, as the intake thread has nothing else to do.
     subscribeBatch: async (items) => connection().repo.subscribeBatch(items),
-    releaseConfirmWindow: async (id, hash) => connection().repo.releaseConfirmWindow(id, hash),
+    issueConfirmToken: async (id, windowAt, hash, expiresAt) => connection().repo.issueConfirmToken(id, windowAt, hash, expiresAt),
+    releaseConfirmWindow: async (id, windowAt) => connection().repo.releaseConfirmWindow(id, windowAt),
     failure: (err) => ({ code: sqliteCode(err) ?? 'UNKNOWN', contention: classifyWriteError(err) === 'contention' }),
     reconnect() {
       try {
@@ -88,10 +90,11 @@ function sqliteWriter(openDb: () => Db): IntakeWriter {
 }
 
 /** PostgreSQL's SQLSTATE classes of contention: serialization failures and deadlocks (40), lock waits (55P03). */
-function storeWriter(store: Pick<SubscriberStore, 'subscribeBatch' | 'releaseConfirmWindow'>): IntakeWriter {
+function storeWriter(store: Pick<SubscriberStore, 'subscribeBatch' | 'issueConfirmToken' | 'releaseConfirmWindow'>): IntakeWriter {
   return {
     subscribeBatch: (items) => store.subscribeBatch(items),
-    releaseConfirmWindow: (id, hash) => store.releaseConfirmWindow(id, hash),
+    issueConfirmToken: (id, windowAt, hash, expiresAt) => store.issueConfirmToken(id, windowAt, hash, expiresAt),
+    releaseConfirmWindow: (id, windowAt) => store.releaseConfirmWindow(id, windowAt),
     failure(err) {
       const code = (err as { code?: unknown } | null)?.code;
       const c = typeof code === 'string' ? code : 'UNKNOWN';
@@ -125,7 +128,8 @@ interface Pending {
   tries: number;
 }
 
-type Decision = { subscriberId: number; email: string; token: string; hash: string } | null;
+/** A confirmation to send: the window its request took (`windowAt`, that request's time) names the decision. */
+type Decision = { subscriberId: number; email: string; windowAt: string } | null;
 
 export function createIntake(deps: IntakeDeps, s: IntakeSettings): Intake {
   const { mailer, logger, counters } = deps;
@@ -163,22 +167,32 @@ export function createIntake(deps: IntakeDeps, s: IntakeSettings): Intake {
     setWaiting(waiting - n);
   };
 
-  /** What the store did with one request, logged; a confirmation to send when it issued a token. */
-  function decisionOf(o: SubscribeOutcome, token: string, hash: string): Decision {
+  /** What the store did with one request, logged; a confirmation to send when it took the window. */
+  function decisionOf(o: SubscribeOutcome, windowAt: string): Decision {
     if (o.action === 'created') logger.info({ event: 'subscriber.created', subscriberId: o.subscriberId }, 'new pending subscriber');
     if (o.action === 'throttled') logger.info({ event: 'subscriber.confirmation_throttled', subscriberId: o.subscriberId }, 'confirmation recently sent');
-    return o.action === 'created' || o.action === 'renewed' ? { subscriberId: o.subscriberId, email: o.email, token, hash } : null;
+    return o.action === 'created' || o.action === 'renewed' ? { subscriberId: o.subscriberId, email: o.email, windowAt } : null;
   }
 
+  /**
+   * The token is made and stored here, as its email leaves (it is valid for the TTL from the request's time): if the
+   * decision no longer stands (the window was freed or taken again, the address confirmed meanwhile), nothing is sent.
+   */
   async function sendConfirmation(d: NonNullable<Decision>): Promise<void> {
     try {
-      const msg = await renderConfirmation({ publicBaseUrl: s.publicBaseUrl, ttlHours: s.confirmTtlHours }, `${s.publicBaseUrl}/confirm?token=${d.token}`);
+      const { token, hash } = newConfirmToken();
+      const expiresAt = new Date(Date.parse(d.windowAt) + s.confirmTtlHours * 3_600_000).toISOString();
+      if (!(await writer.issueConfirmToken(d.subscriberId, d.windowAt, hash, expiresAt))) {
+        logger.info({ event: 'subscriber.confirmation_superseded', subscriberId: d.subscriberId }, 'confirmation no longer due');
+        return;
+      }
+      const msg = await renderConfirmation({ publicBaseUrl: s.publicBaseUrl, ttlHours: s.confirmTtlHours }, `${s.publicBaseUrl}/confirm?token=${token}`);
       await mailer.send({ to: d.email, subject: msg.subject, html: msg.html, text: msg.text, pieces: msg.pieces });
       logger.info({ event: 'subscriber.confirmation_sent', subscriberId: d.subscriberId }, 'confirmation email sent');
     } catch (err) {
-      // Not sent: free the per-address window so that asking again works at once.
+      // Not sent (or its token could not be stored): free the per-address window so that asking again works at once.
       try {
-        await writer.releaseConfirmWindow(d.subscriberId, d.hash);
+        await writer.releaseConfirmWindow(d.subscriberId, d.windowAt);
       } catch (releaseErr) {
         logger.warn({ event: 'subscriber.confirmation_window_kept', subscriberId: d.subscriberId, err: describeError(releaseErr) }, 'could not free the window');
       }
@@ -188,21 +202,11 @@ export function createIntake(deps: IntakeDeps, s: IntakeSettings): Intake {
 
   /**
    * One batch in one transaction (the store's group commit); a request's own error (a constraint) drops that
-   * request, never the batch. Each request carries a fresh token, stored only if a confirmation is to go out.
+   * request, never the batch. A request that takes its address's window becomes a confirmation to send.
    */
   async function writeBatch(batch: Pending[]): Promise<Decision[]> {
-    const tokens = newConfirmTokens(batch.length);
-    const outcomes = await writer.subscribeBatch(
-      batch.map((p, i) => ({
-        request: p.input,
-        terms: {
-          now: p.at.toISOString(),
-          confirmHash: tokens[i]!.hash,
-          confirmExpiresAt: new Date(p.at.getTime() + s.confirmTtlHours * 3_600_000).toISOString(),
-          resendMinutes: s.confirmResendMinutes,
-        },
-      })),
-    );
+    const times = batch.map((p) => p.at.toISOString());
+    const outcomes = await writer.subscribeBatch(batch.map((p, i) => ({ request: p.input, terms: { now: times[i]!, resendMinutes: s.confirmResendMinutes } })));
     let invalid = 0;
     const decisions = outcomes.map((o, i) => {
       if ('failed' in o) {
@@ -210,7 +214,7 @@ export function createIntake(deps: IntakeDeps, s: IntakeSettings): Intake {
         logger.error({ event: 'subscriber.subscribe_invalid', err: describeError(o.failed) }, 'a subscribe request could not be recorded; dropped');
         return null;
       }
-      return decisionOf(o, tokens[i]!.token, tokens[i]!.hash);
+      return decisionOf(o, times[i]!);
     });
     if (invalid) {
       counters.add('invalid', invalid);
@@ -271,7 +275,7 @@ export function createIntake(deps: IntakeDeps, s: IntakeSettings): Intake {
         if (!queue.push(() => sendConfirmation(d))) {
           counters.add('confirmationsDropped');
           // the window expires by itself if this fails too
-          writer.releaseConfirmWindow(d.subscriberId, d.hash).catch(() => undefined);
+          writer.releaseConfirmWindow(d.subscriberId, d.windowAt).catch(() => undefined);
           logger.warn({ event: 'subscriber.confirmation_dropped', subscriberId: d.subscriberId }, 'confirmation queue full');
         }
       }

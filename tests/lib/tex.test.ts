@@ -92,6 +92,8 @@ describe('each construct', () => {
     ['an unknown macro keeps its separator', '\\b{}eta', '\\b{}eta'],
     // Found by the property below (seed -1085504490): the letter came from an accent macro, not a plain string.
     ['an unknown macro keeps its separator before an accented letter', "\\b\\'frac", '\\b{}f\u0301rac'],
+    // Found by the property below (seed 1401197320): the table's \slash is "/" and a zero-width space.
+    ['no zero-width space from the table', '$\\slash \\AA$', '/ Å'],
     ['\\frac has no Unicode form', '$\\frac{a}{b}$ here', '$\\frac{a}{b}$ here'],
     ['\\hat has no mark in the table', '$\\hat{\\pi}$', '$\\hat{π}$'],
     ['\\not combines', '$x \\not= y$', 'x ≠ y'],

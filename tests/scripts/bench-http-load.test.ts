@@ -106,6 +106,24 @@ describe('bench:http load generator', () => {
     expect(r.errorSamples[0]).toBe('HTTP 500');
   });
 
+  it('offers the warm-up at the same rate, right before the measured requests, and measures only those', async () => {
+    // The first 10 answers (the warm-up's) are slow: none of them may reach the latencies; their errors would count.
+    let n = 0;
+    const s = await server(() => ({ status: 200, delayMs: n++ < 10 ? 300 : 0 }));
+    closers.push(s.close);
+    const r = await runLoad(job(s.origin, { rate: 50, seconds: 0.4, warmupSeconds: 0.2 }));
+    expect(r.offered).toBe(30);
+    expect(r.warmup).toBe(10);
+    expect(r.errors).toBe(0);
+    expect(s.seen).toHaveLength(30);
+    expect(r.latencies).toHaveLength(20);
+    expect(r.latencies[r.latencies.length - 1]!).toBeLessThan(250);
+    // One schedule: 30 requests 20 ms apart, no pause between the warm-up and the measured part.
+    const at = s.seen.map((x) => x.at).sort((a, b) => a - b);
+    expect(at[at.length - 1]! - at[0]!).toBeGreaterThan(450);
+    expect(at[at.length - 1]! - at[0]!).toBeLessThan(1200);
+  });
+
   it('counts a refused connection as an error', async () => {
     const s = await server(() => ({ status: 200, delayMs: 0 }));
     await s.close(); // nothing listens on that port any more

@@ -11,6 +11,7 @@ import { createIntake, type Intake, type IntakeSettings } from '../../src/subscr
 import { createIntakeCounters, type IntakeCounters } from '../../src/subscribers/intake-counters.js';
 import { createSmtpMailer } from '../../src/mail/mailer.js';
 import { silentLogger } from '../../src/lib/logger.js';
+import { hashToken } from '../../src/lib/tokens.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -147,6 +148,31 @@ describe('subscribe intake', () => {
     expect(r.counters.get('waiting')).toBe(5); // kept for the retry, not dropped
     r.intake.close(); // stopping with requests unwritten: counted too
     expect(r.counters.dropped()).toMatchObject({ buffer_full: 2, write_failed: 5 });
+  });
+
+  it('stores a confirmation token as its email leaves, and sends nothing for a decision that no longer stands', async () => {
+    // One email at a time: while the first is held at the end of DATA, the second's window is freed (as a failed
+    // send or a newer request would) — its email must not go out, and no token of it may exist.
+    const r = await rig(writable, { confirmConcurrency: 1 });
+    const repo = r.app.subscriptions.repo;
+    const at = new Date(); // the link is confirmed below on the app's real clock, within its 48 hours
+    r.smtp.faults.dataDelayMs = (to) => {
+      if (to.includes('first@example.org')) repo.releaseConfirmWindow(repo.getByEmail('second@example.org')!.id, at.toISOString());
+      return 0;
+    };
+    r.intake.receive({ email: 'first@example.org' }, at);
+    r.intake.receive({ email: 'second@example.org' }, at);
+    await r.intake.drain();
+    expect(r.smtp.messages.map((m) => m.to)).toEqual([['first@example.org']]);
+    const token = /confirm\?token=([\w-]+)/.exec((await r.smtp.parsed(0)).text ?? '')![1]!;
+    expect(repo.getByEmail('first@example.org')).toMatchObject({
+      confirm_token_hash: hashToken(token),
+      confirm_sent_at: at.toISOString(),
+      confirm_expires_at: new Date(at.getTime() + 48 * 3_600_000).toISOString(),
+    });
+    expect(repo.getByEmail('second@example.org')).toMatchObject({ status: 'pending', confirm_token_hash: null, confirm_sent_at: null });
+    expect(await r.app.subscriptions.confirm(token)).toMatchObject({ ok: true });
+    expect(repo.getByEmail('first@example.org')?.status).toBe('active');
   });
 
   it("drops only a request that is itself invalid (a constraint), never its batch", async () => {

@@ -44,8 +44,9 @@ const SET_STATUS = `UPDATE subscribers SET status = $2, updated_at = $3,
     bounce_reason = CASE WHEN $2 = 'bounced' THEN $4 ELSE bounce_reason END
   WHERE id = $1`;
 // The used token's hash stays so that a replayed link can be told apart from a forged one ("already used").
-const SET_CONFIRM_TOKEN = 'UPDATE subscribers SET confirm_token_hash = $2, confirm_expires_at = $3, confirm_sent_at = $4, updated_at = $4 WHERE id = $1';
-const RELEASE_WINDOW = 'UPDATE subscribers SET confirm_sent_at = NULL WHERE id = $1 AND confirm_token_hash = $2';
+const TAKE_WINDOW = 'UPDATE subscribers SET confirm_sent_at = $2, updated_at = $2 WHERE id = $1';
+const ISSUE_TOKEN = "UPDATE subscribers SET confirm_token_hash = $3, confirm_expires_at = $4 WHERE id = $1 AND confirm_sent_at = $2 AND status = 'pending'";
+const RELEASE_WINDOW = 'UPDATE subscribers SET confirm_sent_at = NULL WHERE id = $1 AND confirm_sent_at = $2';
 const SET_PREFERENCES = 'UPDATE subscribers SET timezone = $2, delivery_hour = $3, frequency = $4, paused = $5, updated_at = $6 WHERE id = $1';
 const SKIP_PENDING = "UPDATE deliveries SET status = 'skipped', error = $2, updated_at = $3 WHERE subscriber_id = $1 AND status = 'pending'";
 const DELIVERIES_OF = `SELECT e.date AS edition_date, d.status, d.sent_at, d.message_id
@@ -114,7 +115,7 @@ async function subscribeOne(c: PgClient, request: SubscribeRequest, terms: Subsc
   const { now } = terms;
   const issue = async (subscriberId: number, email: string, action: 'created' | 'renewed'): Promise<SubscribeOutcome> => {
     // The window is taken in the same transaction that decided to send: two racing requests send one email.
-    await c.query(SET_CONFIRM_TOKEN, [subscriberId, terms.confirmHash, terms.confirmExpiresAt, now]);
+    await c.query(TAKE_WINDOW, [subscriberId, now]);
     return { subscriberId, email, action };
   };
   let sub = await one<Subscriber>(c, BY_EMAIL_LOCKED, [request.email]);
@@ -195,8 +196,11 @@ export function createPostgresSubscriberStore(pool: PgPool): SubscriberStore {
         }
         return out;
       }),
-    async releaseConfirmWindow(id, hash) {
-      await pool.query(RELEASE_WINDOW, [id, hash]);
+    async issueConfirmToken(id, windowAt, hash, expiresAt) {
+      return (await pool.query(ISSUE_TOKEN, [id, windowAt, hash, expiresAt])).rowCount === 1;
+    },
+    async releaseConfirmWindow(id, windowAt) {
+      await pool.query(RELEASE_WINDOW, [id, windowAt]);
     },
     checkConfirmation: async (hash, now) => checkRow(await one<Subscriber>(pool, BY_CONFIRM_HASH, [hash]), now),
     confirmSubscriber: (hash, now) =>

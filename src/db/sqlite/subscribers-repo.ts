@@ -38,10 +38,9 @@ export function createSqliteSubscribersCore(db: Db) {
   const insert = db.prepare(`INSERT INTO subscribers (email, status, created_at, updated_at, confirmed_at, timezone, delivery_hour, frequency, paused)
     VALUES (@email, @status, @now, @now, @confirmedAt, @timezone, @hour, @frequency, @paused)`);
   // A new address from the subscribe form: the row and its confirmation window in one statement (the intake's
-  // commonest write, thousands a second in a burst of sign-ups).
-  const insertPending = db.prepare(`INSERT INTO subscribers (email, status, created_at, updated_at, timezone, delivery_hour,
-      confirm_token_hash, confirm_expires_at, confirm_sent_at)
-    VALUES (@email, 'pending', @now, @now, @timezone, @hour, @hash, @expiresAt, @now)`);
+  // commonest write, thousands a second in a burst of sign-ups). Its token comes with its email (issueConfirmToken).
+  const insertPending = db.prepare(`INSERT INTO subscribers (email, status, created_at, updated_at, timezone, delivery_hour, confirm_sent_at)
+    VALUES (@email, 'pending', @now, @now, @timezone, @hour, @now)`);
   const topicsOf = db.prepare<[number], { topic: string }>('SELECT topic FROM subscriber_topics WHERE subscriber_id = ? ORDER BY topic');
   const clearTopics = db.prepare('DELETE FROM subscriber_topics WHERE subscriber_id = ?');
   const addTopic = db.prepare('INSERT OR IGNORE INTO subscriber_topics (subscriber_id, topic) VALUES (?, ?)');
@@ -55,7 +54,11 @@ export function createSqliteSubscribersCore(db: Db) {
   const updateConfirmToken = db.prepare(
     'UPDATE subscribers SET confirm_token_hash = ?, confirm_expires_at = ?, confirm_sent_at = ?, updated_at = ? WHERE id = ?',
   );
-  const releaseWindow = db.prepare('UPDATE subscribers SET confirm_sent_at = NULL WHERE id = ? AND confirm_token_hash = ?');
+  const takeWindow = db.prepare('UPDATE subscribers SET confirm_sent_at = ?, updated_at = ? WHERE id = ?');
+  const issueToken = db.prepare(
+    "UPDATE subscribers SET confirm_token_hash = ?, confirm_expires_at = ? WHERE id = ? AND confirm_sent_at = ? AND status = 'pending'",
+  );
+  const releaseWindow = db.prepare('UPDATE subscribers SET confirm_sent_at = NULL WHERE id = ? AND confirm_sent_at = ?');
   const updatePreferences = db.prepare(`UPDATE subscribers SET timezone = @timezone, delivery_hour = @hour, frequency = @frequency,
       paused = @paused, updated_at = @now WHERE id = @id`);
   const skipPending = db.prepare(
@@ -108,16 +111,8 @@ export function createSqliteSubscribersCore(db: Db) {
   function subscribeOne(request: SubscribeRequest, terms: SubscribeTerms): SubscribeOutcome {
     const { now } = terms;
     const sub = toSubscriber(byEmail.get(request.email));
-    const issue = (subscriberId: number, email: string, action: 'created' | 'renewed'): SubscribeOutcome => {
-      // The window is taken in the same transaction that decided to send: two racing requests send one email.
-      updateConfirmToken.run(terms.confirmHash, terms.confirmExpiresAt, now, now, subscriberId);
-      return { subscriberId, email, action };
-    };
     if (!sub) {
-      const id = Number(
-        insertPending.run({ email: request.email, now, timezone: request.timezone ?? null, hour: request.hour ?? null, hash: terms.confirmHash, expiresAt: terms.confirmExpiresAt })
-          .lastInsertRowid,
-      );
+      const id = Number(insertPending.run({ email: request.email, now, timezone: request.timezone ?? null, hour: request.hour ?? null }).lastInsertRowid);
       for (const t of request.topics ?? []) addTopic.run(id, t); // a new row has no topics to clear
       return { subscriberId: id, email: request.email, action: 'created' };
     }
@@ -129,7 +124,9 @@ export function createSqliteSubscribersCore(db: Db) {
       setPreferences(sub.id, { timezone: request.timezone ?? sub.timezone, hour: request.hour ?? sub.delivery_hour, frequency: sub.frequency, paused: sub.paused }, now);
     const last = sub.confirm_sent_at ? Date.parse(sub.confirm_sent_at) : Number.NEGATIVE_INFINITY;
     if (Date.parse(now) - last < terms.resendMinutes * 60_000) return { subscriberId: sub.id, email: sub.email, action: 'throttled' };
-    return issue(sub.id, sub.email, 'renewed');
+    // The window is taken in the same transaction that decided to send: two racing requests send one email.
+    takeWindow.run(now, now, sub.id);
+    return { subscriberId: sub.id, email: sub.email, action: 'renewed' };
   }
   // A nested better-sqlite3 transaction is a savepoint. A batch runs in one (a savepoint per request cost about a fifth
   // of the intake's write); when a request is refused (a constraint), that one rolls the batch back and each request
@@ -182,8 +179,11 @@ export function createSqliteSubscribersCore(db: Db) {
         }
       });
     }),
-    releaseConfirmWindow(id: number, hash: string): void {
-      releaseWindow.run(id, hash);
+    issueConfirmToken(id: number, windowAt: string, hash: string, expiresAt: string): boolean {
+      return issueToken.run(hash, expiresAt, id, windowAt).changes === 1;
+    },
+    releaseConfirmWindow(id: number, windowAt: string): void {
+      releaseWindow.run(id, windowAt);
     },
     checkConfirmation: check,
     confirm: tx((hash: string, now: string): ConfirmCheck => {
@@ -289,7 +289,8 @@ export function createSqliteSubscriberStore(db: Db): SubscriberStore {
     setSubscriberTopics: async (id, topics) => core.setTopics(id, topics),
     subscribe: async (request, terms) => core.subscribe(request, terms),
     subscribeBatch: async (items) => core.subscribeBatch(items),
-    releaseConfirmWindow: async (id, hash) => core.releaseConfirmWindow(id, hash),
+    issueConfirmToken: async (id, windowAt, hash, expiresAt) => core.issueConfirmToken(id, windowAt, hash, expiresAt),
+    releaseConfirmWindow: async (id, windowAt) => core.releaseConfirmWindow(id, windowAt),
     checkConfirmation: async (hash, now) => core.checkConfirmation(hash, now),
     confirmSubscriber: async (hash, now) => core.confirm(hash, now),
     unsubscribeSubscriber: async (id, now, reason = 'unsubscribed') => core.unsubscribe(id, now, reason),

@@ -57,13 +57,13 @@ export interface SubscribeRequest {
 }
 
 /**
- * What a subscribe request may do: the confirmation token (its hash and expiry, made by the caller) is stored only
- * when a confirmation email is to go out, at most one per address per `resendMinutes`.
+ * What a subscribe request may do: take the address's confirmation window (`now` becomes its confirm_sent_at) when
+ * a confirmation email is to go out, at most one per address per `resendMinutes`. The token itself is stored when
+ * its email is about to leave (issueConfirmToken), not in the request's write: a burst of sign-ups then writes no
+ * random key into the tokens' unique index (about half of the intake thread's time per request).
  */
 export interface SubscribeTerms {
   now: string;
-  confirmHash: string;
-  confirmExpiresAt: string;
   resendMinutes: number;
 }
 
@@ -155,8 +155,14 @@ export interface SubscriberStore {
    * is a RequestFailed entry and the others are recorded. Any other error (the database cannot write) rejects.
    */
   subscribeBatch(items: readonly { request: SubscribeRequest; terms: SubscribeTerms }[]): Promise<(SubscribeOutcome | RequestFailed)[]>;
-  /** Frees the per-address window when the confirmation for `hash` could not be sent, so a retry is possible. */
-  releaseConfirmWindow(id: number, hash: string): Promise<void>;
+  /**
+   * Stores the confirmation token (its hash and expiry) of the decision that took the window at `windowAt`, as its
+   * email is about to go out. False when that decision no longer stands — the window was freed or taken again since,
+   * or the address is no longer pending — and then no email goes out for it.
+   */
+  issueConfirmToken(id: number, windowAt: string, hash: string, expiresAt: string): Promise<boolean>;
+  /** Frees the per-address window taken at `windowAt` when its confirmation could not be sent, so a retry is possible. */
+  releaseConfirmWindow(id: number, windowAt: string): Promise<void>;
   /** Looks a confirmation token's hash up without using it. */
   checkConfirmation(hash: string, now: string): Promise<ConfirmCheck>;
   /** Activates the pending subscriber of `hash` (single use: a replay reports 'used'). */

@@ -9,7 +9,8 @@ import { type OpenedTestStore, freshStores, sql, testEngines } from '../../helpe
 
 const NOW = '2026-08-21T07:00:00.000Z';
 const later = (minutes: number, from = NOW) => new Date(Date.parse(from) + minutes * 60_000).toISOString();
-const terms = (hash: string, now = NOW): SubscribeTerms => ({ now, confirmHash: hash, confirmExpiresAt: later(48 * 60, now), resendMinutes: 10 });
+const terms = (now = NOW): SubscribeTerms => ({ now, resendMinutes: 10 });
+const TTL = 48 * 60;
 
 
 async function seedEdition(location: OpenedTestStore['location'], date: string): Promise<number> {
@@ -61,23 +62,30 @@ describe.each(testEngines())('subscriber store on $name', ({ open }) => {
     await expect(store.createSubscriber({ email: 'ADA@example.org', status: 'pending', now: NOW })).rejects.toThrow();
   });
 
-  it('subscribe: a new address is created pending with a confirmation; asking again within the window is throttled, after it renewed', async () => {
+  it('subscribe: a new address is created pending with its window taken; its token comes with its email; asking again within the window is throttled, after it renewed', async () => {
     const store = await fresh();
-    const first = await store.subscribe({ email: 'new@example.org', topics: ['agents'], timezone: 'UTC', hour: 6 }, terms('hash-1'));
+    const first = await store.subscribe({ email: 'new@example.org', topics: ['agents'], timezone: 'UTC', hour: 6 }, terms());
     expect(first.action).toBe('created');
     const sub = (await store.getSubscriber(first.subscriberId))!;
-    expect(sub).toMatchObject({ status: 'pending', confirm_token_hash: 'hash-1', confirm_sent_at: NOW, confirm_expires_at: later(48 * 60), timezone: 'UTC', delivery_hour: 6, confirmed_at: null });
+    expect(sub).toMatchObject({ status: 'pending', confirm_token_hash: null, confirm_sent_at: NOW, confirm_expires_at: null, timezone: 'UTC', delivery_hour: 6, confirmed_at: null });
     expect(await store.subscriberTopics(sub.id)).toEqual(['agents']);
+    // The email leaves: its token is stored for the decision that took the window.
+    expect(await store.issueConfirmToken(sub.id, NOW, 'hash-1', later(TTL))).toBe(true);
+    expect(await store.getSubscriber(sub.id)).toMatchObject({ confirm_token_hash: 'hash-1', confirm_expires_at: later(TTL), confirm_sent_at: NOW });
 
     // Within the window: topics and hour follow the new request, the token and window stay.
-    const again = await store.subscribe({ email: 'NEW@example.org', topics: ['diffusion'], hour: 9 }, terms('hash-2', later(5)));
+    const again = await store.subscribe({ email: 'NEW@example.org', topics: ['diffusion'], hour: 9 }, terms(later(5)));
     expect(again).toEqual({ subscriberId: sub.id, email: 'new@example.org', action: 'throttled' });
     expect(await store.getSubscriber(sub.id)).toMatchObject({ confirm_token_hash: 'hash-1', confirm_sent_at: NOW, delivery_hour: 9, timezone: 'UTC' });
     expect(await store.subscriberTopics(sub.id)).toEqual(['diffusion']);
 
-    const renewed = await store.subscribe({ email: 'new@example.org' }, terms('hash-3', later(11)));
+    const renewed = await store.subscribe({ email: 'new@example.org' }, terms(later(11)));
     expect(renewed).toEqual({ subscriberId: sub.id, email: 'new@example.org', action: 'renewed' });
-    expect(await store.getSubscriber(sub.id)).toMatchObject({ status: 'pending', confirm_token_hash: 'hash-3', confirm_sent_at: later(11) });
+    expect(await store.getSubscriber(sub.id)).toMatchObject({ status: 'pending', confirm_token_hash: 'hash-1', confirm_sent_at: later(11) });
+    // The first decision no longer stands: a token for it is refused (its email does not go out); the new one's is stored.
+    expect(await store.issueConfirmToken(sub.id, NOW, 'stale', later(TTL))).toBe(false);
+    expect(await store.issueConfirmToken(sub.id, later(11), 'hash-3', later(TTL, later(11)))).toBe(true);
+    expect(await store.getSubscriber(sub.id)).toMatchObject({ confirm_token_hash: 'hash-3', confirm_expires_at: later(TTL, later(11)) });
   });
 
   it('subscribe: a confirmed or bounced address is left exactly as it was; an unsubscribed one becomes pending again', async () => {
@@ -89,41 +97,43 @@ describe.each(testEngines())('subscriber store on $name', ({ open }) => {
     await store.unsubscribeSubscriber(out, later(1));
     const before = [await store.getSubscriber(active), await store.getSubscriber(bounced)];
 
-    expect(await store.subscribe({ email: 'active@example.org', topics: ['other'] }, terms('h-a', later(60)))).toEqual({ subscriberId: active, email: 'active@example.org', action: 'ignored' });
-    expect(await store.subscribe({ email: 'bounced@example.org' }, terms('h-b', later(60)))).toEqual({ subscriberId: bounced, email: 'bounced@example.org', action: 'ignored' });
+    expect(await store.subscribe({ email: 'active@example.org', topics: ['other'] }, terms(later(60)))).toEqual({ subscriberId: active, email: 'active@example.org', action: 'ignored' });
+    expect(await store.subscribe({ email: 'bounced@example.org' }, terms(later(60)))).toEqual({ subscriberId: bounced, email: 'bounced@example.org', action: 'ignored' });
     expect([await store.getSubscriber(active), await store.getSubscriber(bounced)]).toEqual(before);
     expect(before[1]).toMatchObject({ status: 'bounced', bounced_at: NOW, bounce_reason: '550 no such user' });
     expect(await store.subscriberTopics(active)).toEqual(['agents']);
 
-    expect(await store.subscribe({ email: 'out@example.org' }, terms('h-o', later(60)))).toEqual({ subscriberId: out, email: 'out@example.org', action: 'renewed' });
-    expect(await store.getSubscriber(out)).toMatchObject({ status: 'pending', confirm_token_hash: 'h-o', unsubscribed_at: later(1), confirmed_at: NOW });
+    expect(await store.subscribe({ email: 'out@example.org' }, terms(later(60)))).toEqual({ subscriberId: out, email: 'out@example.org', action: 'renewed' });
+    expect(await store.getSubscriber(out)).toMatchObject({ status: 'pending', confirm_sent_at: later(60), unsubscribed_at: later(1), confirmed_at: NOW });
   });
 
   it('two requests for one new address at once: one creates it and sends, the other finds it and is throttled', async () => {
     const store = await fresh();
-    const both = await Promise.all([store.subscribe({ email: 'same@example.org' }, terms('s1')), store.subscribe({ email: 'Same@example.org' }, terms('s2'))]);
+    const both = await Promise.all([store.subscribe({ email: 'same@example.org' }, terms()), store.subscribe({ email: 'Same@example.org' }, terms())]);
     expect(both.map((o) => o.action).sort()).toEqual(['created', 'throttled']);
     expect(new Set(both.map((o) => o.subscriberId)).size).toBe(1);
     const created = both.find((o) => o.action === 'created')!;
     // Both name the address as the one that created it spelled it.
     expect(both.map((o) => o.email)).toEqual([created.email, created.email]);
-    expect((await store.getSubscriber(created.subscriberId))!.confirm_token_hash).toBe(created === both[0] ? 's1' : 's2');
+    expect((await store.getSubscriber(created.subscriberId))!.confirm_sent_at).toBe(NOW);
     expect(await store.countSubscribersByStatus()).toEqual({ pending: 1, active: 0, unsubscribed: 0, bounced: 0 });
   });
 
-  it('a failed confirmation email frees the window (only for its own token), so asking again sends at once', async () => {
+  it('a failed confirmation email frees the window (only its own decision\'s), so asking again sends at once', async () => {
     const store = await fresh();
-    const { subscriberId } = await store.subscribe({ email: 'retry@example.org' }, terms('h1'));
-    await store.releaseConfirmWindow(subscriberId, 'some-other-hash');
-    expect((await store.subscribe({ email: 'retry@example.org' }, terms('h2', later(1)))).action).toBe('throttled');
-    await store.releaseConfirmWindow(subscriberId, 'h1');
+    const { subscriberId } = await store.subscribe({ email: 'retry@example.org' }, terms());
+    await store.releaseConfirmWindow(subscriberId, later(-1));
+    expect((await store.subscribe({ email: 'retry@example.org' }, terms(later(1)))).action).toBe('throttled');
+    await store.releaseConfirmWindow(subscriberId, NOW);
     expect((await store.getSubscriber(subscriberId))!.confirm_sent_at).toBeNull();
-    expect((await store.subscribe({ email: 'retry@example.org' }, terms('h3', later(2)))).action).toBe('renewed');
+    expect(await store.issueConfirmToken(subscriberId, NOW, 'too-late', later(TTL))).toBe(false);
+    expect((await store.subscribe({ email: 'retry@example.org' }, terms(later(2)))).action).toBe('renewed');
   });
 
   it('confirmation tokens: unknown is invalid, a live one confirms once, a replay is "used", an old one expired', async () => {
     const store = await fresh();
-    const { subscriberId } = await store.subscribe({ email: 'c@example.org' }, terms('tok'));
+    const { subscriberId } = await store.subscribe({ email: 'c@example.org' }, terms());
+    expect(await store.issueConfirmToken(subscriberId, NOW, 'tok', later(TTL))).toBe(true);
     expect(await store.checkConfirmation('nope', NOW)).toEqual({ ok: false, reason: 'invalid' });
     expect(await store.checkConfirmation('tok', later(48 * 60))).toEqual({ ok: false, reason: 'expired' });
     expect(await store.confirmSubscriber('tok', later(48 * 60 + 1))).toEqual({ ok: false, reason: 'expired' });
@@ -137,11 +147,14 @@ describe.each(testEngines())('subscriber store on $name', ({ open }) => {
     await store.unsubscribeSubscriber(subscriberId, later(4));
     expect(await store.checkConfirmation('tok', later(5))).toEqual({ ok: false, reason: 'used', subscriberId, active: false });
     expect((await store.getSubscriber(subscriberId))!.status).toBe('unsubscribed');
+    // No new token for an address that is no longer pending, even for the decision that took its window.
+    expect(await store.issueConfirmToken(subscriberId, NOW, 'tok-2', later(TTL))).toBe(false);
   });
 
   it('two confirmations of one token at once: exactly one activates', async () => {
     const store = await fresh();
-    const { subscriberId } = await store.subscribe({ email: 'race@example.org' }, terms('race'));
+    const { subscriberId } = await store.subscribe({ email: 'race@example.org' }, terms());
+    await store.issueConfirmToken(subscriberId, NOW, 'race', later(TTL));
     const results = await Promise.all([store.confirmSubscriber('race', later(1)), store.confirmSubscriber('race', later(1))]);
     expect(results.filter((r) => r.ok)).toEqual([{ ok: true, subscriberId }]);
     expect(results.filter((r) => !r.ok)).toEqual([{ ok: false, reason: 'used', subscriberId, active: true }]);
@@ -205,7 +218,7 @@ describe.each(testEngines())('subscriber store on $name', ({ open }) => {
     expect(await store.resumeSubscriber(was, later(2))).toBe('active');
     expect(await store.getSubscriber(was)).toMatchObject({ status: 'active', confirmed_at: NOW });
     expect(await store.resumeSubscriber(was, later(3))).toBe('active');
-    const never = await store.subscribe({ email: 'never@example.org' }, terms('n'));
+    const never = await store.subscribe({ email: 'never@example.org' }, terms());
     await store.unsubscribeSubscriber(never.subscriberId, later(1));
     expect(await store.resumeSubscriber(never.subscriberId, later(2))).toBe('not_allowed');
     const bounced = await store.createSubscriber({ email: 'b@example.org', status: 'bounced', now: NOW });
@@ -261,22 +274,22 @@ describe.each(testEngines())('subscriber store on $name', ({ open }) => {
     const store = await fresh();
     await store.createSubscriber({ email: 'known@example.org', status: 'active', now: NOW });
     const out = await store.subscribeBatch([
-      { request: { email: 'a@example.org', topics: ['agents'] }, terms: terms('ha') },
-      { request: { email: 'bad@example.org', hour: 99 }, terms: terms('hb') }, // the CHECK on delivery_hour refuses it
-      { request: { email: 'known@example.org' }, terms: terms('hk') },
-      { request: { email: 'A@example.org' }, terms: terms('ha2', later(1)) },
-      { request: { email: 'c@example.org' }, terms: terms('hc') },
+      { request: { email: 'a@example.org', topics: ['agents'] }, terms: terms() },
+      { request: { email: 'bad@example.org', hour: 99 }, terms: terms() }, // the CHECK on delivery_hour refuses it
+      { request: { email: 'known@example.org' }, terms: terms() },
+      { request: { email: 'A@example.org' }, terms: terms(later(1)) },
+      { request: { email: 'c@example.org' }, terms: terms() },
     ]);
     expect(out.map((o) => ('failed' in o ? 'failed' : o.action))).toEqual(['created', 'failed', 'ignored', 'throttled', 'created']);
     expect(await store.getSubscriberByEmail('bad@example.org')).toBeUndefined();
     expect(await store.countSubscribersByStatus()).toEqual({ pending: 2, active: 1, unsubscribed: 0, bounced: 0 });
     expect(await store.subscriberTopics((await store.getSubscriberByEmail('a@example.org'))!.id)).toEqual(['agents']);
-    // A new address is written with its confirmation window taken (the token's hash, its expiry, the time it was sent).
+    // A new address is written with its confirmation window taken (its token comes with its email).
     expect(await store.getSubscriberByEmail('c@example.org')).toMatchObject({
       status: 'pending',
       created_at: NOW,
-      confirm_token_hash: 'hc',
-      confirm_expires_at: later(48 * 60),
+      confirm_token_hash: null,
+      confirm_expires_at: null,
       confirm_sent_at: NOW,
       timezone: null,
       delivery_hour: null,
@@ -287,12 +300,12 @@ describe.each(testEngines())('subscriber store on $name', ({ open }) => {
   it('the intake batch without a refused request writes every one (the batch in one savepoint)', async () => {
     const store = await fresh();
     const out = await store.subscribeBatch(
-      Array.from({ length: 50 }, (_, i) => ({ request: { email: `n${i}@example.org`, topics: ['agents', 'cs.CL'], timezone: 'Europe/Berlin', hour: 7 }, terms: terms(`h${i}`) })),
+      Array.from({ length: 50 }, (_, i) => ({ request: { email: `n${i}@example.org`, topics: ['agents', 'cs.CL'], timezone: 'Europe/Berlin', hour: 7 }, terms: terms() })),
     );
     expect(out.every((o) => !('failed' in o) && o.action === 'created')).toBe(true);
     expect(await store.countSubscribersByStatus()).toEqual({ pending: 50, active: 0, unsubscribed: 0, bounced: 0 });
     const last = (await store.getSubscriberByEmail('n49@example.org'))!;
-    expect(last).toMatchObject({ confirm_token_hash: 'h49', timezone: 'Europe/Berlin', delivery_hour: 7, frequency: 'daily', paused: false });
+    expect(last).toMatchObject({ confirm_sent_at: NOW, timezone: 'Europe/Berlin', delivery_hour: 7, frequency: 'daily', paused: false });
     expect(await store.subscriberTopics(last.id)).toEqual(['agents', 'cs.CL']);
   });
 
