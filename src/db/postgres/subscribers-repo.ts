@@ -32,8 +32,11 @@ const BY_CONFIRM_HASH = 'SELECT * FROM subscribers WHERE confirm_token_hash = $1
 const BY_CONFIRM_HASH_LOCKED = 'SELECT * FROM subscribers WHERE confirm_token_hash = $1 FOR UPDATE';
 const INSERT = `INSERT INTO subscribers (email, status, created_at, updated_at, confirmed_at, timezone, delivery_hour, frequency, paused)
   VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8)`;
-// A concurrent insert of the same address (another instance) yields no row: the caller then reads and locks it.
-const INSERT_IF_NEW = `${INSERT} ON CONFLICT (email) DO NOTHING RETURNING id`;
+// A new address from the subscribe form, with its confirmation window taken, in one statement (its token comes with
+// its email: issueConfirmToken). A concurrent insert of the same address (another instance) yields no row: the
+// caller then reads and locks it.
+const INSERT_PENDING_IF_NEW = `INSERT INTO subscribers (email, status, created_at, updated_at, timezone, delivery_hour, confirm_sent_at)
+  VALUES ($1, 'pending', $2, $2, $3, $4, $2) ON CONFLICT (email) DO NOTHING RETURNING id`;
 const TOPICS = 'SELECT topic FROM subscriber_topics WHERE subscriber_id = $1 ORDER BY topic';
 const CLEAR_TOPICS = 'DELETE FROM subscriber_topics WHERE subscriber_id = $1';
 const ADD_TOPICS = 'INSERT INTO subscriber_topics (subscriber_id, topic) SELECT $1, t FROM unnest($2::text[]) AS t ON CONFLICT DO NOTHING';
@@ -113,17 +116,12 @@ async function create(c: PgClient, s: NewSubscriber): Promise<number> {
 
 async function subscribeOne(c: PgClient, request: SubscribeRequest, terms: SubscribeTerms): Promise<SubscribeOutcome> {
   const { now } = terms;
-  const issue = async (subscriberId: number, email: string, action: 'created' | 'renewed'): Promise<SubscribeOutcome> => {
-    // The window is taken in the same transaction that decided to send: two racing requests send one email.
-    await c.query(TAKE_WINDOW, [subscriberId, now]);
-    return { subscriberId, email, action };
-  };
   let sub = await one<Subscriber>(c, BY_EMAIL_LOCKED, [request.email]);
   if (!sub) {
-    const inserted = await one<{ id: number }>(c, INSERT_IF_NEW, insertValues({ email: request.email, status: 'pending', now, timezone: request.timezone, hour: request.hour }));
+    const inserted = await one<{ id: number }>(c, INSERT_PENDING_IF_NEW, [request.email, now, request.timezone ?? null, request.hour ?? null]);
     if (inserted) {
       if (request.topics) await setTopics(c, inserted.id, request.topics);
-      return issue(inserted.id, request.email, 'created');
+      return { subscriberId: inserted.id, email: request.email, action: 'created' };
     }
     sub = (await one<Subscriber>(c, BY_EMAIL_LOCKED, [request.email]))!;
   }
@@ -135,7 +133,9 @@ async function subscribeOne(c: PgClient, request: SubscribeRequest, terms: Subsc
     await setPreferences(c, sub.id, { timezone: request.timezone ?? sub.timezone, hour: request.hour ?? sub.delivery_hour, frequency: sub.frequency, paused: sub.paused }, now);
   const last = sub.confirm_sent_at ? Date.parse(sub.confirm_sent_at) : Number.NEGATIVE_INFINITY;
   if (Date.parse(now) - last < terms.resendMinutes * 60_000) return { subscriberId: sub.id, email: sub.email, action: 'throttled' };
-  return issue(sub.id, sub.email, 'renewed');
+  // The window is taken in the same transaction that decided to send: two racing requests send one email.
+  await c.query(TAKE_WINDOW, [sub.id, now]);
+  return { subscriberId: sub.id, email: sub.email, action: 'renewed' };
 }
 
 function checkRow(sub: Subscriber | undefined, now: string): ConfirmCheck {
