@@ -7,7 +7,7 @@
 // delivery was claimed received anything (the sink's recipients against subscribers.unsubscribed_at and
 // deliveries.claimed_at); everyone else with a delivery received exactly one digest, and only those. Prints the
 // prepare and send times (from the server's own log), the server's longest event-loop delay (its /metrics,
-// scraped every few seconds), its peak RSS (VmHWM) and CPU time, and the database size. Exits 1 when a check fails.
+// scraped every few seconds), its peak RSS (VmHWM, and when it peaked: sampled every 250 ms) and CPU time, and the database size. Exits 1 when a check fails.
 // --node-flags passes flags to the server's node (say --cpu-prof --cpu-prof-dir=/tmp/p, or --trace-gc: its log).
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -162,6 +162,16 @@ try {
     return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 10 ms
   };
   const cpu0 = cpuOf();
+  // Where in the job the RSS peaks (VmHWM says how high, not when): sampled from /proc, outside the server.
+  const rssPeak = { bytes: 0, at: 0 };
+  const rssSampler = setInterval(() => {
+    try {
+      const kb = Number(readFileSync(`/proc/${server.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/)?.[1] ?? 0);
+      if (kb * 1024 > rssPeak.bytes) Object.assign(rssPeak, { bytes: kb * 1024, at: Date.now() });
+    } catch {
+      // the server has exited: nothing more to sample
+    }
+  }, 250);
   const started = await fetch(`${base}/api/admin/jobs/daily`, { method: 'POST', headers: admin, body: JSON.stringify({ date: DATE }) });
   if (started.status !== 202) throw new Error(`the admin API did not start the job: ${started.status} ${await started.text()}`);
   console.log(`  job started; load average ${load()}`);
@@ -185,6 +195,7 @@ try {
   const cpuS = cpuOf() - cpu0;
   const loadEnd = load();
   const vmHwm = Number(readFileSync(`/proc/${server.pid}/status`, 'utf8').match(/VmHWM:\s+(\d+) kB/)?.[1] ?? 0) * 1024;
+  clearInterval(rssSampler);
   server.kill('SIGTERM');
   const exitCode = await serverExit;
   const { recipients } = await ask<{ recipients: [string, number][] }>(sink, 'recipients');
@@ -262,6 +273,10 @@ try {
     `  server: event loop max delay ${fmt(maxLagS * 1000)} ms; peak RSS ${fmt(vmHwm / MB)} MB (at the end ${fmt(peakRssBytes / MB)} MB); ` +
       `CPU ${fmt(cpuS)} s during the job; exit ${exitCode}; database ${fmt(dbBytes / MB)} MB; load average at the end ${loadEnd}`,
   );
+  if (rssPeak.at)
+    console.log(
+      `    RSS sampled every 250 ms peaked at ${fmt(rssPeak.bytes / MB)} MB, ${fmt(jobStart ? (rssPeak.at - jobStart) / 1000 : NaN)} s after the job started (${phase(rssPeak.at)})`,
+    );
   const checks: Record<string, boolean> = {
     'the daily job finished ok': run?.status === 'ok',
     [`every request answered within ${LATENCY_LIMIT_MS} ms, none failed`]: latencies.length > 0 && maxLatency <= LATENCY_LIMIT_MS && errors.length === 0,
