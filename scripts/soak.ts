@@ -163,10 +163,11 @@ try {
   };
   const cpu0 = cpuOf();
   // Where in the job the RSS peaks (VmHWM says how high, not when): sampled from /proc, outside the server.
-  const rssPeak = { bytes: 0, at: 0 };
+  const rssPeak = { bytes: 0, at: 0, atStart: 0 };
   const rssSampler = setInterval(() => {
     try {
       const kb = Number(readFileSync(`/proc/${server.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/)?.[1] ?? 0);
+      rssPeak.atStart ||= kb * 1024; // the first sample: the server with its web app and the trickle, before the job
       if (kb * 1024 > rssPeak.bytes) Object.assign(rssPeak, { bytes: kb * 1024, at: Date.now() });
     } catch {
       // the server has exited: nothing more to sample
@@ -275,7 +276,8 @@ try {
   );
   if (rssPeak.at)
     console.log(
-      `    RSS sampled every 250 ms peaked at ${fmt(rssPeak.bytes / MB)} MB, ${fmt(jobStart ? (rssPeak.at - jobStart) / 1000 : NaN)} s after the job started (${phase(rssPeak.at)})`,
+      `    RSS sampled every 250 ms: ${fmt(rssPeak.atStart / MB)} MB just before the job; peaked at ${fmt(rssPeak.bytes / MB)} MB, ` +
+        `${fmt(jobStart ? (rssPeak.at - jobStart) / 1000 : NaN)} s after the job started (${phase(rssPeak.at)})`,
     );
   const checks: Record<string, boolean> = {
     'the daily job finished ok': run?.status === 'ok',
