@@ -7,7 +7,8 @@
 // delivery was claimed received anything (the sink's recipients against subscribers.unsubscribed_at and
 // deliveries.claimed_at); everyone else with a delivery received exactly one digest, and only those. Prints the
 // prepare and send times (from the server's own log), the server's longest event-loop delay (its /metrics,
-// scraped every few seconds), its peak RSS (VmHWM, and when it peaked: sampled every 250 ms) and CPU time, and the database size. Exits 1 when a check fails.
+// scraped every few seconds), its peak RSS (VmHWM; and, sampled every 250 ms, its RSS before the job and when it
+// peaked) and CPU time, and the database size. Exits 1 when a check fails.
 // --node-flags passes flags to the server's node (say --cpu-prof --cpu-prof-dir=/tmp/p, or --trace-gc: its log).
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
@@ -163,16 +164,18 @@ try {
   };
   const cpu0 = cpuOf();
   // Where in the job the RSS peaks (VmHWM says how high, not when): sampled from /proc, outside the server.
-  const rssPeak = { bytes: 0, at: 0, atStart: 0 };
-  const rssSampler = setInterval(() => {
+  const rssPeak = { bytes: 0, at: 0 };
+  const sampleRss = (): number => {
     try {
-      const kb = Number(readFileSync(`/proc/${server.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/)?.[1] ?? 0);
-      rssPeak.atStart ||= kb * 1024; // the first sample: the server with its web app and the trickle, before the job
-      if (kb * 1024 > rssPeak.bytes) Object.assign(rssPeak, { bytes: kb * 1024, at: Date.now() });
+      const bytes = Number(readFileSync(`/proc/${server.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/)?.[1] ?? 0) * 1024;
+      if (bytes > rssPeak.bytes) Object.assign(rssPeak, { bytes, at: Date.now() });
+      return bytes;
     } catch {
-      // the server has exited: nothing more to sample
+      return 0; // the server has exited: nothing more to sample
     }
-  }, 250);
+  };
+  const rssBeforeJob = sampleRss(); // the server with its web app and the trickle, before the job is asked for
+  const rssSampler = setInterval(sampleRss, 250);
   const started = await fetch(`${base}/api/admin/jobs/daily`, { method: 'POST', headers: admin, body: JSON.stringify({ date: DATE }) });
   if (started.status !== 202) throw new Error(`the admin API did not start the job: ${started.status} ${await started.text()}`);
   console.log(`  job started; load average ${load()}`);
@@ -276,7 +279,7 @@ try {
   );
   if (rssPeak.at)
     console.log(
-      `    RSS sampled every 250 ms: ${fmt(rssPeak.atStart / MB)} MB just before the job; peaked at ${fmt(rssPeak.bytes / MB)} MB, ` +
+      `    RSS sampled every 250 ms: ${fmt(rssBeforeJob / MB)} MB just before the job; peaked at ${fmt(rssPeak.bytes / MB)} MB, ` +
         `${fmt(jobStart ? (rssPeak.at - jobStart) / 1000 : NaN)} s after the job started (${phase(rssPeak.at)})`,
     );
   const checks: Record<string, boolean> = {

@@ -37,8 +37,9 @@ export interface JobScope {
  * server only answers requests, whose garbage dies young but whose in-flight requests and parsed bodies are
  * promoted by the thousand under load; at 1.5× the full collections then come every few seconds and each costs the
  * HTTP thread a share of both cores (bench:http's app, subscribe requests with the intake switched off, 10,000 a
- * second for 5 s: p99 11–36 ms with the limit on, 3.7–5.5 ms without; hello-world's 2.1–3.3 ms). V8 reads the flag each time it sets the next limit, so turning it off (0, its default:
- * "not set") takes effect at the next collection. `set` is a parameter for the tests.
+ * second for 5 s: p99 11–36 ms with the limit on, 3.7–5.5 ms without; hello-world's 2.1–3.3 ms). V8 reads the flag
+ * each time it sets the next limit, so turning it off (0, its default: "not set") takes effect at the next
+ * collection. `set` is a parameter for the tests.
  */
 export function heapGrowthDuringJobs(percent = HEAP_GROWING_PERCENT, set: (percent: number) => void = setGrowingPercent): JobScope {
   let running = 0;
