@@ -21,6 +21,8 @@ ENV NODE_ENV=production \
     PORT=3000 \
     DATABASE_PATH=/data/papers.db \
     OUTBOX_DIR=/data/outbox
+# Two malloc arenas for the server's threads, read by glibc at start (src/lib/heap-growth.ts SERVER_ENV says why).
+ENV MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist

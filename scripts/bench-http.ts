@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.js';
 import { createApp } from '../src/app.js';
 import { silentLogger } from '../src/lib/logger.js';
-import { SERVER_NODE_FLAGS } from '../src/lib/heap-growth.js';
+import { SERVER_ENV, SERVER_NODE_FLAGS } from '../src/lib/heap-growth.js';
 import { buildHttpApp } from '../src/http/build-app.js';
 import type { LoadJob, LoadResult } from './bench-http-load.js';
 import { between, snapshot } from './bench-http-cpu.js';
@@ -110,8 +110,8 @@ async function serve(smtpPort: number) {
 
 // ---- the driver ----
 /** A child process spoken to by request and reply, one at a time. */
-function child(script: string, args: string[] = [], nodeFlags: readonly string[] = []) {
-  const proc: ChildProcess = fork(script, args, { execArgv: [...nodeFlags, '--import', 'tsx'] });
+function child(script: string, args: string[] = [], nodeFlags: readonly string[] = [], env: Record<string, string> = {}) {
+  const proc: ChildProcess = fork(script, args, { execArgv: [...nodeFlags, '--import', 'tsx'], env: { ...env, ...process.env } });
   const waiting: { resolve: (m: unknown) => void; reject: (e: Error) => void }[] = [];
   const inbox: unknown[] = []; // messages that came before anyone asked (a child's "ready")
   let exited: Error | null = null;
@@ -174,7 +174,7 @@ async function main() {
   try {
     const { port: smtpPort } = await sink.next<{ port: number }>();
     // The app runs with the server's own node flags (npm start's), so the figures are the shipped server's.
-    server = child(fileURLToPath(import.meta.url), ['--serve', String(smtpPort)], SERVER_NODE_FLAGS);
+    server = child(fileURLToPath(import.meta.url), ['--serve', String(smtpPort)], SERVER_NODE_FLAGS, SERVER_ENV);
     const { port } = await server.next<{ port: number }>();
     await gen.next<{ ready: true }>();
     const app = server;

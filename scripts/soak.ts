@@ -21,7 +21,7 @@ import { loadConfig } from '../src/config.js';
 import { createApp } from '../src/app.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { fixedClock } from '../src/lib/clock.js';
-import { SERVER_NODE_FLAGS } from '../src/lib/heap-growth.js';
+import { SERVER_ENV, SERVER_NODE_FLAGS } from '../src/lib/heap-growth.js';
 import { addBenchSubscribers, addDays, fmt, ingestBenchPapers, seeded } from './bench-data.js';
 
 const N = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 200_000);
@@ -93,13 +93,14 @@ try {
     sink.once('exit', (code) => reject(new Error(`the SMTP sink exited with ${code}`)));
   });
 
-  // The server, as `npm start` runs it (bundled, with its node flags), its log to a file read afterwards.
+  // The server, as `npm start` runs it (bundled, with its node flags and environment), its log to a file read afterwards.
   const logPath = join(dir, 'server.log');
   const logFd = openSync(logPath, 'w');
   const server = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...nodeFlags, join(bundleDir, 'server.js')], {
     cwd: dir,
     stdio: ['ignore', logFd, logFd],
     env: {
+      ...SERVER_ENV,
       ...process.env,
       NODE_ENV: 'production',
       LOG_LEVEL: 'info',
