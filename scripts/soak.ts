@@ -268,6 +268,11 @@ try {
     console.log(`    ${kind}: ${fmt(ms.length, 0)}, p50 ${fmt(ms[Math.floor(ms.length / 2)] ?? 0)} ms, p99 ${fmt(ms[Math.floor(0.99 * ms.length)] ?? 0)} ms, max ${fmt(ms.at(-1) ?? 0)} ms`);
   }
   const phase = (at: number) => (jobStart && at < jobStart ? 'before the job' : prepared && at < prepared ? 'preparing' : jobDone && at < jobDone ? 'sending' : 'after');
+  // When the slowest ones were sent, against the job's stages: a stall of the server shows up as a few of these together.
+  const since = (at: number) => (jobStart ? `${fmt((at - jobStart) / 1000)} s` : new Date(at).toISOString().slice(11, 23));
+  console.log(
+    `    slowest: ${[...requests].sort((a, b) => b.ms - a.ms).slice(0, 3).map((r) => `${fmt(r.ms)} ms (${r.kind}, sent ${since(r.at)} after the job started, ${phase(r.at)})`).join('; ')}`,
+  );
   const slow = requests.filter((r) => r.ms > LATENCY_LIMIT_MS);
   if (slow.length)
     console.log(

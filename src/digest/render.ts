@@ -3,12 +3,8 @@
 // renderFor is synchronous, and MJML 5 is async, so a recipient cannot trigger a compile.
 // Per-recipient values go into slots whose names carry a random nonce, so paper text can never fake one.
 import { workerThread, workerUrl } from '../lib/worker-thread.js';
-import type { FromMjml, ToMjml } from './mjml-worker.js';
-import Handlebars from 'handlebars';
+import type { FromMjml, MjmlJob } from './mjml-worker.js';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { PaperSnapshot } from './snapshot.js';
 import type { Section } from '../rank/select.js';
 import { editionView, preheaderFor, sectionViews, editionUrls, type CardView, type EditionView, type SectionView } from './view.js';
@@ -19,11 +15,6 @@ import { digestHeading, digestSubject, type DigestKind } from './subject.js';
 import { feedbackUrlPrefix } from '../http/links.js';
 
 export { editionUrls };
-
-/** templates/ at the repo root, from src/digest (tsx) or dist/src/digest (the tsc build, which copies no assets). */
-export const TEMPLATES_DIR = ['../../templates/', '../../../templates/']
-  .map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
-  .find((dir) => existsSync(join(dir, 'digest.mjml'))) ?? fileURLToPath(new URL('../../templates/', import.meta.url));
 
 export interface RenderSettings {
   publicBaseUrl: string;
@@ -65,26 +56,8 @@ export interface CompiledEdition {
   renderFor(r: RecipientParts): RenderedDigest;
 }
 
-// ---- templates -------------------------------------------------------------------------------------
-
-let handlebars: typeof Handlebars | undefined;
-function templates(): typeof Handlebars {
-  if (handlebars) return handlebars;
-  const hb = Handlebars.create();
-  const dir = join(TEMPLATES_DIR, 'partials');
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.mjml'))) hb.registerPartial(f.replace(/\.mjml$/, ''), readFileSync(join(dir, f), 'utf8'));
-  handlebars = hb;
-  return hb;
-}
-
-/** Fills an MJML template with Handlebars, which HTML-escapes every {{value}}. */
-export function fillTemplate(name: string, data: unknown): string {
-  const source = readFileSync(join(TEMPLATES_DIR, `${name}.mjml`), 'utf8');
-  return templates().compile(source, { strict: true })(data);
-}
-
 /** The MJML compile thread (mjml-worker.ts). */
-const mjmlOnThread = workerThread<Omit<ToMjml, 'id'>, FromMjml>(workerUrl('mjml-worker', import.meta.url));
+const mjmlOnThread = workerThread<MjmlJob, FromMjml>(workerUrl('mjml-worker', import.meta.url));
 
 /**
  * No compile is expected soon (the send has compiled its editions): the MJML thread stops now instead of 10 s later,
@@ -94,10 +67,21 @@ export function releaseMjmlThread(): void {
   mjmlOnThread.release();
 }
 
+// fonts: {} — MJML would otherwise add a Google Fonts <link> for "Roboto" in our font stack: a remote fetch on open
+// (privacy, and one more thing for spam filters to weigh) for a font we only fall back to.
+const MJML_OPTIONS = { validationLevel: 'strict', keepComments: true, minify: false, fonts: {} };
+
+/** Compiles MJML on the MJML thread. */
 export async function compileMjml(mjml: string): Promise<string> {
-  // fonts: {} — MJML would otherwise add a Google Fonts <link> for "Roboto" in our font stack: a remote
-  // fetch on open (privacy, and one more thing for spam filters to weigh) for a font we only fall back to.
-  const out = await mjmlOnThread({ mjml, options: { validationLevel: 'strict', keepComments: true, minify: false, fonts: {} } });
+  return compiled(await mjmlOnThread({ mjml, options: MJML_OPTIONS }));
+}
+
+/** Fills a template (templates/NAME.mjml, src/digest/templates.ts) with `data` and compiles it, both on the MJML thread. */
+export async function compileTemplate(name: string, data: unknown): Promise<string> {
+  return compiled(await mjmlOnThread({ template: name, data, options: MJML_OPTIONS }));
+}
+
+function compiled(out: FromMjml): string {
   // Strict validation throws a ValidationError listing every problem.
   if ('error' in out) throw new AppError('MJML_INVALID', `MJML is invalid: ${out.error.trim()}`);
   if (out.errors.length) throw new AppError('MJML_INVALID', `MJML errors: ${out.errors.join('; ')}`);
@@ -203,7 +187,7 @@ export async function compileEdition(edition: { date: string; subject: string; p
     feedbackMore: escapeHtml(feedbackUrlPrefix(s.publicBaseUrl, c.id, 'more')),
     feedbackLess: escapeHtml(feedbackUrlPrefix(s.publicBaseUrl, c.id, 'less')),
   }));
-  const html = await compileMjml(fillTemplate('digest', { ...view, cards: cardsWithLinks, slots: tokens }));
+  const html = await compileTemplate('digest', { ...view, cards: cardsWithLinks, slots: tokens });
 
   const sections = between(html, '<!--sections-->', '<!--/sections-->');
   const head = toFragment(html.slice(0, sections.startAt), tokens);
@@ -353,7 +337,7 @@ let confirmKey = '';
 async function compileConfirmation(s: RenderSettings & { ttlHours: number }): Promise<Fragment> {
   const tokens = slotTokens();
   const siteHost = new URL(s.publicBaseUrl).host;
-  const html = await compileMjml(fillTemplate('confirm', { siteHost, siteUrl: `${s.publicBaseUrl}/`, ttlHours: s.ttlHours, slots: tokens }));
+  const html = await compileTemplate('confirm', { siteHost, siteUrl: `${s.publicBaseUrl}/`, ttlHours: s.ttlHours, slots: tokens });
   return toFragment(html, tokens);
 }
 
