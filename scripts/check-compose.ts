@@ -8,6 +8,7 @@ import { parseEnv } from 'node:util';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { CONFIG_VARIABLES } from '../src/config.js';
+import { SERVER_ENV } from '../src/lib/heap-growth.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SCHEMA = JSON.parse(readFileSync(new URL('./schemas/compose-spec.json', import.meta.url), 'utf8')) as Record<string, unknown>;
@@ -66,8 +67,8 @@ export function unknownDockerfileVariables(dockerfile: string): string[] {
   const names = lines
     .filter((l) => /^\s*ENV\s/i.test(l))
     .flatMap((l) => [...l.replace(/^\s*ENV\s+/i, '').matchAll(/([A-Za-z_][A-Za-z0-9_]*)=/g)].map((m) => m[1]!));
-  // Variables for Node or npm themselves, not for the app.
-  return names.filter((n) => !KNOWN.has(n) && !/^(NODE_OPTIONS|NPM_CONFIG_\w+|npm_config_\w+|PATH)$/.test(n));
+  // Variables for Node, npm or the C library themselves (the server's SERVER_ENV: glibc's malloc), not for the app.
+  return names.filter((n) => !KNOWN.has(n) && !(n in SERVER_ENV) && !/^(NODE_OPTIONS|NPM_CONFIG_\w+|npm_config_\w+|PATH)$/.test(n));
 }
 
 /** Variables .env.example lists that the configuration does not read. */
