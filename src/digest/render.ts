@@ -82,6 +82,8 @@ export async function compileTemplate(name: string, data: unknown): Promise<stri
 }
 
 function compiled(out: FromMjml): string {
+  // A template that cannot be filled (strict: a value it names is missing) is a bug of ours, not invalid MJML.
+  if ('error' in out && out.stage === 'template') throw new AppError('TEMPLATE_FILL_FAILED', `email template: ${out.error.trim()}`);
   // Strict validation throws a ValidationError listing every problem.
   if ('error' in out) throw new AppError('MJML_INVALID', `MJML is invalid: ${out.error.trim()}`);
   if (out.errors.length) throw new AppError('MJML_INVALID', `MJML errors: ${out.errors.join('; ')}`);

@@ -19,12 +19,13 @@ export const SERVER_NODE_FLAGS = ['--max-semi-space-size=4'] as const;
 /**
  * The server process's environment, for what node cannot set once it runs: glibc's malloc reads MALLOC_ARENA_MAX at
  * start. By default it gives each thread that allocates its own arena (up to 8 per core), and each arena keeps what
- * its thread freed; the server has five JavaScript threads while a job prepares (HTTP, subscribe intake, preparation,
- * MJML, and V8's helpers besides), and SQLite and nodemailer allocate outside the JS heap. Two arenas, measured with
- * the soak at 200,000 readers (the peak is while preparing): 288–297 MB by default, 278–279 MB with 2, 258 MB with 1;
- * bench:prepare at 200,000, three runs of each in turn: 226–230 / 214–222 / 208–210 MB, CPU 11.6–15.3 / 13.1–15.4 /
- * 14.7–16.5 s — one arena makes the threads queue for it, two cost nothing measurable. An operator's own
- * MALLOC_ARENA_MAX wins (the scripts use `${MALLOC_ARENA_MAX:-2}`); musl (Alpine) ignores it.
+ * its thread freed; the server has four JavaScript threads while a job prepares (HTTP, subscribe intake, preparation,
+ * MJML; V8's and libuv's helpers besides), and SQLite and nodemailer allocate outside the JS heap. Measured with the
+ * soak at 200,000 readers (the peak is while preparing): 288–297 MB by default, 278–279 MB with 2 arenas, 258 MB with 1;
+ * bench:prepare at 200,000, three runs of each in turn: 226–230 / 214–222 / 208–210 MB, CPU 14.0 / 14.1 / 15.7 s on
+ * average (11.6–15.3 / 13.1–15.4 / 14.7–16.5 s) — one arena, which every thread shares, cost the most CPU; two cost
+ * nothing measurable. An operator's own MALLOC_ARENA_MAX wins (the scripts use `${MALLOC_ARENA_MAX:-2}`); musl (Alpine)
+ * ignores it.
  */
 export const SERVER_ENV = { MALLOC_ARENA_MAX: '2' } as const;
 

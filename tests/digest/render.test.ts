@@ -1,7 +1,7 @@
 // The digest and confirmation emails: compiled once per edition with strict MJML, filled per recipient
 // by fragments, accessible, small, every link absolute https, and a text part from the same view model.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileEdition, compileMjml, renderConfirmation, type RenderedMessage } from '../../src/digest/render.js';
+import { compileEdition, compileMjml, compileTemplate, renderConfirmation, type RenderedMessage } from '../../src/digest/render.js';
 import type { PaperSnapshot } from '../../src/digest/snapshot.js';
 import { formatDateLabel } from '../../src/digest/view.js';
 import { linksIn, NO_TOPICS, READER, sampleEdition, type SampleEdition } from './sample-edition.js';
@@ -200,6 +200,17 @@ describe('size, escaping and errors', () => {
   it('compiles MJML with strict validation', async () => {
     await expect(compileMjml('<mjml><mj-body><mj-section><mj-column><mj-text bogus="1">x</mj-text></mj-column></mj-section></mj-body></mjml>')).rejects.toMatchObject({
       code: 'MJML_INVALID',
+    });
+  });
+
+  it('fills a template on the MJML thread, and a value the template names but the data lacks is a fill error, not invalid MJML', async () => {
+    const slots = { confirmUrl: 'SLOT-confirm' };
+    const html = await compileTemplate('confirm', { siteHost: 'papers.example.org', siteUrl: 'https://papers.example.org/', ttlHours: 48, slots });
+    expect(html).toContain('papers.example.org');
+    expect(html).toContain('SLOT-confirm');
+    await expect(compileTemplate('confirm', { siteUrl: 'https://papers.example.org/', ttlHours: 48, slots })).rejects.toMatchObject({
+      code: 'TEMPLATE_FILL_FAILED',
+      message: expect.stringContaining('siteHost'),
     });
   });
 });
