@@ -56,7 +56,9 @@ beforeAll(async () => {
   const paused = repo.create({ email: 'paused@example.org', status: 'active', now: NOW, frequency: 'weekly', topics: ['robot'] });
   repo.setPreferences(paused, { timezone: null, hour: null, frequency: 'weekly', paused: true }, NOW);
   const pending = repo.create({ email: 'pending@example.org', status: 'pending', now: NOW });
-  repo.setConfirmToken(pending, TOKEN_HASH, '2026-08-23T07:00:00.000Z', NOW);
+  // Its confirmation mailed: the request took the window, the token went out with the email.
+  repo.subscribe({ email: 'pending@example.org' }, { now: NOW, resendMinutes: 60 });
+  expect(repo.issueConfirmToken(pending, NOW, TOKEN_HASH, '2026-08-23T07:00:00.000Z')).toBe(true);
   const gone = repo.create({ email: 'gone@example.org', status: 'active', now: NOW });
   repo.setStatus(gone, 'unsubscribed', NOW);
   demoIds = { demo, pending, paused, evening, gone };

@@ -42,7 +42,10 @@ describe('the subscribe request path', () => {
     repo.create({ email: 'bounced@example.org', status: 'bounced', now });
     repo.create({ email: 'gone@example.org', status: 'unsubscribed', now });
     const pending = repo.create({ email: 'pending@example.org', status: 'pending', now });
-    repo.setConfirmToken(pending, 'h'.repeat(64), '2026-08-23T10:00:00.000Z', new Date(clock.now().getTime() - 60_000).toISOString()); // mailed a minute ago
+    // Mailed a minute ago: its request took the window then, and its token went out with its email.
+    const mailedAt = new Date(clock.now().getTime() - 60_000).toISOString();
+    repo.subscribe({ email: 'pending@example.org' }, { now: mailedAt, resendMinutes: 60 });
+    expect(repo.issueConfirmToken(pending, mailedAt, 'h'.repeat(64), '2026-08-23T10:00:00.000Z')).toBe(true);
     const path = app.config.databasePath;
 
     // The HTTP thread's connection is gone: whatever answering a subscribe request does here cannot read state.

@@ -51,9 +51,6 @@ export function createSqliteSubscribersCore(db: Db) {
       bounce_reason = CASE WHEN @status = 'bounced' THEN @reason ELSE bounce_reason END
     WHERE id = @id`);
   // The used token's hash stays so that a replayed link can be told apart from a forged one ("already used").
-  const updateConfirmToken = db.prepare(
-    'UPDATE subscribers SET confirm_token_hash = ?, confirm_expires_at = ?, confirm_sent_at = ?, updated_at = ? WHERE id = ?',
-  );
   const takeWindow = db.prepare('UPDATE subscribers SET confirm_sent_at = ?, updated_at = ? WHERE id = ?');
   const issueToken = db.prepare(
     "UPDATE subscribers SET confirm_token_hash = ?, confirm_expires_at = ? WHERE id = ? AND confirm_sent_at = ? AND status = 'pending'",
@@ -157,9 +154,6 @@ export function createSqliteSubscribersCore(db: Db) {
     setStatus,
     setTopics: tx(setTopics),
     setPreferences,
-    setConfirmToken(id: number, hash: string, expiresAt: string, now: string): void {
-      updateConfirmToken.run(hash, expiresAt, now, now, id);
-    },
     /** Deliveries not yet claimed by a sender are skipped (unsubscribe, pause): nothing more goes out. */
     skipPendingDeliveries: (id: number, reason: string, now: string): number => skipPending.run({ id, reason, now }).changes,
     subscribe: tx(subscribeOne),
