@@ -10,6 +10,7 @@ import type { Mailer } from './mail/mailer.js';
 import { createMailerFromConfig } from './mail/mailer-from-config.js';
 import { createIntakeClient } from './subscribers/intake-client.js';
 import { createLocalIntakeClient } from './subscribers/intake-local.js';
+import { hasSpooledSubscribeRequests } from './db/sqlite/subscribe-spool-repo.js';
 import type { IntakeSettings } from './subscribers/intake.js';
 import { createStoreWriteHealth, createWriteHealth, type WriteHealth } from './db/write-health.js';
 import { AppError } from './lib/errors.js';
@@ -138,7 +139,7 @@ export function createApp(config: Readonly<Config>, o: AppOverrides = {}): AppDe
   const messageIdDomain = config.mail.dkim?.domainName ?? (config.mail.from.match(/@([^>\s]+)/)?.[1] ?? 'localhost');
   const papers = db ? createPapersRepo(db) : undefined;
   const subscribersRepo = db ? createSqliteSubscribersCore(db) : undefined;
-  const subscriptions = createSubscriptionService({ store, clock, logger, intake });
+  const subscriptions = createSubscriptionService({ store, clock, logger, intake, spoolWaiting: db ? () => hasSpooledSubscribeRequests(db) : undefined });
   const deps = {
     config,
     store,

@@ -28,6 +28,8 @@ async function startupFailed(err: unknown, app?: AppDeps): Promise<never> {
 const app: AppDeps = await openApp(config).catch((err: unknown) => startupFailed(err));
 // Daily-run records left `running` by a process that died are closed now, scheduler or not.
 await closeAbandonedRuns(app);
+// Subscribe requests a stopped process kept in the spool (a burst of sign-ups) are applied and confirmed now.
+app.subscriptions.resumeIntake();
 const metrics = createMetrics(app);
 app.mailer = metrics.instrumentMailer(app.mailer);
 // The heap's growth is held to 1.5× while a job prepares or sends (peak RSS), and left to V8 between jobs (latency).

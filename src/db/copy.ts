@@ -37,6 +37,11 @@ interface TablePlan {
 
 /** Tables each engine keeps for itself. */
 const OWN_TABLES = new Set(['schema_migrations']);
+/**
+ * SQLite's alone: subscribe requests kept during a burst until the intake applies them (PostgreSQL's intake writes at
+ * once). Not copied; a copy refuses to start while it holds rows, which would otherwise be lost.
+ */
+const SUBSCRIBE_SPOOL = 'subscribe_spool';
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
@@ -62,6 +67,12 @@ export async function copySqliteToPostgres(sqlite: Db, pool: PgPool, o: CopyOpti
     // Nobody writes to the target until the copy commits (reads go on): the emptiness check and the counts hold.
     const all = await targetTables(client);
     if (all.length) await client.query(`LOCK TABLE ${all.map(ident).join(', ')} IN EXCLUSIVE MODE`);
+    const spooled = spooledRequests(sqlite);
+    if (spooled)
+      throw new AppError(
+        'COPY_SPOOL_NOT_EMPTY',
+        `${spooled} subscribe request(s) still wait in the SQLite database's spool: start the server once (it applies them) and copy again`,
+      );
     const plans = await plan(sqlite, client);
     const busy = await nonEmptyTables(client);
     if (busy.length)
@@ -109,13 +120,19 @@ async function plan(sqlite: Db, client: PgClient): Promise<TablePlan[]> {
   return plans;
 }
 
+/** Subscribe requests waiting in the SQLite spool (0 in a database migrated before it existed). */
+function spooledRequests(sqlite: Db): number {
+  const exists = sqlite.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(SUBSCRIBE_SPOOL);
+  return exists ? (sqlite.prepare(`SELECT count(*) AS n FROM ${SUBSCRIBE_SPOOL}`).get() as { n: number }).n : 0;
+}
+
 /** SQLite's tables with data of their own: no FTS5 virtual table or its shadow tables, no schema_migrations. */
 function sqliteTables(sqlite: Db): string[] {
   const rows = sqlite.prepare<[], { name: string; sql: string }>("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").all();
   const virtual = rows.filter((r) => /^CREATE\s+VIRTUAL\s+TABLE/i.test(r.sql)).map((r) => r.name);
   return rows
     .map((r) => r.name)
-    .filter((n) => !OWN_TABLES.has(n) && !virtual.some((v) => n === v || n.startsWith(`${v}_`)))
+    .filter((n) => !OWN_TABLES.has(n) && n !== SUBSCRIBE_SPOOL && !virtual.some((v) => n === v || n.startsWith(`${v}_`)))
     .sort();
 }
 

@@ -21,6 +21,8 @@ export interface IntakeOpenData {
   busyTimeoutMs?: number | undefined;
   mailConnections: number;
   counters: SharedArrayBuffer;
+  /** Apply the subscribe spool at once: a process that stopped left requests in it. */
+  resumeSpool?: boolean | undefined;
 }
 
 export type ToIntake =
@@ -35,6 +37,8 @@ export type FromIntake = { key: number } & (
 
 export interface IntakeClient {
   subscribe(input: SubscribeInput, at: Date): void;
+  /** Starts the intake now to apply the requests a stopped process left in the subscribe spool (SQLite). */
+  resume(): void;
   /** Counts a foreground HTTP request (the intake's confirmation emails yield while there are many). */
   noteForegroundRequest(): void;
   /** Resolves when every request handed over so far is written and its confirmation email handed to the mailer. */
@@ -94,6 +98,7 @@ export function createIntakeClient(o: IntakeClientOptions): IntakeClient {
   const replies = new Map<number, () => void>();
   // Requests handed over, ever; the thread counts those it is done with (written or dropped) in `finished`.
   let posted = 0;
+  let resumeSpool = false;
   // Requests of the next OUTBOX_MS, posted together: one message (one structured clone, one wake-up of the thread)
   // per 5 ms instead of one per request or per event-loop turn. At a few thousand requests a second a turn holds one
   // or two, and posting each took ~11 µs of the HTTP thread's ~65 µs per subscribe (bench:http's CPU profile); the
@@ -145,7 +150,9 @@ export function createIntakeClient(o: IntakeClientOptions): IntakeClient {
       busyTimeoutMs: o.busyTimeoutMs,
       mailConnections: Math.max(1, Math.min(o.config.mail.maxConnections, o.settings.confirmConcurrency ?? 4)),
       counters: counters.buffer,
+      resumeSpool,
     };
+    resumeSpool = false;
     t.members.set(key, member);
     t.worker.ref();
     t.worker.postMessage({ t: 'open', key, data } satisfies ToIntake);
@@ -172,6 +179,11 @@ export function createIntakeClient(o: IntakeClientOptions): IntakeClient {
         outboxScheduled = true;
         setTimeout(flushOutbox, OUTBOX_MS);
       }
+    },
+    resume() {
+      if (joined) return; // an intake already open was started after the check: it applies what it spools itself
+      resumeSpool = true;
+      join();
     },
     noteForegroundRequest() {
       counters.add('foreground');

@@ -16,8 +16,12 @@ const SLOT = {
   buffer_full: 6,
   invalid: 7,
   worker_failed: 8,
+  /** Kept in the spool while the site was busy (they count as written: durable, in the database). */
+  spooled: 9,
+  /** Taken from the spool and recorded. */
+  spoolApplied: 10,
 } as const;
-const SLOTS = 9;
+const SLOTS = 11;
 
 export type CounterName = keyof typeof SLOT;
 

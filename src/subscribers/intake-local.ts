@@ -41,6 +41,9 @@ export function createLocalIntakeClient(o: LocalIntakeOptions): IntakeClient {
     subscribe(input, at) {
       intake.receive(input, at);
     },
+    resume() {
+      // PostgreSQL's intake writes at once: it keeps no spool
+    },
     noteForegroundRequest() {
       counters.add('foreground');
     },

@@ -37,6 +37,7 @@ function open(key: number, data: IntakeOpenData) {
     data.settings,
   );
   intakes.set(key, { intake, mailer });
+  if (data.resumeSpool) intake.resumeSpool();
 }
 
 port.on('message', (m: ToIntake) => {

@@ -48,7 +48,14 @@ const MAX_CONFIRM_TOKEN = 100;
 const confirmHash = (token: unknown): string | null =>
   typeof token !== 'string' || token.length === 0 || token.length > MAX_CONFIRM_TOKEN ? null : hashToken(token);
 
-export function createSubscriptionService(deps: { store: SubscriptionStore; clock: Clock; logger: Logger; intake: IntakeClient }) {
+export function createSubscriptionService(deps: {
+  store: SubscriptionStore;
+  clock: Clock;
+  logger: Logger;
+  intake: IntakeClient;
+  /** Whether subscribe requests wait in the SQLite spool (a process stopped before applying them); absent elsewhere. */
+  spoolWaiting?: (() => boolean) | undefined;
+}) {
   const { store, clock, logger, intake } = deps;
   const now = () => clock.now().toISOString();
 
@@ -60,6 +67,11 @@ export function createSubscriptionService(deps: { store: SubscriptionStore; cloc
      */
     subscribe(input: SubscribeInput): void {
       intake.subscribe(input, clock.now());
+    },
+
+    /** At the server's start: the requests a stopped process left in the subscribe spool are applied now. */
+    resumeIntake(): void {
+      if (deps.spoolWaiting?.()) intake.resume();
     },
 
     /** Marks foreground (HTTP) activity: confirmation emails yield while the server is busy. */

@@ -212,7 +212,7 @@ describe('preparing an edition in steps', () => {
       INSERT INTO edition_papers VALUES (7, '2608.00001', 1, 1.0, 'r', '{}');
       INSERT INTO deliveries (edition_id, subscriber_id, selection_json, due_at, message_id, updated_at) VALUES (7, 1, '[]', '${NOW}', '<m>', '${NOW}');
       INSERT INTO sent_papers VALUES (7, 1, '["2608.00001"]');`);
-    expect(migrate(db)).toEqual(['0015_edition_preparing']);
+    expect(migrate(db)[0]).toBe('0015_edition_preparing'); // (later migrations follow it)
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.prepare('SELECT * FROM editions').all()).toEqual([
       { id: 7, date: DATE, prepared_at: NOW, status: 'ready', reason: null, subject: 'S', audience_max_id: null, audience_at: null, prepared_through: null },

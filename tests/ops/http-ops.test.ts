@@ -115,6 +115,7 @@ describe('metrics', () => {
     // Subscribe requests never written are counted by reason (tests/ops/full-disk.test.ts fills a disk for real).
     for (const reason of ['write_failed', 'buffer_full', 'invalid', 'worker_failed']) expect(body).toContain(`papers_subscribe_requests_dropped_total{reason="${reason}"} 0`);
     expect(body).toContain('papers_subscribe_requests_waiting 0');
+    expect(body).toContain('papers_subscribe_requests_spooled 0');
     expect(body).toContain('papers_send_paused 0');
     // A second app in the same process has its own registry (no "already registered" clash).
     const other = await buildHttpApp(app);

@@ -31,10 +31,11 @@ async function emptyTarget(): Promise<TestDatabase> {
 }
 
 /** Every table SQLite holds data in (not FTS5's, not schema_migrations) with its row count. */
+/** The tables a copy carries: not the FTS tables, schema_migrations or the subscribe spool (SQLite's own, empty). */
 function sqliteCounts(path: string): Record<string, number> {
   const db = new Database(path, { readonly: true });
   try {
-    const names = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'papers_fts%' AND name <> 'schema_migrations'").all() as { name: string }[]).map((r) => r.name);
+    const names = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'papers_fts%' AND name NOT IN ('schema_migrations', 'subscribe_spool')").all() as { name: string }[]).map((r) => r.name);
     return Object.fromEntries(names.map((n) => [n, (db.prepare(`SELECT count(*) AS n FROM "${n}"`).get() as { n: number }).n]));
   } finally {
     db.close();
@@ -243,6 +244,23 @@ describe('papers db copy', () => {
     const source = openDatabase(extra);
     try {
       await expect(copySqliteToPostgres(source, target.pool)).rejects.toMatchObject({ code: 'COPY_SCHEMA_MISMATCH', message: expect.stringContaining('newer_feature') });
+    } finally {
+      source.close();
+    }
+    expect(await nonEmptyTables(target.pool)).toEqual([]);
+  });
+
+  it('refuses to copy while subscribe requests wait in the SQLite spool (they would be left behind), and copies nothing', async () => {
+    const spooled = join(app.dir, 'spooled.db');
+    await app.db.backup(spooled);
+    const copy = new Database(spooled);
+    copy.prepare('INSERT INTO subscribe_spool (received_at, email, request) VALUES (?, ?, ?)').run(NOW, 'late@example.org', '{"email":"late@example.org"}');
+    copy.close();
+    const target = await createTestDatabase();
+    targets.push(target);
+    const source = openDatabase(spooled);
+    try {
+      await expect(copySqliteToPostgres(source, target.pool)).rejects.toMatchObject({ code: 'COPY_SPOOL_NOT_EMPTY', message: expect.stringContaining('1 subscribe request') });
     } finally {
       source.close();
     }

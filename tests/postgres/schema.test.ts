@@ -24,7 +24,11 @@ type Column = { name: string; type: string; notnull: number; dflt_value: string 
 function liteTables(): string[] {
   const rows = lite.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string; sql: string }[];
   const fts = rows.filter((r) => r.sql.startsWith('CREATE VIRTUAL TABLE')).map((r) => r.name);
-  return rows.map((r) => r.name).filter((n) => !fts.some((f) => n === f || n.startsWith(`${f}_`))).sort();
+  // subscribe_spool is SQLite's intake's own (PostgreSQL's intake records every batch at once): no twin.
+  return rows
+    .map((r) => r.name)
+    .filter((n) => n !== 'subscribe_spool' && !fts.some((f) => n === f || n.startsWith(`${f}_`)))
+    .sort();
 }
 
 async function q<T>(sql: string, values: unknown[] = []): Promise<T[]> {

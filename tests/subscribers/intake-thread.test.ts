@@ -12,6 +12,7 @@ import { createTestApp } from '../helpers/app.js';
 import { fixedClock } from '../../src/lib/clock.js';
 import { buildHttpApp } from '../../src/http/build-app.js';
 import { OUTBOX_MS } from '../../src/subscribers/intake-client.js';
+import { createSqliteSubscribeSpool, hasSpooledSubscribeRequests } from '../../src/db/sqlite/subscribe-spool-repo.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -73,5 +74,25 @@ describe('the subscribe request path', () => {
     // One email each for the new and the returning address; none for pending (within its window), active or bounced.
     expect(mails().map((f) => f.replace(/^.*-\d{4}-/, '')).sort()).toEqual(['gone@example.org.eml', 'new@example.org.eml']);
     expect(['active', 'bounced', 'pending'].map((s) => status(`${s}@example.org`))).toEqual(['active', 'bounced', 'pending']);
+  }, 60_000);
+
+  it("at the server's start, the intake thread applies and confirms what a stopped process left in the spool", async () => {
+    const app = createTestApp();
+    cleanups.push(() => app.cleanup());
+    const at = new Date().toISOString(); // the confirmation links stay valid on the real clock
+    createSqliteSubscribeSpool(app.db, app.subscriptions.repo.subscribeBatch).keep([
+      { request: { email: 'left-a@example.org' }, at },
+      { request: { email: 'left-b@example.org', topics: ['cs.CL'] }, at },
+    ]);
+    app.subscriptions.resumeIntake(); // what src/server.ts does after opening the app
+    await app.subscriptions.drain();
+    expect(hasSpooledSubscribeRequests(app.db)).toBe(false);
+    const repo = app.subscriptions.repo;
+    expect([repo.getByEmail('left-a@example.org')?.status, repo.getByEmail('left-b@example.org')?.confirm_sent_at]).toEqual(['pending', at]);
+    const outbox = app.config.mail.outboxDir;
+    expect(readdirSync(outbox).filter((f) => f.endsWith('.eml')).map((f) => f.replace(/^.*-\d{4}-/, '')).sort()).toEqual([
+      'left-a@example.org.eml',
+      'left-b@example.org.eml',
+    ]);
   }, 60_000);
 });

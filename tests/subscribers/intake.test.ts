@@ -12,6 +12,8 @@ import { createIntakeCounters, type IntakeCounters } from '../../src/subscribers
 import { createSmtpMailer } from '../../src/mail/mailer.js';
 import { silentLogger } from '../../src/lib/logger.js';
 import { hashToken } from '../../src/lib/tokens.js';
+import { createSqliteSubscribeSpool, hasSpooledSubscribeRequests } from '../../src/db/sqlite/subscribe-spool-repo.js';
+import { createSqliteSubscribersCore } from '../../src/db/sqlite/subscribers-repo.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -186,5 +188,103 @@ describe('subscribe intake', () => {
     expect(r.app.subscriptions.repo.getByEmail('ok2@example.org')?.status).toBe('pending');
     expect(r.app.subscriptions.repo.getByEmail('bad@example.org')).toBeUndefined();
     expect(r.commits).toEqual([{ ok: true, code: null }]);
+  });
+});
+
+// A burst of sign-ups: while the site is busy the intake keeps each batch in the spool (one append) and records the
+// requests when it is quiet again — the CPU goes to answering them first. Nothing is lost, the order is kept, a
+// stopped process's spool is applied by the next one, and each spooled request is applied exactly once.
+describe('subscribe intake: the spool', () => {
+  /** Keeps the traffic meter above its threshold (the HTTP thread's count of requests) until the returned stop. */
+  const keepBusy = (counters: IntakeCounters) => {
+    counters.add('foreground', 1_000);
+    const t = setInterval(() => counters.add('foreground', 100), 20);
+    return () => clearInterval(t);
+  };
+  const spoolRows = (db: Db) => (db.prepare('SELECT count(*) AS n FROM subscribe_spool').get() as { n: number }).n;
+
+  it('while the site is busy, keeps requests in the spool, and records and confirms them once it is quiet', async () => {
+    const r = await rig(writable);
+    const repo = r.app.subscriptions.repo;
+    const quiet = keepBusy(r.counters);
+    const emails = Array.from({ length: 300 }, (_, i) => `burst-${i}@example.org`); // more than one batch
+    for (const email of emails) r.intake.receive({ email }, AT);
+    // The same address twice: the later request's topics win, as they would unspooled.
+    r.intake.receive({ email: 'twice@example.org', topics: ['cs.CL'] }, AT);
+    r.intake.receive({ email: 'twice@example.org', topics: ['cs.LG'] }, new Date(AT.getTime() + 60_000));
+    await until(() => r.counters.get('spooled') === 302, 'the spooled batches');
+    expect(r.counters.get('waiting')).toBe(0); // durable in the database: written, as far as the 202 goes
+    expect(spoolRows(r.app.db)).toBe(302);
+    expect(repo.countByStatus().pending).toBe(0);
+    expect(r.smtp.messages).toHaveLength(0);
+    quiet();
+    await until(() => repo.countByStatus().pending === 301, 'the spool applied once the site is quiet', 15_000);
+    await r.intake.drain();
+    expect(spoolRows(r.app.db)).toBe(0);
+    expect(r.counters.get('spoolApplied')).toBe(302);
+    expect(r.smtp.messages).toHaveLength(301); // one per address: the second request of twice@ was throttled
+    expect(repo.getByEmail('burst-0@example.org')).toMatchObject({ status: 'pending', confirm_sent_at: AT.toISOString() });
+    expect(repo.topics(repo.getByEmail('twice@example.org')!.id)).toEqual(['cs.LG']);
+    expect(r.counters.dropped()).toEqual({ write_failed: 0, buffer_full: 0, invalid: 0, worker_failed: 0 });
+  });
+
+  it('in a flood that lasts, applies the spool a batch at a time once it has been held for the hold time', async () => {
+    const r = await rig(writable, { spoolHoldMs: 50 });
+    const quiet = keepBusy(r.counters);
+    cleanups.push(quiet);
+    for (let i = 0; i < 10; i++) r.intake.receive({ email: `flood-${i}@example.org` }, AT);
+    await until(() => r.counters.get('spooled') === 10, 'the spooled batch');
+    await until(() => r.app.subscriptions.repo.countByStatus().pending === 10, 'the spool applied while still busy', 15_000);
+    expect(spoolRows(r.app.db)).toBe(0);
+  });
+
+  it('applies what a stopped process left in the spool, once, even on a connection that first cannot write', async () => {
+    // Two requests kept by a process that stopped before applying them (its own connection, now closed).
+    const r = await rig((n, path) => (n === 0 ? openDatabase(path, { readonly: true }) : openDatabase(path)));
+    const left = openDatabase(r.app.config.databasePath);
+    createSqliteSubscribeSpool(left, createSqliteSubscribersCore(left).subscribeBatch).keep([
+      { request: { email: 'left-1@example.org', topics: ['cs.CL'] }, at: AT.toISOString() },
+      { request: { email: 'left-2@example.org', hour: 7, timezone: 'Europe/Berlin' }, at: AT.toISOString() },
+    ]);
+    left.close();
+    expect(hasSpooledSubscribeRequests(r.app.db)).toBe(true);
+    r.intake.resumeSpool();
+    await until(() => r.app.subscriptions.repo.countByStatus().pending === 2, 'the left requests applied');
+    expect(r.commits[0]).toEqual({ ok: false, code: 'SQLITE_READONLY' }); // the read-only try left every row in place
+    await r.intake.drain();
+    expect(r.smtp.messages.map((m) => m.to).flat().sort()).toEqual(['left-1@example.org', 'left-2@example.org']);
+    expect(r.app.subscriptions.repo.getByEmail('left-2@example.org')).toMatchObject({ delivery_hour: 7, timezone: 'Europe/Berlin', confirm_sent_at: AT.toISOString() });
+    expect(hasSpooledSubscribeRequests(r.app.db)).toBe(false);
+    // Another intake on the same database finds nothing more to apply: no second email.
+    const again = await rig(writable);
+    again.intake.resumeSpool();
+    await again.intake.drain();
+    expect(again.smtp.messages).toHaveLength(0);
+  });
+
+  it('reports a spooled row it cannot read as an invalid request and removes it with its batch', async () => {
+    const r = await rig(writable);
+    r.app.db.prepare('INSERT INTO subscribe_spool (received_at, email, request) VALUES (?, ?, ?), (?, ?, ?)')
+      .run(AT.toISOString(), 'x@example.org', '{"email": 42}', AT.toISOString(), 'fine@example.org', '{"email":"fine@example.org"}');
+    r.intake.resumeSpool();
+    await r.intake.drain();
+    expect(r.counters.dropped().invalid).toBe(1);
+    expect(r.app.subscriptions.repo.getByEmail('fine@example.org')?.status).toBe('pending');
+    expect(spoolRows(r.app.db)).toBe(0);
+  });
+
+  it("erasing a subscriber removes their requests still in the spool (which would bring the address back)", async () => {
+    const r = await rig(writable);
+    const repo = r.app.subscriptions.repo;
+    r.intake.receive({ email: 'gone@example.org' }, AT);
+    await r.intake.drain();
+    const quiet = keepBusy(r.counters);
+    r.intake.receive({ email: 'gone@example.org', topics: ['cs.CL'] }, new Date(AT.getTime() + 3_600_000));
+    await until(() => r.counters.get('spooled') === 1, 'the spooled request');
+    expect(repo.deleteCompletely(repo.getByEmail('gone@example.org')!.id)).toBeGreaterThan(0);
+    expect(spoolRows(r.app.db)).toBe(0);
+    quiet();
+    await r.intake.drain();
+    expect(repo.getByEmail('gone@example.org')).toBeUndefined();
   });
 });

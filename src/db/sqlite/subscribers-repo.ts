@@ -73,6 +73,7 @@ export function createSqliteSubscribersCore(db: Db) {
        s.timezone, s.delivery_hour, s.frequency, s.paused, s.created_at, s.confirmed_at
      FROM subscribers s WHERE s.id > @after AND (@status IS NULL OR s.status = @status) ORDER BY s.id LIMIT @limit`,
   );
+  const unspool = db.prepare('DELETE FROM subscribe_spool WHERE email = ?');
   const upsertCount = db.prepare('INSERT INTO subscriber_counts (date, status, n) VALUES (?, ?, ?) ON CONFLICT(date, status) DO UPDATE SET n = excluded.n');
   const activeHistory = db.prepare<[number], { date: string; n: number }>(
     "SELECT date, n FROM subscriber_counts WHERE status = 'active' ORDER BY date DESC LIMIT ?",
@@ -222,7 +223,12 @@ export function createSqliteSubscribersCore(db: Db) {
       return { subscriber, topics: topicsOf.all(id).map((r) => r.topic), deliveries: deliveriesOf.all(id), sentPapers: sentPapersOf.all(id), otherRecords };
     }),
     /** Children first, then the subscriber. */
-    deleteCompletely: tx((id: number): number => (byId.get(id) ? purge(db, 'subscribers', 'id = ?', [id], 0) : 0)),
+    deleteCompletely: tx((id: number): number => {
+      const sub = byId.get(id);
+      if (!sub) return 0;
+      unspool.run(sub.email); // a request of theirs still in the subscribe spool would bring the address back
+      return purge(db, 'subscribers', 'id = ?', [id], 0);
+    }),
     countByStatus(): Record<SubscriberStatus, number> {
       const counts = zeroCounts();
       for (const r of countsByStatus.all()) counts[r.status] = r.n;

@@ -138,6 +138,14 @@ export function createMetrics(
       this.set(intake.get('waiting'));
     },
   });
+  new Gauge({
+    name: 'papers_subscribe_requests_spooled',
+    help: 'Subscribe requests this process kept in the spool during a burst and has not applied yet (SQLite; they are in the database)',
+    registers: [registry],
+    collect() {
+      this.set(Math.max(0, intake.get('spooled') - intake.get('spoolApplied')));
+    },
+  });
   new Counter({
     name: 'papers_confirmation_emails_dropped_total',
     help: 'Confirmation emails not queued because the queue was full (this process); the address may ask again at once',
