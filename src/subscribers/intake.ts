@@ -172,9 +172,10 @@ export function createIntake(deps: IntakeDeps, s: IntakeSettings): Intake {
   // Confirmation emails yield to a busy HTTP server (more than 200 requests per second, counted by the HTTP
   // thread): the site stays fast during a burst of sign-ups, and the emails catch up right after.
   const traffic = createTrafficMeter({ windowMs: 100, threshold: 20, total: () => counters.get('foreground') });
+  const maxQueued = s.confirmMaxQueued ?? 50_000;
   const queue = createBackgroundQueue({
     concurrency: s.confirmConcurrency ?? 4,
-    maxQueued: s.confirmMaxQueued ?? 50_000,
+    maxQueued,
     onError: (err) => logger.error({ event: 'subscriber.confirmation_failed', err: describeError(err) }, 'confirmation job failed'),
     yieldWhile: traffic.busy,
     yieldIntervalMs: 100,
@@ -293,6 +294,16 @@ export function createIntake(deps: IntakeDeps, s: IntakeSettings): Intake {
         if (busy && performance.now() - spooledSince < holdMs) {
           applyLater(SPOOL_APPLY_WHILE_BUSY_MS); // looks again in a second: is the site quiet, or the spool old enough?
           return;
+        }
+        // A batch is applied only when its confirmations fit in the queue: the rest waits in the spool (durable), so
+        // a burst bigger than the queue loses no email.
+        if (queue.size > Math.max(0, maxQueued - WRITE_BATCH)) {
+          if (!force) {
+            applyLater(SPOOL_APPLY_WHILE_BUSY_MS);
+            return;
+          }
+          await queue.drain();
+          continue;
         }
         let applied: AppliedRequest[];
         const keptBefore = keeps;

@@ -228,6 +228,18 @@ describe('subscribe intake: the spool', () => {
     expect(r.counters.dropped()).toEqual({ write_failed: 0, buffer_full: 0, invalid: 0, worker_failed: 0 });
   });
 
+  it('applies a spool bigger than the confirmation queue as the queue empties: no confirmation is dropped', async () => {
+    const r = await rig(writable, { confirmMaxQueued: 300 });
+    const quiet = keepBusy(r.counters);
+    for (let i = 0; i < 700; i++) r.intake.receive({ email: `big-${i}@example.org` }, AT);
+    await until(() => r.counters.get('spooled') === 700, 'the spooled batches');
+    quiet();
+    await r.intake.drain();
+    expect(r.app.subscriptions.repo.countByStatus().pending).toBe(700);
+    expect(r.smtp.messages).toHaveLength(700);
+    expect(r.counters.get('confirmationsDropped')).toBe(0);
+  });
+
   it('in a flood that lasts, applies the spool a batch at a time once it has been held for the hold time', async () => {
     const r = await rig(writable, { spoolHoldMs: 50 });
     const quiet = keepBusy(r.counters);
