@@ -28,6 +28,7 @@ export interface IntakeOpenData {
 export type ToIntake =
   | { t: 'open'; key: number; data: IntakeOpenData }
   | { t: 'subscribe'; key: number; items: { input: SubscribeInput; at: string }[] }
+  | { t: 'resume'; key: number }
   | { t: 'drain' | 'close'; key: number; id: number };
 export type FromIntake = { key: number } & (
   | { t: 'reply'; id: number }
@@ -181,9 +182,11 @@ export function createIntakeClient(o: IntakeClientOptions): IntakeClient {
       }
     },
     resume() {
-      if (joined) return; // an intake already open was started after the check: it applies what it spools itself
-      resumeSpool = true;
-      join();
+      if (joined && joined === thread) joined.worker.postMessage({ t: 'resume', key } satisfies ToIntake);
+      else {
+        resumeSpool = true; // sent with the intake's opening
+        join();
+      }
     },
     noteForegroundRequest() {
       counters.add('foreground');

@@ -44,9 +44,10 @@ port.on('message', (m: ToIntake) => {
   if (m.t === 'open') return open(m.key, m.data);
   const entry = intakes.get(m.key);
   if (!entry) {
-    if (m.t !== 'subscribe') post({ key: m.key, t: 'reply', id: m.id });
+    if (m.t === 'drain' || m.t === 'close') post({ key: m.key, t: 'reply', id: m.id });
     return;
   }
+  if (m.t === 'resume') return entry.intake.resumeSpool();
   if (m.t === 'subscribe') for (const { input, at } of m.items) entry.intake.receive(input, new Date(at));
   else if (m.t === 'drain') void entry.intake.drain().then(() => post({ key: m.key, t: 'reply', id: m.id }));
   else

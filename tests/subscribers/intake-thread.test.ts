@@ -30,6 +30,15 @@ function blockUntil(check: () => boolean, ms: number): boolean {
   return check();
 }
 
+/** Waits (event loop turns, bounded) until `check` holds. */
+async function until(check: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 describe('the subscribe request path', () => {
   it('does nothing that depends on the address: no database on this thread, the work done by the intake thread', async () => {
     const clock = fixedClock('2026-08-21T10:00:00.000Z');
@@ -86,6 +95,11 @@ describe('the subscribe request path', () => {
     ]);
     app.subscriptions.resumeIntake(); // what src/server.ts does after opening the app
     await app.subscriptions.drain();
+    // An intake already open is told too: a request left after it opened is applied and confirmed.
+    createSqliteSubscribeSpool(app.db, app.subscriptions.repo.subscribeBatch).keep([{ request: { email: 'left-c@example.org' }, at }]);
+    app.subscriptions.resumeIntake();
+    await until(() => !hasSpooledSubscribeRequests(app.db));
+    await app.subscriptions.drain();
     expect(hasSpooledSubscribeRequests(app.db)).toBe(false);
     const repo = app.subscriptions.repo;
     expect([repo.getByEmail('left-a@example.org')?.status, repo.getByEmail('left-b@example.org')?.confirm_sent_at]).toEqual(['pending', at]);
@@ -93,6 +107,7 @@ describe('the subscribe request path', () => {
     expect(readdirSync(outbox).filter((f) => f.endsWith('.eml')).map((f) => f.replace(/^.*-\d{4}-/, '')).sort()).toEqual([
       'left-a@example.org.eml',
       'left-b@example.org.eml',
+      'left-c@example.org.eml',
     ]);
   }, 60_000);
 });

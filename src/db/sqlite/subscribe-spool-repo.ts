@@ -74,10 +74,6 @@ export function createSqliteSubscribeSpool(db: Db, groupCommit: GroupCommit) {
      * Applies the `limit` oldest requests, in order, through the subscribers' group commit, and removes them — one
      * transaction. An empty array: the spool is empty. A database error rejects and leaves every row where it was.
      */
-    /**
-     * Applies the `limit` oldest requests, in order, through the subscribers' group commit, and removes them — one
-     * transaction. An empty array: the spool is empty. A database error rejects and leaves every row where it was.
-     */
     apply: (limit: number, resendMinutes: number): AppliedRequest[] => apply.immediate(limit, resendMinutes),
   };
 }
