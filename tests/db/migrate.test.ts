@@ -119,6 +119,41 @@ describe('migrate', () => {
     reopened.close();
   });
 
+  it('0017 counts the statuses a database already holds, and its triggers keep them from then on', () => {
+    // A database as it stood before 0017, with readers and deliveries in several statuses.
+    const before = join(t.dir, 'before');
+    mkdirSync(before);
+    for (const f of readdirSync(MIGRATIONS_DIR).filter((f) => Number(f.slice(0, 4)) <= 16 && f.endsWith('.sql'))) copyFileSync(join(MIGRATIONS_DIR, f), join(before, f));
+    const db = openDatabase(join(t.dir, 'counts.db'));
+    migrate(db, before);
+    const now = '2026-08-21T07:00:00.000Z';
+    const addSubscriber = db.prepare('INSERT INTO subscribers (email, status, created_at, updated_at) VALUES (?, ?, ?, ?)');
+    const statuses = ['active', 'active', 'active', 'pending', 'unsubscribed', 'bounced'];
+    statuses.forEach((st, i) => addSubscriber.run(`m${i}@example.org`, st, now, now));
+    db.prepare("INSERT INTO editions (date, prepared_at, status, subject) VALUES ('2026-08-21', ?, 'ready', 'Digest')").run(now);
+    const addDelivery = db.prepare(
+      "INSERT INTO deliveries (edition_id, subscriber_id, status, selection_json, due_at, message_id, updated_at) VALUES (1, ?, ?, '[]', ?, ?, ?)",
+    );
+    ['sent', 'sent', 'failed', 'pending', 'skipped'].forEach((st, i) => addDelivery.run(i + 1, st, now, `<m${i}@x>`, now));
+    expect(migrate(db)).toEqual(readdirSync(MIGRATIONS_DIR).filter((f) => Number(f.slice(0, 4)) > 16 && f.endsWith('.sql')).map((f) => f.slice(0, -4)).sort());
+
+    const kept = (tbl: string) =>
+      Object.fromEntries((db.prepare('SELECT status, n FROM status_counts WHERE tbl = ? AND n > 0').all(tbl) as { status: string; n: number }[]).map((r) => [r.status, r.n]));
+    const scanned = (tbl: string) =>
+      Object.fromEntries((db.prepare(`SELECT status, count(*) AS n FROM ${tbl} GROUP BY status`).all() as { status: string; n: number }[]).map((r) => [r.status, r.n]));
+    expect(kept('subscribers')).toEqual({ active: 3, pending: 1, unsubscribed: 1, bounced: 1 });
+    expect(kept('deliveries')).toEqual({ sent: 2, failed: 1, pending: 1, skipped: 1 });
+    // From here on the triggers: an insert, a change of status, a row that goes.
+    addSubscriber.run('m9@example.org', 'pending', now, now);
+    db.prepare("UPDATE subscribers SET status = 'active' WHERE status = 'pending'").run();
+    addDelivery.run(7, 'pending', now, '<m9@x>', now);
+    db.prepare("UPDATE deliveries SET status = 'sent' WHERE status IN ('pending', 'failed')").run();
+    db.prepare('DELETE FROM deliveries WHERE subscriber_id = 5').run();
+    for (const tbl of ['subscribers', 'deliveries']) expect(kept(tbl)).toEqual(scanned(tbl));
+    expect(kept('deliveries')).toEqual({ sent: 5 });
+    db.close();
+  });
+
   it('keeps every migration in its engine\'s folder: a .sql file directly in migrations/ would never run', () => {
     // A branch written before the move that adds migrations/NNNN_x.sql merges without a conflict; this catches it.
     const root = dirname(MIGRATIONS_DIR);

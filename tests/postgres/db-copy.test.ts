@@ -30,12 +30,11 @@ async function emptyTarget(): Promise<TestDatabase> {
   return t;
 }
 
-/** Every table SQLite holds data in (not FTS5's, not schema_migrations) with its row count. */
-/** The tables a copy carries: not the FTS tables, schema_migrations or the subscribe spool (SQLite's own, empty). */
+/** The tables a copy carries, with their row counts: not the FTS tables, schema_migrations, the subscribe spool or the status counts (SQLite's own). */
 function sqliteCounts(path: string): Record<string, number> {
   const db = new Database(path, { readonly: true });
   try {
-    const names = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'papers_fts%' AND name NOT IN ('schema_migrations', 'subscribe_spool')").all() as { name: string }[]).map((r) => r.name);
+    const names = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'papers_fts%' AND name NOT IN ('schema_migrations', 'subscribe_spool', 'status_counts')").all() as { name: string }[]).map((r) => r.name);
     return Object.fromEntries(names.map((n) => [n, (db.prepare(`SELECT count(*) AS n FROM "${n}"`).get() as { n: number }).n]));
   } finally {
     db.close();

@@ -433,4 +433,53 @@ describe.each(testEngines())('subscriber store on $name', ({ open }) => {
     expect(await store.lastSuccessfulRun('daily')).toEqual({ started_at: later(-1440), finished_at: later(-1440 + 5) });
     expect(await store.lastSuccessfulRun('other')).toBeUndefined();
   });
+
+  it("metrics' status counts follow every kind of change (on SQLite kept by triggers, not by scanning the tables)", async () => {
+    const store = await fresh();
+    const { location } = stores.opened;
+    // What the tables hold, counted the slow way, in the shape metricsCounts gives.
+    const scanned = async () => {
+      const of = async (table: string): Promise<Record<string, number>> =>
+        Object.fromEntries((await sql(location, `SELECT status, count(*) AS n FROM ${table} GROUP BY status`)).map((r) => [r.status, Number(r.n)]));
+      return { deliveriesByStatus: await of('deliveries'), subscribersByStatus: { pending: 0, active: 0, unsubscribed: 0, bounced: 0, ...(await of('subscribers')) } };
+    };
+    const counted = async () => {
+      const { deliveriesByStatus, subscribersByStatus } = await store.metricsCounts();
+      expect(await store.countSubscribersByStatus()).toEqual(subscribersByStatus);
+      return { deliveriesByStatus, subscribersByStatus };
+    };
+    const ids: number[] = [];
+    for (let i = 0; i < 6; i++) ids.push(await store.createSubscriber({ email: `c${i}@example.org`, status: 'active', now: NOW }));
+    const [s0, s1, s2, s3, s4, s5] = ids as [number, number, number, number, number, number];
+    await store.subscribe({ email: 'new@example.org' }, terms()); // a pending one, through the intake's write
+    const e1 = await seedEdition(location, '2026-08-20');
+    const e2 = await seedEdition(location, '2026-08-21');
+    for (const s of ids) await seedDelivery(location, e2, s, 'pending');
+    await seedDelivery(location, e1, s0, 'failed');
+    await seedDelivery(location, e1, s1, 'sent');
+    expect(await counted()).toEqual(await scanned());
+
+    // A sender claims three (pending → sending), then records what they came to.
+    await store.registerSender({ owner: 'counts-test', host: 'h', pid: 1 }, NOW);
+    const { claimed } = await store.recordAndClaim('counts-test', NOW, [], { cursor: 0, limit: 3, editionId: e2 });
+    expect(claimed).toHaveLength(3);
+    expect(await counted()).toEqual({ ...(await scanned()), deliveriesByStatus: { pending: 3, sending: 3, failed: 1, sent: 1 } });
+    const [c0, c1, c2] = claimed as [(typeof claimed)[0], (typeof claimed)[0], (typeof claimed)[0]];
+    await store.recordAndClaim('counts-test', NOW, [
+      { id: c0.id, to: 'sent', response: '250 ok' },
+      { id: c1.id, to: 'failed', error: '550 no' },
+      { id: c2.id, to: 'bounced', subscriberId: c2.subscriber_id, error: '550 no such user' },
+    ], null);
+    await store.unsubscribeSubscriber(s3, NOW); // its pending delivery is skipped
+    await store.setSubscriberStatus(s4, 'unsubscribed', NOW);
+    await store.setSubscriberStatus(s4, 'unsubscribed', NOW); // the same status again changes no count
+    await store.retryDeliveries(e1, NOW); // e1's failed goes back to pending
+    await store.deleteSubscriber(s5); // the reader and their deliveries go
+    await sql(location, "UPDATE deliveries SET status = 'sent' WHERE subscriber_id = ?", [s4]); // a person's SQL
+    const after = await scanned();
+    expect(await counted()).toEqual(after);
+    expect(after.subscribersByStatus).toEqual({ pending: 1, active: 2, unsubscribed: 2, bounced: 1 });
+    expect(Object.values(after.deliveriesByStatus).reduce((a, b) => a + b, 0)).toBe(7); // 8 seeded, s5's gone
+    expect(after.deliveriesByStatus).toMatchObject({ bounced: 1, skipped: 1 }); // none is left sending: no such key
+  });
 });
