@@ -3,7 +3,7 @@
 // (0/1 → boolean, JSON text → jsonb, ISO text → timestamptz, YYYY-MM-DD → date), ids kept and identity sequences
 // moved past them. Invariant: all of it in one PostgreSQL transaction, committed only when every table's row count
 // equals the source's; the source is read in one snapshot. SQLite's full-text tables (virtual tables and their
-// shadow tables), each engine's own schema_migrations and SQLite's status_counts are not copied.
+// shadow tables), each engine's own schema_migrations and SQLite's counts by status are not copied.
 import type { Db } from './open.js';
 import type { PgClient, PgPool } from './postgres/pool.js';
 import { AppError } from '../lib/errors.js';
@@ -36,10 +36,10 @@ interface TablePlan {
 }
 
 /**
- * Tables each engine keeps for itself: its migrations, and SQLite's status counts (kept by its triggers from the rows
+ * Tables each engine keeps for itself: its migrations, and SQLite's counts by status (kept by its triggers from the rows
  * themselves; PostgreSQL counts its tables where they are, off the app's thread).
  */
-const OWN_TABLES = new Set(['schema_migrations', 'status_counts']);
+const OWN_TABLES = new Set(['schema_migrations', 'deliveries_by_status', 'subscribers_by_status']);
 /**
  * SQLite's alone: subscribe requests kept during a burst until the intake applies them (PostgreSQL's intake writes at
  * once). Not copied; a copy refuses to start while it holds rows, which would otherwise be lost.

@@ -49,9 +49,8 @@ export function createEditionsRepo(db: Db) {
   const papersOf = db.prepare<[number], EditionPaperRow>(
     'SELECT paper_id, rank, score, reason, snapshot_json FROM edition_papers WHERE edition_id = ? ORDER BY rank',
   );
-  const counts = db.prepare<[number], { status: DeliveryStatus; n: number }>(
-    'SELECT status, count(*) AS n FROM deliveries WHERE edition_id = ? GROUP BY status',
-  );
+  // Kept by triggers (migration 0017): a few rows, where a count read every delivery of the edition.
+  const counts = db.prepare<[number], { status: DeliveryStatus; n: number }>('SELECT status, n FROM deliveries_by_status WHERE edition_id = ?');
   const latestEdition = db.prepare<[], EditionRow>('SELECT * FROM editions ORDER BY date DESC LIMIT 1');
   const pending = db.prepare<{ id: number; now: string }, { due: number; later: number; retry: number }>(
     `SELECT count(*) FILTER (WHERE due_at <= @now AND (next_attempt_at IS NULL OR next_attempt_at <= @now)) AS due,

@@ -30,11 +30,11 @@ async function emptyTarget(): Promise<TestDatabase> {
   return t;
 }
 
-/** The tables a copy carries, with their row counts: not the FTS tables, schema_migrations, the subscribe spool or the status counts (SQLite's own). */
+/** The tables a copy carries, with their row counts: not the FTS tables, schema_migrations, the subscribe spool or the counts by status (SQLite's own). */
 function sqliteCounts(path: string): Record<string, number> {
   const db = new Database(path, { readonly: true });
   try {
-    const names = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'papers_fts%' AND name NOT IN ('schema_migrations', 'subscribe_spool', 'status_counts')").all() as { name: string }[]).map((r) => r.name);
+    const names = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'papers_fts%' AND name NOT IN ('schema_migrations', 'subscribe_spool', 'deliveries_by_status', 'subscribers_by_status')").all() as { name: string }[]).map((r) => r.name);
     return Object.fromEntries(names.map((n) => [n, (db.prepare(`SELECT count(*) AS n FROM "${n}"`).get() as { n: number }).n]));
   } finally {
     db.close();

@@ -24,11 +24,11 @@ type Column = { name: string; type: string; notnull: number; dflt_value: string 
 function liteTables(): string[] {
   const rows = lite.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string; sql: string }[];
   const fts = rows.filter((r) => r.sql.startsWith('CREATE VIRTUAL TABLE')).map((r) => r.name);
-  // subscribe_spool is SQLite's intake's own (PostgreSQL's intake records every batch at once), status_counts its
-  // triggers' (PostgreSQL counts on its server): no twins.
+  // subscribe_spool is SQLite's intake's own (PostgreSQL's intake records every batch at once), the counts by status
+  // its triggers' (PostgreSQL counts on its server): no twins.
   return rows
     .map((r) => r.name)
-    .filter((n) => n !== 'subscribe_spool' && n !== 'status_counts' && !fts.some((f) => n === f || n.startsWith(`${f}_`)))
+    .filter((n) => !['subscribe_spool', 'deliveries_by_status', 'subscribers_by_status'].includes(n) && !fts.some((f) => n === f || n.startsWith(`${f}_`)))
     .sort();
 }
 

@@ -12,11 +12,14 @@ export function createSqliteAdminReadModel(db: Db): AdminReadModel {
      ORDER BY id LIMIT @limit`,
   );
   const sends = db.prepare<[number], EditionSends>(
+    // From the counts the triggers keep (migration 0017): scanning the last 30 editions' deliveries held the server
+    // thread about 100 ms per million rows.
     `SELECT e.date, e.status, e.reason,
-       coalesce(sum(d.status = 'sent'), 0) AS sent, coalesce(sum(d.status = 'failed'), 0) AS failed,
-       coalesce(sum(d.status = 'bounced'), 0) AS bounced, coalesce(sum(d.status IN ('pending', 'sending')), 0) AS queued,
-       coalesce(sum(d.status = 'skipped'), 0) AS skipped
-     FROM editions e LEFT JOIN deliveries d ON d.edition_id = e.id
+       coalesce(sum(c.n) FILTER (WHERE c.status = 'sent'), 0) AS sent, coalesce(sum(c.n) FILTER (WHERE c.status = 'failed'), 0) AS failed,
+       coalesce(sum(c.n) FILTER (WHERE c.status = 'bounced'), 0) AS bounced,
+       coalesce(sum(c.n) FILTER (WHERE c.status IN ('pending', 'sending')), 0) AS queued,
+       coalesce(sum(c.n) FILTER (WHERE c.status = 'skipped'), 0) AS skipped
+     FROM editions e LEFT JOIN deliveries_by_status c ON c.edition_id = e.id
      WHERE e.id IN (SELECT id FROM editions ORDER BY date DESC LIMIT ?)
      GROUP BY e.id ORDER BY e.date`,
   );
@@ -36,7 +39,7 @@ export function createSqliteAdminReadModel(db: Db): AdminReadModel {
     `SELECT min(max(due_at, coalesce(next_attempt_at, due_at))) AS at FROM deliveries
      WHERE status = 'pending' AND (due_at > ? OR next_attempt_at > ?)`,
   );
-  const counts = db.prepare<[number], { status: DeliveryStatus; n: number }>('SELECT status, count(*) AS n FROM deliveries WHERE edition_id = ? GROUP BY status');
+  const counts = db.prepare<[number], { status: DeliveryStatus; n: number }>('SELECT status, n FROM deliveries_by_status WHERE edition_id = ?');
   const problems = db.prepare<[number, number], DeliveryProblem>(
     `SELECT id, subscriber_id, status, attempts, next_attempt_at, error FROM deliveries
      WHERE edition_id = ? AND (status IN ('failed', 'bounced') OR error IS NOT NULL) ORDER BY id LIMIT ?`,

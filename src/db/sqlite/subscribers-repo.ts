@@ -66,7 +66,7 @@ export function createSqliteSubscribersCore(db: Db) {
   const sentPapersOf = db.prepare<[number], { paper_id: string; edition_date: string }>(`SELECT j.value AS paper_id, e.date AS edition_date
     FROM sent_papers s JOIN editions e ON e.id = s.edition_id, json_each(s.papers_json) j WHERE s.subscriber_id = ? ORDER BY e.date, j.value`);
   // Kept by triggers (migration 0017): a few rows to read instead of the whole table.
-  const countsByStatus = db.prepare<[], { status: SubscriberStatus; n: number }>("SELECT status, n FROM status_counts WHERE tbl = 'subscribers'");
+  const countsByStatus = db.prepare<[], { status: SubscriberStatus; n: number }>('SELECT status, n FROM subscribers_by_status');
   const activePage = db.prepare<[number, number], SubscriberRow>("SELECT * FROM subscribers WHERE status = 'active' AND id > ? ORDER BY id LIMIT ?");
   const exportPage = db.prepare<{ after: number; status: string | null; limit: number }, Omit<ExportedSubscriber, 'paused' | 'topics'> & { paused: number; topics: string }>(
     `SELECT s.id, s.email, s.status,
@@ -277,8 +277,9 @@ export function createSqliteSubscriberStore(db: Db): SubscriberStore {
   const probe = db.prepare('INSERT INTO health_probe (id, at) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET at = excluded.at');
   const ingested = db.prepare<[], { source: string; n: number }>('SELECT source, coalesce(sum(inserted), 0) AS n FROM ingest_runs GROUP BY source');
   const papers = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM papers');
-  // Kept by triggers (migration 0017): every day adds an audience's worth of deliveries, and a scrape reads the same few rows.
-  const deliveries = db.prepare<[], { status: string; n: number }>("SELECT status, n FROM status_counts WHERE tbl = 'deliveries' AND n > 0");
+  // Kept per edition by triggers (migration 0017): every day adds an audience's worth of deliveries, a scrape reads a
+  // few rows per edition.
+  const deliveries = db.prepare<[], { status: string; n: number }>('SELECT status, sum(n) AS n FROM deliveries_by_status GROUP BY status HAVING sum(n) > 0');
   const lastOk = db.prepare<[string], { finished_at: string; started_at: string }>(
     "SELECT started_at, finished_at FROM job_runs WHERE job = ? AND status = 'ok' ORDER BY finished_at DESC LIMIT 1",
   );

@@ -478,6 +478,14 @@ describe.each(testEngines())('subscriber store on $name', ({ open }) => {
     await sql(location, "UPDATE deliveries SET status = 'sent' WHERE subscriber_id = ?", [s4]); // a person's SQL
     const after = await scanned();
     expect(await counted()).toEqual(after);
+    // Per edition too (the admin's dashboard and its edition page), against a count of each edition's rows.
+    for (const e of [e1, e2]) {
+      const rows = await sql(location, 'SELECT status, count(*) AS n FROM deliveries WHERE edition_id = ? GROUP BY status', [e]);
+      const byEdition = { pending: 0, sending: 0, sent: 0, failed: 0, bounced: 0, skipped: 0, ...Object.fromEntries(rows.map((r) => [r.status, Number(r.n)])) };
+      expect(await store.editionDeliveryCounts(e)).toEqual(byEdition);
+    }
+    const sends = await store.editionSends(30);
+    expect(sends.map((x) => [x.date, x.sent + x.failed + x.bounced + x.queued + x.skipped])).toEqual([['2026-08-20', 2], ['2026-08-21', 5]]);
     expect(after.subscribersByStatus).toEqual({ pending: 1, active: 2, unsubscribed: 2, bounced: 1 });
     expect(Object.values(after.deliveriesByStatus).reduce((a, b) => a + b, 0)).toBe(7); // 8 seeded, s5's gone
     expect(after.deliveriesByStatus).toMatchObject({ bounced: 1, skipped: 1 }); // none is left sending: no such key
