@@ -5,7 +5,7 @@
 // before and after; beside it, measured in the same run on the same file, the BASELINE: one plain
 // `INSERT INTO deliveries … SELECT` of N rows in one transaction (the floor of writing N delivery rows), with the
 // same selection JSON on every row. No network.
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
@@ -76,7 +76,13 @@ try {
   const gcObserver = new PerformanceObserver((list) => void gcs.push(...list.getEntries()));
   gcObserver.observe({ entryTypes: ['gc'] });
   const checkpointTimes: { from: number; to: number }[] = [];
-  const onCheckpoint = (c: { startedAt: number; ms: number }) => void checkpointTimes.push({ from: c.startedAt, to: c.startedAt + c.ms });
+  // The WAL file's size after each checkpoint: what the preparation leaves on disk beside the database meanwhile.
+  let walPeak = 0;
+  const walBytes = () => (existsSync(`${dbPath}-wal`) ? statSync(`${dbPath}-wal`).size : 0);
+  const onCheckpoint = (c: { startedAt: number; ms: number; held: boolean }) => {
+    checkpointTimes.push({ from: c.startedAt, to: c.startedAt + c.ms });
+    walPeak = Math.max(walPeak, walBytes());
+  };
   const onStep = (p: { startedAt: number; bodyMs: number }) => {
     const now = performance.now();
     const cpu = process.cpuUsage(stepCpu);
@@ -98,6 +104,8 @@ try {
   loop.disable();
   clearInterval(sampler);
   peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  const walAtEnd = walBytes();
+  walPeak = Math.max(walPeak, walAtEnd);
   const after = dbBytes();
   if (result.edition.status !== 'ready') throw new Error(`the edition is ${result.edition.status}: ${result.edition.reason}`);
 
@@ -161,7 +169,10 @@ try {
     `            steps: longest from the end of one to the end of the next ${fmt(longestGap)} ms; ${fmt(longGaps, 0)} of ${fmt(steps, 0)} over 250 ms; ` +
       `CPU time ${fmt(cpuMs(oursCpu) / 1000, 2)} s of ${fmt(oursMs / 1000, 2)} s wall (${fmt((100 * cpuMs(oursCpu)) / oursMs, 0)} %: less than 100 % on a loaded machine)`,
   );
-  console.log(`            database: ${fmt(before / MB)} MB before, ${fmt(after / MB)} MB after (+${fmt((after - before) / MB)} MB, ${fmt((after - before) / N, 0)} bytes per subscriber)`);
+  console.log(
+    `            database: ${fmt(before / MB)} MB before, ${fmt(after / MB)} MB after (+${fmt((after - before) / MB)} MB, ${fmt((after - before) / N, 0)} bytes per subscriber); ` +
+      `its WAL file at most ${fmt(walPeak / MB)} MB during it, ${fmt(walAtEnd / MB)} MB at its end`,
+  );
   console.log(
     `  BASELINE  one INSERT INTO deliveries … SELECT of ${fmt(baselineRows, 0)} rows in one transaction (same selection JSON on each): ` +
       `${fmt(baselineMs / 1000, 2)} s wall, ${fmt(cpuMs(baselineCpu) / 1000, 2)} s CPU = ${fmt((baselineMs * 1000) / N, 2)} µs per row`,

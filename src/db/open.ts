@@ -8,6 +8,9 @@ import { AppError } from '../lib/errors.js';
 
 export type Db = Database.Database;
 
+/** What a WAL file is cut back to when it starts over (journal_size_limit). */
+export const WAL_KEPT_BYTES = 64 * 1024 * 1024;
+
 export function openDatabase(path: string, options: { busyTimeoutMs?: number; readonly?: boolean } = {}): Db {
   let db: Db | undefined;
   try {
@@ -18,6 +21,9 @@ export function openDatabase(path: string, options: { busyTimeoutMs?: number; re
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    // The WAL file is reused, never shrunk, unless this says how much of it to keep when it starts over: without it a
+    // day's preparation at a million readers left a 2.2 GB WAL beside the database for good (soak, 1,000,000).
+    if (!options.readonly) db.pragma(`journal_size_limit = ${WAL_KEPT_BYTES}`);
     return db;
   } catch (err) {
     if (db?.open) db.close();

@@ -50,35 +50,77 @@ export function releasePreparationThread(): void {
 }
 
 const CHECKPOINT_EVERY_MS = 1000;
+/**
+ * The WAL the steps let grow before they wait for a checkpoint. A PASSIVE checkpoint while the steps commit never
+ * catches up with them (they append while it copies), and the WAL starts over from its beginning only once everything
+ * in it is copied: without a wait it grew by everything the preparation wrote (2.2 GB at a million readers, as much
+ * again as the day's rows, on the same disk).
+ */
+export const WAL_HOLD_BYTES = 64 * 1024 * 1024;
 
 /**
  * Turns this connection's automatic checkpoint off; `tick` (called between commits) asks the helper thread for a
- * PASSIVE checkpoint at most every CHECKPOINT_EVERY_MS, one at a time; `stop` turns the automatic one back on.
+ * PASSIVE checkpoint at most every `everyMs` (CHECKPOINT_EVERY_MS), one at a time, and, once the WAL has passed `holdBytes` (WAL_HOLD_BYTES), returns
+ * a checkpoint for the steps to await: with no step writing meanwhile it copies the whole WAL, and the next commit
+ * starts the WAL over (cut back to journal_size_limit). The steps wait, the event loop does not. `stop` turns the
+ * automatic checkpoint back on.
  */
-export function checkpointsOffThread(db: Db, onCheckpoint?: (c: { startedAt: number; ms: number }) => void): { tick(): void; stop(): Promise<void> } {
+export function checkpointsOffThread(
+  db: Db,
+  o: {
+    onCheckpoint?: ((c: { startedAt: number; ms: number; frames: number; held: boolean }) => void) | undefined;
+    holdBytes?: number | undefined;
+    everyMs?: number | undefined;
+  } = {},
+): { tick(): Promise<void> | undefined; stop(): Promise<void> } {
+  const { onCheckpoint, holdBytes = WAL_HOLD_BYTES, everyMs = CHECKPOINT_EVERY_MS } = o;
   const file = db.name;
-  if (!file || db.memory) return { tick() {}, stop: async () => {} };
+  if (!file || db.memory) return { tick: () => undefined, stop: async () => {} };
   const before = autoCheckpointPages(db);
   setAutoCheckpointPages(db, 0);
+  const holdFrames = Math.max(1, Math.floor(holdBytes / (db.pragma('page_size', { simple: true }) as number)));
   let inFlight: Promise<unknown> | undefined;
   let last = performance.now();
+  // The WAL's length at the last checkpoint (a PASSIVE checkpoint answers it: the frames since the WAL last started
+  // over), 0 after a wait that copied all of it (the next commit starts it over: it begins with nothing left to copy),
+  // and the length at which the steps wait: the bound, or a bound further when a wait could not copy everything (a
+  // reader held on to part of it), so that they do not wait after every step. A checkpoint that ran while steps
+  // committed may have copied all it saw, but not what they added meanwhile: only a wait starts the WAL over.
+  let walFrames = 0;
+  let holdAt = holdFrames;
   // A failed checkpoint only leaves the WAL longer: the next one, or SQLite's own once restored, catches up.
-  const checkpoint = () => {
+  const checkpoint = (held: boolean) => {
     const startedAt = performance.now();
-    return (inFlight = ask({ kind: 'checkpoint', databasePath: file }).finally(() => {
-      inFlight = undefined;
-      last = performance.now();
-      onCheckpoint?.({ startedAt, ms: last - startedAt });
-    }));
+    return (inFlight = ask({ kind: 'checkpoint', databasePath: file })
+      .then((a) => {
+        if (!('frames' in a)) return a;
+        walFrames = held && a.copied >= a.frames ? 0 : a.frames;
+        if (walFrames < holdFrames) holdAt = holdFrames;
+        else if (held) holdAt = walFrames + holdFrames;
+        return a;
+      })
+      .finally(() => {
+        inFlight = undefined;
+        last = performance.now();
+        onCheckpoint?.({ startedAt, ms: last - startedAt, frames: walFrames, held });
+      }));
+  };
+  const settle = async () => {
+    await inFlight?.catch(() => {});
+    await checkpoint(true).catch(() => {});
   };
   return {
     tick() {
-      if (!inFlight && performance.now() - last >= CHECKPOINT_EVERY_MS) void checkpoint();
+      if (walFrames >= holdAt) {
+        walFrames = 0; // asked once; the checkpoint below measures it again
+        return settle();
+      }
+      if (!inFlight && performance.now() - last >= everyMs) void checkpoint(false).catch(() => {});
+      return undefined;
     },
     /** A last checkpoint on the thread first: else the next commit here would copy what the WAL still holds. */
     async stop() {
-      await inFlight;
-      await checkpoint();
+      await settle();
       if (db.open) setAutoCheckpointPages(db, before);
     },
   };

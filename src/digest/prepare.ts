@@ -47,8 +47,12 @@ export interface StepOptions {
    * performance.now() before BEGIN, `bodyMs` the time inside the transaction, between BEGIN and COMMIT).
    */
   onStep?: ((p: { editionId: number; preparedThrough: number; audienceMaxId: number; startedAt: number; bodyMs: number }) => void) | undefined;
-  /** Called when a WAL checkpoint on the helper thread ends (the bench lines them up with slow steps). */
-  onCheckpoint?: ((c: { startedAt: number; ms: number }) => void) | undefined;
+  /** Called when a WAL checkpoint on the helper thread ends (the bench lines them up with slow steps; `held`: the steps waited for it). */
+  onCheckpoint?: ((c: { startedAt: number; ms: number; frames: number; held: boolean }) => void) | undefined;
+  /** The WAL the steps let grow before they wait for a checkpoint (WAL_HOLD_BYTES unless told: tests use a small one). */
+  walHoldBytes?: number | undefined;
+  /** How often the helper thread checkpoints while the steps commit (CHECKPOINT_EVERY_MS unless told). */
+  checkpointEveryMs?: number | undefined;
   /** Stops between steps: the edition stays 'preparing' and the next call resumes it. */
   signal?: AbortSignal | undefined;
 }
@@ -96,14 +100,15 @@ export async function prepareEditionInSteps(deps: Deps, date: string, s: Prepare
   const p = begin(deps, date, s, options, pre);
   if ('done' in p) return p.done;
   // Thousands of commits: their checkpoints (copying the WAL into the file, an fsync) run on another thread.
-  const checkpoints = checkpointsOffThread(deps.db, options.onCheckpoint);
+  const checkpoints = checkpointsOffThread(deps.db, { onCheckpoint: options.onCheckpoint, holdBytes: options.walHoldBytes, everyMs: options.checkpointEveryMs });
   try {
     for (;;) {
       // setImmediate, not a promise tick: pending I/O (HTTP requests, the intake thread's answers) runs first.
       await new Promise<void>((resolve) => setImmediate(resolve));
       if (options.signal?.aborted) throw interrupted(date, options.signal);
       if (p.step()) break;
-      checkpoints.tick();
+      const checkpointed = checkpoints.tick(); // the WAL past its bound: the next step waits for it to be copied
+      if (checkpointed) await checkpointed;
     }
     return p.finish();
   } finally {

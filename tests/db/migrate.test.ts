@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { copyFileSync, mkdirSync, writeFileSync, readdirSync, renameSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { openDatabase } from '../../src/db/open.js';
+import { openDatabase, WAL_KEPT_BYTES } from '../../src/db/open.js';
 import { appliedMigrationVersions, migrate, readMigrations, MIGRATIONS_DIR } from '../../src/db/migrate.js';
 import { PG_MIGRATIONS_DIR } from '../../src/db/postgres/migrate.js';
 import { tempDir } from '../helpers/app.js';
@@ -25,6 +25,7 @@ describe('migrate', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.pragma('synchronous', { simple: true })).toBe(1); // NORMAL
+    expect(db.pragma('journal_size_limit', { simple: true })).toBe(WAL_KEPT_BYTES); // a WAL that starts over is cut back
     db.close();
     // Re-opening the same file finds it up to date.
     const again = openDatabase(join(t.dir, 'a.db'));

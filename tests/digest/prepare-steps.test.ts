@@ -15,7 +15,7 @@ import { createLogger } from '../../src/lib/logger.js';
 import { openDatabase } from '../../src/db/open.js';
 import { createSubscribersRepo } from '../../src/db/subscribers-repo.js';
 import { migrate, MIGRATIONS_DIR } from '../../src/db/migrate.js';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { entryPath } from '../helpers/entries.js';
@@ -125,6 +125,33 @@ describe('preparing an edition in steps', () => {
     // A second call changes nothing.
     expect(prepareEdition(app, DATE, app.prepareSettings)).toMatchObject({ created: false, deliveries: 0 });
   }, 120_000);
+
+  it('keeps the WAL short: past its bound the steps wait for a checkpoint that copies all of it, and the WAL starts over', async () => {
+    // A PASSIVE checkpoint while the steps commit never catches up with them, and a WAL starts over only once all of
+    // it is copied: without the wait the WAL file grew by everything the preparation wrote (2.2 GB at a million). Its
+    // file never shrinks below the largest it was (until it starts over past journal_size_limit), so its size after
+    // each step is the WAL's high-water mark.
+    const { app } = await audience(20_000); // ~22 MB written: enough to pass a small bound many times
+    const wal = `${app.config.databasePath}-wal`;
+    const before = statSync(app.config.databasePath).size;
+    let largest = 0;
+    let held = 0;
+    const r = await prepareEditionInSteps(app, DATE, app.prepareSettings, {
+      pageSize: 25,
+      checkpointEveryMs: 0, // one after every step (one at a time): the bound, not the clock, decides the waits
+      walHoldBytes: 256 * 1024,
+      onStep: () => void (largest = Math.max(largest, existsSync(wal) ? statSync(wal).size : 0)),
+      onCheckpoint: (c) => void (held += c.held ? 1 : 0),
+    });
+    expect(r.deliveries).toBe(20_000);
+    app.db.pragma('wal_checkpoint(TRUNCATE)');
+    const written = statSync(app.config.databasePath).size - before;
+    expect(held).toBeGreaterThan(1); // besides the last, at the end
+    // (Without the waits — walHoldBytes: Infinity — the largest was 24.9 MB for 22.7 MB written; with them 5 MB.)
+    // Everything the preparation wrote went through the WAL; the WAL itself stayed a fraction of it.
+    expect(written).toBeGreaterThan(2 * 1024 * 1024);
+    expect(largest).toBeLessThan(written / 3);
+  });
 
   it('kill -9 mid-preparation: a second process cannot prepare it meanwhile; the next run completes it, no duplicates, same audience', async () => {
     // The child prepares 5 readers a page, about a page a step: it is a few dozen readers in when it is killed (78 on
