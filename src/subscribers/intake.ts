@@ -16,7 +16,8 @@
 // meets a database that cannot take it (busy, read-only, full, I/O error) is kept and tried again every
 // `writeRetryDelayMs`, `writeRetries` times (about a minute), reopening the connection after errors other than
 // contention; at most `maxWaiting` requests wait, a request beyond that is dropped at once. One email per address
-// per CONFIRM_RESEND_MINUTES (decided in the same transaction that records the request).
+// per CONFIRM_RESEND_MINUTES (decided in the same transaction that records the request); a confirmation's token write
+// that meets another writer's lock is tried again the same way before the email goes.
 import type { Db } from '../db/open.js';
 import type { RequestFailed, SubscriberStore, SubscribeOutcome, SubscribeRequest, SubscribeTerms } from '../db/stores/subscribers.js';
 import type { Logger } from '../lib/logger.js';
@@ -219,6 +220,22 @@ export function createIntake(deps: IntakeDeps, s: IntakeSettings): Intake {
   }
 
   /**
+   * A confirmation's own write, tried again while the database is busy with another writer, as a batch is (every
+   * `writeRetryDelayMs`, `writeRetries` times): the daily preparation's steps commit back to back, and a token write
+   * that met them past the busy timeout used to give the confirmation up (its window freed, no email).
+   */
+  async function whenWritable<T>(write: () => Promise<T>): Promise<T> {
+    for (let tries = 0; ; tries++) {
+      try {
+        return await write();
+      } catch (err) {
+        if (tries >= writeRetries || !writer.failure(err).contention) throw err;
+        await new Promise((resolve) => setTimeout(resolve, retryDelayMs).unref());
+      }
+    }
+  }
+
+  /**
    * The token is made and stored here, as its email leaves (it is valid for the TTL from the request's time): if the
    * decision no longer stands (the window was freed or taken again, the address confirmed meanwhile), nothing is sent.
    */
@@ -226,7 +243,7 @@ export function createIntake(deps: IntakeDeps, s: IntakeSettings): Intake {
     try {
       const { token, hash } = newConfirmToken();
       const expiresAt = new Date(Date.parse(d.windowAt) + s.confirmTtlHours * 3_600_000).toISOString();
-      if (!(await writer.issueConfirmToken(d.subscriberId, d.windowAt, hash, expiresAt))) {
+      if (!(await whenWritable(() => writer.issueConfirmToken(d.subscriberId, d.windowAt, hash, expiresAt)))) {
         logger.info({ event: 'subscriber.confirmation_superseded', subscriberId: d.subscriberId }, 'confirmation no longer due');
         return;
       }
@@ -236,7 +253,7 @@ export function createIntake(deps: IntakeDeps, s: IntakeSettings): Intake {
     } catch (err) {
       // Not sent (or its token could not be stored): free the per-address window so that asking again works at once.
       try {
-        await writer.releaseConfirmWindow(d.subscriberId, d.windowAt);
+        await whenWritable(() => writer.releaseConfirmWindow(d.subscriberId, d.windowAt));
       } catch (releaseErr) {
         logger.warn({ event: 'subscriber.confirmation_window_kept', subscriberId: d.subscriberId, err: describeError(releaseErr) }, 'could not free the window');
       }

@@ -30,7 +30,11 @@ interface Rig {
 }
 
 /** `open(n)` opens the intake's n-th connection (0, 1, …): a test decides which ones are broken and how. */
-async function rig(open: (n: number, path: string) => Db, settings: Partial<IntakeSettings> = {}): Promise<Rig> {
+async function rig(
+  open: (n: number, path: string) => Db,
+  settings: Partial<IntakeSettings> = {},
+  afterCommit: (ok: boolean, path: string) => void = () => {},
+): Promise<Rig> {
   const app = createTestApp();
   const smtp = await startSmtpSink();
   const mailer = createSmtpMailer(smtp.url, { from: 'Digest <digest@papers.example.org>', maxConnections: 2, ratePerSecond: 0 });
@@ -48,7 +52,10 @@ async function rig(open: (n: number, path: string) => Db, settings: Partial<Inta
       mailer,
       logger: silentLogger(),
       counters,
-      onCommit: (ok, code) => commits.push({ ok, code }),
+      onCommit: (ok, code) => {
+        commits.push({ ok, code });
+        afterCommit(ok, app.config.databasePath);
+      },
     },
     { publicBaseUrl: app.config.publicBaseUrl, confirmTtlHours: 48, confirmResendMinutes: 10, writeRetryDelayMs: 5, ...settings },
   );
@@ -91,6 +98,27 @@ describe('subscribe intake', () => {
     expect(r.smtp.messages.map((m) => m.to)).toEqual([['late@example.org']]);
     expect(r.counters.dropped()).toEqual({ write_failed: 0, buffer_full: 0, invalid: 0, worker_failed: 0 });
     expect(r.opened).toHaveLength(1); // contention: the same connection waits
+  });
+
+  it("sends a confirmation whose token met a locked database once the lock is gone (it was given up: window freed, no email)", async () => {
+    // Another writer takes the lock right after the request's batch commits (the daily preparation's steps commit
+    // back to back: the 1,000,000 soak lost one confirmation this way, SQLITE_BUSY after the busy timeout).
+    let blocker: Db | undefined;
+    const r = await rig((_n, path) => openDatabase(path, { busyTimeoutMs: 10 }), {}, (ok, path) => {
+      if (!ok || blocker) return;
+      blocker = openDatabase(path);
+      blocker.exec('BEGIN IMMEDIATE');
+    });
+    cleanups.push(() => void (blocker?.open && blocker.close()));
+    r.intake.receive({ email: 'locked-out@example.org' }, AT);
+    await until(() => blocker !== undefined, 'the batch commit');
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the token write meets the lock, more than once
+    expect(r.smtp.messages).toEqual([]);
+    blocker!.exec('COMMIT');
+    await r.intake.drain();
+    expect(r.smtp.messages.map((m) => m.to)).toEqual([['locked-out@example.org']]);
+    const token = /confirm\?token=([\w-]+)/.exec((await r.smtp.parsed(0)).text ?? '')![1]!;
+    expect(r.app.subscriptions.repo.getByEmail('locked-out@example.org')?.confirm_token_hash).toBe(hashToken(token));
   });
 
   it('keeps requests that met a read-only database and writes them once it can take writes (a fresh connection)', async () => {
