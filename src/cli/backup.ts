@@ -4,8 +4,7 @@
 import type { Command } from 'commander';
 import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import Database from 'better-sqlite3';
-import { openDatabase } from '../db/open.js';
+import { openDatabase, quickCheck } from '../db/open.js';
 import { CliError, EXIT, loadCliConfig, progress } from './shared.js';
 import type { CliIo } from './io.js';
 
@@ -39,10 +38,8 @@ export function registerBackupCommand(program: Command, io: CliIo): void {
         });
         bar.update(pages, pages);
         bar.stop();
-        const check = new Database(partial, { readonly: true });
-        const ok = check.pragma('quick_check', { simple: true });
-        check.close();
-        if (ok !== 'ok') throw new CliError(`the backup failed its integrity check: ${String(ok)}`, EXIT.FAILED);
+        const ok = quickCheck(partial);
+        if (ok !== 'ok') throw new CliError(`the backup failed its integrity check: ${ok}`, EXIT.FAILED);
         renameSync(partial, target);
       } catch (err) {
         rmSync(partial, { force: true });

@@ -31,6 +31,16 @@ export function openDatabase(path: string, options: { busyTimeoutMs?: number; re
   }
 }
 
+/** SQLite's quick integrity check of a database file, opened read-only: 'ok', or what it found wrong. */
+export function quickCheck(path: string): string {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    return String(db.pragma('quick_check', { simple: true }));
+  } finally {
+    db.close();
+  }
+}
+
 function openFailure(err: unknown): string {
   const e = err as { code?: unknown; message?: unknown };
   const message = typeof e.message === 'string' ? e.message : String(err);

@@ -1,7 +1,7 @@
 // The server thread's side of the preparation's helper thread (prepare-worker.ts): the ranking of an edition date,
 // and WAL checkpoints while the preparation's steps commit, both off the event loop.
 import type { Db } from '../db/open.js';
-import { autoCheckpointPages, setAutoCheckpointPages } from '../db/wal.js';
+import { autoCheckpointPages, setAutoCheckpointPages, walFramesFor } from '../db/wal.js';
 import { workerThread, workerUrl } from '../lib/worker-thread.js';
 import type { Precomputed, RankSettings } from '../rank/edition.js';
 import type { Candidate, ScoredPaper, TrendParams } from '../rank/types.js';
@@ -79,7 +79,7 @@ export function checkpointsOffThread(
   if (!file || db.memory) return { tick: () => undefined, stop: async () => {} };
   const before = autoCheckpointPages(db);
   setAutoCheckpointPages(db, 0);
-  const holdFrames = Math.max(1, Math.floor(holdBytes / (db.pragma('page_size', { simple: true }) as number)));
+  const holdFrames = walFramesFor(db, holdBytes);
   let inFlight: Promise<unknown> | undefined;
   let last = performance.now();
   // The WAL's length at the last checkpoint (a PASSIVE checkpoint answers it: the frames since the WAL last started
