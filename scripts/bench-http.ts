@@ -25,7 +25,8 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.js';
 import { createApp } from '../src/app.js';
 import { silentLogger } from '../src/lib/logger.js';
-import { SERVER_ENV, SERVER_NODE_FLAGS } from '../src/lib/heap-growth.js';
+import { disablePretenuring, SERVER_ENV, SERVER_NODE_FLAGS } from '../src/lib/heap-growth.js';
+import { constants as perfConstants, PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 import { buildHttpApp } from '../src/http/build-app.js';
 import type { LoadJob, LoadResult } from './bench-http-load.js';
 import { between, snapshot } from './bench-http-cpu.js';
@@ -61,12 +62,33 @@ interface Usage {
   eluActive: number;
   eluIdle: number;
   at: number;
+  /** The HTTP thread's garbage collections so far: scavenges, full collections, and their pauses. */
+  gc: GcCount;
+}
+
+interface GcCount {
+  minor: number; // scavenges
+  marking: number; // incremental marking steps of a full collection, on this thread
+  major: number; // full collections (their final pause)
+  ms: number;
 }
 
 // ---- the app's process: the real app plus the hello-world route ----
 async function serve(smtpPort: number) {
   // As src/server.ts runs between jobs: its command-line flags (SERVER_NODE_FLAGS, on the fork below), and V8's own
-  // heap growth (the server holds it to 1.5× only while a job runs: heapGrowthDuringJobs).
+  // heap growth (the server holds it to 1.5× only while a job runs: heapGrowthDuringJobs), and no pretenuring.
+  disablePretenuring();
+  // A full collection in a round shows in its p99 (see disablePretenuring): each round says how many it met.
+  const gc: GcCount = { minor: 0, marking: 0, major: 0, ms: 0 };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = (e as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+      if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) gc.major++;
+      else if (kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) gc.minor++;
+      else if (kind === perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL) gc.marking++;
+      gc.ms += e.duration;
+    }
+  }).observe({ entryTypes: ['gc'] });
   const dir = mkdtempSync(join(tmpdir(), 'bench-http-'));
   const config = loadConfig({
     NODE_ENV: 'production',
@@ -86,7 +108,7 @@ async function serve(smtpPort: number) {
   const usage = (): Usage => {
     const c = process.cpuUsage(); // the whole process: HTTP thread, intake thread, GC and libuv threads
     const e = performance.eventLoopUtilization(); // the HTTP thread alone
-    return { cpuMs: (c.user + c.system) / 1000, eluActive: e.active, eluIdle: e.idle, at: performance.now() };
+    return { cpuMs: (c.user + c.system) / 1000, eluActive: e.active, eluIdle: e.idle, at: performance.now(), gc: { ...gc } };
   };
   process.on('message', async (m: string) => {
     if (m === 'usage') process.send?.(usage());
@@ -156,6 +178,7 @@ interface Run {
   appElu: number; // HTTP thread busy share (event-loop utilisation: running or waiting for a CPU)
   httpThreadCpu: number | null; // HTTP thread on a CPU, share of one (Linux)
   others: number | null; // other processes' CPU, share of the whole machine (Linux)
+  gc: GcCount; // the HTTP thread's collections during the run
 }
 
 /** Nearest-rank percentile of an ascending array. */
@@ -217,6 +240,7 @@ async function main() {
         genLagP99: r.lagP99Ms,
         appCpu: (u1.cpuMs - u0.cpuMs) / (u1.at - u0.at),
         appElu: (u1.eluActive - u0.eluActive) / (u1.eluActive - u0.eluActive + u1.eluIdle - u0.eluIdle),
+        gc: { minor: u1.gc.minor - u0.gc.minor, marking: u1.gc.marking - u0.gc.marking, major: u1.gc.major - u0.gc.major, ms: u1.gc.ms - u0.gc.ms },
         ...cpu,
       };
     };
@@ -224,6 +248,7 @@ async function main() {
       `  ${name.padEnd(16)} ${String(r.rate).padStart(6)} req/s  p50 ${ms(r.p50).padStart(6)}  p99 ${ms(r.p99).padStart(6)}  max ${ms(r.max).padStart(6)} ms  errors ${r.errors}/${r.offered}` +
       `  · generator CPU ${share(r.genCpu)}, lag p99 ${ms(r.genLagP99)} ms · app CPU ${share(r.appCpu)} (${perRequest(r.appCpu, r.rate)}), HTTP thread busy ${share(r.appElu)}` +
       (r.httpThreadCpu === null ? '' : `, on a CPU ${share(r.httpThreadCpu)} (${perRequest(r.httpThreadCpu, r.rate)})`) +
+      ` · HTTP thread GC ${r.gc.minor} scavenges, ${r.gc.major} full (${r.gc.marking} marking steps), ${ms(r.gc.ms)} ms` +
       (r.others === null ? '' : ` · others ${share(r.others)} of the machine`);
 
     /** The p99 of a route at LOW_RATE: the median of LOW_RUNS short runs (one burst from another process must not set it). */
@@ -279,6 +304,7 @@ async function main() {
       `each run: ${WARMUP_SECONDS} s of warm-up at its rate, not measured, then latency from the request handed to the connection pool to the end of the response, successful ones only; errors (warm-up included) = wrong status or failed/timed-out requests.\n` +
         `  generator CPU = its CPU time over the run, share of one core (one JavaScript thread: near 100 % it would be the limit); lag = how late it issued requests against its schedule.\n` +
         `  app CPU = the app's process (HTTP thread, intake thread, GC), share of one core, and per request; HTTP thread busy = its event-loop utilisation (running or waiting for a CPU), on a CPU = its own CPU time (and per request);\n` +
+        `  HTTP thread GC = its garbage collections during the run: scavenges (young generation), full collections (and the incremental marking steps they take on this thread), and their pauses in all;\n` +
         `  others = CPU time of every other process on the machine, share of all its CPUs (this machine may be shared).`,
     );
     // Warm-up (JIT, SQLite page cache, SMTP pool, connections), not reported.
@@ -331,6 +357,12 @@ async function main() {
         appElu: mean((r) => r.appElu),
         httpThreadCpu: rs.some((r) => r.httpThreadCpu === null) ? null : mean((r) => r.httpThreadCpu!),
         others: rs.some((r) => r.others === null) ? null : mean((r) => r.others!),
+        gc: {
+          minor: rs.reduce((n, r) => n + r.gc.minor, 0),
+          marking: rs.reduce((n, r) => n + r.gc.marking, 0),
+          major: rs.reduce((n, r) => n + r.gc.major, 0),
+          ms: rs.reduce((n, r) => n + r.gc.ms, 0),
+        },
         roundP99s: rs.map((r) => r.p99),
       };
     };
@@ -339,6 +371,7 @@ async function main() {
     console.log(line('BASELINE hello', h));
     console.log(line('OURS subscribe', s));
     console.log(`  p99 of each round, ms: hello ${h.roundP99s.map(ms).join(' ')} · subscribe ${s.roundP99s.map(ms).join(' ')}`);
+    console.log(`  full collections of each round: hello ${rounds.map((r) => r.hello.gc.major).join(' ')} · subscribe ${rounds.map((r) => r.subscribe.gc.major).join(' ')}`);
     if (h.errors + s.errors) console.log(`  error samples: ${[...h.errorSamples, ...s.errorSamples].join('; ')}`);
     // The target compares the medians of the rounds' p99: a burst from another process on a shared machine that
     // lands in one round then decides nothing. The p99 of all requests pooled is printed in the rows above.

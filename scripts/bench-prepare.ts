@@ -14,12 +14,14 @@ import { createApp } from '../src/app.js';
 import { fixedClock } from '../src/lib/clock.js';
 import { silentLogger } from '../src/lib/logger.js';
 import { prepareEditionInSteps } from '../src/digest/prepare.js';
-import { limitHeapGrowth } from '../src/lib/heap-growth.js';
+import { disablePretenuring, limitHeapGrowth } from '../src/lib/heap-growth.js';
 import { addBenchSubscribers, addDays, at7, fmt, ingestBenchPapers, seeded } from './bench-data.js';
 
 const N = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 1_000_000);
 // The heap as the server process (src/server.ts) and the CLI's jobs run it: the peak RSS printed is theirs.
 limitHeapGrowth();
+// And with no pretenuring, as the server runs (disablePretenuring; the CLI keeps V8's default).
+disablePretenuring();
 
 const DATE = '2026-09-30';
 const MB = 1024 * 1024;

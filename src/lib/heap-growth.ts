@@ -39,6 +39,24 @@ export function limitHeapGrowth(percent = HEAP_GROWING_PERCENT): void {
   setGrowingPercent(percent);
 }
 
+/**
+ * Turns off V8's allocation-site pretenuring for the whole process (every thread's isolate): call once at the server's
+ * start. V8 watches, at each scavenge, how many of the objects made at one place in the code survived; a place whose
+ * objects mostly did is switched to making them straight in the old generation. A burst of requests in flight during
+ * a scavenge is enough for the places that validate a subscribe body (zod's parse, fastify's validation step) to be
+ * switched, and from then on every request's short-lived objects went to the old generation: bench:http's app took
+ * ~47 MB into it per 5 s round of 57,700 subscribe requests (~800 bytes each; hello-world and an unvalidated POST
+ * ~2 MB), so full collections came every few rounds and each round with one had a subscribe p99 of 8–18 ms against
+ * 2–3 ms without (hello-world 1.5–2.3 ms). With pretenuring off: ~3 MB per round (hello-world's ~2 MB), so a full
+ * collection every four or five rounds instead of one or two in each, and the rounds without one at subscribe p99
+ * 1.7–2.5 ms. The daily job's threads lose nothing measurable: bench:prepare at 200,000, two runs
+ * each in turn, 6.42–7.27 s with it and 6.38–6.66 s without, peak RSS 206–218 / 212–219 MB. Set at run time rather than
+ * on node's command line, so that a server started any way gets it (V8 reads it at each scavenge).
+ */
+export function disablePretenuring(): void {
+  setFlagsFromString('--no-allocation-site-pretenuring');
+}
+
 /** Entered when a job starts, left when it ends (however it ends). */
 export interface JobScope {
   enter(): void;
@@ -50,7 +68,8 @@ export interface JobScope {
  * server only answers requests, whose garbage dies young but whose in-flight requests and parsed bodies are
  * promoted by the thousand under load; at 1.5× the full collections then come every few seconds and each costs the
  * HTTP thread a share of both cores (bench:http's app, subscribe requests with the intake switched off, 10,000 a
- * second for 5 s: p99 11–36 ms with the limit on, 3.7–5.5 ms without; hello-world's 2.1–3.3 ms). V8 reads the flag
+ * second for 5 s: p99 11–36 ms with the limit on, 3.7–5.5 ms without; hello-world's 2.1–3.3 ms; measured with V8's
+ * pretenuring still on, which sent most of that garbage to the old generation: see disablePretenuring). V8 reads the flag
  * each time it sets the next limit, so turning it off (0, its default: "not set") takes effect at the next
  * collection. `set` is a parameter for the tests.
  */

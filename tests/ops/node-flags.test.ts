@@ -1,6 +1,8 @@
 // The server's node flags and environment (src/lib/heap-growth.ts) are read when node starts, so every way of starting
 // it must carry them: `npm start`, `npm run start:prod`, the Docker image, bench:prepare (whose peak RSS stands for the
-// server's), bench:http's app process (whose latencies stand for the server's) and the soak's server.
+// server's), bench:http's app process (whose latencies stand for the server's) and the soak's server. V8's pretenuring
+// is turned off from the code instead (disablePretenuring), so a server started any way has it: the last tests check
+// where it is called.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SERVER_ENV, SERVER_NODE_FLAGS } from '../../src/lib/heap-growth.js';
@@ -69,5 +71,22 @@ describe('the server process environment', () => {
     expect(benchHttp).toMatch(/env: \{ \.\.\.env, \.\.\.process\.env \}/);
     const soak = readFileSync(new URL('scripts/soak.ts', root), 'utf8');
     expect(soak).toMatch(/env: \{\s*\.\.\.SERVER_ENV,\s*\.\.\.process\.env,/);
+  });
+});
+
+describe("the server's pretenuring setting (disablePretenuring, set at run time)", () => {
+  const source = (path: string) => readFileSync(new URL(path, root), 'utf8');
+
+  it('is set by the server entry before the app opens, so a server started any way has it', () => {
+    const server = source('src/server.ts');
+    const call = server.search(/^disablePretenuring\(\);$/m);
+    expect(call).toBeGreaterThan(0);
+    expect(call).toBeLessThan(server.indexOf('await openApp('));
+  });
+
+  it("is set by bench:http's app process and by bench:prepare, whose figures stand for the server's", () => {
+    const serve = source('scripts/bench-http.ts').split('async function serve(')[1]!.split('\n}\n')[0]!;
+    expect(serve).toMatch(/^\s+disablePretenuring\(\);$/m);
+    expect(source('scripts/bench-prepare.ts')).toMatch(/^disablePretenuring\(\);$/m);
   });
 });
