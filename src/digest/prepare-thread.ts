@@ -62,8 +62,8 @@ export const WAL_HOLD_BYTES = 64 * 1024 * 1024;
  * Turns this connection's automatic checkpoint off; `tick` (called between commits) asks the helper thread for a
  * PASSIVE checkpoint at most every `everyMs` (CHECKPOINT_EVERY_MS), one at a time, and, once the WAL has passed
  * `holdBytes` (WAL_HOLD_BYTES), returns a checkpoint for the steps to await: with no step writing meanwhile it copies
- * the whole WAL, and the next commit starts the WAL over (cut back to journal_size_limit). The steps wait, the event
- * loop does not. `stop` turns the automatic checkpoint back on. `onCheckpoint` hears of each checkpoint: the WAL's
+ * the whole WAL, then starts it over and cuts its file to nothing there, on the helper thread (prepare-worker.ts
+ * checkpoint: why not the next commit here). The steps wait, the event loop does not. `stop` turns the automatic checkpoint back on. `onCheckpoint` hears of each checkpoint: the WAL's
  * length in frames as counted here, and whether the steps waited for it.
  */
 export function checkpointsOffThread(
@@ -92,7 +92,7 @@ export function checkpointsOffThread(
   // A failed checkpoint only leaves the WAL longer: the next one, or SQLite's own once restored, catches up.
   const checkpoint = (held: boolean) => {
     const startedAt = performance.now();
-    return (inFlight = ask({ kind: 'checkpoint', databasePath: file })
+    return (inFlight = ask({ kind: 'checkpoint', databasePath: file, truncate: held })
       .then((a) => {
         if (!('frames' in a)) return a;
         walFrames = held && a.copied >= a.frames ? 0 : a.frames;

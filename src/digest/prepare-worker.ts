@@ -10,7 +10,7 @@
 import { parentPort } from 'node:worker_threads';
 import { openDatabase, type Db } from '../db/open.js';
 import { createCandidatesRepo } from '../db/candidates-repo.js';
-import { passiveCheckpoint } from '../db/wal.js';
+import { passiveCheckpoint, truncateWalIfIdle } from '../db/wal.js';
 import { editionWindow, type RankSettings } from '../rank/edition.js';
 import { rankTrending } from '../rank/score.js';
 import type { Candidate, ObservationPoint, ScoredPaper, TrendParams } from '../rank/types.js';
@@ -18,11 +18,11 @@ import type { Candidate, ObservationPoint, ScoredPaper, TrendParams } from '../r
 export type PrepareThreadRequest =
   | { kind: 'rank'; databasePath: string; date: string; settings: RankSettings; trends: TrendParams[]; partSize?: number | undefined }
   | { kind: 'rank-part'; ranking: number; part: number }
-  | { kind: 'checkpoint'; databasePath: string };
+  | { kind: 'checkpoint'; databasePath: string; truncate?: boolean | undefined };
 export type PrepareThreadAnswer = { id: number } & (
   | { ranking: number; parts: number }
   | { candidates: Candidate[]; trending: ScoredPaper[][] }
-  | { frames: number; copied: number }
+  | { frames: number; copied: number; truncated?: boolean }
   | { error: string }
 );
 
@@ -42,7 +42,7 @@ parentPort!.on('message', (r: PrepareThreadRequest & { id: number }) => {
         ? { id: r.id, ...ranked(r.id, rank(r), r.partSize ?? PART) }
         : r.kind === 'rank-part'
           ? { id: r.id, ...part(r.ranking, r.part) }
-          : { id: r.id, ...checkpoint(r.databasePath) };
+          : { id: r.id, ...checkpoint(r.databasePath, r.truncate ?? false) };
   } catch (err) {
     answer = { id: r.id, error: (err as Error).message };
   }
@@ -93,8 +93,19 @@ function countersOnly(c: Candidate): Candidate {
   return { ...c, observations: c.observations.filter((o) => o === comments || o === stars || o === counted) };
 }
 
-function checkpoint(databasePath: string): { frames: number; copied: number } {
+/**
+ * A PASSIVE checkpoint; with `truncate` (the steps are waiting for it), once it has copied the whole WAL, the WAL is
+ * started over and its file cut here, if nothing holds it at that moment. Left to the server thread, the first commit
+ * after a full copy starts the WAL over and cuts its file back to journal_size_limit — and in the server, with
+ * requests beside the steps, that first commit rarely managed it: the WAL grew through the whole preparation (476 MB at
+ * 200,000 readers, ~2 GB at a million, every frame already copied), and the commit that finally started it over, the
+ * first after the preparation, held the event loop for the cut: 170–330 ms at 200,000 readers, 810–888 ms at a million
+ * (soak). Cut here after each wait, it stays near the bound and the server thread never cuts much.
+ */
+function checkpoint(databasePath: string, truncate: boolean): { frames: number; copied: number; truncated?: boolean } {
   let db = writers.get(databasePath);
   if (!db) writers.set(databasePath, (db = openDatabase(databasePath, { busyTimeoutMs: 1000 })));
-  return passiveCheckpoint(db);
+  const copied = passiveCheckpoint(db);
+  if (!truncate || copied.copied < copied.frames) return copied;
+  return { ...copied, truncated: truncateWalIfIdle(db) };
 }

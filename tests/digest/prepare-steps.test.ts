@@ -126,7 +126,7 @@ describe('preparing an edition in steps', () => {
     expect(prepareEdition(app, DATE, app.prepareSettings)).toMatchObject({ created: false, deliveries: 0 });
   }, 120_000);
 
-  it('keeps the WAL short: past its bound the steps wait for a checkpoint that copies all of it, and the WAL starts over', async () => {
+  it('keeps the WAL short: past its bound the steps wait for a checkpoint that copies all of it and cuts the WAL file, off the event loop', async () => {
     // A PASSIVE checkpoint while the steps commit never catches up with them, and a WAL starts over only once all of
     // it is copied: without the wait the WAL file grew by everything the preparation wrote (2.2 GB at a million). Its
     // file never shrinks below the largest it was (until it starts over past journal_size_limit), so its size after
@@ -136,14 +136,24 @@ describe('preparing an edition in steps', () => {
     const before = statSync(app.config.databasePath).size;
     let largest = 0;
     let held = 0;
+    const afterWaits: number[] = [];
     const r = await prepareEditionInSteps(app, DATE, app.prepareSettings, {
       pageSize: 25,
       checkpointEveryMs: 0, // one after every step (one at a time): the bound, not the clock, decides the waits
       walHoldBytes: 256 * 1024,
       onStep: () => void (largest = Math.max(largest, existsSync(wal) ? statSync(wal).size : 0)),
-      onCheckpoint: (c) => void (held += c.held ? 1 : 0),
+      onCheckpoint: (c) => {
+        if (!c.held) return;
+        held++;
+        // The helper started the WAL over and cut its file: the server thread's next commit has nothing to cut.
+        afterWaits.push(existsSync(wal) ? statSync(wal).size : 0);
+      },
     });
     expect(r.deliveries).toBe(20_000);
+    expect(afterWaits.length).toBe(held);
+    expect(afterWaits.every((size) => size === 0)).toBe(true);
+    // After the last wait only the release of the edition's lock was written: the WAL the send starts with is small.
+    expect(statSync(wal).size).toBeLessThan(256 * 1024);
     app.db.pragma('wal_checkpoint(TRUNCATE)');
     const written = statSync(app.config.databasePath).size - before;
     expect(held).toBeGreaterThan(1); // besides the last, at the end
