@@ -63,8 +63,9 @@ export const WAL_HOLD_BYTES = 64 * 1024 * 1024;
  * PASSIVE checkpoint at most every `everyMs` (CHECKPOINT_EVERY_MS), one at a time, and, once the WAL has passed
  * `holdBytes` (WAL_HOLD_BYTES), returns a checkpoint for the steps to await: with no step writing meanwhile it copies
  * the whole WAL, then starts it over and cuts its file to nothing there, on the helper thread (prepare-worker.ts
- * checkpoint: why not the next commit here). The steps wait, the event loop does not. `stop` turns the automatic checkpoint back on. `onCheckpoint` hears of each checkpoint: the WAL's
- * length in frames as counted here, and whether the steps waited for it.
+ * checkpoint says why not at the next commit here). The steps wait, the event loop does not. `stop` turns the
+ * automatic checkpoint back on. `onCheckpoint` hears of each checkpoint: the WAL's length in frames as counted here,
+ * and whether the steps waited for it.
  */
 export function checkpointsOffThread(
   db: Db,
@@ -119,7 +120,7 @@ export function checkpointsOffThread(
       if (!inFlight && performance.now() - last >= everyMs) void checkpoint(false).catch(() => {});
       return undefined;
     },
-    /** A last checkpoint on the thread first: else the next commit here would copy what the WAL still holds. */
+    /** A last checkpoint (and cut) on the thread first: else the next commit here would copy what the WAL still holds, and cut it. */
     async stop() {
       await settle();
       if (db.open) setAutoCheckpointPages(db, before);

@@ -23,7 +23,10 @@ function written(): { writer: Db; helper: Db; wal: string } {
   setAutoCheckpointPages(writer, 0);
   writer.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
   const insert = writer.prepare('INSERT INTO t (v) VALUES (?)');
-  for (let i = 0; i < 20; i++) writer.transaction(() => { for (let j = 0; j < 100; j++) insert.run('x'.repeat(1000)); })();
+  const commit = writer.transaction(() => {
+    for (let j = 0; j < 100; j++) insert.run('x'.repeat(1000));
+  });
+  for (let i = 0; i < 20; i++) commit();
   return { writer, helper, wal: `${path}-wal` };
 }
 
