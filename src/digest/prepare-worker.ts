@@ -22,7 +22,7 @@ export type PrepareThreadRequest =
 export type PrepareThreadAnswer = { id: number } & (
   | { ranking: number; parts: number }
   | { candidates: Candidate[]; trending: ScoredPaper[][] }
-  | { frames: number; copied: number; truncated?: boolean }
+  | { frames: number; copied: number }
   | { error: string }
 );
 
@@ -102,10 +102,11 @@ function countersOnly(c: Candidate): Candidate {
  * first after the preparation, held the event loop for the cut: 170–330 ms at 200,000 readers, 810–888 ms at a million
  * (soak). Cut here after each wait, it stays near the bound and the server thread never cuts much.
  */
-function checkpoint(databasePath: string, truncate: boolean): { frames: number; copied: number; truncated?: boolean } {
+function checkpoint(databasePath: string, truncate: boolean): { frames: number; copied: number } {
   let db = writers.get(databasePath);
   if (!db) writers.set(databasePath, (db = openDatabase(databasePath, { busyTimeoutMs: 1000 })));
   const copied = passiveCheckpoint(db);
-  if (!truncate || copied.copied < copied.frames) return copied;
-  return { ...copied, truncated: truncateWalIfIdle(db) };
+  // Not cut (a reader or a writer was there): the next wait tries again.
+  if (truncate && copied.copied >= copied.frames) truncateWalIfIdle(db);
+  return copied;
 }
