@@ -105,8 +105,8 @@ function countersOnly(c: Candidate): Candidate {
 function checkpoint(databasePath: string, truncate: boolean): { frames: number; copied: number } {
   let db = writers.get(databasePath);
   if (!db) writers.set(databasePath, (db = openDatabase(databasePath, { busyTimeoutMs: 1000 })));
-  const copied = passiveCheckpoint(db);
+  const wal = passiveCheckpoint(db);
   // Not cut (a reader or a writer was there): the next wait tries again.
-  if (truncate && copied.copied >= copied.frames) truncateWalIfIdle(db);
-  return copied;
+  if (truncate && wal.copied >= wal.frames) truncateWalIfIdle(db);
+  return wal;
 }

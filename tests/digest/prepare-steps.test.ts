@@ -150,8 +150,7 @@ describe('preparing an edition in steps', () => {
       },
     });
     expect(r.deliveries).toBe(20_000);
-    expect(afterWaits.length).toBe(held);
-    expect(afterWaits.every((size) => size === 0)).toBe(true);
+    expect(afterWaits.filter((size) => size > 0)).toEqual([]); // every wait (held > 1, below) left an empty WAL file
     // After the last wait only the release of the edition's lock was written: the WAL the send starts with is small.
     expect(statSync(wal).size).toBeLessThan(256 * 1024);
     app.db.pragma('wal_checkpoint(TRUNCATE)');
