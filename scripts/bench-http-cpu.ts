@@ -50,6 +50,8 @@ export interface CpuWindow {
   others: number | null;
   /** The HTTP thread's CPU time, as a share of one CPU over the window. */
   httpThreadCpu: number | null;
+  /** Each of our processes' CPU time (all its threads), as a share of one CPU over the window, in `ours`' order. */
+  oursCpu: (number | null)[];
 }
 
 export function between(a: CpuSnapshot, b: CpuSnapshot): CpuWindow {
@@ -61,5 +63,6 @@ export function between(a: CpuSnapshot, b: CpuSnapshot): CpuWindow {
     if (total > 0) others = Math.max(0, (b.machine.busyMs - a.machine.busyMs - ours) / total);
   }
   const httpThreadCpu = a.httpThread !== null && b.httpThread !== null && wall > 0 ? (b.httpThread - a.httpThread) / wall : null;
-  return { others, httpThreadCpu };
+  const oursCpu = a.ours.map((x, i) => (x !== null && b.ours[i] != null && wall > 0 ? (b.ours[i]! - x) / wall : null));
+  return { others, httpThreadCpu, oursCpu };
 }

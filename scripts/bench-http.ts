@@ -7,11 +7,15 @@
 // own CPU measured), and an SMTP sink for the confirmation emails (scripts/bench-send-sink.ts). Steps:
 //   1. each route's p99 at a low rate; the latency bar of the ramps is twice the higher of the two (one bar for both,
 //      so the throughput ratio compares rates sustained within the same p99).
-//   2. hello-world's capacity: the rate raised step by step until p99 passes the bar or errors appear.
-//   3. alternating rounds (hello first, then subscribe first, …) at 50 % of that capacity (--share S for another): p50/p99/max and errors
-//      for each side; target subscribe p99 ≤ 1.5 × hello p99 (medians of the rounds' p99s), 0 errors.
-//   4. subscribe's max sustainable rate, the same way within the same bar; the throughput ratio subscribe / hello,
+//   2. hello-world's capacity: the rate raised step by step until p99 passes the bar or errors appear, in two steps in a
+//      row (each tried twice): one broken step on a shared machine may be a burst from elsewhere.
+//   3. subscribe's max sustainable rate, the same way within the same bar; the throughput ratio subscribe / hello,
 //      target ≥ 0.3.
+//   4. alternating rounds (hello first, then subscribe first, …) at 50 % of hello-world's capacity (--share S for
+//      another): p50/p99/max and errors for each side; target subscribe p99 ≤ 1.5 × hello p99 (medians of the rounds'
+//      p99s), 0 errors. Measured after step 3 so that the output can say where that rate stands against subscribe's own
+//      capacity: past it (a throughput ratio under 0.5 with the default share), subscribe's p99 is that of a queue
+//      that grows, and the two targets cannot both hold.
 // Every run also prints how busy the generator was (CPU, schedule lag), the app (process CPU, the HTTP thread's
 // event-loop utilisation and CPU time) and, on Linux, the share of the machine other processes took meanwhile.
 // Between runs the app's confirmation-email queue is drained, so no run pays for the one before; each run starts with
@@ -48,8 +52,8 @@ const WARMUP_SECONDS = 1;
 const ROUNDS = 6;
 const ROUND_SECONDS = 4;
 // Of hello-world's capacity, for the rounds: 50 % by default, `npm run bench:http -- --share 0.25` for another share
-// (on 2 cores, where each subscribe also sends its confirmation email to a sink on the same machine, 50 % of
-// hello-world's capacity is above subscribe's own: its rounds then measure a queue).
+// (on 2 cores 50 % of hello-world's capacity can be above subscribe's own, measured in step 3: its rounds then measure a
+// queue, and the output says so).
 const shareArg = process.argv.indexOf('--share');
 const LOAD_SHARE = shareArg >= 0 ? Number(process.argv[shareArg + 1]) : 0.5;
 if (!(LOAD_SHARE > 0 && LOAD_SHARE <= 1)) throw new Error('--share: a fraction of hello-world\'s capacity, 0 < share ≤ 1');
@@ -178,6 +182,7 @@ interface Run {
   appElu: number; // HTTP thread busy share (event-loop utilisation: running or waiting for a CPU)
   httpThreadCpu: number | null; // HTTP thread on a CPU, share of one (Linux)
   others: number | null; // other processes' CPU, share of the whole machine (Linux)
+  sinkCpu: number | null; // the SMTP sink's CPU, share of one core (Linux)
   gc: GcCount; // the HTTP thread's collections during the run
 }
 
@@ -241,7 +246,9 @@ async function main() {
         appCpu: (u1.cpuMs - u0.cpuMs) / (u1.at - u0.at),
         appElu: (u1.eluActive - u0.eluActive) / (u1.eluActive - u0.eluActive + u1.eluIdle - u0.eluIdle),
         gc: { minor: u1.gc.minor - u0.gc.minor, marking: u1.gc.marking - u0.gc.marking, major: u1.gc.major - u0.gc.major, ms: u1.gc.ms - u0.gc.ms },
-        ...cpu,
+        others: cpu.others,
+        httpThreadCpu: cpu.httpThreadCpu,
+        sinkCpu: cpu.oursCpu[3] ?? null,
       };
     };
     const line = (name: string, r: Run) =>
@@ -249,6 +256,7 @@ async function main() {
       `  · generator CPU ${share(r.genCpu)}, lag p99 ${ms(r.genLagP99)} ms · app CPU ${share(r.appCpu)} (${perRequest(r.appCpu, r.rate)}), HTTP thread busy ${share(r.appElu)}` +
       (r.httpThreadCpu === null ? '' : `, on a CPU ${share(r.httpThreadCpu)} (${perRequest(r.httpThreadCpu, r.rate)})`) +
       ` · HTTP thread GC ${r.gc.minor} scavenges, ${r.gc.major} full (${r.gc.marking} marking steps), ${ms(r.gc.ms)} ms` +
+      (r.sinkCpu === null ? '' : ` · SMTP sink ${share(r.sinkCpu)}`) +
       (r.others === null ? '' : ` · others ${share(r.others)} of the machine`);
 
     /** The p99 of a route at LOW_RATE: the median of LOW_RUNS short runs (one burst from another process must not set it). */
@@ -279,13 +287,19 @@ async function main() {
       };
       let ok = LOW_RATE;
       let broke: number | null = null;
+      // One step that breaks (twice) may still be a burst from elsewhere: at low rates a p99 is a handful of requests
+      // and one hiccup of the machine sets it (subscribe once "held" 1,238 req/s this way, and then ran its rounds at
+      // 5,130 with hello-world's p99). So the ramp goes on one more step: if that one holds, the break was not the
+      // route's limit; two breaks in a row end it, and the first of them is the rate that broke.
+      let suspect: number | null = null;
       for (let rate = FIRST_STEP; rate <= MAX_RATE && !generatorBound; rate = Math.round(rate * STEP_FACTOR)) {
-        if (await step(rate)) ok = rate;
-        else {
-          broke = rate;
-          break;
-        }
+        if (await step(rate)) {
+          ok = rate;
+          suspect = null;
+        } else if (suspect === null) suspect = rate;
+        else break;
       }
+      if (suspect !== null) broke = suspect;
       // Two bisection steps between the last rate that held and the first that broke.
       for (let k = 0; k < 2 && broke !== null && !generatorBound && broke - ok > 50; k++) {
         const mid = Math.round((ok + broke) / 2);
@@ -305,6 +319,7 @@ async function main() {
         `  generator CPU = its CPU time over the run, share of one core (one JavaScript thread: near 100 % it would be the limit); lag = how late it issued requests against its schedule.\n` +
         `  app CPU = the app's process (HTTP thread, intake thread, GC), share of one core, and per request; HTTP thread busy = its event-loop utilisation (running or waiting for a CPU), on a CPU = its own CPU time (and per request);\n` +
         `  HTTP thread GC = its garbage collections during the run: scavenges (young generation), full collections (and the incremental marking steps they take on this thread), and their pauses in all;\n` +
+        `  SMTP sink = the sink's CPU time (it receives the confirmation emails, which the intake holds back while requests keep coming), share of one core;\n` +
         `  others = CPU time of every other process on the machine, share of all its CPUs (this machine may be shared).`,
     );
     // Warm-up (JIT, SQLite page cache, SMTP pool, connections), not reported.
@@ -326,8 +341,16 @@ async function main() {
     const hello = await ramp('hello', limit);
     console.log(capacityLine('hello-world', hello, limit));
 
+    console.log(`\n3. subscribe's max sustainable rate, the same way and within the same p99 limit (${ms(limit)} ms)`);
+    const sub = await ramp('subscribe', limit);
+    console.log(capacityLine('subscribe', sub, limit));
+    const tputRatio = sub.capacity / hello.capacity;
+    console.log(`\nmax sustainable rate: hello-world ${hello.capacity} req/s, subscribe ${sub.capacity} req/s → throughput ratio ${tputRatio.toFixed(2)} (target ≥ 0.30)`);
+
     const rate = Math.max(LOW_RATE, Math.round((hello.capacity * LOAD_SHARE) / 10) * 10);
-    console.log(`\n3. ${ROUNDS} alternating rounds of ${ROUND_SECONDS} s per side at ${rate} req/s (${share(LOAD_SHARE)} of hello-world's capacity)`);
+    console.log(
+      `\n4. ${ROUNDS} alternating rounds of ${ROUND_SECONDS} s per side at ${rate} req/s (${share(LOAD_SHARE)} of hello-world's capacity, ${share(rate / sub.capacity)} of subscribe's)`,
+    );
     const rounds: { hello: Run; subscribe: Run }[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       if (i % 2 === 0) {
@@ -357,6 +380,7 @@ async function main() {
         appElu: mean((r) => r.appElu),
         httpThreadCpu: rs.some((r) => r.httpThreadCpu === null) ? null : mean((r) => r.httpThreadCpu!),
         others: rs.some((r) => r.others === null) ? null : mean((r) => r.others!),
+        sinkCpu: rs.some((r) => r.sinkCpu === null) ? null : mean((r) => r.sinkCpu!),
         gc: {
           minor: rs.reduce((n, r) => n + r.gc.minor, 0),
           marking: rs.reduce((n, r) => n + r.gc.marking, 0),
@@ -382,12 +406,13 @@ async function main() {
     console.log(
       `  p99, median of the rounds: hello ${ms(hP99)} ms, subscribe ${ms(sP99)} ms → subscribe / hello ${p99Ratio.toFixed(2)} (target ≤ 1.50; pooled ${(s.p99 / h.p99).toFixed(2)}) · errors ${s.errors + h.errors} (target 0)`,
     );
-
-    console.log(`\n4. subscribe's max sustainable rate, the same way and within the same p99 limit (${ms(limit)} ms)`);
-    const sub = await ramp('subscribe', limit);
-    console.log(capacityLine('subscribe', sub, limit));
-    const tputRatio = sub.capacity / hello.capacity;
-    console.log(`\nmax sustainable rate: hello-world ${hello.capacity} req/s, subscribe ${sub.capacity} req/s → throughput ratio ${tputRatio.toFixed(2)} (target ≥ 0.30)`);
+    // Step 3 found the rate at which subscribe's p99 passes the bar (twice the unloaded p99); offered more than that,
+    // its rounds measure a queue, whatever the route costs.
+    if (rate > sub.capacity)
+      console.log(
+        `  note: ${rate} req/s is above the rate subscribe held in step 3 (${sub.capacity} req/s). Where that is its real limit, its rounds here measure a growing queue, ` +
+          `and the p99 target can be read only at a share below ${(sub.capacity / hello.capacity).toFixed(2)} (--share).`,
+      );
 
     const stop = app.ask<{ subscribers: number; confirmationsDropped: number }>('stop');
     const { subscribers, confirmationsDropped } = await stop;
