@@ -17,7 +17,8 @@
 //      capacity: past it (a throughput ratio under 0.5 with the default share), subscribe's p99 is that of a queue
 //      that grows, and the two targets cannot both hold.
 // Every run also prints how busy the generator was (CPU, schedule lag), the app (process CPU, the HTTP thread's
-// event-loop utilisation and CPU time) and, on Linux, the share of the machine other processes took meanwhile.
+// event-loop utilisation and CPU time) and, on Linux, the SMTP sink's CPU and the share of the machine other processes
+// took meanwhile.
 // Between runs the app's confirmation-email queue is drained, so no run pays for the one before; each run starts with
 // WARMUP_SECONDS at its rate that are not measured. About 5 to 6 minutes; the ramps stop when the generator nears
 // saturation (or at MAX_RATE), and a request with no answer after 10 s counts as an error, so it always ends.
@@ -215,6 +216,7 @@ async function main() {
     const measure = async (kind: LoadJob['kind'], rate: number, seconds: number): Promise<Run> => {
       await app.ask('settle');
       const pids = [process.pid, app.proc.pid!, gen.proc.pid!, sink.proc.pid!];
+      const SINK = 3; // the sink's place in `pids`
       const c0 = snapshot(pids, app.proc.pid!);
       const u0 = await app.ask<Usage>('usage');
       const r = await gen.ask<LoadResult>({
@@ -248,7 +250,7 @@ async function main() {
         gc: { minor: u1.gc.minor - u0.gc.minor, marking: u1.gc.marking - u0.gc.marking, major: u1.gc.major - u0.gc.major, ms: u1.gc.ms - u0.gc.ms },
         others: cpu.others,
         httpThreadCpu: cpu.httpThreadCpu,
-        sinkCpu: cpu.oursCpu[3] ?? null,
+        sinkCpu: cpu.oursCpu[SINK] ?? null,
       };
     };
     const line = (name: string, r: Run) =>
@@ -407,7 +409,8 @@ async function main() {
       `  p99, median of the rounds: hello ${ms(hP99)} ms, subscribe ${ms(sP99)} ms → subscribe / hello ${p99Ratio.toFixed(2)} (target ≤ 1.50; pooled ${(s.p99 / h.p99).toFixed(2)}) · errors ${s.errors + h.errors} (target 0)`,
     );
     // Step 3 found the rate at which subscribe's p99 passes the bar (twice the unloaded p99); offered more than that,
-    // its rounds measure a queue, whatever the route costs.
+    // its rounds measure a queue whatever the route costs — unless the ramp was ended by the machine's noise, which the
+    // rounds' own p99 then shows (two broken steps in a row make that rarer, not impossible).
     if (rate > sub.capacity)
       console.log(
         `  note: ${rate} req/s is above the rate subscribe held in step 3 (${sub.capacity} req/s). Where that is its real limit, its rounds here measure a growing queue, ` +
