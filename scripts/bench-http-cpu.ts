@@ -56,13 +56,16 @@ export interface CpuWindow {
 
 export function between(a: CpuSnapshot, b: CpuSnapshot): CpuWindow {
   const wall = b.at - a.at;
+  // Each of our processes' CPU time over the window, ms (null where either reading failed): its share, and the
+  // machine's busy time left over for the others.
+  const usedMs = a.ours.map((x, i) => (x !== null && b.ours[i] != null ? b.ours[i]! - x : null));
   let others: number | null = null;
-  if (a.machine && b.machine && a.ours.every((x) => x !== null) && b.ours.every((x) => x !== null)) {
-    const ours = b.ours.reduce((t, x, i) => t! + x! - a.ours[i]!, 0)!;
+  if (a.machine && b.machine && usedMs.every((x) => x !== null)) {
+    const ours = usedMs.reduce((t, x) => t! + x!, 0)!;
     const total = b.machine.totalMs - a.machine.totalMs;
     if (total > 0) others = Math.max(0, (b.machine.busyMs - a.machine.busyMs - ours) / total);
   }
   const httpThreadCpu = a.httpThread !== null && b.httpThread !== null && wall > 0 ? (b.httpThread - a.httpThread) / wall : null;
-  const oursCpu = a.ours.map((x, i) => (x !== null && b.ours[i] != null && wall > 0 ? (b.ours[i]! - x) / wall : null));
+  const oursCpu = usedMs.map((x) => (x !== null && wall > 0 ? x / wall : null));
   return { others, httpThreadCpu, oursCpu };
 }
